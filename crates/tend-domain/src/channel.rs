@@ -1,0 +1,201 @@
+//! Channels: one account on one platform that Tend reads from or posts to.
+
+use crate::{ChannelId, ValidationError, WorkspaceId};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// The platforms a channel can be on. The set is closed: adding one is a code change
+/// (a connector module), not configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChannelKind {
+    /// X (Twitter).
+    X,
+    /// Facebook pages and groups.
+    Facebook,
+    /// Instagram.
+    Instagram,
+    /// LinkedIn.
+    Linkedin,
+    /// TikTok.
+    Tiktok,
+    /// YouTube.
+    Youtube,
+    /// Threads.
+    Threads,
+    /// Reddit.
+    Reddit,
+    /// Discourse forums.
+    Discourse,
+    /// Stack Exchange sites.
+    Stackexchange,
+    /// Quora.
+    Quora,
+    /// Discord.
+    Discord,
+    /// Slack.
+    Slack,
+    /// Matrix.
+    Matrix,
+    /// Telegram.
+    Telegram,
+    /// Mastodon and the fediverse.
+    Mastodon,
+    /// Bluesky.
+    Bluesky,
+    /// E-mail.
+    Email,
+    /// RSS / Atom feeds and blogs.
+    Rss,
+    /// Review sites.
+    Reviews,
+    /// Tend's own ideas board.
+    Ideas,
+    /// Anything else (generic imports).
+    Other,
+}
+
+impl ChannelKind {
+    /// Every kind, in display order.
+    pub const ALL: [ChannelKind; 22] = [
+        ChannelKind::X,
+        ChannelKind::Facebook,
+        ChannelKind::Instagram,
+        ChannelKind::Linkedin,
+        ChannelKind::Tiktok,
+        ChannelKind::Youtube,
+        ChannelKind::Threads,
+        ChannelKind::Reddit,
+        ChannelKind::Discourse,
+        ChannelKind::Stackexchange,
+        ChannelKind::Quora,
+        ChannelKind::Discord,
+        ChannelKind::Slack,
+        ChannelKind::Matrix,
+        ChannelKind::Telegram,
+        ChannelKind::Mastodon,
+        ChannelKind::Bluesky,
+        ChannelKind::Email,
+        ChannelKind::Rss,
+        ChannelKind::Reviews,
+        ChannelKind::Ideas,
+        ChannelKind::Other,
+    ];
+
+    /// The stable lowercase name used in storage, URLs and the CLI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChannelKind::X => "x",
+            ChannelKind::Facebook => "facebook",
+            ChannelKind::Instagram => "instagram",
+            ChannelKind::Linkedin => "linkedin",
+            ChannelKind::Tiktok => "tiktok",
+            ChannelKind::Youtube => "youtube",
+            ChannelKind::Threads => "threads",
+            ChannelKind::Reddit => "reddit",
+            ChannelKind::Discourse => "discourse",
+            ChannelKind::Stackexchange => "stackexchange",
+            ChannelKind::Quora => "quora",
+            ChannelKind::Discord => "discord",
+            ChannelKind::Slack => "slack",
+            ChannelKind::Matrix => "matrix",
+            ChannelKind::Telegram => "telegram",
+            ChannelKind::Mastodon => "mastodon",
+            ChannelKind::Bluesky => "bluesky",
+            ChannelKind::Email => "email",
+            ChannelKind::Rss => "rss",
+            ChannelKind::Reviews => "reviews",
+            ChannelKind::Ideas => "ideas",
+            ChannelKind::Other => "other",
+        }
+    }
+
+    /// Parses the stable name (case-insensitive; `twitter` is accepted for `x`).
+    pub fn parse(s: &str) -> Result<ChannelKind, ValidationError> {
+        let lower = s.trim().to_ascii_lowercase();
+        if lower == "twitter" {
+            return Ok(ChannelKind::X);
+        }
+        ChannelKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == lower)
+            .ok_or_else(|| ValidationError::new("kind", format!("unknown channel kind {s:?}")))
+    }
+}
+
+impl std::fmt::Display for ChannelKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A channel as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Channel {
+    /// Its id.
+    pub id: ChannelId,
+    /// The workspace it belongs to.
+    pub workspace_id: WorkspaceId,
+    /// The platform.
+    pub kind: ChannelKind,
+    /// Display name, unique within the workspace (e.g. "Support forum").
+    pub name: String,
+    /// The brand's account handle on the platform (e.g. `@acme`), if any.
+    pub handle: Option<String>,
+    /// Connector settings (instance URL, limits …); secrets are not stored here.
+    pub settings: serde_json::Map<String, serde_json::Value>,
+    /// When it was created.
+    pub created_at: Timestamp,
+}
+
+/// What is needed to create a channel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewChannel {
+    /// The workspace.
+    pub workspace_id: WorkspaceId,
+    /// The platform.
+    pub kind: ChannelKind,
+    /// Display name.
+    pub name: String,
+    /// Brand account handle.
+    pub handle: Option<String>,
+    /// Connector settings.
+    pub settings: serde_json::Map<String, serde_json::Value>,
+}
+
+impl NewChannel {
+    /// A channel with no handle and no settings; the name must not be blank.
+    pub fn new(
+        workspace_id: WorkspaceId,
+        kind: ChannelKind,
+        name: &str,
+    ) -> Result<NewChannel, ValidationError> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 200 {
+            return Err(ValidationError::new("name", "must be 1-200 characters"));
+        }
+        Ok(NewChannel {
+            workspace_id,
+            kind,
+            name: name.to_owned(),
+            handle: None,
+            settings: serde_json::Map::new(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_round_trips_through_its_name() {
+        for kind in ChannelKind::ALL {
+            assert_eq!(ChannelKind::parse(kind.as_str()).unwrap(), kind);
+            let json = serde_json::to_string(&kind).unwrap();
+            assert_eq!(json, format!("\"{}\"", kind.as_str()));
+        }
+        assert_eq!(ChannelKind::parse("Twitter").unwrap(), ChannelKind::X);
+        assert!(ChannelKind::parse("myspace").is_err());
+    }
+}

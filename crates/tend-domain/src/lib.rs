@@ -1,0 +1,45 @@
+//! Tend's domain model: the nouns every capability shares, with their validation
+//! and pure rules. No I/O lives here (no runtime, no SQL, no HTTP); that is an
+//! architecture invariant checked by CI with `cargo tree`.
+//!
+//! Time is `jiff::Timestamp` (UTC instants) and `jiff::tz::TimeZone` for
+//! workspace-local reasoning such as business hours.
+
+pub mod channel;
+pub mod identity;
+pub mod ids;
+pub mod message;
+pub mod tag;
+pub mod user;
+pub mod workspace;
+
+pub use channel::{Channel, ChannelKind, NewChannel};
+pub use identity::{Identity, Member, MemberProfile, NewIdentity};
+pub use ids::{ChannelId, IdentityId, MemberId, MessageId, TagId, UserId, WorkspaceId};
+pub use message::{
+    Direction, Engagement, InboxState, Message, MessageKind, MessageRevision, NewMessage,
+};
+pub use tag::{Tag, TagName};
+pub use user::{Email, NewUser, Role, User};
+pub use workspace::{BusinessHours, NewWorkspace, Slug, Workspace};
+
+/// A value failed validation. The message names the field and what is wrong,
+/// so it can be shown to the person who typed it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct ValidationError {
+    /// The field or input that was rejected, e.g. `email`.
+    pub field: &'static str,
+    /// What is wrong with it, in plain words.
+    pub message: String,
+}
+
+impl ValidationError {
+    /// Builds an error for `field`.
+    pub fn new(field: &'static str, message: impl Into<String>) -> ValidationError {
+        ValidationError {
+            field,
+            message: message.into(),
+        }
+    }
+}

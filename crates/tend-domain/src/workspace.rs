@@ -1,0 +1,305 @@
+//! Workspaces: one brand, or one client of an agency, with its time zone and
+//! business hours (first-response targets are measured in business time).
+
+use crate::{ValidationError, WorkspaceId};
+use jiff::civil::{Time, Weekday};
+use jiff::tz::TimeZone;
+use jiff::{Timestamp, ToSpan as _};
+use serde::{Deserialize, Serialize};
+
+/// A workspace as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Workspace {
+    /// Its id.
+    pub id: WorkspaceId,
+    /// URL-safe short name, unique across the installation.
+    pub slug: Slug,
+    /// Display name.
+    pub name: String,
+    /// IANA time zone name, e.g. `Europe/Stockholm`.
+    pub time_zone: String,
+    /// When the team is at work.
+    pub business_hours: BusinessHours,
+    /// First-response target in seconds of business time (e.g. 3600).
+    pub response_target_secs: i64,
+    /// When it was created.
+    pub created_at: Timestamp,
+}
+
+impl Workspace {
+    /// The workspace's time zone; falls back to UTC if the stored name is unknown
+    /// to this build's time-zone database (names are validated on write).
+    pub fn tz(&self) -> TimeZone {
+        TimeZone::get(&self.time_zone).unwrap_or(TimeZone::UTC)
+    }
+}
+
+/// What is needed to create a workspace.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewWorkspace {
+    /// URL-safe short name.
+    pub slug: Slug,
+    /// Display name.
+    pub name: String,
+    /// IANA time-zone name (validated by [`validate_time_zone`]).
+    pub time_zone: String,
+    /// Opening hours.
+    pub business_hours: BusinessHours,
+    /// First-response target in seconds.
+    pub response_target_secs: i64,
+}
+
+impl NewWorkspace {
+    /// A workspace with Monday–Friday 09:00–17:00 hours and a one-hour target.
+    pub fn new(
+        slug: Slug,
+        name: impl Into<String>,
+        time_zone: &str,
+    ) -> Result<Self, ValidationError> {
+        validate_time_zone(time_zone)?;
+        let name = name.into();
+        if name.trim().is_empty() {
+            return Err(ValidationError::new("name", "must not be empty"));
+        }
+        Ok(NewWorkspace {
+            slug,
+            name,
+            time_zone: time_zone.to_owned(),
+            business_hours: BusinessHours::office(),
+            response_target_secs: 3600,
+        })
+    }
+}
+
+/// Checks that `name` is a time zone this build knows.
+pub fn validate_time_zone(name: &str) -> Result<(), ValidationError> {
+    TimeZone::get(name)
+        .map(|_| ())
+        .map_err(|_| ValidationError::new("time_zone", format!("unknown time zone {name:?}")))
+}
+
+/// A URL-safe identifier: 1–63 of `a-z`, `0-9`, `-`, not starting or ending with `-`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Slug(String);
+
+impl Slug {
+    /// Validates a slug.
+    pub fn parse(s: impl Into<String>) -> Result<Slug, ValidationError> {
+        let s = s.into();
+        let ok_chars = s
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if s.is_empty() || s.len() > 63 || !ok_chars || s.starts_with('-') || s.ends_with('-') {
+            return Err(ValidationError::new(
+                "slug",
+                format!(
+                    "{s:?} must be 1-63 characters of a-z, 0-9 and '-', not starting or ending with '-'"
+                ),
+            ));
+        }
+        Ok(Slug(s))
+    }
+
+    /// The slug text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Slug {
+    type Error = ValidationError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Slug::parse(s)
+    }
+}
+
+impl From<Slug> for String {
+    fn from(s: Slug) -> String {
+        s.0
+    }
+}
+
+impl std::fmt::Display for Slug {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Weekly opening hours in the workspace's local time: for each weekday
+/// (Monday first), zero or more `[open, close)` intervals.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BusinessHours {
+    /// Seven entries, Monday to Sunday; each a list of (open, close) minutes after midnight.
+    pub days: [Vec<(u16, u16)>; 7],
+}
+
+impl BusinessHours {
+    /// Monday–Friday 09:00–17:00.
+    pub fn office() -> BusinessHours {
+        let day = vec![(9 * 60, 17 * 60)];
+        BusinessHours {
+            days: [
+                day.clone(),
+                day.clone(),
+                day.clone(),
+                day.clone(),
+                day,
+                vec![],
+                vec![],
+            ],
+        }
+    }
+
+    /// Open around the clock.
+    pub fn always() -> BusinessHours {
+        let day = vec![(0, 24 * 60)];
+        BusinessHours {
+            days: [
+                day.clone(),
+                day.clone(),
+                day.clone(),
+                day.clone(),
+                day.clone(),
+                day.clone(),
+                day,
+            ],
+        }
+    }
+
+    /// Checks that intervals are within a day, non-empty, sorted and not overlapping.
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        for (i, day) in self.days.iter().enumerate() {
+            let mut last_close = 0;
+            for &(open, close) in day {
+                if open >= close || close > 24 * 60 || open < last_close {
+                    return Err(ValidationError::new(
+                        "business_hours",
+                        format!(
+                            "day {}: interval {open}-{close} is empty, out of range or overlapping",
+                            i + 1
+                        ),
+                    ));
+                }
+                last_close = close;
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the instant falls inside opening hours in `tz`.
+    pub fn is_open(&self, tz: &TimeZone, at: Timestamp) -> bool {
+        let local = at.to_zoned(tz.clone());
+        let minute =
+            u16::from(local.hour().unsigned_abs()) * 60 + u16::from(local.minute().unsigned_abs());
+        self.days[weekday_index(local.weekday())]
+            .iter()
+            .any(|&(open, close)| open <= minute && minute < close)
+    }
+
+    /// Seconds of business time between `from` and `to` (0 if `to <= from`).
+    ///
+    /// Walks day by day in local time, so daylight-saving changes are honoured;
+    /// cost is one step per calendar day in the span.
+    pub fn business_seconds_between(&self, tz: &TimeZone, from: Timestamp, to: Timestamp) -> i64 {
+        if to <= from {
+            return 0;
+        }
+        let mut total = 0i64;
+        let start_date = from.to_zoned(tz.clone()).date();
+        let end_date = to.to_zoned(tz.clone()).date();
+        let mut date = start_date;
+        while date <= end_date {
+            for &(open, close) in &self.days[weekday_index(date.weekday())] {
+                let (Some(open_ts), Some(close_ts)) = (
+                    local_instant(tz, date, open),
+                    local_instant(tz, date, close),
+                ) else {
+                    continue;
+                };
+                let a = open_ts.max(from);
+                let b = close_ts.min(to);
+                if b > a {
+                    total += b.as_second() - a.as_second();
+                }
+            }
+            match date.checked_add(1.day()) {
+                Ok(next) => date = next,
+                Err(_) => break,
+            }
+        }
+        total
+    }
+}
+
+fn weekday_index(day: Weekday) -> usize {
+    usize::from(day.to_monday_zero_offset().unsigned_abs())
+}
+
+fn local_instant(tz: &TimeZone, date: jiff::civil::Date, minute: u16) -> Option<Timestamp> {
+    let (hour, min) = (minute / 60, minute % 60);
+    let zoned = if hour >= 24 {
+        date.checked_add(1.day()).ok()?.to_zoned(tz.clone()).ok()?
+    } else {
+        let time = Time::new(i8::try_from(hour).ok()?, i8::try_from(min).ok()?, 0, 0).ok()?;
+        date.to_datetime(time).to_zoned(tz.clone()).ok()?
+    };
+    Some(zoned.timestamp())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ts(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn slugs_are_url_safe() {
+        assert!(Slug::parse("acme-2").is_ok());
+        for bad in ["", "-a", "a-", "Acme", "a b", "å", &"x".repeat(64)] {
+            assert!(Slug::parse(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn unknown_time_zones_are_rejected() {
+        assert!(NewWorkspace::new(Slug::parse("a").unwrap(), "A", "Europe/Stockholm").is_ok());
+        assert!(NewWorkspace::new(Slug::parse("a").unwrap(), "A", "Mars/Olympus").is_err());
+    }
+
+    #[test]
+    fn office_hours_are_open_on_a_weekday_morning_in_local_time() {
+        let tz = TimeZone::get("Europe/Stockholm").unwrap();
+        let hours = BusinessHours::office();
+        // 2026-11-24 is a Tuesday; 09:30 in Stockholm is 08:30 UTC.
+        assert!(hours.is_open(&tz, ts("2026-11-24T08:30:00Z")));
+        assert!(!hours.is_open(&tz, ts("2026-11-24T07:30:00Z")));
+        // Saturday.
+        assert!(!hours.is_open(&tz, ts("2026-11-28T10:00:00Z")));
+    }
+
+    #[test]
+    fn business_time_skips_nights_and_weekends() {
+        let tz = TimeZone::get("Europe/Stockholm").unwrap();
+        let hours = BusinessHours::office();
+        // Friday 16:30 local to Monday 09:30 local: 30 min Friday + 30 min Monday.
+        let from = ts("2026-11-27T15:30:00Z");
+        let to = ts("2026-11-30T08:30:00Z");
+        assert_eq!(hours.business_seconds_between(&tz, from, to), 3600);
+        assert_eq!(hours.business_seconds_between(&tz, to, from), 0);
+        assert_eq!(
+            BusinessHours::always().business_seconds_between(&tz, from, to),
+            65 * 3600
+        );
+    }
+
+    #[test]
+    fn overlapping_intervals_are_invalid() {
+        let mut hours = BusinessHours::office();
+        hours.days[0] = vec![(600, 700), (650, 800)];
+        assert!(hours.validate().is_err());
+        assert!(BusinessHours::office().validate().is_ok());
+    }
+}

@@ -1,0 +1,249 @@
+//! Identities and members. Invariant: every identity belongs to exactly one
+//! member of the same workspace; merging moves identities, splitting gives one
+//! identity a new member, so every merge can be undone.
+
+use super::{corrupt, get, now_ms, ts};
+use crate::StoreError;
+use sqlx::any::AnyRow;
+use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
+use tend_domain::{
+    ChannelKind, Identity, IdentityId, Member, MemberId, MemberProfile, NewIdentity, WorkspaceId,
+};
+
+const COLUMNS: &str = "id, workspace_id, member_id, platform, external_id, handle, display_name, profile_url, \
+                       followers, verified, email, first_seen, last_seen";
+
+fn from_row(row: &AnyRow) -> Result<Identity, StoreError> {
+    Ok(Identity {
+        id: IdentityId(get(row, "id")?),
+        workspace_id: WorkspaceId(get(row, "workspace_id")?),
+        member_id: MemberId(get(row, "member_id")?),
+        platform: ChannelKind::parse(&get::<String>(row, "platform")?)
+            .map_err(|e| corrupt("identities", e))?,
+        external_id: get(row, "external_id")?,
+        handle: get(row, "handle")?,
+        display_name: get(row, "display_name")?,
+        profile_url: get(row, "profile_url")?,
+        followers: get(row, "followers")?,
+        verified: get::<i64>(row, "verified")? != 0,
+        email: get(row, "email")?,
+        first_seen: ts(get(row, "first_seen")?)?,
+        last_seen: ts(get(row, "last_seen")?)?,
+    })
+}
+
+fn validate(new: &NewIdentity) -> Result<(), StoreError> {
+    if new.external_id.is_empty()
+        || new.external_id.len() > 512
+        || new.handle.trim().is_empty()
+        || new.handle.len() > 512
+    {
+        return Err(tend_domain::ValidationError::new(
+            "identity",
+            "external id and handle must be 1-512 bytes",
+        )
+        .into());
+    }
+    if new.followers.is_some_and(|f| f < 0) {
+        return Err(tend_domain::ValidationError::new("followers", "must not be negative").into());
+    }
+    Ok(())
+}
+
+/// Upserts inside an open transaction (the ingest path resolves authors and
+/// stores messages in one transaction).
+pub(crate) async fn upsert_in(
+    tx: &mut Transaction<'_, Any>,
+    new: &NewIdentity,
+) -> Result<IdentityId, StoreError> {
+    validate(new)?;
+    let now = now_ms();
+    let existing: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM identities WHERE workspace_id = $1 AND platform = $2 AND external_id = $3",
+    )
+    .bind(new.workspace_id.get())
+    .bind(new.platform.as_str())
+    .bind(&new.external_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if let Some(id) = existing {
+        // Known fields win over unknown ones: a source that omits the follower count
+        // does not erase the one another source reported.
+        sqlx::query(
+            "UPDATE identities SET handle = $1, display_name = COALESCE($2, display_name), \
+             profile_url = COALESCE($3, profile_url), followers = COALESCE($4, followers), \
+             verified = $5, email = COALESCE($6, email), last_seen = $7 WHERE id = $8",
+        )
+        .bind(&new.handle)
+        .bind(new.display_name.as_deref())
+        .bind(new.profile_url.as_deref())
+        .bind(new.followers)
+        .bind(i64::from(new.verified))
+        .bind(new.email.as_deref())
+        .bind(now)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+        return Ok(IdentityId(id));
+    }
+    let display = new
+        .display_name
+        .clone()
+        .unwrap_or_else(|| new.handle.clone());
+    let member_id: i64 =
+        sqlx::query_scalar("INSERT INTO members (workspace_id, display_name, created_at) VALUES ($1, $2, $3) RETURNING id")
+            .bind(new.workspace_id.get())
+            .bind(display)
+            .bind(now)
+            .fetch_one(&mut **tx)
+            .await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO identities (workspace_id, member_id, platform, external_id, handle, display_name, profile_url, \
+         followers, verified, email, first_seen, last_seen) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id",
+    )
+    .bind(new.workspace_id.get())
+    .bind(member_id)
+    .bind(new.platform.as_str())
+    .bind(&new.external_id)
+    .bind(&new.handle)
+    .bind(new.display_name.as_deref())
+    .bind(new.profile_url.as_deref())
+    .bind(new.followers)
+    .bind(i64::from(new.verified))
+    .bind(new.email.as_deref())
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(IdentityId(id))
+}
+
+pub(crate) async fn upsert(pool: &AnyPool, new: &NewIdentity) -> Result<Identity, StoreError> {
+    super::workspaces::by_id(pool, new.workspace_id).await?;
+    let mut tx = pool.begin().await?;
+    let id = upsert_in(&mut tx, new).await?;
+    tx.commit().await?;
+    by_id(pool, new.workspace_id, id).await
+}
+
+pub(crate) async fn by_id(
+    pool: &AnyPool,
+    workspace: WorkspaceId,
+    id: IdentityId,
+) -> Result<Identity, StoreError> {
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM identities WHERE id = $1 AND workspace_id = $2"
+    )))
+    .bind(id.get())
+    .bind(workspace.get())
+    .fetch_optional(pool)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    from_row(&row)
+}
+
+pub(crate) async fn profile(
+    pool: &AnyPool,
+    workspace: WorkspaceId,
+    id: MemberId,
+) -> Result<MemberProfile, StoreError> {
+    let row = sqlx::query("SELECT id, workspace_id, display_name, created_at FROM members WHERE id = $1 AND workspace_id = $2")
+        .bind(id.get())
+        .bind(workspace.get())
+        .fetch_optional(pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+    let member = Member {
+        id: MemberId(get(&row, "id")?),
+        workspace_id: WorkspaceId(get(&row, "workspace_id")?),
+        display_name: get(&row, "display_name")?,
+        created_at: ts(get(&row, "created_at")?)?,
+    };
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM identities WHERE member_id = $1 ORDER BY first_seen, id"
+    )))
+    .bind(id.get())
+    .fetch_all(pool)
+    .await?;
+    let identities = rows.iter().map(from_row).collect::<Result<_, _>>()?;
+    Ok(MemberProfile { member, identities })
+}
+
+async fn check_member(
+    tx: &mut Transaction<'_, Any>,
+    workspace: WorkspaceId,
+    id: MemberId,
+) -> Result<(), StoreError> {
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM members WHERE id = $1 AND workspace_id = $2")
+            .bind(id.get())
+            .bind(workspace.get())
+            .fetch_optional(&mut **tx)
+            .await?;
+    found.map(|_| ()).ok_or(StoreError::NotFound)
+}
+
+pub(crate) async fn merge(
+    pool: &AnyPool,
+    workspace: WorkspaceId,
+    keep: MemberId,
+    absorb: MemberId,
+) -> Result<MemberProfile, StoreError> {
+    if keep == absorb {
+        return Err(tend_domain::ValidationError::new(
+            "member",
+            "cannot merge a member into itself",
+        )
+        .into());
+    }
+    let mut tx = pool.begin().await?;
+    check_member(&mut tx, workspace, keep).await?;
+    check_member(&mut tx, workspace, absorb).await?;
+    sqlx::query("UPDATE identities SET member_id = $1 WHERE member_id = $2")
+        .bind(keep.get())
+        .bind(absorb.get())
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM members WHERE id = $1")
+        .bind(absorb.get())
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    profile(pool, workspace, keep).await
+}
+
+pub(crate) async fn split(
+    pool: &AnyPool,
+    workspace: WorkspaceId,
+    identity: IdentityId,
+) -> Result<MemberProfile, StoreError> {
+    let ident = by_id(pool, workspace, identity).await?;
+    let mut tx = pool.begin().await?;
+    let siblings: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM identities WHERE member_id = $1")
+        .bind(ident.member_id.get())
+        .fetch_one(&mut *tx)
+        .await?;
+    if siblings <= 1 {
+        // Already on its own: splitting is a no-op, not an error.
+        tx.commit().await?;
+        return profile(pool, workspace, ident.member_id).await;
+    }
+    let display = ident
+        .display_name
+        .clone()
+        .unwrap_or_else(|| ident.handle.clone());
+    let member_id: i64 =
+        sqlx::query_scalar("INSERT INTO members (workspace_id, display_name, created_at) VALUES ($1, $2, $3) RETURNING id")
+            .bind(workspace.get())
+            .bind(display)
+            .bind(now_ms())
+            .fetch_one(&mut *tx)
+            .await?;
+    sqlx::query("UPDATE identities SET member_id = $1 WHERE id = $2")
+        .bind(member_id)
+        .bind(identity.get())
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    profile(pool, workspace, MemberId(member_id)).await
+}

@@ -1,0 +1,572 @@
+//! Messages: the idempotent batch upsert, threads, the inbox list and inbox state.
+
+use super::{corrupt, get, ms, now_ms, ts, ts_opt};
+use crate::{InboxQuery, StateCounts, StoreError, UpsertOutcome, Upserted};
+use jiff::Timestamp;
+use sqlx::any::AnyRow;
+use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
+use std::collections::{BTreeSet, HashMap};
+use tend_domain::{
+    ChannelId, Direction, Engagement, IdentityId, InboxState, Message, MessageId, MessageKind,
+    MessageRevision, NewMessage, TagId, UserId, WorkspaceId,
+};
+
+const COLUMNS: &str = "m.id, m.workspace_id, m.channel_id, m.external_id, m.direction, m.kind, m.thread_root_id, \
+    m.parent_id, m.thread_external_id, m.parent_external_id, m.author_id, m.title, m.text, m.lang, m.created_at, \
+    m.edited_at, m.ingested_at, m.permalink, m.likes, m.shares, m.replies, m.views, m.state, m.snoozed_until, \
+    m.assignee_id";
+
+fn from_row(row: &AnyRow) -> Result<Message, StoreError> {
+    let bad = |e: tend_domain::ValidationError| corrupt("messages", e);
+    Ok(Message {
+        id: MessageId(get(row, "id")?),
+        workspace_id: WorkspaceId(get(row, "workspace_id")?),
+        channel_id: ChannelId(get(row, "channel_id")?),
+        external_id: get(row, "external_id")?,
+        direction: Direction::parse(&get::<String>(row, "direction")?).map_err(bad)?,
+        kind: MessageKind::parse(&get::<String>(row, "kind")?).map_err(bad)?,
+        thread_root_id: get::<Option<i64>>(row, "thread_root_id")?.map(MessageId),
+        parent_id: get::<Option<i64>>(row, "parent_id")?.map(MessageId),
+        thread_external_id: get(row, "thread_external_id")?,
+        parent_external_id: get(row, "parent_external_id")?,
+        author_id: get::<Option<i64>>(row, "author_id")?.map(IdentityId),
+        title: get(row, "title")?,
+        text: get(row, "text")?,
+        lang: get(row, "lang")?,
+        created_at: ts(get(row, "created_at")?)?,
+        edited_at: ts_opt(get(row, "edited_at")?)?,
+        ingested_at: ts(get(row, "ingested_at")?)?,
+        permalink: get(row, "permalink")?,
+        engagement: Engagement {
+            likes: get(row, "likes")?,
+            shares: get(row, "shares")?,
+            replies: get(row, "replies")?,
+            views: get(row, "views")?,
+        },
+        state: InboxState::parse(&get::<String>(row, "state")?).map_err(bad)?,
+        snoozed_until: ts_opt(get(row, "snoozed_until")?)?,
+        assignee_id: get::<Option<i64>>(row, "assignee_id")?.map(UserId),
+        tags: Vec::new(),
+    })
+}
+
+/// Loads the tags of the given messages in one query and attaches them.
+async fn attach_tags(pool: &AnyPool, messages: &mut [Message]) -> Result<(), StoreError> {
+    if messages.is_empty() {
+        return Ok(());
+    }
+    let placeholders = (1..=messages.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT message_id, tag_id FROM message_tags WHERE message_id IN ({placeholders}) ORDER BY tag_id"
+    );
+    let mut query = sqlx::query(AssertSqlSafe(sql));
+    for m in messages.iter() {
+        query = query.bind(m.id.get());
+    }
+    let mut by_message: HashMap<i64, Vec<TagId>> = HashMap::new();
+    for row in query.fetch_all(pool).await? {
+        by_message
+            .entry(get(&row, "message_id")?)
+            .or_default()
+            .push(TagId(get(&row, "tag_id")?));
+    }
+    for m in messages.iter_mut() {
+        m.tags = by_message.remove(&m.id.get()).unwrap_or_default();
+    }
+    Ok(())
+}
+
+/// Checks that every channel and author named in the batch belongs to the workspace.
+async fn check_references(
+    tx: &mut Transaction<'_, Any>,
+    workspace: WorkspaceId,
+    batch: &[NewMessage],
+) -> Result<(), StoreError> {
+    let channels: BTreeSet<i64> = batch.iter().map(|m| m.channel_id.get()).collect();
+    let authors: BTreeSet<i64> = batch
+        .iter()
+        .filter_map(|m| m.author_id.map(IdentityId::get))
+        .collect();
+    for (table, ids) in [("channels", &channels), ("identities", &authors)] {
+        for chunk in ids.iter().copied().collect::<Vec<_>>().chunks(500) {
+            let placeholders = (2..chunk.len() + 2)
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "SELECT COUNT(*) FROM {table} WHERE workspace_id = $1 AND id IN ({placeholders})"
+            );
+            let mut query = sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql)).bind(workspace.get());
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            let found = query.fetch_one(&mut **tx).await?;
+            if usize::try_from(found).ok() != Some(chunk.len()) {
+                return Err(StoreError::NotFound);
+            }
+        }
+    }
+    Ok(())
+}
+
+pub(crate) async fn upsert_batch(
+    pool: &AnyPool,
+    workspace: WorkspaceId,
+    batch: &[NewMessage],
+) -> Result<Vec<Upserted>, StoreError> {
+    for m in batch {
+        m.validate()?;
+    }
+    let mut tx = pool.begin().await?;
+    check_references(&mut tx, workspace, batch).await?;
+    let now = now_ms();
+    let mut out = Vec::with_capacity(batch.len());
+    for m in batch {
+        out.push(upsert_one(&mut tx, workspace, m, now).await?);
+    }
+    tx.commit().await?;
+    Ok(out)
+}
+
+async fn upsert_one(
+    tx: &mut Transaction<'_, Any>,
+    workspace: WorkspaceId,
+    m: &NewMessage,
+    now: i64,
+) -> Result<Upserted, StoreError> {
+    // Resolve the parent and the conversation root by external id. A message that
+    // names only its parent inherits the parent's root; links to messages that have
+    // not arrived yet are filled in by `adopt_children` when they do.
+    let parent = match &m.parent_external_id {
+        Some(ext) => lookup(tx, m.channel_id, ext)
+            .await?
+            .map(|p| (p, ext.clone())),
+        None => None,
+    };
+    let thread_external_id = m.thread_external_id.clone().or_else(|| {
+        parent
+            .as_ref()
+            .map(|(p, ext)| p.thread_external_id.clone().unwrap_or_else(|| ext.clone()))
+    });
+    let thread_root_id = match &thread_external_id {
+        Some(ext) => lookup(tx, m.channel_id, ext).await?.map(|r| r.id),
+        None => None,
+    };
+    let inserted: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO messages (workspace_id, channel_id, external_id, direction, kind, thread_root_id, parent_id, \
+         thread_external_id, parent_external_id, author_id, title, text, lang, created_at, edited_at, ingested_at, \
+         permalink, likes, shares, replies, views, state) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, 'open') \
+         ON CONFLICT (channel_id, external_id) DO NOTHING RETURNING id",
+    )
+    .bind(workspace.get())
+    .bind(m.channel_id.get())
+    .bind(&m.external_id)
+    .bind(m.direction.as_str())
+    .bind(m.kind.as_str())
+    .bind(thread_root_id)
+    .bind(parent.as_ref().map(|(p, _)| p.id))
+    .bind(thread_external_id.as_deref())
+    .bind(m.parent_external_id.as_deref())
+    .bind(m.author_id.map(IdentityId::get))
+    .bind(m.title.as_deref())
+    .bind(&m.text)
+    .bind(m.lang.as_deref())
+    .bind(ms(m.created_at))
+    .bind(m.edited_at.map(ms))
+    .bind(now)
+    .bind(m.permalink.as_deref())
+    .bind(m.engagement.likes)
+    .bind(m.engagement.shares)
+    .bind(m.engagement.replies)
+    .bind(m.engagement.views)
+    .fetch_optional(&mut **tx)
+    .await?;
+
+    if let Some(id) = inserted {
+        let is_root = m.parent_external_id.is_none() && thread_external_id.is_none();
+        let (root_ext, root_id) = if is_root {
+            (Some(m.external_id.as_str()), Some(id))
+        } else {
+            (thread_external_id.as_deref(), thread_root_id)
+        };
+        adopt_children(tx, m.channel_id, &m.external_id, id, root_ext, root_id).await?;
+        return Ok(Upserted {
+            id: MessageId(id),
+            outcome: UpsertOutcome::Created,
+        });
+    }
+
+    let row = sqlx::query(
+        "SELECT id, title, text, lang, created_at, edited_at, permalink, likes, shares, replies, views \
+         FROM messages WHERE channel_id = $1 AND external_id = $2",
+    )
+    .bind(m.channel_id.get())
+    .bind(&m.external_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    let id: i64 = get(&row, "id")?;
+    let stored_edited: Option<i64> = get(&row, "edited_at")?;
+    let stored_written = stored_edited.unwrap_or(get(&row, "created_at")?);
+    let incoming_written = ms(m.edited_at.unwrap_or(m.created_at));
+    if incoming_written < stored_written {
+        // An older copy (e.g. a re-import of an earlier export): never roll back.
+        return Ok(Upserted {
+            id: MessageId(id),
+            outcome: UpsertOutcome::Unchanged,
+        });
+    }
+    let stored_text: String = get(&row, "text")?;
+    let stored_title: Option<String> = get(&row, "title")?;
+    let engagement = (
+        get::<i64>(&row, "likes")?,
+        get::<i64>(&row, "shares")?,
+        get::<i64>(&row, "replies")?,
+        get::<i64>(&row, "views")?,
+    );
+    let text_changed = stored_text != m.text || stored_title != m.title;
+    let meta_changed = engagement
+        != (
+            m.engagement.likes,
+            m.engagement.shares,
+            m.engagement.replies,
+            m.engagement.views,
+        )
+        || (m.permalink.is_some() && get::<Option<String>>(&row, "permalink")? != m.permalink)
+        || (m.lang.is_some() && get::<Option<String>>(&row, "lang")? != m.lang);
+    if text_changed {
+        sqlx::query("INSERT INTO message_revisions (message_id, title, text, written_at, replaced_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(id)
+            .bind(stored_title.as_deref())
+            .bind(&stored_text)
+            .bind(stored_written)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+    }
+    if text_changed || meta_changed {
+        let edited_at = if text_changed {
+            Some(incoming_written.max(stored_written))
+        } else {
+            stored_edited
+        };
+        sqlx::query(
+            "UPDATE messages SET title = $1, text = $2, edited_at = $3, permalink = COALESCE($4, permalink), \
+             lang = COALESCE($5, lang), likes = $6, shares = $7, replies = $8, views = $9 WHERE id = $10",
+        )
+        .bind(m.title.as_deref())
+        .bind(&m.text)
+        .bind(edited_at)
+        .bind(m.permalink.as_deref())
+        .bind(m.lang.as_deref())
+        .bind(m.engagement.likes)
+        .bind(m.engagement.shares)
+        .bind(m.engagement.replies)
+        .bind(m.engagement.views)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    }
+    let outcome = if text_changed {
+        UpsertOutcome::Edited
+    } else if meta_changed {
+        UpsertOutcome::Updated
+    } else {
+        UpsertOutcome::Unchanged
+    };
+    Ok(Upserted {
+        id: MessageId(id),
+        outcome,
+    })
+}
+
+/// The linking fields of a stored message.
+struct Link {
+    id: i64,
+    thread_external_id: Option<String>,
+}
+
+async fn lookup(
+    tx: &mut Transaction<'_, Any>,
+    channel: ChannelId,
+    external_id: &str,
+) -> Result<Option<Link>, StoreError> {
+    let row = sqlx::query(
+        "SELECT id, thread_external_id FROM messages WHERE channel_id = $1 AND external_id = $2",
+    )
+    .bind(channel.get())
+    .bind(external_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    row.map(|row| {
+        Ok(Link {
+            id: get(&row, "id")?,
+            thread_external_id: get(&row, "thread_external_id")?,
+        })
+    })
+    .transpose()
+}
+
+/// Links messages that arrived before their parent or root: children waiting for
+/// this message as their parent get it, and inherit its root where they had none;
+/// messages waiting for it as their root get it.
+async fn adopt_children(
+    tx: &mut Transaction<'_, Any>,
+    channel: ChannelId,
+    external_id: &str,
+    id: i64,
+    root_external_id: Option<&str>,
+    root_id: Option<i64>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE messages SET parent_id = $1, thread_external_id = COALESCE(thread_external_id, $4), \
+         thread_root_id = COALESCE(thread_root_id, $5) \
+         WHERE channel_id = $2 AND parent_external_id = $3 AND parent_id IS NULL AND parent_external_id IS NOT NULL",
+    )
+    .bind(id)
+    .bind(channel.get())
+    .bind(external_id)
+    .bind(root_external_id)
+    .bind(root_id)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "UPDATE messages SET thread_root_id = $1 \
+         WHERE channel_id = $2 AND thread_external_id = $3 AND thread_root_id IS NULL AND thread_external_id IS NOT NULL",
+    )
+    .bind(id)
+    .bind(channel.get())
+    .bind(external_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn check_exists(
+    pool: &AnyPool,
+    workspace: WorkspaceId,
+    id: MessageId,
+) -> Result<(), StoreError> {
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM messages WHERE id = $1 AND workspace_id = $2")
+            .bind(id.get())
+            .bind(workspace.get())
+            .fetch_optional(pool)
+            .await?;
+    found.map(|_| ()).ok_or(StoreError::NotFound)
+}
+
+pub(crate) async fn by_id(
+    pool: &AnyPool,
+    workspace: WorkspaceId,
+    id: MessageId,
+) -> Result<Message, StoreError> {
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM messages m WHERE m.id = $1 AND m.workspace_id = $2"
+    )))
+    .bind(id.get())
+    .bind(workspace.get())
+    .fetch_optional(pool)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    let mut messages = vec![from_row(&row)?];
+    attach_tags(pool, &mut messages).await?;
+    messages.pop().ok_or(StoreError::NotFound)
+}
+
+pub(crate) async fn revisions(
+    pool: &AnyPool,
+    workspace: WorkspaceId,
+    id: MessageId,
+) -> Result<Vec<MessageRevision>, StoreError> {
+    check_exists(pool, workspace, id).await?;
+    let rows = sqlx::query("SELECT title, text, written_at, replaced_at FROM message_revisions WHERE message_id = $1 ORDER BY id")
+        .bind(id.get())
+        .fetch_all(pool)
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(MessageRevision {
+                title: get(row, "title")?,
+                text: get(row, "text")?,
+                written_at: ts(get(row, "written_at")?)?,
+                replaced_at: ts(get(row, "replaced_at")?)?,
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn thread(
+    pool: &AnyPool,
+    workspace: WorkspaceId,
+    root: MessageId,
+) -> Result<Vec<Message>, StoreError> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM messages m WHERE m.workspace_id = $1 AND (m.id = $2 OR m.thread_root_id = $2) \
+         ORDER BY m.created_at, m.id"
+    )))
+    .bind(workspace.get())
+    .bind(root.get())
+    .fetch_all(pool)
+    .await?;
+    if rows.is_empty() {
+        return Err(StoreError::NotFound);
+    }
+    let mut messages = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+    attach_tags(pool, &mut messages).await?;
+    Ok(messages)
+}
+
+pub(crate) async fn inbox(
+    pool: &AnyPool,
+    workspace: WorkspaceId,
+    q: &InboxQuery,
+) -> Result<Vec<Message>, StoreError> {
+    let mut sql = format!("SELECT {COLUMNS} FROM messages m WHERE m.workspace_id = $1");
+    let mut n = 1;
+    let mut next = |sql: &mut String, clause: &str| {
+        n += 1;
+        sql.push_str(&clause.replace('?', &format!("${n}")));
+    };
+    if q.state.is_some() {
+        next(&mut sql, " AND m.state = ?");
+    }
+    if q.channel.is_some() {
+        next(&mut sql, " AND m.channel_id = ?");
+    }
+    if q.assignee.is_some() {
+        next(&mut sql, " AND m.assignee_id = ?");
+    }
+    if q.tag.is_some() {
+        next(
+            &mut sql,
+            " AND EXISTS (SELECT 1 FROM message_tags t WHERE t.message_id = m.id AND t.tag_id = ?)",
+        );
+    }
+    if q.before.is_some() {
+        // Keyset paging on (created_at, id); written without row values for portability.
+        n += 1;
+        let a = n;
+        n += 1;
+        let b = n;
+        sql.push_str(&format!(
+            " AND (m.created_at < ${a} OR (m.created_at = ${a} AND m.id < ${b}))"
+        ));
+    }
+    let limit = match q.limit {
+        0 => 50,
+        l => l.min(500),
+    };
+    sql.push_str(&format!(
+        " ORDER BY m.created_at DESC, m.id DESC LIMIT {limit}"
+    ));
+
+    let mut query = sqlx::query(AssertSqlSafe(sql)).bind(workspace.get());
+    if let Some(state) = q.state {
+        query = query.bind(state.as_str());
+    }
+    if let Some(channel) = q.channel {
+        query = query.bind(channel.get());
+    }
+    if let Some(assignee) = q.assignee {
+        query = query.bind(assignee.get());
+    }
+    if let Some(tag) = q.tag {
+        query = query.bind(tag.get());
+    }
+    if let Some((at, id)) = q.before {
+        query = query.bind(ms(at)).bind(id.get());
+    }
+    let rows = query.fetch_all(pool).await?;
+    let mut messages = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+    attach_tags(pool, &mut messages).await?;
+    Ok(messages)
+}
+
+pub(crate) async fn count_by_state(
+    pool: &AnyPool,
+    workspace: WorkspaceId,
+) -> Result<StateCounts, StoreError> {
+    let rows = sqlx::query(
+        "SELECT state, COUNT(*) AS n FROM messages WHERE workspace_id = $1 GROUP BY state",
+    )
+    .bind(workspace.get())
+    .fetch_all(pool)
+    .await?;
+    let mut counts = StateCounts::default();
+    for row in rows {
+        let n: i64 = get(&row, "n")?;
+        match InboxState::parse(&get::<String>(&row, "state")?)
+            .map_err(|e| corrupt("messages", e))?
+        {
+            InboxState::Open => counts.open = n,
+            InboxState::Done => counts.done = n,
+            InboxState::Snoozed => counts.snoozed = n,
+            InboxState::Archived => counts.archived = n,
+        }
+    }
+    Ok(counts)
+}
+
+pub(crate) async fn set_state(
+    pool: &AnyPool,
+    workspace: WorkspaceId,
+    id: MessageId,
+    state: InboxState,
+    snoozed_until: Option<Timestamp>,
+) -> Result<Message, StoreError> {
+    let until = match (state, snoozed_until) {
+        (InboxState::Snoozed, Some(t)) => Some(ms(t)),
+        (InboxState::Snoozed, None) => {
+            return Err(tend_domain::ValidationError::new(
+                "snoozed_until",
+                "is required to snooze",
+            )
+            .into());
+        }
+        _ => None,
+    };
+    let res = sqlx::query(
+        "UPDATE messages SET state = $1, snoozed_until = $2 WHERE id = $3 AND workspace_id = $4",
+    )
+    .bind(state.as_str())
+    .bind(until)
+    .bind(id.get())
+    .bind(workspace.get())
+    .execute(pool)
+    .await?;
+    if res.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    by_id(pool, workspace, id).await
+}
+
+pub(crate) async fn assign(
+    pool: &AnyPool,
+    workspace: WorkspaceId,
+    id: MessageId,
+    assignee: Option<UserId>,
+) -> Result<Message, StoreError> {
+    if let Some(user) = assignee
+        && super::users::role_in(pool, user, workspace)
+            .await?
+            .is_none()
+    {
+        // Only teammates of this workspace can be assigned.
+        return Err(StoreError::NotFound);
+    }
+    let res =
+        sqlx::query("UPDATE messages SET assignee_id = $1 WHERE id = $2 AND workspace_id = $3")
+            .bind(assignee.map(UserId::get))
+            .bind(id.get())
+            .bind(workspace.get())
+            .execute(pool)
+            .await?;
+    if res.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    by_id(pool, workspace, id).await
+}

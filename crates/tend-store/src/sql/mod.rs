@@ -1,0 +1,379 @@
+//! The SQL implementation of [`Store`](crate::Store), shared by SQLite and PostgreSQL.
+//!
+//! One module per aggregate; this file holds the connection, migrations and the
+//! row-decoding helpers. Queries use `$N` placeholders, which both SQLite and
+//! PostgreSQL accept, so each statement is written once.
+
+mod channels;
+mod identities;
+mod messages;
+mod tags;
+mod users;
+mod workspaces;
+
+use crate::{Store, StoreError};
+use async_trait::async_trait;
+use jiff::Timestamp;
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Executor as _, Row as _};
+use std::sync::Once;
+use std::time::Duration;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Which database a store talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite: one file, WAL mode.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+impl Backend {
+    /// Picks the backend from a database URL.
+    pub fn from_url(url: &str) -> Result<Backend, StoreError> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StoreError::Invalid(tend_domain::ValidationError::new(
+                "database_url",
+                "must start with sqlite:// or postgres://",
+            )))
+        }
+    }
+
+    /// A short name for logs and benchmark output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// The store over a connection pool.
+#[derive(Debug, Clone)]
+pub struct SqlStore {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl SqlStore {
+    /// Connects to `url`. An SQLite file is created if missing and opened in WAL
+    /// mode with `synchronous=NORMAL` (durable at each checkpoint, safe against
+    /// corruption) and foreign keys on.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<SqlStore, StoreError> {
+        static DRIVERS: Once = Once::new();
+        DRIVERS.call_once(sqlx::any::install_default_drivers);
+        let backend = Backend::from_url(url)?;
+        let mut options = AnyPoolOptions::new()
+            .max_connections(max_connections.max(1))
+            .acquire_timeout(Duration::from_secs(30));
+        let url = match backend {
+            Backend::Sqlite => {
+                options = options.after_connect(|conn, _meta| {
+                    Box::pin(async move {
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                             PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                        )
+                        .await?;
+                        Ok(())
+                    })
+                });
+                if url.contains('?') {
+                    url.to_owned()
+                } else {
+                    format!("{url}?mode=rwc")
+                }
+            }
+            Backend::Postgres => url.to_owned(),
+        };
+        let pool = options.connect(&url).await?;
+        Ok(SqlStore { pool, backend })
+    }
+
+    /// The pool, for benchmarks that compare raw SQL against the store's own path.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+}
+
+pub(crate) fn ts(ms: i64) -> Result<Timestamp, StoreError> {
+    Timestamp::from_millisecond(ms).map_err(|e| StoreError::Corrupt {
+        table: "?",
+        message: format!("timestamp {ms}: {e}"),
+    })
+}
+
+pub(crate) fn ts_opt(ms: Option<i64>) -> Result<Option<Timestamp>, StoreError> {
+    ms.map(ts).transpose()
+}
+
+pub(crate) fn ms(t: Timestamp) -> i64 {
+    t.as_millisecond()
+}
+
+pub(crate) fn now_ms() -> i64 {
+    Timestamp::now().as_millisecond()
+}
+
+pub(crate) fn get<'r, T>(row: &'r AnyRow, col: &str) -> Result<T, StoreError>
+where
+    T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
+{
+    row.try_get(col).map_err(StoreError::from)
+}
+
+pub(crate) fn corrupt(table: &'static str, message: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt {
+        table,
+        message: message.to_string(),
+    }
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        match self.backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await?,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await?,
+        }
+        Ok(())
+    }
+
+    async fn create_workspace(
+        &self,
+        new: &tend_domain::NewWorkspace,
+    ) -> Result<tend_domain::Workspace, StoreError> {
+        workspaces::create(&self.pool, new).await
+    }
+    async fn workspace(
+        &self,
+        id: tend_domain::WorkspaceId,
+    ) -> Result<tend_domain::Workspace, StoreError> {
+        workspaces::by_id(&self.pool, id).await
+    }
+    async fn workspace_by_slug(&self, slug: &str) -> Result<tend_domain::Workspace, StoreError> {
+        workspaces::by_slug(&self.pool, slug).await
+    }
+    async fn list_workspaces(&self) -> Result<Vec<tend_domain::Workspace>, StoreError> {
+        workspaces::list(&self.pool).await
+    }
+    async fn update_workspace_hours(
+        &self,
+        id: tend_domain::WorkspaceId,
+        time_zone: &str,
+        hours: &tend_domain::BusinessHours,
+        response_target_secs: i64,
+    ) -> Result<tend_domain::Workspace, StoreError> {
+        workspaces::update_hours(&self.pool, id, time_zone, hours, response_target_secs).await
+    }
+
+    async fn create_user(
+        &self,
+        new: &tend_domain::NewUser,
+    ) -> Result<tend_domain::User, StoreError> {
+        users::create(&self.pool, new).await
+    }
+    async fn user(&self, id: tend_domain::UserId) -> Result<tend_domain::User, StoreError> {
+        users::by_id(&self.pool, id).await
+    }
+    async fn user_credentials(
+        &self,
+        email: &tend_domain::Email,
+    ) -> Result<(tend_domain::User, String), StoreError> {
+        users::credentials(&self.pool, email).await
+    }
+    async fn set_password_hash(
+        &self,
+        id: tend_domain::UserId,
+        password_hash: &str,
+    ) -> Result<(), StoreError> {
+        users::set_password_hash(&self.pool, id, password_hash).await
+    }
+    async fn count_users(&self) -> Result<i64, StoreError> {
+        users::count(&self.pool).await
+    }
+    async fn grant_role(
+        &self,
+        user: tend_domain::UserId,
+        workspace: tend_domain::WorkspaceId,
+        role: tend_domain::Role,
+    ) -> Result<(), StoreError> {
+        users::grant_role(&self.pool, user, workspace, role).await
+    }
+    async fn revoke_membership(
+        &self,
+        user: tend_domain::UserId,
+        workspace: tend_domain::WorkspaceId,
+    ) -> Result<(), StoreError> {
+        users::revoke(&self.pool, user, workspace).await
+    }
+    async fn role_in(
+        &self,
+        user: tend_domain::UserId,
+        workspace: tend_domain::WorkspaceId,
+    ) -> Result<Option<tend_domain::Role>, StoreError> {
+        users::role_in(&self.pool, user, workspace).await
+    }
+    async fn user_workspaces(
+        &self,
+        user: tend_domain::UserId,
+    ) -> Result<Vec<(tend_domain::Workspace, tend_domain::Role)>, StoreError> {
+        users::workspaces(&self.pool, user).await
+    }
+
+    async fn create_channel(
+        &self,
+        new: &tend_domain::NewChannel,
+    ) -> Result<tend_domain::Channel, StoreError> {
+        channels::create(&self.pool, new).await
+    }
+    async fn channel(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        id: tend_domain::ChannelId,
+    ) -> Result<tend_domain::Channel, StoreError> {
+        channels::by_id(&self.pool, workspace, id).await
+    }
+    async fn channels(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+    ) -> Result<Vec<tend_domain::Channel>, StoreError> {
+        channels::list(&self.pool, workspace).await
+    }
+
+    async fn upsert_identity(
+        &self,
+        new: &tend_domain::NewIdentity,
+    ) -> Result<tend_domain::Identity, StoreError> {
+        identities::upsert(&self.pool, new).await
+    }
+    async fn identity(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        id: tend_domain::IdentityId,
+    ) -> Result<tend_domain::Identity, StoreError> {
+        identities::by_id(&self.pool, workspace, id).await
+    }
+    async fn member_profile(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        id: tend_domain::MemberId,
+    ) -> Result<tend_domain::MemberProfile, StoreError> {
+        identities::profile(&self.pool, workspace, id).await
+    }
+    async fn merge_members(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        keep: tend_domain::MemberId,
+        absorb: tend_domain::MemberId,
+    ) -> Result<tend_domain::MemberProfile, StoreError> {
+        identities::merge(&self.pool, workspace, keep, absorb).await
+    }
+    async fn split_identity(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        identity: tend_domain::IdentityId,
+    ) -> Result<tend_domain::MemberProfile, StoreError> {
+        identities::split(&self.pool, workspace, identity).await
+    }
+
+    async fn upsert_messages(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        batch: &[tend_domain::NewMessage],
+    ) -> Result<Vec<crate::Upserted>, StoreError> {
+        messages::upsert_batch(&self.pool, workspace, batch).await
+    }
+    async fn message(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        id: tend_domain::MessageId,
+    ) -> Result<tend_domain::Message, StoreError> {
+        messages::by_id(&self.pool, workspace, id).await
+    }
+    async fn message_revisions(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        id: tend_domain::MessageId,
+    ) -> Result<Vec<tend_domain::MessageRevision>, StoreError> {
+        messages::revisions(&self.pool, workspace, id).await
+    }
+    async fn thread(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        root: tend_domain::MessageId,
+    ) -> Result<Vec<tend_domain::Message>, StoreError> {
+        messages::thread(&self.pool, workspace, root).await
+    }
+    async fn inbox(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        query: &crate::InboxQuery,
+    ) -> Result<Vec<tend_domain::Message>, StoreError> {
+        messages::inbox(&self.pool, workspace, query).await
+    }
+    async fn count_by_state(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+    ) -> Result<crate::StateCounts, StoreError> {
+        messages::count_by_state(&self.pool, workspace).await
+    }
+    async fn set_state(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        id: tend_domain::MessageId,
+        state: tend_domain::InboxState,
+        snoozed_until: Option<Timestamp>,
+    ) -> Result<tend_domain::Message, StoreError> {
+        messages::set_state(&self.pool, workspace, id, state, snoozed_until).await
+    }
+    async fn assign(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        id: tend_domain::MessageId,
+        assignee: Option<tend_domain::UserId>,
+    ) -> Result<tend_domain::Message, StoreError> {
+        messages::assign(&self.pool, workspace, id, assignee).await
+    }
+
+    async fn ensure_tag(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        name: &tend_domain::TagName,
+    ) -> Result<tend_domain::Tag, StoreError> {
+        tags::ensure(&self.pool, workspace, name).await
+    }
+    async fn tags(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+    ) -> Result<Vec<tend_domain::Tag>, StoreError> {
+        tags::list(&self.pool, workspace).await
+    }
+    async fn tag_message(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        message: tend_domain::MessageId,
+        tag: tend_domain::TagId,
+    ) -> Result<(), StoreError> {
+        tags::tag_message(&self.pool, workspace, message, tag).await
+    }
+    async fn untag_message(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        message: tend_domain::MessageId,
+        tag: tend_domain::TagId,
+    ) -> Result<(), StoreError> {
+        tags::untag_message(&self.pool, workspace, message, tag).await
+    }
+}

@@ -1,0 +1,229 @@
+//! The `Store` trait: every storage operation Tend performs, and its contract.
+
+use crate::StoreError;
+use async_trait::async_trait;
+use jiff::Timestamp;
+use tend_domain::{
+    BusinessHours, Channel, ChannelId, Email, Identity, IdentityId, InboxState, MemberId,
+    MemberProfile, Message, MessageId, MessageRevision, NewChannel, NewIdentity, NewMessage,
+    NewUser, NewWorkspace, Role, Tag, TagId, TagName, User, UserId, Workspace, WorkspaceId,
+};
+
+/// What an upsert did with one incoming message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UpsertOutcome {
+    /// First time seen: stored.
+    Created,
+    /// The text or title changed: updated, the previous text kept as a revision.
+    Edited,
+    /// Only metadata changed (engagement counts, permalink, language): updated in place.
+    Updated,
+    /// Identical to what is stored, or an older version than what is stored: nothing written.
+    Unchanged,
+}
+
+/// The result of upserting one message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Upserted {
+    /// The stored message's id.
+    pub id: MessageId,
+    /// What happened.
+    pub outcome: UpsertOutcome,
+}
+
+/// Filters and paging for the inbox list. Results are newest first.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct InboxQuery {
+    /// Only this state (default: every state).
+    pub state: Option<InboxState>,
+    /// Only this channel.
+    pub channel: Option<ChannelId>,
+    /// Only conversations assigned to this teammate.
+    pub assignee: Option<UserId>,
+    /// Only messages carrying this tag.
+    pub tag: Option<TagId>,
+    /// Keyset cursor: only messages strictly older than `(created_at, id)`.
+    pub before: Option<(Timestamp, MessageId)>,
+    /// Page size (clamped to 1..=500; 0 means 50).
+    pub limit: u32,
+}
+
+/// Number of messages per inbox state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct StateCounts {
+    /// Open.
+    pub open: i64,
+    /// Done.
+    pub done: i64,
+    /// Snoozed.
+    pub snoozed: i64,
+    /// Archived.
+    pub archived: i64,
+}
+
+/// Tend's storage operations.
+///
+/// Contract for every implementation:
+/// - Operations on workspace data take the `WorkspaceId` and fail with
+///   [`StoreError::NotFound`] when the item belongs to another workspace.
+/// - [`Store::upsert_messages`] is idempotent on `(channel, external id)` and atomic
+///   per batch: either every message of the batch is written or none is.
+/// - Every identity belongs to exactly one member.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Which database this is.
+    fn backend(&self) -> crate::Backend;
+    /// Applies pending migrations (idempotent).
+    async fn migrate(&self) -> Result<(), StoreError>;
+
+    /// Creates a workspace; `Conflict` if the slug is taken.
+    async fn create_workspace(&self, new: &NewWorkspace) -> Result<Workspace, StoreError>;
+    /// One workspace.
+    async fn workspace(&self, id: WorkspaceId) -> Result<Workspace, StoreError>;
+    /// One workspace by slug.
+    async fn workspace_by_slug(&self, slug: &str) -> Result<Workspace, StoreError>;
+    /// Every workspace of the installation, by name.
+    async fn list_workspaces(&self) -> Result<Vec<Workspace>, StoreError>;
+    /// Changes time zone, business hours and first-response target.
+    async fn update_workspace_hours(
+        &self,
+        id: WorkspaceId,
+        time_zone: &str,
+        hours: &BusinessHours,
+        response_target_secs: i64,
+    ) -> Result<Workspace, StoreError>;
+
+    /// Creates a teammate; `Conflict` if the e-mail is taken.
+    async fn create_user(&self, new: &NewUser) -> Result<User, StoreError>;
+    /// One teammate.
+    async fn user(&self, id: UserId) -> Result<User, StoreError>;
+    /// A teammate and their password hash, for login.
+    async fn user_credentials(&self, email: &Email) -> Result<(User, String), StoreError>;
+    /// Replaces a teammate's password hash.
+    async fn set_password_hash(&self, id: UserId, password_hash: &str) -> Result<(), StoreError>;
+    /// Number of teammates (0 on a fresh install).
+    async fn count_users(&self) -> Result<i64, StoreError>;
+    /// Gives a teammate a role in a workspace (replacing any previous role there).
+    async fn grant_role(
+        &self,
+        user: UserId,
+        workspace: WorkspaceId,
+        role: Role,
+    ) -> Result<(), StoreError>;
+    /// Removes a teammate from a workspace.
+    async fn revoke_membership(
+        &self,
+        user: UserId,
+        workspace: WorkspaceId,
+    ) -> Result<(), StoreError>;
+    /// The teammate's role in a workspace, if any.
+    async fn role_in(
+        &self,
+        user: UserId,
+        workspace: WorkspaceId,
+    ) -> Result<Option<Role>, StoreError>;
+    /// The workspaces a teammate belongs to, with their role, by name.
+    async fn user_workspaces(&self, user: UserId) -> Result<Vec<(Workspace, Role)>, StoreError>;
+
+    /// Creates a channel; `Conflict` if the name is taken in the workspace.
+    async fn create_channel(&self, new: &NewChannel) -> Result<Channel, StoreError>;
+    /// One channel of a workspace.
+    async fn channel(&self, workspace: WorkspaceId, id: ChannelId) -> Result<Channel, StoreError>;
+    /// The channels of a workspace, by name.
+    async fn channels(&self, workspace: WorkspaceId) -> Result<Vec<Channel>, StoreError>;
+
+    /// Creates or updates an identity on `(workspace, platform, external id)`;
+    /// a new identity gets a member of its own.
+    async fn upsert_identity(&self, new: &NewIdentity) -> Result<Identity, StoreError>;
+    /// One identity.
+    async fn identity(
+        &self,
+        workspace: WorkspaceId,
+        id: IdentityId,
+    ) -> Result<Identity, StoreError>;
+    /// A member with their identities.
+    async fn member_profile(
+        &self,
+        workspace: WorkspaceId,
+        id: MemberId,
+    ) -> Result<MemberProfile, StoreError>;
+    /// Moves every identity of `absorb` to `keep` and deletes `absorb`.
+    async fn merge_members(
+        &self,
+        workspace: WorkspaceId,
+        keep: MemberId,
+        absorb: MemberId,
+    ) -> Result<MemberProfile, StoreError>;
+    /// Moves one identity to a new member of its own (undoes a merge).
+    async fn split_identity(
+        &self,
+        workspace: WorkspaceId,
+        identity: IdentityId,
+    ) -> Result<MemberProfile, StoreError>;
+
+    /// Stores a batch of messages idempotently and atomically (see the trait contract).
+    /// An edit (newer `edited_at` or changed text) updates the message and keeps the previous
+    /// text as a revision; an older version than the stored one changes nothing.
+    async fn upsert_messages(
+        &self,
+        workspace: WorkspaceId,
+        batch: &[NewMessage],
+    ) -> Result<Vec<Upserted>, StoreError>;
+    /// One message.
+    async fn message(&self, workspace: WorkspaceId, id: MessageId) -> Result<Message, StoreError>;
+    /// The earlier texts of a message, oldest first.
+    async fn message_revisions(
+        &self,
+        workspace: WorkspaceId,
+        id: MessageId,
+    ) -> Result<Vec<MessageRevision>, StoreError>;
+    /// A conversation: the root and every message under it, oldest first.
+    async fn thread(
+        &self,
+        workspace: WorkspaceId,
+        root: MessageId,
+    ) -> Result<Vec<Message>, StoreError>;
+    /// A page of the inbox, newest first.
+    async fn inbox(
+        &self,
+        workspace: WorkspaceId,
+        query: &InboxQuery,
+    ) -> Result<Vec<Message>, StoreError>;
+    /// Messages per state.
+    async fn count_by_state(&self, workspace: WorkspaceId) -> Result<StateCounts, StoreError>;
+    /// Changes a message's inbox state; `snoozed_until` is required for `Snoozed` and ignored otherwise.
+    async fn set_state(
+        &self,
+        workspace: WorkspaceId,
+        id: MessageId,
+        state: InboxState,
+        snoozed_until: Option<Timestamp>,
+    ) -> Result<Message, StoreError>;
+    /// Assigns a message to a teammate of the workspace, or unassigns it.
+    async fn assign(
+        &self,
+        workspace: WorkspaceId,
+        id: MessageId,
+        assignee: Option<UserId>,
+    ) -> Result<Message, StoreError>;
+
+    /// The tag with this name (case-insensitive), created if missing.
+    async fn ensure_tag(&self, workspace: WorkspaceId, name: &TagName) -> Result<Tag, StoreError>;
+    /// The tags of a workspace, by name.
+    async fn tags(&self, workspace: WorkspaceId) -> Result<Vec<Tag>, StoreError>;
+    /// Puts a tag on a message (idempotent).
+    async fn tag_message(
+        &self,
+        workspace: WorkspaceId,
+        message: MessageId,
+        tag: TagId,
+    ) -> Result<(), StoreError>;
+    /// Takes a tag off a message (idempotent).
+    async fn untag_message(
+        &self,
+        workspace: WorkspaceId,
+        message: MessageId,
+        tag: TagId,
+    ) -> Result<(), StoreError>;
+}

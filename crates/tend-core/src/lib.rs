@@ -1,1 +1,7 @@
-//! placeholder
+//! Tend's use cases: the operations the CLI, the HTTP API and background jobs
+//! share, composed from the domain and the store. Each module is one concern.
+//!
+//! Only `accounts` exists yet; ingest, moderation, publishing and analytics
+//! arrive with their issues.
+
+pub mod accounts;

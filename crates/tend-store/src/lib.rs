@@ -13,6 +13,7 @@
 //! confined to the places that need it and marked so. The story test
 //! (`tests/story.rs`) runs every operation on both databases.
 
+pub mod bench;
 mod error;
 pub mod sql;
 mod store;

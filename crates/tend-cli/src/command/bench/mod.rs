@@ -1,0 +1,22 @@
+//! `tend bench …`: performance measured against a baseline taken in the same run,
+//! because the machines are shared and noisy; figures are quoted as ratios.
+
+mod store;
+
+use super::Context;
+use clap::Subcommand;
+use std::process::ExitCode;
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCmd {
+    /// Insert rate of the store's ingest path against raw batched INSERTs of the same rows.
+    Store(store::StoreBench),
+}
+
+impl BenchCmd {
+    pub async fn run(&self, ctx: &Context) -> anyhow::Result<ExitCode> {
+        match self {
+            BenchCmd::Store(cmd) => cmd.run(ctx).await,
+        }
+    }
+}

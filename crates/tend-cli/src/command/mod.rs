@@ -1,0 +1,136 @@
+//! The subcommands, one file each, and the global options they share.
+
+mod bench;
+mod config_cmd;
+mod migrate;
+mod serve;
+mod user;
+
+use crate::config::{Config, default_config_file};
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand};
+use secrecy::{ExposeSecret as _, SecretString};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use tend_store::Store;
+
+/// Tend: self-hosted community management.
+#[derive(Debug, Parser)]
+#[command(name = "tend", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Options every command understands.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Configuration file (default: ~/.config/tend/tend.toml when it exists).
+    #[arg(long, global = true, env = "TEND_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Where the SQLite database and other state live.
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Use this database instead of SQLite in the data directory (postgres://… or sqlite://…).
+    #[arg(long, global = true, value_name = "URL")]
+    database_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the web app and API.
+    Serve(serve::Serve),
+    /// Apply pending database migrations and exit.
+    Migrate(migrate::Migrate),
+    /// Inspect configuration.
+    #[command(subcommand)]
+    Config(config_cmd::ConfigCmd),
+    /// Manage teammates.
+    #[command(subcommand)]
+    User(user::UserCmd),
+    /// Measure performance against a baseline taken in the same run.
+    #[command(subcommand)]
+    Bench(bench::BenchCmd),
+}
+
+/// Configuration and database location resolved from file, environment and flags.
+pub struct Context {
+    pub config: Config,
+    database_url: String,
+}
+
+impl Context {
+    fn new(global: &GlobalArgs) -> anyhow::Result<Context> {
+        let (file, required) = match &global.config {
+            Some(path) => (Some(path.clone()), true),
+            None => (default_config_file().filter(|p| p.exists()), false),
+        };
+        let mut config = Config::load(file.as_deref(), required).context("reading the configuration")?;
+        if let Some(dir) = &global.data_dir {
+            config.data_dir = Some(dir.clone());
+        }
+        if let Some(url) = &global.database_url {
+            config.database.url = Some(SecretString::from(url.clone()));
+        }
+        let database_url = match &config.database.url {
+            Some(url) => url.expose_secret().to_owned(),
+            None => {
+                let dir = config.data_dir();
+                std::fs::create_dir_all(&dir).with_context(|| format!("creating the data directory {}", dir.display()))?;
+                format!("sqlite://{}", dir.join("tend.db").display())
+            }
+        };
+        Ok(Context { config, database_url })
+    }
+
+    /// Opens the store and applies pending migrations.
+    pub async fn store(&self) -> anyhow::Result<Arc<dyn Store>> {
+        tend_store::open(&self.database_url, self.config.database.max_connections)
+            .await
+            .with_context(|| format!("opening the database ({})", self.database_label()))
+    }
+
+    /// The database location without credentials, for messages.
+    pub fn database_label(&self) -> String {
+        match self.database_url.split_once('@') {
+            Some((scheme_and_user, host)) => {
+                let scheme = scheme_and_user.split("://").next().unwrap_or("postgres");
+                format!("{scheme}://…@{host}")
+            }
+            None => self.database_url.clone(),
+        }
+    }
+}
+
+fn init_logging(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Command::Config(cmd) = &cli.command {
+        // Printing defaults must work even when the configuration is broken.
+        return cmd.run(&cli.global);
+    }
+    let ctx = Context::new(&cli.global)?;
+    init_logging(&ctx.config.log.filter);
+    let rt = runtime()?;
+    rt.block_on(async move {
+        match cli.command {
+            Command::Serve(cmd) => cmd.run(&ctx).await,
+            Command::Migrate(cmd) => cmd.run(&ctx).await,
+            Command::User(cmd) => cmd.run(&ctx).await,
+            Command::Bench(cmd) => cmd.run(&ctx).await,
+            Command::Config(_) => unreachable!("handled above"),
+        }
+    })
+}

@@ -1,0 +1,50 @@
+//! `tend serve`: run the HTTP server until Ctrl-C or SIGTERM.
+
+use super::Context;
+use anyhow::Context as _;
+use clap::Args;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+#[derive(Debug, Args)]
+pub struct Serve {
+    /// Address and port to listen on (default from the configuration: 127.0.0.1:8080).
+    #[arg(long, value_name = "ADDR:PORT")]
+    bind: Option<SocketAddr>,
+}
+
+impl Serve {
+    pub async fn run(&self, ctx: &Context) -> anyhow::Result<ExitCode> {
+        let store = ctx.store().await?;
+        let bind = self.bind.unwrap_or(ctx.config.server.bind);
+        let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("listening on {bind}"))?;
+        let addr = listener.local_addr().context("reading the bound address")?;
+        tracing::info!(database = %ctx.database_label(), "database ready");
+        println!("Tend is running at http://{addr}/ (database: {}); Ctrl-C stops it", ctx.database_label());
+        let state = tend_server::AppState { store, version: env!("CARGO_PKG_VERSION") };
+        tend_server::serve(listener, state, shutdown_signal()).await.context("serving HTTP")?;
+        println!("Tend stopped");
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

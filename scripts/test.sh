@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The whole test suite, exactly as CI runs it (.ci/run calls this script):
+# format, lints, docs, dependency invariants, and every test on SQLite and on a
+# real PostgreSQL that this script starts on 127.0.0.1 and stops afterwards.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy --all-targets -D warnings"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "dependency invariants (ARCHITECTURE.md)"
+scripts/check-deps.sh
+
+step "cargo doc -D warnings"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
+
+step "PostgreSQL for the store tests"
+# shellcheck source=scripts/postgres.sh
+source scripts/postgres.sh
+start_postgres
+trap stop_postgres EXIT
+export TEND_REQUIRE_POSTGRES=1
+
+step "tests (SQLite and PostgreSQL)"
+if cargo nextest --version >/dev/null 2>&1; then
+    cargo nextest run --workspace --locked --no-fail-fast --status-level pass --final-status-level fail
+else
+    cargo test --workspace --locked --no-fail-fast
+fi
+
+step "store story on PostgreSQL, with its output"
+cargo test --locked -p tend-store --test story story_on_postgres -- --nocapture 2>&1 | grep -E "story_on_postgres|test result"
+
+step "all checks passed"

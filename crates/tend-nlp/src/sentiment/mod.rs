@@ -1,0 +1,128 @@
+//! Sentiment: is a post positive, neutral or negative, how strongly, and why.
+//!
+//! Two models live here. [`vader`] is a faithful port of VADER (vaderSentiment 3.3.x),
+//! the rule-based scorer tuned on social-media text; [`explain`] reports which words
+//! and rules moved its score. The second model is learned by the project (ridge
+//! regression over hashed word and character n-grams plus the VADER scores, trained
+//! on the four human-rated VADER corpora by [`train`]). [`sentiment`] reports the
+//! label and score of whichever is better on held-out data (see [`evaluate`]) and
+//! always carries the VADER scores along.
+
+mod corpus;
+mod evaluate;
+mod learned;
+mod lexicon;
+mod vader;
+
+pub use evaluate::evaluate;
+pub use learned::train;
+pub use vader::{
+    Adjustment, EmojiSwap, Explanation, Punctuation, Role, Rule, TokenExplanation, VaderScores,
+    explain, vader,
+};
+
+use serde::Serialize;
+
+/// Sentiment class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Label {
+    /// Score above +0.05.
+    Positive,
+    /// Score within ±0.05.
+    Neutral,
+    /// Score below −0.05.
+    Negative,
+}
+
+/// The sentiment of a text.
+#[derive(Debug, Clone, Serialize)]
+pub struct Sentiment {
+    /// The class, from `score` with VADER's ±0.05 neutral band.
+    pub label: Label,
+    /// Polarity in [-1, 1].
+    pub score: f64,
+    /// VADER's scores, always available (call [`explain`] for the reasons).
+    pub vader: VaderScores,
+    /// Which model produced `label` and `score`.
+    pub model: &'static str,
+}
+
+/// Neutral band used by VADER's authors and by this crate's evaluation.
+pub const NEUTRAL_BAND: f64 = 0.05;
+
+/// Maps a polarity score to a class with the ±0.05 neutral band.
+pub fn label_of(score: f64) -> Label {
+    if score > NEUTRAL_BAND {
+        Label::Positive
+    } else if score < -NEUTRAL_BAND {
+        Label::Negative
+    } else {
+        Label::Neutral
+    }
+}
+
+/// Scores a text with the model that did best on held-out data (the learned model;
+/// see `docs` in [`evaluate`]'s tables), keeping VADER's scores alongside.
+pub fn sentiment(text: &str) -> Sentiment {
+    let vader_scores = vader(text);
+    let score = learned::predict(text, &vader_scores);
+    Sentiment { label: label_of(score), score, vader: vader_scores, model: learned::MODEL_NAME }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn root() -> &'static Path {
+        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata"))
+    }
+
+    /// Every one of the 23,703 reference compounds is reproduced within 1e-4, and the
+    /// pos/neu/neg shares within 1e-3 (their rounding step).
+    #[test]
+    fn parity_with_python_vader_on_all_reference_rows() {
+        let items = corpus::load(root()).unwrap_or_default();
+        let reference = corpus::load_reference(root()).unwrap_or_default();
+        assert_eq!(items.len(), 23_703);
+        assert_eq!(reference.len(), 23_703);
+        let mut compound_mismatches = Vec::new();
+        let mut share_mismatches = 0;
+        for item in &items {
+            let key = (corpus::CORPORA[item.corpus].0.to_owned(), item.id.clone());
+            let Some(&[neg, neu, pos, compound]) = reference.get(&key) else {
+                compound_mismatches.push(format!("{key:?}: no reference row"));
+                continue;
+            };
+            let got = vader(&item.text);
+            if (got.compound - compound).abs() > 1e-4 + 1e-12 {
+                compound_mismatches.push(format!(
+                    "{key:?}: got {} want {compound}: {}",
+                    got.compound, item.text
+                ));
+            }
+            if (got.neg - neg).abs() > 1e-3 + 1e-12
+                || (got.neu - neu).abs() > 1e-3 + 1e-12
+                || (got.pos - pos).abs() > 1e-3 + 1e-12
+            {
+                share_mismatches += 1;
+            }
+        }
+        println!(
+            "VADER parity: {} compound mismatches, {share_mismatches} pos/neu/neg mismatches of {}",
+            compound_mismatches.len(),
+            items.len()
+        );
+        assert!(compound_mismatches.is_empty(), "{compound_mismatches:#?}");
+        assert_eq!(share_mismatches, 0);
+    }
+
+    #[test]
+    fn sentiment_labels_obvious_texts() {
+        assert_eq!(sentiment("I love this, thank you so much!").label, Label::Positive);
+        assert_eq!(sentiment("This is terrible, I hate it.").label, Label::Negative);
+        let json = serde_json::to_string(&sentiment("ok")).unwrap_or_default();
+        assert!(json.contains("\"label\":"), "{json}");
+    }
+}

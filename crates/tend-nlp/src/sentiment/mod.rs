@@ -51,6 +51,9 @@ pub struct Sentiment {
 /// Neutral band used by VADER's authors and by this crate's evaluation.
 pub const NEUTRAL_BAND: f64 = 0.05;
 
+/// Name reported in [`Sentiment::model`] when VADER produced the label.
+pub const VADER_MODEL_NAME: &str = "vader-3.3";
+
 /// Maps a polarity score to a class with the ±0.05 neutral band.
 pub fn label_of(score: f64) -> Label {
     if score > NEUTRAL_BAND {
@@ -66,8 +69,17 @@ pub fn label_of(score: f64) -> Label {
 /// see `docs` in [`evaluate`]'s tables), keeping VADER's scores alongside.
 pub fn sentiment(text: &str) -> Sentiment {
     let vader_scores = vader(text);
-    let score = learned::predict(text, &vader_scores);
-    Sentiment { label: label_of(score), score, vader: vader_scores, model: learned::MODEL_NAME }
+    match learned::predict(text, &vader_scores) {
+        Some(score) => {
+            Sentiment { label: label_of(score), score, vader: vader_scores, model: learned::MODEL_NAME }
+        }
+        None => Sentiment {
+            label: label_of(vader_scores.compound),
+            score: vader_scores.compound,
+            vader: vader_scores,
+            model: VADER_MODEL_NAME,
+        },
+    }
 }
 
 #[cfg(test)]
@@ -116,6 +128,19 @@ mod tests {
         );
         assert!(compound_mismatches.is_empty(), "{compound_mismatches:#?}");
         assert_eq!(share_mismatches, 0);
+    }
+
+    /// Writes `data/sentiment/model.txt` from `train` when UPDATE_EXPECT=1, and otherwise
+    /// checks that the committed model is what `train` produces (reproducibility).
+    #[test]
+    fn committed_model_is_reproducible() {
+        let trained = train(root()).unwrap_or_default();
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/sentiment/model.txt");
+        if std::env::var("UPDATE_EXPECT").is_ok_and(|v| v == "1") {
+            std::fs::write(path, &trained).unwrap_or_default();
+        }
+        let committed = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(trained == committed, "model.txt is stale: run with UPDATE_EXPECT=1");
     }
 
     #[test]

@@ -291,7 +291,91 @@ impl Hasher for FxHasher {
 pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 /// The combined word table: lower-cased word → what VADER knows about it.
-pub(crate) static WORDS: LazyLock<FxMap<&'static str, Word>> = LazyLock::new(build_words);
+pub(crate) static WORDS: LazyLock<WordTable> = LazyLock::new(|| WordTable::new(build_words()));
+
+/// Seed of the per-byte word hash.
+pub(crate) const WORD_HASH_SEED: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// Extends the word hash by one byte. The tokenizer computes it while lower-casing,
+/// so a lookup needs no second pass over the token.
+#[inline(always)]
+pub(crate) fn word_hash_step(hash: u64, byte: u8) -> u64 {
+    (hash.rotate_left(5) ^ u64::from(byte)).wrapping_mul(FX_SEED)
+}
+
+/// The word hash of a whole byte string.
+#[inline]
+pub(crate) fn word_hash(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(WORD_HASH_SEED, |h, &b| word_hash_step(h, b))
+}
+
+/// An open-addressing hash table specialised for the word lookups on VADER's hot path:
+/// the caller supplies the hash (computed during lower-casing) and the lower-cased
+/// bytes; slots hold indices into a dense entry array so the probe array stays small.
+pub(crate) struct WordTable {
+    /// Entry index + 1 per slot; 0 marks an empty slot.
+    slots: Vec<u32>,
+    shift: u32,
+    entries: Vec<(u64, &'static str, Word)>,
+}
+
+impl WordTable {
+    fn new(words: FxMap<&'static str, Word>) -> WordTable {
+        let size = (words.len() * 2).next_power_of_two().max(16);
+        let mut table = WordTable {
+            slots: vec![0; size],
+            shift: 64 - size.trailing_zeros(),
+            entries: Vec::with_capacity(words.len()),
+        };
+        let mut sorted: Vec<(&'static str, Word)> = words.into_iter().collect();
+        // Sorted insertion makes the probe layout independent of HashMap iteration order.
+        sorted.sort_by(|a, b| a.0.cmp(b.0));
+        let mask = size - 1;
+        for (key, word) in sorted {
+            let hash = word_hash(key.as_bytes());
+            let mut i = (hash >> table.shift) as usize;
+            while table.slots[i] != 0 {
+                i = (i + 1) & mask;
+            }
+            table.entries.push((hash, key, word));
+            table.slots[i] = table.entries.len() as u32;
+        }
+        table
+    }
+
+    /// Looks up lower-cased `key` whose [`word_hash`] is `hash`.
+    #[inline]
+    pub(crate) fn get(&self, hash: u64, key: &[u8]) -> Option<&Word> {
+        let mask = self.slots.len() - 1;
+        let mut i = (hash >> self.shift) as usize;
+        loop {
+            let slot = self.slots[i];
+            if slot == 0 {
+                return None;
+            }
+            let (h, k, word) = &self.entries[slot as usize - 1];
+            if *h == hash && k.as_bytes() == key {
+                return Some(word);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Looks up a lower-cased word.
+    pub(crate) fn lookup(&self, key: &str) -> Option<&Word> {
+        self.get(word_hash(key.as_bytes()), key.as_bytes())
+    }
+
+    /// All entries, for tests and statistics.
+    pub(crate) fn words(&self) -> impl Iterator<Item = &Word> {
+        self.entries.iter().map(|e| &e.2)
+    }
+
+    /// Length in bytes of the longest word.
+    pub(crate) fn max_len(&self) -> usize {
+        self.entries.iter().map(|e| e.1.len()).max().unwrap_or(0)
+    }
+}
 
 /// Single-character emoji → description (multi-character keys of the file can never
 /// match VADER's character-by-character substitution, so they are left out).
@@ -389,11 +473,13 @@ mod tests {
 
     #[test]
     fn lexicon_has_all_entries_and_known_values() {
-        let n_lexicon = WORDS.values().filter(|w| w.valence.is_some()).count();
+        let n_lexicon = WORDS.words().filter(|w| w.valence.is_some()).count();
         assert_eq!(n_lexicon, 7506);
-        assert_eq!(WORDS.get("good").and_then(|w| w.valence), Some(1.9));
-        assert_eq!(WORDS.get("very").map(|w| w.booster), Some(B_INCR));
-        assert!(WORDS.get("isn't").is_some_and(|w| w.negation));
+        assert_eq!(WORDS.lookup("good").and_then(|w| w.valence), Some(1.9));
+        assert_eq!(WORDS.lookup("very").map(|w| w.booster), Some(B_INCR));
+        assert!(WORDS.lookup("isn't").is_some_and(|w| w.negation));
+        assert!(WORDS.lookup("goodx").is_none());
+        assert!(WORDS.max_len() <= 64, "the tokenizer's stack buffer assumes short words");
         assert_eq!(EMOJI.get(&'😁'), Some(&"beaming face with smiling eyes"));
     }
 

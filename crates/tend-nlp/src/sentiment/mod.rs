@@ -8,7 +8,7 @@
 //! label and score of whichever is better on held-out data (see [`evaluate`]) and
 //! always carries the VADER scores along.
 
-mod corpus;
+pub(crate) mod corpus;
 mod evaluate;
 mod learned;
 mod lexicon;

@@ -336,43 +336,29 @@ fn replace_emoji(
     true
 }
 
-/// The longest ASCII word in the table; longer ASCII tokens cannot match and skip the lookup.
+/// Longest ASCII token looked up; longer tokens cannot be in the table (checked by a
+/// lexicon test) and skip the lookup, which bounds the work on hostile input.
 const MAX_ASCII_WORD: usize = 64;
 
 /// Splits on Python whitespace and strips surrounding ASCII punctuation unless that
 /// leaves two characters or fewer (which keeps emoticons such as ":)" whole).
 fn tokenize(text: &str, tokens: &mut Vec<Tok>) {
     tokens.clear();
-    let bytes = text.as_bytes();
-    let ascii = text.is_ascii();
+    if text.is_ascii() {
+        tokenize_ascii(text.as_bytes(), tokens);
+        return;
+    }
     let mut pos = 0;
-    let len = bytes.len();
-    while pos < len {
-        // Skip whitespace.
-        let start = if ascii {
-            match bytes[pos..].iter().position(|&b| !is_ascii_py_space(b)) {
-                Some(k) => pos + k,
-                None => break,
-            }
-        } else {
-            match text[pos..].char_indices().find(|&(_, c)| !lexicon::py_is_space(c)) {
-                Some((k, _)) => pos + k,
-                None => break,
-            }
-        };
-        let end = if ascii {
-            bytes[start..].iter().position(|&b| is_ascii_py_space(b)).map_or(len, |k| start + k)
-        } else {
-            text[start..]
-                .char_indices()
-                .find(|&(_, c)| lexicon::py_is_space(c))
-                .map_or(len, |(k, _)| start + k)
-        };
+    while let Some((k, _)) = text[pos..].char_indices().find(|&(_, c)| !lexicon::py_is_space(c)) {
+        let start = pos + k;
+        let end = text[start..]
+            .char_indices()
+            .find(|&(_, c)| lexicon::py_is_space(c))
+            .map_or(text.len(), |(k, _)| start + k);
         pos = end;
         let raw = &text[start..end];
         let stripped = raw.trim_matches(|c: char| c.is_ascii_punctuation());
-        let (start, end) = if stripped.len() <= 2 || (!stripped.is_ascii() && stripped.chars().count() <= 2)
-        {
+        let (start, end) = if stripped.chars().count() <= 2 {
             (start, end)
         } else {
             let offset = stripped.as_ptr() as usize - raw.as_ptr() as usize;
@@ -382,42 +368,85 @@ fn tokenize(text: &str, tokens: &mut Vec<Tok>) {
     }
 }
 
+/// The ASCII fast path of [`tokenize`]: one pass over the bytes, no allocation.
+fn tokenize_ascii(bytes: &[u8], tokens: &mut Vec<Tok>) {
+    let len = bytes.len();
+    let mut i = 0;
+    loop {
+        while i < len && is_ascii_py_space(bytes[i]) {
+            i += 1;
+        }
+        if i >= len {
+            break;
+        }
+        let raw_start = i;
+        while i < len && !is_ascii_py_space(bytes[i]) {
+            i += 1;
+        }
+        let (mut start, mut end) = (raw_start, i);
+        while start < end && bytes[start].is_ascii_punctuation() {
+            start += 1;
+        }
+        while end > start && bytes[end - 1].is_ascii_punctuation() {
+            end -= 1;
+        }
+        if end - start <= 2 {
+            (start, end) = (raw_start, i);
+        }
+        tokens.push(make_tok_ascii(&bytes[start..end], start, end));
+    }
+}
+
 #[inline]
 fn is_ascii_py_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f)
 }
 
+/// Looks up an ASCII token: lower-cases, hashes and classifies its case in one pass.
 #[inline]
-fn make_tok(token: &str, start: usize, end: usize) -> Tok {
-    let upper = lexicon::py_is_upper(token);
-    let words = &*WORDS;
-    let (word, negation) = if token.is_ascii() {
-        if token.len() > MAX_ASCII_WORD {
-            (Word::default(), contains_nt(token.as_bytes()))
-        } else {
-            let mut buf = [0u8; MAX_ASCII_WORD];
-            let lower = &mut buf[..token.len()];
-            lower.copy_from_slice(token.as_bytes());
-            lower.make_ascii_lowercase();
-            // The bytes are ASCII, hence valid UTF-8.
-            let word = std::str::from_utf8(lower)
-                .ok()
-                .and_then(|l| words.get(l).copied())
-                .unwrap_or_default();
-            (word, word.negation || contains_nt(lower))
+fn make_tok_ascii(token: &[u8], start: usize, end: usize) -> Tok {
+    let mut has_upper = false;
+    let mut has_lower = false;
+    let mut has_quote = false;
+    let mut hash = lexicon::WORD_HASH_SEED;
+    let mut buf = [0u8; MAX_ASCII_WORD];
+    let fits = token.len() <= MAX_ASCII_WORD;
+    for (k, &b) in token.iter().enumerate() {
+        has_upper |= b.is_ascii_uppercase();
+        has_lower |= b.is_ascii_lowercase();
+        has_quote |= b == b'\'';
+        let lower = b.to_ascii_lowercase();
+        hash = lexicon::word_hash_step(hash, lower);
+        if k < MAX_ASCII_WORD {
+            buf[k] = lower;
         }
+    }
+    let word = if fits {
+        WORDS.get(hash, &buf[..token.len()]).copied().unwrap_or_default()
     } else {
-        let lower = token.to_lowercase();
-        let word = words.get(lower.as_str()).copied().unwrap_or_default();
-        (word, word.negation || contains_nt(lower.as_bytes()))
+        Word::default()
     };
-    Tok { start, end, word, negation, upper }
+    let negation = word.negation || (has_quote && contains_nt(token));
+    Tok { start, end, word, negation, upper: has_upper && !has_lower }
 }
 
-/// Whether lower-cased bytes contain "n't".
+/// Looks up a non-ASCII token (Python's Unicode lower-casing and `isupper`).
+fn make_tok(token: &str, start: usize, end: usize) -> Tok {
+    if token.is_ascii() {
+        return make_tok_ascii(token.as_bytes(), start, end);
+    }
+    let lower = token.to_lowercase();
+    let word = WORDS.lookup(&lower).copied().unwrap_or_default();
+    let negation = word.negation || contains_nt(lower.as_bytes());
+    Tok { start, end, word, negation, upper: lexicon::py_is_upper(token) }
+}
+
+/// Whether a token contains "n't" in any letter case.
 #[inline]
-fn contains_nt(lower: &[u8]) -> bool {
-    lower.windows(3).any(|w| w == b"n't" || w == b"N'T" || w == b"n'T" || w == b"N't")
+fn contains_nt(bytes: &[u8]) -> bool {
+    bytes.windows(3).any(|w| {
+        w[0].eq_ignore_ascii_case(&b'n') && w[1] == b'\'' && w[2].eq_ignore_ascii_case(&b't')
+    })
 }
 
 /// The valence of lexicon word `i` after VADER's local rules.
@@ -745,11 +774,26 @@ fn py_round(x: f64, digits: i32) -> f64 {
     if !x.is_finite() {
         return x;
     }
-    let scale = 10f64.powi(digits);
+    let scale = match digits {
+        3 => 1e3,
+        4 => 1e4,
+        _ => 10f64.powi(digits),
+    };
     let y = x * scale;
-    let frac = (y - y.trunc()).abs();
-    if (frac - 0.5).abs() > 1e-6 {
-        return y.round() / scale;
+    // Scores are small, so the integer casts are exact and avoid libm calls.
+    if y.abs() < 1e15 {
+        let whole = y as i64;
+        let frac = y - whole as f64;
+        if (frac.abs() - 0.5).abs() > 1e-6 {
+            let rounded = if frac >= 0.5 {
+                whole + 1
+            } else if frac <= -0.5 {
+                whole - 1
+            } else {
+                whole
+            };
+            return rounded as f64 / scale;
+        }
     }
     let formatted = format!("{x:.prec$}", prec = digits.max(0) as usize);
     formatted.parse().unwrap_or(y.round() / scale)

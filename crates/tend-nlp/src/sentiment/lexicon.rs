@@ -293,37 +293,61 @@ pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 /// The combined word table: lower-cased word → what VADER knows about it.
 pub(crate) static WORDS: LazyLock<WordTable> = LazyLock::new(|| WordTable::new(build_words()));
 
-/// Seed of the per-byte word hash.
+/// Seed of the word hash.
 pub(crate) const WORD_HASH_SEED: u64 = 0xcbf2_9ce4_8422_2325;
 
-/// Extends the word hash by one byte. The tokenizer computes it while lower-casing,
-/// so a lookup needs no second pass over the token.
+/// Extends the word hash by eight bytes (little-endian, zero-padded at the end of the
+/// word). The tokenizer computes it while lower-casing eight bytes at a time, so a
+/// lookup needs no second pass over the token.
 #[inline(always)]
-pub(crate) fn word_hash_step(hash: u64, byte: u8) -> u64 {
-    (hash.rotate_left(5) ^ u64::from(byte)).wrapping_mul(FX_SEED)
+pub(crate) fn word_hash_step(hash: u64, chunk: u64) -> u64 {
+    (hash.rotate_left(5) ^ chunk).wrapping_mul(FX_SEED)
 }
 
-/// The word hash of a whole byte string.
+/// Loads up to eight bytes as a zero-padded little-endian word.
+#[inline(always)]
+pub(crate) fn load_chunk(bytes: &[u8]) -> u64 {
+    if let Some(head) = bytes.first_chunk::<8>() {
+        return u64::from_le_bytes(*head);
+    }
+    // Shorter than eight bytes: assemble without a variable-length memcpy call.
+    let mut x = 0u64;
+    for (k, &b) in bytes.iter().enumerate() {
+        x |= u64::from(b) << (8 * k);
+    }
+    x
+}
+
+/// The word hash of a whole (already lower-cased) byte string.
 #[inline]
 pub(crate) fn word_hash(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(WORD_HASH_SEED, |h, &b| word_hash_step(h, b))
+    bytes.chunks(8).fold(WORD_HASH_SEED, |h, c| word_hash_step(h, load_chunk(c)))
 }
 
 /// An open-addressing hash table specialised for the word lookups on VADER's hot path:
 /// the caller supplies the hash (computed during lower-casing) and the lower-cased
 /// bytes; slots hold indices into a dense entry array so the probe array stays small.
 pub(crate) struct WordTable {
-    /// Entry index + 1 per slot; 0 marks an empty slot.
-    slots: Vec<u32>,
+    /// Per slot: (high 32 bits of the hash, entry index + 1); index 0 marks an empty
+    /// slot. The tag lets most probes finish without touching the entry array.
+    slots: Vec<(u32, u32)>,
     shift: u32,
-    entries: Vec<(u64, &'static str, Word)>,
+    entries: Vec<Entry>,
+}
+
+struct Entry {
+    hash: u64,
+    /// The first eight bytes of the key, zero-padded, for a one-compare match of short words.
+    head: u64,
+    key: &'static str,
+    word: Word,
 }
 
 impl WordTable {
     fn new(words: FxMap<&'static str, Word>) -> WordTable {
         let size = (words.len() * 2).next_power_of_two().max(16);
         let mut table = WordTable {
-            slots: vec![0; size],
+            slots: vec![(0, 0); size],
             shift: 64 - size.trailing_zeros(),
             entries: Vec::with_capacity(words.len()),
         };
@@ -334,11 +358,11 @@ impl WordTable {
         for (key, word) in sorted {
             let hash = word_hash(key.as_bytes());
             let mut i = (hash >> table.shift) as usize;
-            while table.slots[i] != 0 {
+            while table.slots[i].1 != 0 {
                 i = (i + 1) & mask;
             }
-            table.entries.push((hash, key, word));
-            table.slots[i] = table.entries.len() as u32;
+            table.entries.push(Entry { hash, head: load_chunk(key.as_bytes()), key, word });
+            table.slots[i] = ((hash >> 32) as u32, table.entries.len() as u32);
         }
         table
     }
@@ -349,13 +373,40 @@ impl WordTable {
         let mask = self.slots.len() - 1;
         let mut i = (hash >> self.shift) as usize;
         loop {
-            let slot = self.slots[i];
+            let (tag, slot) = self.slots[i];
             if slot == 0 {
                 return None;
             }
-            let (h, k, word) = &self.entries[slot as usize - 1];
-            if *h == hash && k.as_bytes() == key {
-                return Some(word);
+            let e = &self.entries[slot as usize - 1];
+            if tag == (hash >> 32) as u32 && e.hash == hash && e.key.as_bytes() == key {
+                return Some(&e.word);
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Looks up a lower-cased word of `len` bytes given as zero-padded 8-byte chunks
+    /// (the tokenizer's form), with its [`word_hash`].
+    #[inline]
+    pub(crate) fn get_chunks(&self, hash: u64, chunks: &[u64], len: usize) -> Option<&Word> {
+        let mask = self.slots.len() - 1;
+        let mut i = (hash >> self.shift) as usize;
+        loop {
+            let (tag, slot) = self.slots[i];
+            if slot == 0 {
+                return None;
+            }
+            if tag != (hash >> 32) as u32 {
+                i = (i + 1) & mask;
+                continue;
+            }
+            let e = &self.entries[slot as usize - 1];
+            if e.hash == hash
+                && e.key.len() == len
+                && e.head == chunks[0]
+                && (len <= 8 || chunks_equal(&chunks[1..], &e.key.as_bytes()[8..]))
+            {
+                return Some(&e.word);
             }
             i = (i + 1) & mask;
         }
@@ -368,13 +419,18 @@ impl WordTable {
 
     /// All entries, for tests and statistics.
     pub(crate) fn words(&self) -> impl Iterator<Item = &Word> {
-        self.entries.iter().map(|e| &e.2)
+        self.entries.iter().map(|e| &e.word)
     }
 
     /// Length in bytes of the longest word.
     pub(crate) fn max_len(&self) -> usize {
-        self.entries.iter().map(|e| e.1.len()).max().unwrap_or(0)
+        self.entries.iter().map(|e| e.key.len()).max().unwrap_or(0)
     }
+}
+
+/// Whether zero-padded chunks spell `rest` (whose length the caller has checked).
+fn chunks_equal(chunks: &[u64], rest: &[u8]) -> bool {
+    rest.chunks(8).zip(chunks).all(|(part, &chunk)| load_chunk(part) == chunk)
 }
 
 /// Single-character emoji → description (multi-character keys of the file can never

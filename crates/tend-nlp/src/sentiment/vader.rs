@@ -402,32 +402,39 @@ fn is_ascii_py_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | 0x1c..=0x1f)
 }
 
-/// Looks up an ASCII token: lower-cases, hashes and classifies its case in one pass.
+/// Looks up an ASCII token: lower-cases, hashes and classifies its letter case eight
+/// bytes at a time (SWAR on u64 words; all bytes are below 0x80, so the per-byte
+/// additions never carry into the next byte).
 #[inline]
 fn make_tok_ascii(token: &[u8], start: usize, end: usize) -> Tok {
-    let mut has_upper = false;
-    let mut has_lower = false;
-    let mut has_quote = false;
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
     let mut hash = lexicon::WORD_HASH_SEED;
-    let mut buf = [0u8; MAX_ASCII_WORD];
-    let fits = token.len() <= MAX_ASCII_WORD;
-    for (k, &b) in token.iter().enumerate() {
-        has_upper |= b.is_ascii_uppercase();
-        has_lower |= b.is_ascii_lowercase();
-        has_quote |= b == b'\'';
-        let lower = b.to_ascii_lowercase();
-        hash = lexicon::word_hash_step(hash, lower);
-        if k < MAX_ASCII_WORD {
-            buf[k] = lower;
+    let mut chunks = [0u64; MAX_ASCII_WORD / 8];
+    let (mut upper_bits, mut lower_bits, mut quote_bits) = (0u64, 0u64, 0u64);
+    for (k, part) in token.chunks(8).enumerate() {
+        let x = lexicon::load_chunk(part);
+        // Bit 7 of each byte set where the byte is in 'A'..='Z' / 'a'..='z'.
+        let upper = (x + 0x3f * ONES) & !(x + 0x25 * ONES) & HIGH;
+        let lower = (x + 0x1f * ONES) & !(x + 0x05 * ONES) & HIGH;
+        // Bit 7 set where the byte is '\'' (zero-byte test on x ^ '\'').
+        let y = x ^ (0x27 * ONES);
+        quote_bits |= y.wrapping_sub(ONES) & !y & HIGH;
+        upper_bits |= upper;
+        lower_bits |= lower;
+        let lowered = x | (upper >> 2);
+        hash = lexicon::word_hash_step(hash, lowered);
+        if k < chunks.len() {
+            chunks[k] = lowered;
         }
     }
-    let word = if fits {
-        WORDS.get(hash, &buf[..token.len()]).copied().unwrap_or_default()
+    let word = if token.len() <= MAX_ASCII_WORD {
+        WORDS.get_chunks(hash, &chunks, token.len()).copied().unwrap_or_default()
     } else {
         Word::default()
     };
-    let negation = word.negation || (has_quote && contains_nt(token));
-    Tok { start, end, word, negation, upper: has_upper && !has_lower }
+    let negation = word.negation || (quote_bits != 0 && contains_nt(token));
+    Tok { start, end, word, negation, upper: upper_bits != 0 && lower_bits == 0 }
 }
 
 /// Looks up a non-ASCII token (Python's Unicode lower-casing and `isupper`).
@@ -589,6 +596,12 @@ fn emphasise<R: Recorder>(v: f64, i: usize, trigger: Trigger, rec: &mut R) -> f6
 
 /// Idioms around word `i` (only called when i > 2, as in the reference).
 fn special_idioms_check<R: Recorder>(v: f64, tokens: &[Tok], i: usize, rec: &mut R) -> f64 {
+    // Every idiom and dampener phrase is at least two rule words inside i-3..=i+2;
+    // most windows have fewer, so skip the matching.
+    let window = &tokens[i - 3..tokens.len().min(i + 3)];
+    if window.iter().filter(|t| t.word.id != 0).count() < 2 {
+        return v;
+    }
     let ids = |from: usize, to: usize| -> [u8; 3] {
         let mut out = [0u8; 3];
         for (k, t) in tokens[from..=to].iter().enumerate() {

@@ -29,8 +29,13 @@ pub fn run(
 ) -> Result<String, EvalError> {
     let items = corpus::load(root)?;
     let texts: Vec<&str> = items.iter().map(|i| i.text.as_str()).collect();
-    let tweets: Vec<&str> = items.iter().filter(|i| i.corpus == 0).map(|i| i.text.as_str()).collect();
-    let mean_chars = texts.iter().map(|t| t.chars().count()).sum::<usize>() as f64 / texts.len().max(1) as f64;
+    let tweets: Vec<&str> = items
+        .iter()
+        .filter(|i| i.corpus == 0)
+        .map(|i| i.text.as_str())
+        .collect();
+    let mean_chars =
+        texts.iter().map(|t| t.chars().count()).sum::<usize>() as f64 / texts.len().max(1) as f64;
 
     let tend_vader = throughput(&texts, &|t| {
         black_box(sentiment::vader(black_box(t)));
@@ -72,7 +77,10 @@ pub fn run(
             );
         }
         None => {
-            let _ = writeln!(out, "Python not given: pass `--python <interpreter>` to compare.");
+            let _ = writeln!(
+                out,
+                "Python not given: pass `--python <interpreter>` to compare."
+            );
         }
     }
     let _ = writeln!(
@@ -126,10 +134,16 @@ fn python_throughput(root: &Path, interpreter: &Path, texts: &[&str]) -> Result<
     let input = temp_path("tend-vader-bench", "txt");
     // One text per line: the corpora's texts contain no line breaks.
     let body = texts.join("\n");
-    std::fs::write(&input, body).map_err(|source| EvalError::Io { path: input.clone(), source })?;
+    std::fs::write(&input, body).map_err(|source| EvalError::Io {
+        path: input.clone(),
+        source,
+    })?;
     let output = Command::new(interpreter).arg(&script).arg(&input).output();
     let _ = std::fs::remove_file(&input);
-    let output = output.map_err(|source| EvalError::Io { path: interpreter.to_owned(), source })?;
+    let output = output.map_err(|source| EvalError::Io {
+        path: interpreter.to_owned(),
+        source,
+    })?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     let rate = stdout
         .lines()
@@ -173,6 +187,10 @@ mod tests {
         .unwrap_or_default();
         println!("{report}");
         assert!(report.contains("| Tend `vader()` |"), "{report}");
-        assert!(report.contains(if python.is_some() { "Python VADER:" } else { "Python not given" }));
+        assert!(report.contains(if python.is_some() {
+            "Python VADER:"
+        } else {
+            "Python not given"
+        }));
     }
 }

@@ -3,7 +3,6 @@
 //! The ground-truth files are `id<TAB>mean<TAB>text` with CRLF line ends and no final
 //! newline; they are decoded as UTF-8 with replacement, as the reference run did.
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use crate::eval::{self, EvalError};
@@ -11,9 +10,21 @@ use crate::eval::{self, EvalError};
 /// The corpora: (name used in the reference file, ground-truth file, label for tables).
 pub(crate) const CORPORA: [(&str, &str, &str); 4] = [
     ("tweets", "tweets_GroundTruth.txt", "tweets"),
-    ("movieReviewSnippets", "movieReviewSnippets_GroundTruth.txt", "movie snippets"),
-    ("amazonReviewSnippets", "amazonReviewSnippets_GroundTruth.txt", "Amazon snippets"),
-    ("nytEditorialSnippets", "nytEditorialSnippets_GroundTruth.txt", "NYT snippets"),
+    (
+        "movieReviewSnippets",
+        "movieReviewSnippets_GroundTruth.txt",
+        "movie snippets",
+    ),
+    (
+        "amazonReviewSnippets",
+        "amazonReviewSnippets_GroundTruth.txt",
+        "Amazon snippets",
+    ),
+    (
+        "nytEditorialSnippets",
+        "nytEditorialSnippets_GroundTruth.txt",
+        "NYT snippets",
+    ),
 ];
 
 /// One rated text.
@@ -49,17 +60,25 @@ pub(crate) fn load(root: &Path) -> Result<Vec<Item>, EvalError> {
                 .trim()
                 .parse::<f64>()
                 .map_err(|e| format_error(&path, n, &format!("bad mean {mean:?}: {e}")))?;
-            items.push(Item { corpus, id: id.to_owned(), gold, text: body.to_owned() });
+            items.push(Item {
+                corpus,
+                id: id.to_owned(),
+                gold,
+                text: body.to_owned(),
+            });
         }
     }
     Ok(items)
 }
 
 /// Python reference scores by (corpus name, id): [neg, neu, pos, compound].
-pub(crate) fn load_reference(root: &Path) -> Result<HashMap<(String, String), [f64; 4]>, EvalError> {
+#[cfg(test)]
+pub(crate) fn load_reference(
+    root: &Path,
+) -> Result<std::collections::HashMap<(String, String), [f64; 4]>, EvalError> {
     let path = root.join("vader").join("vader_reference_scores.tsv");
     let text = eval::read(&path)?;
-    let mut out = HashMap::new();
+    let mut out = std::collections::HashMap::new();
     for (n, line) in text.lines().enumerate().skip(1) {
         if line.is_empty() {
             continue;
@@ -80,5 +99,9 @@ pub(crate) fn load_reference(root: &Path) -> Result<HashMap<(String, String), [f
 }
 
 fn format_error(path: &Path, line0: usize, message: &str) -> EvalError {
-    EvalError::Format { path: path.to_owned(), line: line0 + 1, message: message.to_owned() }
+    EvalError::Format {
+        path: path.to_owned(),
+        line: line0 + 1,
+        message: message.to_owned(),
+    }
 }

@@ -63,16 +63,32 @@ pub fn evaluate(root: &Path) -> Result<Vec<Table>, EvalError> {
     for (c, (_, _, label)) in CORPORA.iter().enumerate() {
         let rows: Vec<usize> = (0..items.len()).filter(|&i| items[i].corpus == c).collect();
         let [r, p, rc, f1] = PAPER[c];
-        table.row(figures(label, "VADER, paper", rows.len(), &[r, p, rc, f1], None));
+        table.row(figures(
+            label,
+            "VADER, paper",
+            rows.len(),
+            &[r, p, rc, f1],
+            None,
+        ));
         let [r, p, rc, f1, acc] = MEASURED_PYTHON[c];
-        table.row(figures(label, "vaderSentiment 3.3.1, measured", rows.len(), &[r, p, rc, f1], Some(acc)));
+        table.row(figures(
+            label,
+            "vaderSentiment 3.3.1, measured",
+            rows.len(),
+            &[r, p, rc, f1],
+            Some(acc),
+        ));
         let m = metrics(&items, &rows, &vader_scores);
         table.row(metric_row(label, "Tend VADER", &m));
         let m = metrics(&items, &rows, &learned_scores);
         table.row(metric_row(label, "Tend learned (5-fold CV)", &m));
     }
     let all: Vec<usize> = (0..items.len()).collect();
-    table.row(metric_row("all four", "Tend VADER", &metrics(&items, &all, &vader_scores)));
+    table.row(metric_row(
+        "all four",
+        "Tend VADER",
+        &metrics(&items, &all, &vader_scores),
+    ));
     table.row(metric_row(
         "all four",
         "Tend learned (5-fold CV)",
@@ -163,7 +179,11 @@ fn pearson(xs: &[f64], ys: &[f64]) -> f64 {
         sxx += (x - mx) * (x - mx);
         syy += (y - my) * (y - my);
     }
-    if sxx == 0.0 || syy == 0.0 { 0.0 } else { sxy / (sxx * syy).sqrt() }
+    if sxx == 0.0 || syy == 0.0 {
+        0.0
+    } else {
+        sxy / (sxx * syy).sqrt()
+    }
 }
 
 #[cfg(test)]
@@ -185,7 +205,10 @@ mod tests {
             let m = metrics(&items, &rows, &scores);
             let got = [m.r, m.precision, m.recall, m.f1, m.accuracy3];
             for (g, e) in got.iter().zip(expected) {
-                assert!((g - e).abs() < 0.0006, "corpus {c}: got {got:?}, README {expected:?}");
+                assert!(
+                    (g - e).abs() < 0.0006,
+                    "corpus {c}: got {got:?}, README {expected:?}"
+                );
             }
             if c == 0 {
                 assert!(m.r >= 0.87 && m.f1 >= 0.94, "{m:?}");
@@ -201,9 +224,16 @@ mod tests {
         let table = &tables[0];
         println!("{}", table.to_markdown());
         let pooled = |model: &str| {
-            table.rows.iter().find(|r| r[0] == "all four" && r[1].starts_with(model)).map(|r| {
-                (r[3].parse::<f64>().unwrap_or(0.0), r[6].parse::<f64>().unwrap_or(0.0))
-            })
+            table
+                .rows
+                .iter()
+                .find(|r| r[0] == "all four" && r[1].starts_with(model))
+                .map(|r| {
+                    (
+                        r[3].parse::<f64>().unwrap_or(0.0),
+                        r[6].parse::<f64>().unwrap_or(0.0),
+                    )
+                })
         };
         let (Some((vader_r, vader_f1)), Some((learned_r, learned_f1))) =
             (pooled("Tend VADER"), pooled("Tend learned"))

@@ -112,7 +112,9 @@ pub(crate) fn cross_validate(items: &[Item]) -> Vec<f64> {
     let data = Dataset::build(items);
     let mut predictions = vec![0.0; items.len()];
     for fold in 0..FOLDS {
-        let train_rows: Vec<usize> = (0..items.len()).filter(|&i| fold_of(&items[i]) != fold).collect();
+        let train_rows: Vec<usize> = (0..items.len())
+            .filter(|&i| fold_of(&items[i]) != fold)
+            .collect();
         let model = fit(&data, &train_rows);
         for (i, item) in items.iter().enumerate() {
             if fold_of(item) == fold {
@@ -170,7 +172,10 @@ pub(crate) fn extract(text: &str, v: &VaderScores, f: &mut Features) {
         let word = &rest[..word_len];
         rest = &rest[word_len..];
         n_words += 1;
-        f.buckets.push(bucket(if negated { NS_NEG_WORD } else { NS_WORD }, word.as_bytes()));
+        f.buckets.push(bucket(
+            if negated { NS_NEG_WORD } else { NS_WORD },
+            word.as_bytes(),
+        ));
         if let Some(p) = prev {
             let mut h = FxHasher::default();
             h.write_u64(NS_BIGRAM);
@@ -186,21 +191,39 @@ pub(crate) fn extract(text: &str, v: &VaderScores, f: &mut Features) {
         prev = Some(word);
     }
     let short = if n_words <= 15 { 1.0 } else { 0.0 };
-    let social = if has_social_markers(text, &lower) { 1.0 } else { 0.0 };
+    let social = if has_social_markers(text, &lower) {
+        1.0
+    } else {
+        0.0
+    };
     f.lower = lower;
     let n = f.buckets.len();
     f.value = if n == 0 { 0.0 } else { 1.0 / (n as f64).sqrt() };
     let c = v.compound;
-    f.dense = [1.0, c, v.pos, v.neu, v.neg, short, social, c * short, c * social, c * c.abs()];
+    f.dense = [
+        1.0,
+        c,
+        v.pos,
+        v.neu,
+        v.neg,
+        short,
+        social,
+        c * short,
+        c * social,
+        c * c.abs(),
+    ];
 }
 
 /// Whether a text looks like a social-media post: mentions, hashtags, links,
 /// emoticons, repeated "!" or a word in capitals.
 pub(crate) fn has_social_markers(text: &str, lower: &str) -> bool {
-    const MARKERS: [&str; 12] =
-        ["@", "#", "http", "!!", ":)", ":(", ":-", ";)", ":d", ":p", "<3", "lol"];
+    const MARKERS: [&str; 12] = [
+        "@", "#", "http", "!!", ":)", ":(", ":-", ";)", ":d", ":p", "<3", "lol",
+    ];
     MARKERS.iter().any(|m| lower.contains(m))
-        || text.split_whitespace().any(|w| w.len() >= 2 && super::lexicon::py_is_upper(w))
+        || text
+            .split_whitespace()
+            .any(|w| w.len() >= 2 && super::lexicon::py_is_upper(w))
 }
 
 /// Character 3- to 5-grams of " word " (with boundary spaces), on bytes; words over
@@ -411,7 +434,11 @@ const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 fn base64_encode(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for k in 0..4 {
             if k <= chunk.len() {

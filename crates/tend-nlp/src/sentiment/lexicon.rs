@@ -121,13 +121,65 @@ pub(crate) const BOOSTER_PHRASES: [(u8, u8, &str, f64); 3] = [
 
 /// Negation words (VADER's `NEGATE`). Any word containing "n't" also negates.
 const NEGATE: [&str; 59] = [
-    "aint", "arent", "cannot", "cant", "couldnt", "darent", "didnt", "doesnt", "ain't", "aren't",
-    "can't", "couldn't", "daren't", "didn't", "doesn't", "dont", "hadnt", "hasnt", "havent",
-    "isnt", "mightnt", "mustnt", "neither", "don't", "hadn't", "hasn't", "haven't", "isn't",
-    "mightn't", "mustn't", "neednt", "needn't", "never", "none", "nope", "nor", "not", "nothing",
-    "nowhere", "oughtnt", "shant", "shouldnt", "uhuh", "wasnt", "werent", "oughtn't", "shan't",
-    "shouldn't", "uh-uh", "wasn't", "weren't", "without", "wont", "wouldnt", "won't", "wouldn't",
-    "rarely", "seldom", "despite",
+    "aint",
+    "arent",
+    "cannot",
+    "cant",
+    "couldnt",
+    "darent",
+    "didnt",
+    "doesnt",
+    "ain't",
+    "aren't",
+    "can't",
+    "couldn't",
+    "daren't",
+    "didn't",
+    "doesn't",
+    "dont",
+    "hadnt",
+    "hasnt",
+    "havent",
+    "isnt",
+    "mightnt",
+    "mustnt",
+    "neither",
+    "don't",
+    "hadn't",
+    "hasn't",
+    "haven't",
+    "isn't",
+    "mightn't",
+    "mustn't",
+    "neednt",
+    "needn't",
+    "never",
+    "none",
+    "nope",
+    "nor",
+    "not",
+    "nothing",
+    "nowhere",
+    "oughtnt",
+    "shant",
+    "shouldnt",
+    "uhuh",
+    "wasnt",
+    "werent",
+    "oughtn't",
+    "shan't",
+    "shouldn't",
+    "uh-uh",
+    "wasn't",
+    "weren't",
+    "without",
+    "wont",
+    "wouldnt",
+    "won't",
+    "wouldn't",
+    "rarely",
+    "seldom",
+    "despite",
 ];
 
 /// Single-word boosters (+) and dampeners (−) (VADER's `BOOSTER_DICT`).
@@ -230,7 +282,12 @@ pub(crate) struct Word {
 
 impl Default for Word {
     fn default() -> Word {
-        Word { valence: f64::NAN, booster_sign: 0, negation: false, id: 0 }
+        Word {
+            valence: f64::NAN,
+            booster_sign: 0,
+            negation: false,
+            id: 0,
+        }
     }
 }
 
@@ -239,6 +296,12 @@ impl Word {
     #[inline]
     pub(crate) fn valence(&self) -> Option<f64> {
         (!self.valence.is_nan()).then_some(self.valence)
+    }
+
+    /// Whether the word is a booster or a dampener.
+    #[inline]
+    pub(crate) fn is_booster(&self) -> bool {
+        self.booster_sign != 0
     }
 
     /// Booster (+0.293) or dampener (−0.293) scalar; 0 when neither.
@@ -342,7 +405,9 @@ pub(crate) fn load_chunk(bytes: &[u8]) -> u64 {
 /// The word hash of a whole (already lower-cased) byte string.
 #[inline]
 pub(crate) fn word_hash(bytes: &[u8]) -> u64 {
-    bytes.chunks(8).fold(WORD_HASH_SEED, |h, c| word_hash_step(h, load_chunk(c)))
+    bytes
+        .chunks(8)
+        .fold(WORD_HASH_SEED, |h, c| word_hash_step(h, load_chunk(c)))
 }
 
 /// An open-addressing hash table specialised for the word lookups on VADER's hot path:
@@ -387,7 +452,12 @@ impl WordTable {
             while table.slots[i].1 != 0 {
                 i = (i + 1) & mask;
             }
-            table.entries.push(Entry { hash, head: load_chunk(key.as_bytes()), key, word });
+            table.entries.push(Entry {
+                hash,
+                head: load_chunk(key.as_bytes()),
+                key,
+                word,
+            });
             let bit = (hash >> 48) as usize;
             table.filter[bit >> 6] |= 1 << (bit & 63);
             table.slots[i] = ((hash >> 32) as u32, table.entries.len() as u32);
@@ -450,11 +520,13 @@ impl WordTable {
     }
 
     /// All entries, for tests and statistics.
+    #[cfg(test)]
     pub(crate) fn words(&self) -> impl Iterator<Item = &Word> {
         self.entries.iter().map(|e| &e.word)
     }
 
     /// Length in bytes of the longest word.
+    #[cfg(test)]
     pub(crate) fn max_len(&self) -> usize {
         self.entries.iter().map(|e| e.key.len()).max().unwrap_or(0)
     }
@@ -462,7 +534,9 @@ impl WordTable {
 
 /// Whether zero-padded chunks spell `rest` (whose length the caller has checked).
 fn chunks_equal(chunks: &[u64], rest: &[u8]) -> bool {
-    rest.chunks(8).zip(chunks).all(|(part, &chunk)| load_chunk(part) == chunk)
+    rest.chunks(8)
+        .zip(chunks)
+        .all(|(part, &chunk)| load_chunk(part) == chunk)
 }
 
 /// Single-character emoji → description (multi-character keys of the file can never
@@ -567,7 +641,10 @@ mod tests {
         assert_eq!(WORDS.lookup("very").map(|w| w.booster()), Some(B_INCR));
         assert!(WORDS.lookup("isn't").is_some_and(|w| w.negation));
         assert!(WORDS.lookup("goodx").is_none());
-        assert!(WORDS.max_len() <= 64, "the tokenizer's stack buffer assumes short words");
+        assert!(
+            WORDS.max_len() <= 64,
+            "the tokenizer's stack buffer assumes short words"
+        );
         assert_eq!(EMOJI.get(&'😁'), Some(&"beaming face with smiling eyes"));
     }
 

@@ -10,16 +10,20 @@
 
 pub(crate) mod corpus;
 mod evaluate;
+mod explain;
 mod learned;
 mod lexicon;
+#[cfg(test)]
+mod proptests;
+mod tokens;
 mod vader;
 
 pub use evaluate::evaluate;
-pub use learned::train;
-pub use vader::{
-    Adjustment, EmojiSwap, Explanation, Punctuation, Role, Rule, TokenExplanation, VaderScores,
-    explain, vader,
+pub use explain::{
+    Adjustment, EmojiSwap, Explanation, Punctuation, Role, Rule, TokenExplanation, explain,
 };
+pub use learned::train;
+pub use vader::{VaderScores, vader};
 
 use serde::Serialize;
 
@@ -70,9 +74,12 @@ pub fn label_of(score: f64) -> Label {
 pub fn sentiment(text: &str) -> Sentiment {
     let vader_scores = vader(text);
     match learned::predict(text, &vader_scores) {
-        Some(score) => {
-            Sentiment { label: label_of(score), score, vader: vader_scores, model: learned::MODEL_NAME }
-        }
+        Some(score) => Sentiment {
+            label: label_of(score),
+            score,
+            vader: vader_scores,
+            model: learned::MODEL_NAME,
+        },
         None => Sentiment {
             label: label_of(vader_scores.compound),
             score: vader_scores.compound,
@@ -140,13 +147,22 @@ mod tests {
             std::fs::write(path, &trained).unwrap_or_default();
         }
         let committed = std::fs::read_to_string(path).unwrap_or_default();
-        assert!(trained == committed, "model.txt is stale: run with UPDATE_EXPECT=1");
+        assert!(
+            trained == committed,
+            "model.txt is stale: run with UPDATE_EXPECT=1"
+        );
     }
 
     #[test]
     fn sentiment_labels_obvious_texts() {
-        assert_eq!(sentiment("I love this, thank you so much!").label, Label::Positive);
-        assert_eq!(sentiment("This is terrible, I hate it.").label, Label::Negative);
+        assert_eq!(
+            sentiment("I love this, thank you so much!").label,
+            Label::Positive
+        );
+        assert_eq!(
+            sentiment("This is terrible, I hate it.").label,
+            Label::Negative
+        );
         let json = serde_json::to_string(&sentiment("ok")).unwrap_or_default();
         assert!(json.contains("\"label\":"), "{json}");
     }

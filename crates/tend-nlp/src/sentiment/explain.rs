@@ -1,6 +1,6 @@
 //! Explanations of VADER scores: which words and rules moved the score, by how much.
 //!
-//! [`explain`] runs the same scoring function as [`super::vader`] with a recording
+//! [`explain()`] runs the same scoring function as [`super::vader()`] with a recording
 //! [`Recorder`], then turns the recorded rule applications into serializable per-token
 //! contributions and a few human-readable lines.
 
@@ -14,7 +14,7 @@ use super::vader::{Recorder, Run, Scratch, Trigger, VaderScores, score};
 /// Why and by how much VADER scored a text the way it did.
 #[derive(Debug, Clone, Serialize)]
 pub struct Explanation {
-    /// The scores (identical to [`vader`]'s).
+    /// The scores (identical to [`super::vader()`]'s).
     pub scores: VaderScores,
     /// Emoji replaced by their descriptions before scoring.
     pub emoji: Vec<EmojiSwap>,

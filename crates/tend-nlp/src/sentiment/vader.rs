@@ -4,8 +4,8 @@
 //! The port reproduces the reference implementation's behaviour exactly, including
 //! its quirks (Python's whitespace and upper-case definitions, the "but" rule's
 //! first-equal-value lookup, rounding), because the parity test holds it to ±1e-4 of
-//! the Python scores on 23,703 texts. One scoring function serves both [`vader`] and
-//! [`explain`]: it is generic over a [`Recorder`], and the no-op recorder used by
+//! the Python scores on 23,703 texts. One scoring function serves both [`vader()`] and
+//! [`super::explain()`]: it is generic over a [`Recorder`], and the no-op recorder used by
 //! `vader` compiles away, so the fast path and the explanation can never disagree.
 
 use std::cell::RefCell;

@@ -47,7 +47,9 @@ const DENSE: usize = 10;
 pub(crate) const LAMBDA: f64 = 1.0;
 /// Number of cross-validation folds.
 pub(crate) const FOLDS: usize = 5;
-/// Conjugate-gradient iterations (the residual is tiny well before).
+/// Conjugate-gradient iterations. On the full data the relative residual falls to about
+/// 1e-5 by iteration 125 and then stalls at round-off level, finer than the i16
+/// quantisation of the stored weights keeps; the 1e-8 early stop is a safety net.
 const CG_ITERATIONS: usize = 200;
 
 /// Words after which unigrams are marked as negated, until the next clause break.
@@ -227,7 +229,7 @@ pub(crate) fn extract(text: &str, v: &VaderScores, f: &mut Features) {
 
 /// Whether a text looks like a social-media post: mentions, hashtags, links,
 /// emoticons, repeated "!" or a word in capitals.
-pub(crate) fn has_social_markers(text: &str, lower: &str) -> bool {
+fn has_social_markers(text: &str, lower: &str) -> bool {
     const MARKERS: [&str; 12] = [
         "@", "#", "http", "!!", ":)", ":(", ":-", ";)", ":d", ":p", "<3", "lol",
     ];

@@ -11,7 +11,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 
 def main() -> None:
-    with open(sys.argv[1], encoding="utf-8") as f:
+    with open(sys.argv[1], encoding="utf-8", newline="") as f:
         texts = f.read().split("\n")
     analyzer = SentimentIntensityAnalyzer()
     for text in texts:  # warm-up

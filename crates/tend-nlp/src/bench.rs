@@ -149,11 +149,16 @@ fn python_throughput(root: &Path, interpreter: &Path, texts: &[&str]) -> Result<
         source,
     })?;
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let rate = stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("texts_per_second="))
-        .and_then(|v| v.trim().parse::<f64>().ok());
-    match (output.status.success(), rate) {
+    let field = |name: &str| {
+        stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().parse::<f64>().ok())
+    };
+    let rate = field("texts_per_second=");
+    // The script must have seen exactly our texts, or the comparison is meaningless.
+    let same_texts = field("texts=") == Some(texts.len() as f64);
+    match (output.status.success() && same_texts, rate) {
         (true, Some(rate)) if rate > 0.0 => Ok(rate),
         _ => Err(EvalError::Format {
             path: script,

@@ -1,0 +1,184 @@
+//! The embedded toxicity lexicon (`data/toxicity/lexicon.tsv`) and its lookup indexes.
+//!
+//! The file is parsed once into: whole-word entries (also indexed by their squeezed form, so
+//! `fuuuck` finds `fuck`), multi-word phrases keyed by their first word, stems matched inside
+//! longer words (`motherfucker`), and masks for starred words (`f**k`). See the file header for
+//! the format; `data/toxicity/README.md` says where the words come from.
+
+use std::collections::{HashMap, HashSet};
+
+use super::normalize::squeeze;
+
+/// What a lexicon entry means when it matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Swearing.
+    Profanity,
+    /// An insult by itself.
+    Insult,
+    /// Sexual language.
+    Sexual,
+    /// A threat by itself ("kill yourself").
+    Threat,
+    /// A slur: an identity attack by itself.
+    Slur,
+    /// A pejorative ("disgusting"): insult, or identity attack next to an identity term.
+    Attack,
+    /// A harm verb ("kill"): a threat when aimed at a person or a group.
+    Violence,
+    /// An identity term ("muslim", "gay"): never toxic by itself.
+    Identity,
+    /// A person being addressed or referred to ("you", "dig").
+    Target,
+    /// Future or intent marker ("i will", "gonna", "ska").
+    Intent,
+    /// Negation ("not", "inte").
+    Negator,
+}
+
+/// One lexicon entry.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// What a match means.
+    pub kind: Kind,
+    /// Toxicity of a match on its own, in [0, 1].
+    pub weight: f64,
+    /// The pattern as written in the lexicon (for explanations).
+    pub pattern: String,
+}
+
+/// All indexes over the lexicon.
+#[derive(Debug, Default)]
+pub struct Lexicon {
+    /// Every entry; the maps below hold indices into it.
+    pub entries: Vec<Entry>,
+    /// Single-word entries by exact word.
+    pub words: HashMap<String, Vec<usize>>,
+    /// Single-word toxic entries by squeezed word.
+    pub squeezed: HashMap<String, Vec<usize>>,
+    /// Multi-word entries by their first word, with the remaining words.
+    pub phrases: HashMap<String, Vec<(Vec<String>, usize)>>,
+    /// Stems matched inside longer words, with their entry.
+    pub stems: Vec<(String, usize)>,
+    /// Words that contain a stem but are benign.
+    pub benign: HashSet<String>,
+}
+
+impl Lexicon {
+    /// Parses the lexicon text; malformed lines are skipped (a unit test checks there are none).
+    pub fn parse(text: &str) -> Lexicon {
+        let mut lex = Lexicon::default();
+        for line in text.lines() {
+            let Some(entry) = parse_line(line) else {
+                continue;
+            };
+            let (kind, weight, pattern) = entry;
+            if kind.is_none() {
+                lex.benign.insert(pattern.to_owned());
+                continue;
+            }
+            let Some(kind) = kind else { continue };
+            let (is_stem, pattern) = match pattern.strip_prefix('~') {
+                Some(p) => (true, p),
+                None => (false, pattern),
+            };
+            let words: Vec<String> = pattern
+                .split(' ')
+                .filter(|w| !w.is_empty())
+                .map(str::to_owned)
+                .collect();
+            let Some(first) = words.first().cloned() else {
+                continue;
+            };
+            let id = lex.entries.len();
+            lex.entries.push(Entry {
+                kind,
+                weight,
+                pattern: pattern.to_owned(),
+            });
+            if words.len() > 1 {
+                lex.phrases
+                    .entry(first)
+                    .or_default()
+                    .push((words[1..].to_vec(), id));
+                continue;
+            }
+            if is_stem {
+                lex.stems.push((first.clone(), id));
+            }
+            if is_toxic(kind) {
+                let sq = squeeze(&first);
+                // A squeezed key that is itself an ordinary word ("as" from "ass") must not
+                // match; the lookup only consults this map for words that had repeats.
+                lex.squeezed.entry(sq).or_default().push(id);
+            }
+            lex.words.entry(first).or_default().push(id);
+        }
+        lex
+    }
+}
+
+/// True for kinds that carry toxicity by themselves or with context.
+pub fn is_toxic(kind: Kind) -> bool {
+    !matches!(
+        kind,
+        Kind::Identity | Kind::Target | Kind::Intent | Kind::Negator
+    )
+}
+
+/// Parses `kind<TAB>weight<TAB>pattern`; `Some((None, ..))` is an `ok` (benign) line.
+fn parse_line(line: &str) -> Option<(Option<Kind>, f64, &str)> {
+    if line.starts_with('#') || line.trim().is_empty() {
+        return None;
+    }
+    let mut parts = line.split('\t');
+    let kind = parts.next()?;
+    let weight: f64 = parts.next()?.trim().parse().ok()?;
+    let pattern = parts.next()?.trim();
+    if parts.next().is_some() || pattern.is_empty() || !(0.0..=1.0).contains(&weight) {
+        return None;
+    }
+    let kind = match kind {
+        "profanity" => Some(Kind::Profanity),
+        "insult" => Some(Kind::Insult),
+        "sexual" => Some(Kind::Sexual),
+        "threat" => Some(Kind::Threat),
+        "slur" => Some(Kind::Slur),
+        "attack" => Some(Kind::Attack),
+        "violence" => Some(Kind::Violence),
+        "identity" => Some(Kind::Identity),
+        "target" => Some(Kind::Target),
+        "intent" => Some(Kind::Intent),
+        "negator" => Some(Kind::Negator),
+        "ok" => None,
+        _ => return None,
+    };
+    Some((kind, weight, pattern))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_line_of_the_committed_lexicon_parses() {
+        let text = include_str!("../../data/toxicity/lexicon.tsv");
+        let bad: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty() && parse_line(l).is_none())
+            .collect();
+        assert!(bad.is_empty(), "malformed lines: {bad:?}");
+    }
+
+    #[test]
+    fn phrases_stems_and_words_are_indexed() {
+        let lex = Lexicon::parse(
+            "insult\t0.5\tshut up\nprofanity\t0.8\t~fuck\nok\t0\tcocktail\nidentity\t0\tgay\n",
+        );
+        assert_eq!(lex.phrases["shut"][0].0, vec!["up".to_owned()]);
+        assert_eq!(lex.stems[0].0, "fuck");
+        assert!(lex.benign.contains("cocktail"));
+        assert!(lex.words.contains_key("gay"));
+        assert!(!lex.squeezed.contains_key("gay"));
+    }
+}

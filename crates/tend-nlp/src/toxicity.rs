@@ -213,17 +213,18 @@ fn lookup_word(lex: &Lexicon, word: &str) -> Vec<usize> {
         return mask_matches(lex, word);
     }
     if word.len() >= 4 {
-        let stems: Vec<usize> = lex
-            .stems
-            .iter()
-            .filter(|(stem, _)| word.contains(stem.as_str()) || squeezed.contains(stem.as_str()))
-            .map(|&(_, id)| id)
-            .collect();
         // Only the most specific stem counts ("cocksucker" is not also "cock").
-        if let Some(&best) = stems
-            .iter()
-            .max_by_key(|&&id| lex.entries[id].pattern.len())
-        {
+        let longest = |ids: &mut dyn Iterator<Item = usize>| {
+            ids.max_by_key(|&id| lex.entries[id].pattern.len())
+        };
+        let best = longest(&mut lex.stems_in(word)).or_else(|| {
+            if squeezed.len() != word.len() {
+                longest(&mut lex.stems_in(&squeezed))
+            } else {
+                None
+            }
+        });
+        if let Some(best) = best {
             return vec![best];
         }
     }

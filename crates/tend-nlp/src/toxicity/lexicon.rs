@@ -6,6 +6,7 @@
 //! the format; `data/toxicity/README.md` says where the words come from.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::normalize::squeeze;
 
@@ -47,27 +48,73 @@ pub struct Entry {
     pub pattern: String,
 }
 
+/// FNV-1a: the keys are short words from our own file, so DoS-resistant SipHash buys nothing
+/// and costs a third of the lookup time.
+#[derive(Debug, Clone, Copy)]
+pub struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+/// Map keyed by word with the FNV hasher.
+pub type WordMap<V> = HashMap<String, V, BuildHasherDefault<Fnv>>;
+
 /// All indexes over the lexicon.
 #[derive(Debug, Default)]
 pub struct Lexicon {
     /// Every entry; the maps below hold indices into it.
     pub entries: Vec<Entry>,
     /// Single-word entries by exact word.
-    pub words: HashMap<String, Vec<usize>>,
+    pub words: WordMap<Vec<usize>>,
     /// Single-word toxic entries by squeezed word.
-    pub squeezed: HashMap<String, Vec<usize>>,
+    pub squeezed: WordMap<Vec<usize>>,
     /// Multi-word entries by their first word, with the remaining words.
-    pub phrases: HashMap<String, Vec<(Vec<String>, usize)>>,
-    /// Stems matched inside longer words, with their entry.
-    pub stems: Vec<(String, usize)>,
+    pub phrases: WordMap<Vec<(Vec<String>, usize)>>,
+    /// Stems matched inside longer words, with their entry, grouped by first byte so a word
+    /// is only compared with stems that can start at each of its positions.
+    pub stems: Vec<Vec<(String, usize)>>,
     /// Words that contain a stem but are benign.
-    pub benign: HashSet<String>,
+    pub benign: HashSet<String, BuildHasherDefault<Fnv>>,
 }
 
 impl Lexicon {
+    /// Entries of the stems occurring inside `word` (checked at every byte position).
+    pub fn stems_in(&self, word: &str) -> impl Iterator<Item = usize> {
+        let bytes = word.as_bytes();
+        (0..bytes.len()).flat_map(move |i| {
+            let group = self
+                .stems
+                .get(usize::from(bytes[i]))
+                .map_or(&[][..], Vec::as_slice);
+            group
+                .iter()
+                .filter(move |(stem, _)| bytes[i..].starts_with(stem.as_bytes()))
+                .map(|&(_, id)| id)
+        })
+    }
+
     /// Parses the lexicon text; malformed lines are skipped (a unit test checks there are none).
     pub fn parse(text: &str) -> Lexicon {
-        let mut lex = Lexicon::default();
+        let mut lex = Lexicon {
+            stems: vec![Vec::new(); 256],
+            ..Lexicon::default()
+        };
         for line in text.lines() {
             let Some(entry) = parse_line(line) else {
                 continue;
@@ -104,7 +151,10 @@ impl Lexicon {
                 continue;
             }
             if is_stem {
-                lex.stems.push((first.clone(), id));
+                let byte = first.as_bytes().first().copied().unwrap_or(0);
+                if let Some(group) = lex.stems.get_mut(usize::from(byte)) {
+                    group.push((first.clone(), id));
+                }
             }
             if is_toxic(kind) {
                 let sq = squeeze(&first);
@@ -176,7 +226,7 @@ mod tests {
             "insult\t0.5\tshut up\nprofanity\t0.8\t~fuck\nok\t0\tcocktail\nidentity\t0\tgay\n",
         );
         assert_eq!(lex.phrases["shut"][0].0, vec!["up".to_owned()]);
-        assert_eq!(lex.stems[0].0, "fuck");
+        assert_eq!(lex.stems[usize::from(b'f')][0].0, "fuck");
         assert!(lex.benign.contains("cocktail"));
         assert!(lex.words.contains_key("gay"));
         assert!(!lex.squeezed.contains_key("gay"));

@@ -78,6 +78,14 @@ pub fn toxicity(text: &str) -> Toxicity {
     let tokens = normalize::tokenize(text, MAX_CHARS);
     let marks = find_marks(&LEXICON, &tokens.words, &tokens.joined);
     let mut hits = score_marks(&LEXICON, &marks, tokens.words.len());
+    // In a long text a mild word ("hell", "terrible", "sex") is more likely discussion than
+    // abuse, so hits below the flag threshold fade with length; strong words count in full.
+    let damp = (LONG_TEXT_WORDS / tokens.words.len().max(1) as f64)
+        .min(1.0)
+        .sqrt();
+    for hit in hits.iter_mut().filter(|h| h.score < FLAG_THRESHOLD) {
+        hit.score *= damp;
+    }
 
     let mut per_category: Vec<(Category, f64)> = Vec::new();
     let mut not_toxic = 1.0;
@@ -115,6 +123,8 @@ pub fn toxicity(text: &str) -> Toxicity {
 
 /// Characters read per text: abuse shows early, and the cap bounds time on hostile input.
 const MAX_CHARS: usize = 20_000;
+/// Length in words beyond which mild hits start to fade (see `toxicity`).
+const LONG_TEXT_WORDS: f64 = 40.0;
 /// Hits returned in the explanation.
 const MAX_HITS: usize = 32;
 /// Words either side of a pejorative within which an identity term makes it an identity attack.
@@ -239,27 +249,14 @@ fn mask_matches(lex: &Lexicon, word: &str) -> Vec<usize> {
         return Vec::new();
     }
     let mut best: Option<usize> = None;
-    for (candidate, ids) in &lex.words {
-        if candidate.chars().count() != masked.len() {
-            continue;
-        }
+    let candidates = lex.masks.get(masked.len()).map_or(&[][..], Vec::as_slice);
+    for (candidate, id) in candidates {
         let fits = candidate
-            .chars()
+            .iter()
             .zip(&masked)
-            .all(|(c, &m)| m == '*' || m == c);
-        if !fits {
-            continue;
-        }
-        for &id in ids {
-            let e = &lex.entries[id];
-            let stronger = best.is_none_or(|b| e.weight > lex.entries[b].weight);
-            if matches!(
-                e.kind,
-                Kind::Profanity | Kind::Insult | Kind::Sexual | Kind::Slur
-            ) && stronger
-            {
-                best = Some(id);
-            }
+            .all(|(&c, &m)| m == '*' || m == c);
+        if fits && best.is_none_or(|b| lex.entries[*id].weight > lex.entries[b].weight) {
+            best = Some(*id);
         }
     }
     best.into_iter().collect()

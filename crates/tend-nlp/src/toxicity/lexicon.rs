@@ -89,6 +89,8 @@ pub struct Lexicon {
     /// Stems matched inside longer words, with their entry, grouped by first byte so a word
     /// is only compared with stems that can start at each of its positions.
     pub stems: Vec<Vec<(String, usize)>>,
+    /// Single toxic words by length in characters, as characters, for starred-word matching.
+    pub masks: Vec<Vec<(Vec<char>, usize)>>,
     /// Words that contain a stem but are benign.
     pub benign: HashSet<String, BuildHasherDefault<Fnv>>,
 }
@@ -162,6 +164,18 @@ impl Lexicon {
                 // match; the lookup only consults this map for words that had repeats.
                 lex.squeezed.entry(sq).or_default().push(id);
             }
+            if matches!(
+                kind,
+                Kind::Profanity | Kind::Insult | Kind::Sexual | Kind::Slur
+            ) {
+                let chars: Vec<char> = first.chars().collect();
+                if lex.masks.len() <= chars.len() {
+                    lex.masks.resize(chars.len() + 1, Vec::new());
+                }
+                if let Some(group) = lex.masks.get_mut(chars.len()) {
+                    group.push((chars, id));
+                }
+            }
             lex.words.entry(first).or_default().push(id);
         }
         lex
@@ -218,6 +232,17 @@ mod tests {
             .filter(|l| !l.starts_with('#') && !l.trim().is_empty() && parse_line(l).is_none())
             .collect();
         assert!(bad.is_empty(), "malformed lines: {bad:?}");
+    }
+
+    #[test]
+    fn no_pattern_is_listed_twice() {
+        let text = include_str!("../../data/toxicity/lexicon.tsv");
+        let mut seen = HashSet::new();
+        for line in text.lines() {
+            if let Some((_, _, pattern)) = parse_line(line) {
+                assert!(seen.insert(pattern), "duplicate pattern {pattern:?}");
+            }
+        }
     }
 
     #[test]

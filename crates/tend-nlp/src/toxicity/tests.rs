@@ -195,6 +195,14 @@ fn evaluation_meets_its_targets() {
     }
 }
 
+#[test]
+fn huge_hostile_input_is_handled() {
+    let mut text = "a*b f u c k ".repeat(50_000);
+    text.push_str(&"\u{200B}\u{0301}".repeat(10_000));
+    let t = toxicity(&text);
+    assert!(t.score >= FLAG_THRESHOLD && t.hits.len() <= 32);
+}
+
 use std::path::Path;
 
 proptest! {

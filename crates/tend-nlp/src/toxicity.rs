@@ -319,7 +319,14 @@ fn score_marks(lex: &Lexicon, marks: &[Mark], n_words: usize) -> Vec<Hit> {
                 let w = if negated { w * 0.3 } else { w };
                 push(Category::Insult, if targeted { boost(w, 0.4) } else { w });
             }
-            Kind::Threat => push(Category::Threat, if negated { w * 0.3 } else { w }),
+            Kind::Threat => {
+                let w = if negated { w * 0.3 } else { w };
+                push(Category::Threat, w);
+                // "muslims should be killed": a threat against a group is also an identity attack.
+                if identity {
+                    push(Category::IdentityAttack, w);
+                }
+            }
             Kind::Attack => {
                 if negated {
                     push(Category::Insult, w * 0.15);

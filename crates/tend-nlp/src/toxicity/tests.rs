@@ -37,6 +37,8 @@ fn identity_terms_alone_do_not_raise_toxicity() {
         "Jag är bög och stolt",
         "You are a great lesbian",
         "Being transgender is great",
+        "He is a black man",
+        "I killed the process",
     ] {
         assert!(score(text) < 0.1, "{text:?} scored {}", score(text));
     }

@@ -60,7 +60,7 @@ pub fn evaluate(root: &Path) -> Result<Vec<Table>, EvalError> {
     let n_ham = labels.len() - n_spam;
     let at_half = Confusion::at(&cv.scores, &labels, 0.5);
     let tuned = cv.tuned;
-    let (recall_low_fpr, thr_low_fpr) = recall_at_fpr(&cv.scores, &labels, 0.005);
+    let (recall_low_fpr, thr_low_fpr) = recall_at_fpr(&cv.scores, &labels, MAX_HAM_FPR);
     let auc = roc_auc(&cv.scores, &labels);
 
     let mut table = Table::new(
@@ -68,8 +68,10 @@ pub fn evaluate(root: &Path) -> Result<Vec<Table>, EvalError> {
         format!(
             "{} messages ({n_spam} spam, {n_ham} ham). Logistic regression on hashed word 1–2-grams, char 3–5-grams and 8 \
              handcrafted features, retrained per fold (seed {SEED}). \"Tuned\" uses, in each fold, the MCC-best threshold \
-             found by an inner 5-fold CV on that fold's training part only. Recall at <= 0.5% ham FPR is a point on the \
-             pooled out-of-fold ROC curve (threshold {}). Baseline: DocEng 2011 linear SVM as quoted in testdata README.",
+             found by an inner 5-fold CV on that fold's training part only; \"FPR-capped\" likewise uses the lowest \
+             threshold that kept ham FPR <= 0.5% in the inner CV. The ROC row is the best recall at <= 0.5% ham FPR on \
+             the pooled out-of-fold ROC curve (threshold {}, chosen on the scores themselves, so an upper bound). \
+             Baseline: DocEng 2011 linear SVM as quoted in testdata README.",
             labels.len(),
             eval::num(thr_low_fpr, 3)
         ),
@@ -85,6 +87,7 @@ pub fn evaluate(root: &Path) -> Result<Vec<Table>, EvalError> {
     for (name, c) in [
         ("this model, threshold 0.5", at_half),
         ("this model, tuned threshold", tuned),
+        ("this model, FPR-capped threshold", cv.low_fpr),
     ] {
         table.row(vec![
             name.to_owned(),
@@ -96,7 +99,7 @@ pub fn evaluate(root: &Path) -> Result<Vec<Table>, EvalError> {
         ]);
     }
     table.row(vec![
-        "this model, recall at ham FPR <= 0.5%".to_owned(),
+        "this model, ROC point at ham FPR <= 0.5%".to_owned(),
         "—".to_owned(),
         "—".to_owned(),
         eval::pct(recall_low_fpr),
@@ -118,6 +121,8 @@ pub fn evaluate(root: &Path) -> Result<Vec<Table>, EvalError> {
 const SEED: u64 = 20_111_019;
 /// Number of outer folds.
 const FOLDS: usize = 10;
+/// Ham false-positive budget for the high-precision operating point.
+const MAX_HAM_FPR: f64 = 0.005;
 /// Number of inner folds used to pick a threshold inside a training part.
 const INNER_FOLDS: usize = 5;
 
@@ -149,10 +154,13 @@ fn load(root: &Path) -> Result<Vec<(String, bool)>, EvalError> {
     Ok(out)
 }
 
-/// Out-of-fold scores plus the confusion matrix of the fold-tuned thresholds.
+/// Out-of-fold scores plus the confusion matrices of the two fold-tuned thresholds.
 struct CrossValidation {
     scores: Vec<f64>,
+    /// At the MCC-best threshold of each training part.
     tuned: Confusion,
+    /// At the threshold that kept ham FPR <= 0.5% inside each training part.
+    low_fpr: Confusion,
 }
 
 /// Stratified k-fold assignment: each class is shuffled with `seed` and dealt round-robin.
@@ -178,23 +186,36 @@ fn cross_validate(feats: &[features::Features], labels: &[bool]) -> CrossValidat
     let fold = stratified_folds(labels, &all, FOLDS, SEED);
     let mut scores = vec![0.0; labels.len()];
     let mut tuned = Confusion::default();
+    let mut low_fpr = Confusion::default();
     for f in 0..FOLDS {
         let train_idx: Vec<usize> = all.iter().copied().filter(|&i| fold[i] != f).collect();
         let test_idx: Vec<usize> = all.iter().copied().filter(|&i| fold[i] == f).collect();
-        let threshold = inner_threshold(feats, labels, &train_idx, SEED + 1 + f as u64);
+        let (threshold, fpr_threshold) =
+            inner_thresholds(feats, labels, &train_idx, SEED + 1 + f as u64);
         let data: Vec<(&features::Features, bool)> =
             train_idx.iter().map(|&i| (&feats[i], labels[i])).collect();
         let model = Model::train(&data, SEED);
         for &i in &test_idx {
             scores[i] = model.predict(&feats[i]);
             tuned.add(scores[i] >= threshold, labels[i]);
+            low_fpr.add(scores[i] >= fpr_threshold, labels[i]);
         }
     }
-    CrossValidation { scores, tuned }
+    CrossValidation {
+        scores,
+        tuned,
+        low_fpr,
+    }
 }
 
-/// The MCC-best threshold on out-of-fold scores of an inner CV over `idx` only.
-fn inner_threshold(feats: &[features::Features], labels: &[bool], idx: &[usize], seed: u64) -> f64 {
+/// The MCC-best threshold and the lowest threshold keeping ham FPR <= 0.5%, both on
+/// out-of-fold scores of an inner CV over `idx` only (never the outer test fold).
+fn inner_thresholds(
+    feats: &[features::Features],
+    labels: &[bool],
+    idx: &[usize],
+    seed: u64,
+) -> (f64, f64) {
     let fold = stratified_folds(labels, idx, INNER_FOLDS, seed);
     let mut pairs: Vec<(f64, bool)> = Vec::with_capacity(idx.len());
     for f in 0..INNER_FOLDS {
@@ -210,7 +231,10 @@ fn inner_threshold(feats: &[features::Features], labels: &[bool], idx: &[usize],
                 .map(|&i| (model.predict(&feats[i]), labels[i])),
         );
     }
-    best_mcc_threshold(&mut pairs)
+    let scores: Vec<f64> = pairs.iter().map(|p| p.0).collect();
+    let inner_labels: Vec<bool> = pairs.iter().map(|p| p.1).collect();
+    let (_, fpr_threshold) = recall_at_fpr(&scores, &inner_labels, MAX_HAM_FPR);
+    (best_mcc_threshold(&mut pairs), fpr_threshold)
 }
 
 /// Sweeps every cut between distinct scores and returns the midpoint with the best MCC.

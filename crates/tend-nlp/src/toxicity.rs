@@ -1,13 +1,14 @@
 //! Toxicity score with categories and an explanation, from a hand-written weighted lexicon.
 //!
-//! `toxicity(text)` normalises obfuscations away ([`normalize`]), matches the English and
+//! `toxicity(text)` normalises obfuscations away (`toxicity/normalize.rs`), matches the English and
 //! Swedish lexicon in `data/toxicity/lexicon.tsv` (words, phrases, stems, masks) and applies a
 //! few context rules: an insult aimed at "you" weighs more; a pejorative ("disgusting") or a
 //! harm verb ("kill") next to an identity term becomes an identity attack; a harm verb aimed at
 //! a person becomes a threat, more so after "I will"/"gonna"; negation ("not stupid") damps
-//! insults. Identity terms ("gay", "muslim", "black", "trans") never add toxicity on their own.
-//! Scores combine as a noisy-or. No test data was used to build it: see
-//! `data/toxicity/README.md`, and [`evaluate`] for the Jigsaw bias test sets.
+//! insults; mild words fade in long texts. Identity terms ("gay", "muslim", "black", "trans")
+//! never add toxicity on their own. Scores combine as a noisy-or. Nothing is trained; where the
+//! words come from (and what of the test sets was seen) is in `data/toxicity/README.md`, and
+//! [`evaluate`] runs the Jigsaw bias test sets.
 
 mod evaluation;
 mod lexicon;

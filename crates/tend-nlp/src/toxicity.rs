@@ -65,14 +65,18 @@ pub struct Hit {
 pub struct Toxicity {
     /// Overall toxicity in [0, 1]; [`FLAG_THRESHOLD`] is the suggested decision point.
     pub score: f64,
-    /// Categories scoring at least [`FLAG_THRESHOLD`], strongest first.
+    /// Categories scoring at least [`CATEGORY_THRESHOLD`], strongest first.
     pub categories: Vec<CategoryScore>,
     /// The matches behind the score, in text order (at most 32).
     pub hits: Vec<Hit>,
 }
 
-/// Suggested decision threshold for "toxic", and the bar for listing a category.
+/// Suggested decision threshold for "toxic".
 pub const FLAG_THRESHOLD: f64 = 0.5;
+
+/// Bar for listing a category: lower than [`FLAG_THRESHOLD`] because two moderate categories
+/// can together make a flagged text, and each should then be named.
+pub const CATEGORY_THRESHOLD: f64 = 0.35;
 
 /// Scores how toxic a text is, with categories and the terms that fired.
 pub fn toxicity(text: &str) -> Toxicity {
@@ -106,7 +110,7 @@ pub fn toxicity(text: &str) -> Toxicity {
             category,
             score: clamp01(1.0 - keep),
         })
-        .filter(|c| c.score >= FLAG_THRESHOLD)
+        .filter(|c| c.score >= CATEGORY_THRESHOLD)
         .collect();
     categories.sort_by(|a, b| {
         b.score
@@ -283,8 +287,9 @@ fn score_marks(lex: &Lexicon, marks: &[Mark], n_words: usize) -> Vec<Hit> {
         let to = to.min(n_words);
         from <= to && context[from..=to].iter().any(|c| c[slot])
     };
-    // Tokens of a phrase already counted must not count again as single words
-    // ("piece of shit" is one insult, not also profanity).
+    // Words of a phrase already counted must not count again as single words or shorter
+    // phrases ("piece of shit" is one insult, not also profanity; "du borde dö" not also
+    // "borde dö").
     let covered: Vec<(usize, usize)> = marks
         .iter()
         .filter(|m| m.last > m.first && is_toxic(lex.entries[m.entry].kind))
@@ -294,7 +299,10 @@ fn score_marks(lex: &Lexicon, marks: &[Mark], n_words: usize) -> Vec<Hit> {
     let mut hits = Vec::new();
     for m in marks {
         let entry = &lex.entries[m.entry];
-        if m.last == m.first && covered.iter().any(|&(a, b)| a <= m.first && m.first <= b) {
+        let inside_longer = covered
+            .iter()
+            .any(|&(a, b)| a <= m.first && m.last <= b && b - a > m.last - m.first);
+        if inside_longer && is_toxic(entry.kind) {
             continue;
         }
         let before = |n: usize| m.first.saturating_sub(n);

@@ -51,6 +51,9 @@ fn identity_plus_attack_is_an_identity_attack() {
         "I hate gay people",
         "kill all jews",
         "Being lesbian is disgusting",
+        "muslims should be killed",
+        "invandrare är äckliga",
+        "bögar borde dö",
     ] {
         assert!(
             has(text, Category::IdentityAttack),
@@ -172,6 +175,22 @@ fn hits_explain_the_score_with_original_ranges() {
 }
 
 #[test]
+fn a_phrase_is_counted_once_not_again_by_its_parts() {
+    let terms: Vec<String> = toxicity("du borde dö")
+        .hits
+        .into_iter()
+        .map(|h| h.term)
+        .collect();
+    assert_eq!(terms, ["du borde dö"]);
+    let terms: Vec<String> = toxicity("piece of shit")
+        .hits
+        .into_iter()
+        .map(|h| h.term)
+        .collect();
+    assert_eq!(terms, ["piece of shit"]);
+}
+
+#[test]
 fn categories_serialise_in_snake_case() {
     let json = serde_json::to_string(&Category::IdentityAttack).unwrap_or_default();
     assert_eq!(json, "\"identity_attack\"");
@@ -213,7 +232,7 @@ proptest! {
         let t = toxicity(&text);
         prop_assert!((0.0..=1.0).contains(&t.score));
         for c in &t.categories {
-            prop_assert!((FLAG_THRESHOLD..=1.0).contains(&c.score));
+            prop_assert!((CATEGORY_THRESHOLD..=1.0).contains(&c.score));
         }
         for h in &t.hits {
             prop_assert!(h.start < h.end && h.end <= text.len());

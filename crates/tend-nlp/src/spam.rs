@@ -435,6 +435,16 @@ mod tests {
         assert!(t > 0.2 && t < 0.7);
     }
 
+    #[test]
+    fn huge_input_is_scored_quickly_from_its_start() {
+        let text = format!(
+            "FREE prize! Call 09061701461 {}",
+            "£ ÄÖ\u{200B}".repeat(300_000)
+        );
+        let s = spam(&text).score;
+        assert!((0.0..=1.0).contains(&s));
+    }
+
     proptest! {
         #[test]
         fn spam_never_panics_and_stays_in_range(text in "\\PC{0,300}") {

@@ -1,9 +1,12 @@
 //! The subcommands, one file each, and the global options they share.
 
+mod analyze;
 mod bench;
 mod config_cmd;
+mod eval;
 mod migrate;
 mod serve;
+mod train;
 mod user;
 
 use crate::config::{Config, default_config_file};
@@ -51,6 +54,12 @@ enum Command {
     /// Manage teammates.
     #[command(subcommand)]
     User(user::UserCmd),
+    /// Print every text signal (language, sentiment, toxicity, spam, question, entities, length) as JSON lines.
+    Analyze(analyze::Analyze),
+    /// Measure the text signals' accuracy on public labelled data.
+    Eval(eval::Eval),
+    /// Retrain a learned text model from the labelled data.
+    Train(train::Train),
     /// Measure performance against a baseline taken in the same run.
     #[command(subcommand)]
     Bench(bench::BenchCmd),
@@ -60,6 +69,7 @@ enum Command {
 pub struct Context {
     pub config: Config,
     database_url: String,
+    sqlite_dir: Option<PathBuf>,
 }
 
 impl Context {
@@ -75,19 +85,21 @@ impl Context {
         if let Some(url) = &global.database_url {
             config.database.url = Some(SecretString::from(url.clone()));
         }
-        let database_url = match &config.database.url {
-            Some(url) => url.expose_secret().to_owned(),
+        let (database_url, sqlite_dir) = match &config.database.url {
+            Some(url) => (url.expose_secret().to_owned(), None),
             None => {
                 let dir = config.data_dir();
-                std::fs::create_dir_all(&dir).with_context(|| format!("creating the data directory {}", dir.display()))?;
-                format!("sqlite://{}", dir.join("tend.db").display())
+                (format!("sqlite://{}", dir.join("tend.db").display()), Some(dir))
             }
         };
-        Ok(Context { config, database_url })
+        Ok(Context { config, database_url, sqlite_dir })
     }
 
     /// Opens the store and applies pending migrations.
     pub async fn store(&self) -> anyhow::Result<Arc<dyn Store>> {
+        if let Some(dir) = &self.sqlite_dir {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating the data directory {}", dir.display()))?;
+        }
         tend_store::open(&self.database_url, self.config.database.max_connections)
             .await
             .with_context(|| format!("opening the database ({})", self.database_label()))
@@ -117,9 +129,14 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    if let Command::Config(cmd) = &cli.command {
-        // Printing defaults must work even when the configuration is broken.
-        return cmd.run(&cli.global);
+    // These need neither the configuration nor the database, so they work even when
+    // the configuration is broken.
+    match &cli.command {
+        Command::Config(cmd) => return cmd.run(&cli.global),
+        Command::Analyze(cmd) => return cmd.run(),
+        Command::Eval(cmd) => return cmd.run(),
+        Command::Train(cmd) => return cmd.run(),
+        _ => {}
     }
     let ctx = Context::new(&cli.global)?;
     init_logging(&ctx.config.log.filter);
@@ -130,7 +147,22 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Migrate(cmd) => cmd.run(&ctx).await,
             Command::User(cmd) => cmd.run(&ctx).await,
             Command::Bench(cmd) => cmd.run(&ctx).await,
-            Command::Config(_) => unreachable!("handled above"),
+            Command::Config(_) | Command::Analyze(_) | Command::Eval(_) | Command::Train(_) => {
+                unreachable!("handled above")
+            }
         }
     })
+}
+
+/// The repository's `testdata/` folder: `--data` when given, else `./testdata` when it
+/// exists, else the folder next to the sources this binary was built from.
+pub fn testdata_dir(explicit: Option<&std::path::Path>) -> PathBuf {
+    if let Some(dir) = explicit {
+        return dir.to_path_buf();
+    }
+    let local = PathBuf::from("testdata");
+    if local.is_dir() {
+        return local;
+    }
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata"))
 }

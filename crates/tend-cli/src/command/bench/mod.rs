@@ -1,6 +1,7 @@
 //! `tend bench …`: performance measured against a baseline taken in the same run,
 //! because the machines are shared and noisy; figures are quoted as ratios.
 
+mod nlp;
 mod store;
 
 use super::Context;
@@ -11,12 +12,15 @@ use std::process::ExitCode;
 pub enum BenchCmd {
     /// Insert rate of the store's ingest path against raw batched INSERTs of the same rows.
     Store(store::StoreBench),
+    /// Text-analysis throughput per core, and Tend's VADER against Python's (scripts/bench-nlp.sh).
+    Nlp(nlp::NlpBench),
 }
 
 impl BenchCmd {
     pub async fn run(&self, ctx: &Context) -> anyhow::Result<ExitCode> {
         match self {
             BenchCmd::Store(cmd) => cmd.run(ctx).await,
+            BenchCmd::Nlp(cmd) => cmd.run(),
         }
     }
 }

@@ -88,10 +88,16 @@ pub fn num(x: f64, digits: usize) -> String {
 
 /// Reads a whole data file, naming it in the error.
 pub fn read(path: &std::path::Path) -> Result<String, EvalError> {
-    std::fs::read_to_string(path).map_err(|source| EvalError::Io { path: path.to_owned(), source })
+    std::fs::read_to_string(path).map_err(|source| EvalError::Io {
+        path: path.to_owned(),
+        source,
+    })
 }
 
 /// Reads a whole data file as bytes, naming it in the error.
 pub fn read_bytes(path: &std::path::Path) -> Result<Vec<u8>, EvalError> {
-    std::fs::read(path).map_err(|source| EvalError::Io { path: path.to_owned(), source })
+    std::fs::read(path).map_err(|source| EvalError::Io {
+        path: path.to_owned(),
+        source,
+    })
 }

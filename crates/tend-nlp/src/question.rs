@@ -8,6 +8,7 @@
 //! the `tune` half of `testdata/questions/labelled.tsv`; [`evaluate`] reports the held-out half.
 
 use std::path::Path;
+use std::sync::LazyLock;
 
 use serde::Serialize;
 
@@ -69,7 +70,12 @@ const MAX_BYTES: usize = 4 * 1024;
 /// The text with URLs blanked out, so `?` in a query string is not a question mark.
 fn without_urls(text: &str) -> String {
     let text = entities::prefix(text, MAX_BYTES);
-    if !text.contains('?') || !text.contains('.') {
+    // URL extraction is the costly part of scoring; a URL whose query holds a `?` has a `/`
+    // before it (`example.com/path?x`), so only such texts need it.
+    let Some(mark) = text.rfind('?') else {
+        return text.to_owned();
+    };
+    if !text[..mark].contains('/') {
         return text.to_owned();
     }
     let urls = entities::urls(text);
@@ -241,23 +247,29 @@ fn is_emoji(c: char) -> bool {
     matches!(u32::from(c), 0x1F000..=0x1FAFF | 0x2600..=0x27BF | 0xFE0F | 0x200D)
 }
 
-fn has_indirect(words: &[String]) -> bool {
-    INDIRECT.iter().any(|phrase| {
-        let parts: Vec<&str> = phrase.split(' ').collect();
-        words
-            .windows(parts.len())
-            .any(|w| w.iter().zip(&parts).all(|(a, b)| a == b))
-    })
+/// Phrase lists split into words once.
+static INDIRECT_PHRASES: LazyLock<Vec<Vec<&'static str>>> =
+    LazyLock::new(|| INDIRECT.iter().map(|p| p.split(' ').collect()).collect());
+static RHETORICAL_PHRASES: LazyLock<Vec<Vec<&'static str>>> =
+    LazyLock::new(|| RHETORICAL.iter().map(|p| p.split(' ').collect()).collect());
+
+fn contains_phrase(words: &[String], phrase: &[&str]) -> bool {
+    words
+        .windows(phrase.len())
+        .any(|w| w.iter().zip(phrase).all(|(a, b)| a == b))
 }
 
+fn has_indirect(words: &[String]) -> bool {
+    INDIRECT_PHRASES
+        .iter()
+        .any(|phrase| contains_phrase(words, phrase))
+}
+
+/// A short sentence that is (mostly) a rhetorical set phrase: "who cares?", "you know?".
 fn is_rhetorical(words: &[String]) -> bool {
-    RHETORICAL.iter().any(|phrase| {
-        let parts: Vec<&str> = phrase.split(' ').collect();
-        words.len() <= parts.len() + 2
-            && words
-                .windows(parts.len())
-                .any(|w| w.iter().zip(&parts).all(|(a, b)| a == b))
-    })
+    RHETORICAL_PHRASES
+        .iter()
+        .any(|phrase| words.len() <= phrase.len() + 2 && contains_phrase(words, phrase))
 }
 
 const INTERJECTIONS: &[&str] = &[

@@ -29,9 +29,9 @@ pub struct Language {
 }
 
 /// Every language [`detect`] can answer.
-pub const SUPPORTED: [&str; 18] = [
-    "en", "sv", "da", "nb", "fi", "de", "fr", "es", "nl", "pt", "it", "pl", "is", "et", "ru", "ar",
-    "zh", "ja",
+pub const SUPPORTED: [&str; 19] = [
+    "en", "sv", "da", "nb", "fi", "de", "fr", "es", "nl", "pt", "it", "pl", "is", "et", "tr", "ru",
+    "ar", "zh", "ja",
 ];
 
 /// Detects the language of `text`, or `None` if it has too few letters or is in a script
@@ -75,7 +75,7 @@ const MIN_LETTERS: usize = 3;
 const MAX_LETTERS: usize = 1_000;
 
 /// Latin-script languages of the n-gram model, in the model file's order.
-const NGRAM_LANGS: usize = 14;
+const NGRAM_LANGS: usize = 15;
 
 /// The parsed model, or why the embedded file could not be read (a build defect, caught by
 /// the tests; `detect` then answers `None` for Latin-script text rather than panicking).
@@ -296,7 +296,7 @@ pub fn evaluate(root: &Path) -> Result<Vec<Table>, EvalError> {
         format!(
             "Accuracy = share of each file's 1,000 sentences detected as its language. Tend's candidate set is the {} \
              supported languages ({}); the published figures chose among all 75 lingua languages (harder). \
-             nn and tr are not supported: their rows show what Tend answers instead (nn is expected to come out as nb). \
+             nn is not supported: its row shows what Tend answers instead (Norwegian, nb, as expected). \
              The model is derived from lingua's n-gram tables (news corpora), not from these sentences.",
             SUPPORTED.len(),
             SUPPORTED.join(" ")
@@ -308,7 +308,7 @@ pub fn evaluate(root: &Path) -> Result<Vec<Table>, EvalError> {
     let _ = detect("warm up the model");
     let load_ms = load_started.elapsed().as_secs_f64() * 1e3;
     let (mut texts, mut seconds, mut sum, mut supported) = (0usize, 0.0f64, 0.0f64, 0usize);
-    for code in SUPPORTED.iter().chain(&["nn", "tr"]) {
+    for code in SUPPORTED.iter().chain(&["nn"]) {
         let path = dir.join("sentences").join(format!("{code}.txt"));
         let data = eval::read(&path)?;
         let sentences: Vec<&str> = data.lines().filter(|l| !l.trim().is_empty()).collect();
@@ -402,6 +402,8 @@ mod tests {
         assert_eq!(code("Muito obrigado pela ajuda"), Some("pt"));
         assert_eq!(code("Grazie mille per l'aiuto"), Some("it"));
         assert_eq!(code("Dziękuję bardzo za pomoc"), Some("pl"));
+        assert_eq!(code("Yardımınız için çok teşekkürler"), Some("tr"));
+        assert_eq!(code("Takk for hjelpen, det fungerer nå"), Some("nb"));
         assert_eq!(code("Спасибо за помощь"), Some("ru"));
         assert_eq!(code("ありがとうございます"), Some("ja"));
         assert_eq!(code("谢谢你的帮助"), Some("zh"));
@@ -440,7 +442,10 @@ mod tests {
                 "en" => 99.3,
                 "sv" => 98.8,
                 "nb" => 90.0,
-                "nn" | "tr" | "mean (supported)" => 0.0,
+                // 31 of the 1,000 Turkish sentences are mojibake (ı→ý, ğ→ð, ş→þ: Windows-1254
+                // read as 1252) and those letters are Icelandic; we do not special-case them.
+                "tr" => 96.5,
+                "nn" | "mean (supported)" => 0.0,
                 _ => 97.0,
             };
             assert!(ours >= target, "{lang}: {ours}% < {target}%");

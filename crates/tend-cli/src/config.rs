@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 /// The whole configuration.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Where the SQLite database and other state live. Unset: the per-user data
@@ -51,32 +51,28 @@ pub struct LogConfig {
     pub filter: String,
 }
 
-impl Default for Config {
-    fn default() -> Config {
-        Config {
-            data_dir: None,
-            database: DatabaseConfig::default(),
-            server: ServerConfig::default(),
-            log: LogConfig::default(),
-        }
-    }
-}
-
 impl Default for DatabaseConfig {
     fn default() -> DatabaseConfig {
-        DatabaseConfig { url: None, max_connections: 8 }
+        DatabaseConfig {
+            url: None,
+            max_connections: 8,
+        }
     }
 }
 
 impl Default for ServerConfig {
     fn default() -> ServerConfig {
-        ServerConfig { bind: SocketAddr::from(([127, 0, 0, 1], 8080)) }
+        ServerConfig {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+        }
     }
 }
 
 impl Default for LogConfig {
     fn default() -> LogConfig {
-        LogConfig { filter: "info,sqlx=warn".to_owned() }
+        LogConfig {
+            filter: "info,sqlx=warn".to_owned(),
+        }
     }
 }
 
@@ -116,15 +112,18 @@ impl Config {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         if let Some(path) = file {
             if required && !path.exists() {
-                return Err(Box::new(figment::Error::from(format!("config file {} does not exist", path.display()))));
+                return Err(Box::new(figment::Error::from(format!(
+                    "config file {} does not exist",
+                    path.display()
+                ))));
             }
             figment = figment.merge(Toml::file(path));
         }
-        figment = figment.merge(
-            Env::prefixed("TEND_")
-                .split("__")
-                .filter(|key| ENV_SECTIONS.iter().any(|s| key.as_str() == *s || key.as_str().starts_with(&format!("{s}.")))),
-        );
+        figment = figment.merge(Env::prefixed("TEND_").split("__").filter(|key| {
+            ENV_SECTIONS
+                .iter()
+                .any(|s| key.as_str() == *s || key.as_str().starts_with(&format!("{s}.")))
+        }));
         figment.extract().map_err(Box::new)
     }
 
@@ -144,18 +143,26 @@ pub fn default_data_dir() -> PathBuf {
 
 /// The default config file location (`~/.config/tend/tend.toml`), used when it exists.
 pub fn default_config_file() -> Option<PathBuf> {
-    directories::ProjectDirs::from("org", "tend", "tend").map(|dirs| dirs.config_dir().join("tend.toml"))
+    directories::ProjectDirs::from("org", "tend", "tend")
+        .map(|dirs| dirs.config_dir().join("tend.toml"))
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)] // figment::Jail's closure signature
 mod tests {
     use super::*;
     use secrecy::ExposeSecret as _;
 
     fn same(a: &Config, b: &Config) -> bool {
         a.data_dir == b.data_dir
-            && a.database.url.as_ref().map(|u| u.expose_secret().to_owned())
-                == b.database.url.as_ref().map(|u| u.expose_secret().to_owned())
+            && a.database
+                .url
+                .as_ref()
+                .map(|u| u.expose_secret().to_owned())
+                == b.database
+                    .url
+                    .as_ref()
+                    .map(|u| u.expose_secret().to_owned())
             && a.database.max_connections == b.database.max_connections
             && a.server == b.server
             && a.log == b.log
@@ -164,7 +171,10 @@ mod tests {
     #[test]
     fn the_documented_defaults_are_the_defaults() {
         let parsed: Config = toml::from_str(DEFAULT_TOML).unwrap();
-        assert!(same(&parsed, &Config::default()), "DEFAULT_TOML and Config::default() disagree: {parsed:?}");
+        assert!(
+            same(&parsed, &Config::default()),
+            "DEFAULT_TOML and Config::default() disagree: {parsed:?}"
+        );
     }
 
     #[test]
@@ -179,27 +189,45 @@ mod tests {
             }
         }
         for key in keys {
-            assert!(DEFAULT_TOML.contains(&format!("{key} ")) || DEFAULT_TOML.contains(&format!("[{key}]")), "{key} is not documented");
+            assert!(
+                DEFAULT_TOML.contains(&format!("{key} "))
+                    || DEFAULT_TOML.contains(&format!("[{key}]")),
+                "{key} is not documented"
+            );
         }
     }
 
     #[test]
     fn the_example_file_is_in_sync() {
-        let example = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/tend.example.toml")).unwrap();
-        assert_eq!(example, DEFAULT_TOML, "run `tend config default > config/tend.example.toml`");
+        let example = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../config/tend.example.toml"
+        ))
+        .unwrap();
+        assert_eq!(
+            example, DEFAULT_TOML,
+            "run `tend config default > config/tend.example.toml`"
+        );
     }
 
     #[test]
     fn file_then_environment_override_defaults() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file("tend.toml", "[server]\nbind = \"0.0.0.0:9000\"\n[database]\nmax_connections = 3\n")?;
+            jail.create_file(
+                "tend.toml",
+                "[server]\nbind = \"0.0.0.0:9000\"\n[database]\nmax_connections = 3\n",
+            )?;
             jail.set_env("TEND_DATABASE__MAX_CONNECTIONS", "5");
             jail.set_env("TEND_DATABASE__URL", "postgres://u:p@127.0.0.1/tend");
             jail.set_env("TEND_TEST_DATABASE_URL", "ignored: not a config key");
-            let config = Config::load(Some(Path::new("tend.toml")), true).map_err(|e| e.to_string())?;
+            let config =
+                Config::load(Some(Path::new("tend.toml")), true).map_err(|e| e.to_string())?;
             assert_eq!(config.server.bind.port(), 9000);
             assert_eq!(config.database.max_connections, 5);
-            assert_eq!(config.database.url.unwrap().expose_secret(), "postgres://u:p@127.0.0.1/tend");
+            assert_eq!(
+                config.database.url.unwrap().expose_secret(),
+                "postgres://u:p@127.0.0.1/tend"
+            );
             Ok(())
         });
     }

@@ -1,19 +1,31 @@
 //! The `tend` binary end to end: each test runs the real executable.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
 use assert_cmd::Command;
 
 fn tend(data_dir: &std::path::Path) -> Command {
     let mut cmd = Command::cargo_bin("tend").unwrap();
-    cmd.arg("--data-dir").arg(data_dir).env_remove("TEND_DATABASE__URL").env_remove("TEND_PASSWORD");
+    cmd.arg("--data-dir")
+        .arg(data_dir)
+        .env_remove("TEND_DATABASE__URL")
+        .env_remove("TEND_PASSWORD");
     cmd
 }
 
 #[test]
 fn config_default_prints_the_example_file() {
     let dir = tempfile::tempdir().unwrap();
-    let out = tend(dir.path()).args(["config", "default"]).output().unwrap();
+    let out = tend(dir.path())
+        .args(["config", "default"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
-    let example = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../config/tend.example.toml")).unwrap();
+    let example = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../config/tend.example.toml"
+    ))
+    .unwrap();
     assert_eq!(String::from_utf8(out.stdout).unwrap(), example);
 }
 
@@ -21,13 +33,29 @@ fn config_default_prints_the_example_file() {
 fn migrate_then_add_the_first_admin() {
     let dir = tempfile::tempdir().unwrap();
     tend(dir.path()).arg("migrate").assert().success();
-    assert!(dir.path().join("tend.db").exists(), "the SQLite file lives in the data directory");
+    assert!(
+        dir.path().join("tend.db").exists(),
+        "the SQLite file lives in the data directory"
+    );
     let out = tend(dir.path())
-        .args(["user", "add", "--email", "anna@acme.se", "--name", "Anna", "--workspace", "acme"])
+        .args([
+            "user",
+            "add",
+            "--email",
+            "anna@acme.se",
+            "--name",
+            "Anna",
+            "--workspace",
+            "acme",
+        ])
         .write_stdin("a long passphrase\n")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("admin of workspace acme"));
     // The same address again fails with a clear message and a non-zero status.
     let out = tend(dir.path())
@@ -50,7 +78,9 @@ fn weak_passwords_and_bad_roles_are_refused() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("password"));
     let out = tend(dir.path())
-        .args(["user", "add", "--email", "a@b.se", "--name", "A", "--role", "boss"])
+        .args([
+            "user", "add", "--email", "a@b.se", "--name", "A", "--role", "boss",
+        ])
         .write_stdin("a long passphrase\n")
         .output()
         .unwrap();
@@ -63,7 +93,12 @@ fn a_broken_config_file_names_the_key() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("tend.toml");
     std::fs::write(&file, "[server]\nbnid = \"x\"\n").unwrap();
-    let out = tend(dir.path()).arg("--config").arg(&file).arg("migrate").output().unwrap();
+    let out = tend(dir.path())
+        .arg("--config")
+        .arg(&file)
+        .arg("migrate")
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("bnid"));
 }
@@ -73,12 +108,21 @@ fn analyze_reads_plain_and_json_lines() {
     let dir = tempfile::tempdir().unwrap();
     let out = tend(dir.path())
         .args(["analyze", "--explain"])
-        .write_stdin("I love this product! #win\n{\"id\": 7, \"text\": \"Varför funkar inte appen?\"}\n")
+        .write_stdin(
+            "I love this product! #win\n{\"id\": 7, \"text\": \"Varför funkar inte appen?\"}\n",
+        )
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let lines: Vec<serde_json::Value> =
-        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[0]["sentiment"]["label"], "positive");
     assert_eq!(lines[0]["entities"]["hashtags"][0]["text"], "win");
@@ -86,13 +130,20 @@ fn analyze_reads_plain_and_json_lines() {
     assert_eq!(lines[1]["id"], 7);
     assert_eq!(lines[1]["lang"]["code"], "sv");
     assert_eq!(lines[1]["question"], true);
-    assert!(!dir.path().join("tend.db").exists(), "analyze does not touch the database");
+    assert!(
+        !dir.path().join("tend.db").exists(),
+        "analyze does not touch the database"
+    );
 }
 
 #[test]
 fn analyze_names_the_line_of_bad_json() {
     let dir = tempfile::tempdir().unwrap();
-    let out = tend(dir.path()).arg("analyze").write_stdin("fine\n{\"txt\": 1}\n").output().unwrap();
+    let out = tend(dir.path())
+        .arg("analyze")
+        .write_stdin("fine\n{\"txt\": 1}\n")
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("<stdin>:2") && err.contains("text"), "{err}");

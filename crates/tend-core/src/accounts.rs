@@ -1,7 +1,9 @@
 //! Accounts: creating teammates with hashed passwords, checking logins, and
 //! bootstrapping the first admin of a fresh installation.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
+use argon2::password_hash::{
+    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
+};
 use argon2::{Algorithm, Argon2, Params, Version};
 use secrecy::{ExposeSecret, SecretString};
 use tend_domain::{Email, NewUser, NewWorkspace, Role, Slug, User, ValidationError, Workspace};
@@ -34,10 +36,16 @@ fn argon2() -> Argon2<'static> {
 pub fn check_password_policy(password: &SecretString) -> Result<(), ValidationError> {
     let n = password.expose_secret().chars().count();
     if n < MIN_PASSWORD_CHARS {
-        return Err(ValidationError::new("password", format!("must be at least {MIN_PASSWORD_CHARS} characters")));
+        return Err(ValidationError::new(
+            "password",
+            format!("must be at least {MIN_PASSWORD_CHARS} characters"),
+        ));
     }
     if n > 1024 {
-        return Err(ValidationError::new("password", "must be at most 1024 characters"));
+        return Err(ValidationError::new(
+            "password",
+            "must be at most 1024 characters",
+        ));
     }
     Ok(())
 }
@@ -54,7 +62,9 @@ pub fn hash_password(password: &SecretString) -> Result<String, AccountError> {
 /// Whether `password` matches the stored PHC string. A malformed hash never matches.
 pub fn verify_password(password: &SecretString, phc: &str) -> bool {
     match PasswordHash::new(phc) {
-        Ok(hash) => argon2().verify_password(password.expose_secret().as_bytes(), &hash).is_ok(),
+        Ok(hash) => argon2()
+            .verify_password(password.expose_secret().as_bytes(), &hash)
+            .is_ok(),
         Err(_) => false,
     }
 }
@@ -73,13 +83,26 @@ pub async fn create_user(
         return Err(ValidationError::new("locale", "must be en or sv").into());
     }
     let password_hash = hash_password(password)?;
-    Ok(store.create_user(&NewUser { email, name: name.trim().to_owned(), locale: locale.to_owned(), password_hash }).await?)
+    Ok(store
+        .create_user(&NewUser {
+            email,
+            name: name.trim().to_owned(),
+            locale: locale.to_owned(),
+            password_hash,
+        })
+        .await?)
 }
 
 /// Checks a login. Returns the user when the e-mail exists and the password matches;
 /// `None` otherwise (the caller must not reveal which of the two failed).
-pub async fn authenticate(store: &dyn Store, email: &str, password: &SecretString) -> Result<Option<User>, AccountError> {
-    let Ok(email) = Email::parse(email) else { return Ok(None) };
+pub async fn authenticate(
+    store: &dyn Store,
+    email: &str,
+    password: &SecretString,
+) -> Result<Option<User>, AccountError> {
+    let Ok(email) = Email::parse(email) else {
+        return Ok(None);
+    };
     match store.user_credentials(&email).await {
         Ok((user, hash)) => Ok(verify_password(password, &hash).then_some(user)),
         Err(StoreError::NotFound) => {
@@ -99,7 +122,11 @@ static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
 });
 
 /// Finds the workspace with `slug`, creating it (named after the slug) if missing.
-pub async fn ensure_workspace(store: &dyn Store, slug: &str, time_zone: &str) -> Result<Workspace, AccountError> {
+pub async fn ensure_workspace(
+    store: &dyn Store,
+    slug: &str,
+    time_zone: &str,
+) -> Result<Workspace, AccountError> {
     match store.workspace_by_slug(slug).await {
         Ok(ws) => Ok(ws),
         Err(StoreError::NotFound) => {
@@ -110,20 +137,33 @@ pub async fn ensure_workspace(store: &dyn Store, slug: &str, time_zone: &str) ->
     }
 }
 
-/// Adds a teammate and gives them `role` in the workspace `slug` (created if missing).
+/// A teammate to add with [`add_teammate`].
+#[derive(Debug)]
+pub struct NewTeammate<'a> {
+    /// Login e-mail.
+    pub email: &'a str,
+    /// Display name.
+    pub name: &'a str,
+    /// Interface language: `en` or `sv`.
+    pub locale: &'a str,
+    /// Password (checked against the policy, then hashed).
+    pub password: &'a SecretString,
+    /// Workspace slug; the workspace is created if missing.
+    pub workspace_slug: &'a str,
+    /// Time zone of a newly created workspace.
+    pub time_zone: &'a str,
+    /// Role in that workspace.
+    pub role: Role,
+}
+
+/// Adds a teammate and gives them a role in a workspace (created if missing).
 pub async fn add_teammate(
     store: &dyn Store,
-    email: &str,
-    name: &str,
-    locale: &str,
-    password: &SecretString,
-    workspace_slug: &str,
-    time_zone: &str,
-    role: Role,
+    new: &NewTeammate<'_>,
 ) -> Result<(User, Workspace), AccountError> {
-    let workspace = ensure_workspace(store, workspace_slug, time_zone).await?;
-    let user = create_user(store, email, name, locale, password).await?;
-    store.grant_role(user.id, workspace.id, role).await?;
+    let workspace = ensure_workspace(store, new.workspace_slug, new.time_zone).await?;
+    let user = create_user(store, new.email, new.name, new.locale, new.password).await?;
+    store.grant_role(user.id, workspace.id, new.role).await?;
     Ok((user, workspace))
 }
 
@@ -142,7 +182,10 @@ mod tests {
         assert!(verify_password(&secret("correct horse battery"), &hash));
         assert!(!verify_password(&secret("correct horse batter"), &hash));
         assert!(!verify_password(&secret("anything"), "not a hash"));
-        assert!(DUMMY_HASH.starts_with("$argon2id$"), "the timing decoy must be a real hash");
+        assert!(
+            DUMMY_HASH.starts_with("$argon2id$"),
+            "the timing decoy must be a real hash"
+        );
     }
 
     #[test]
@@ -154,18 +197,64 @@ mod tests {
     #[tokio::test]
     async fn a_teammate_can_log_in_with_their_password_only() {
         let dir = tempfile::tempdir().unwrap();
-        let store = tend_store::open(&format!("sqlite://{}", dir.path().join("t.db").display()), 2).await.unwrap();
-        let (user, ws) = add_teammate(&*store, "Anna@Acme.se", "Anna", "sv", &secret("a long passphrase"), "acme", "Europe/Stockholm", Role::Admin)
+        let store = tend_store::open(
+            &format!("sqlite://{}", dir.path().join("t.db").display()),
+            2,
+        )
+        .await
+        .unwrap();
+        let (user, ws) = add_teammate(
+            &*store,
+            &NewTeammate {
+                email: "Anna@Acme.se",
+                name: "Anna",
+                locale: "sv",
+                password: &secret("a long passphrase"),
+                workspace_slug: "acme",
+                time_zone: "Europe/Stockholm",
+                role: Role::Admin,
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            store.role_in(user.id, ws.id).await.unwrap(),
+            Some(Role::Admin)
+        );
+        let ok = authenticate(&*store, "anna@acme.se", &secret("a long passphrase"))
             .await
             .unwrap();
-        assert_eq!(store.role_in(user.id, ws.id).await.unwrap(), Some(Role::Admin));
-        let ok = authenticate(&*store, "anna@acme.se", &secret("a long passphrase")).await.unwrap();
         assert_eq!(ok.map(|u| u.id), Some(user.id));
-        assert!(authenticate(&*store, "anna@acme.se", &secret("wrong passphrase")).await.unwrap().is_none());
-        assert!(authenticate(&*store, "nobody@acme.se", &secret("a long passphrase")).await.unwrap().is_none());
+        assert!(
+            authenticate(&*store, "anna@acme.se", &secret("wrong passphrase"))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            authenticate(&*store, "nobody@acme.se", &secret("a long passphrase"))
+                .await
+                .unwrap()
+                .is_none()
+        );
         // The same e-mail twice is a conflict, and the workspace is reused.
-        let again = add_teammate(&*store, "anna@acme.se", "A", "en", &secret("a long passphrase"), "acme", "UTC", Role::Analyst).await;
-        assert!(matches!(again, Err(AccountError::Store(StoreError::Conflict(_)))));
+        let again = add_teammate(
+            &*store,
+            &NewTeammate {
+                email: "anna@acme.se",
+                name: "A",
+                locale: "en",
+                password: &secret("a long passphrase"),
+                workspace_slug: "acme",
+                time_zone: "UTC",
+                role: Role::Analyst,
+            },
+        )
+        .await;
+        assert!(matches!(
+            again,
+            Err(AccountError::Store(StoreError::Conflict(_)))
+        ));
         assert_eq!(store.list_workspaces().await.unwrap().len(), 1);
     }
 }

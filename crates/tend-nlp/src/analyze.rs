@@ -46,7 +46,10 @@ mod tests {
 
     #[test]
     fn a_swedish_question_gets_every_signal() {
-        let a = analyze("Hur byter jag lösenord i appen? @acme #hjälp https://acme.se/faq", true);
+        let a = analyze(
+            "Hur byter jag lösenord i appen? @acme #hjälp https://acme.se/faq",
+            true,
+        );
         assert_eq!(a.lang.map(|l| l.code), Some("sv"));
         assert!(a.question);
         assert_eq!(a.entities.mentions.len(), 1);
@@ -56,7 +59,15 @@ mod tests {
         assert!(a.spam.score < 0.5);
         assert!(a.explanation.is_some());
         let json = serde_json::to_value(&a).unwrap();
-        for key in ["lang", "sentiment", "toxicity", "spam", "question", "entities", "weighted_length"] {
+        for key in [
+            "lang",
+            "sentiment",
+            "toxicity",
+            "spam",
+            "question",
+            "entities",
+            "weighted_length",
+        ] {
             assert!(json.get(key).is_some(), "{key} missing");
         }
         assert!(json["sentiment"]["vader"]["compound"].is_number());

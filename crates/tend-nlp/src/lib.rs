@@ -4,6 +4,7 @@
 //! it is pure functions plus a few long-lived models loaded from data embedded in
 //! the binary. Each signal lives in its own module; `analyze` composes them.
 
+pub mod analyze;
 pub mod bench;
 pub mod entities;
 pub mod eval;

@@ -22,10 +22,24 @@ pub struct Health {
 pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     let database = state.store.backend().name();
     match state.store.count_users().await {
-        Ok(_) => (StatusCode::OK, Json(Health { status: "ok", database, version: state.version })),
+        Ok(_) => (
+            StatusCode::OK,
+            Json(Health {
+                status: "ok",
+                database,
+                version: state.version,
+            }),
+        ),
         Err(err) => {
             tracing::error!(error = %err, "health check: database unavailable");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status: "unavailable", database, version: state.version }))
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(Health {
+                    status: "unavailable",
+                    database,
+                    version: state.version,
+                }),
+            )
         }
     }
 }

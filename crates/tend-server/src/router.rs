@@ -6,5 +6,7 @@ use axum::routing::get;
 
 /// Builds the router with all routes.
 pub fn router(state: AppState) -> Router {
-    Router::new().route("/healthz", get(health::healthz)).with_state(state)
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .with_state(state)
 }

@@ -7,7 +7,12 @@ use tend_domain::{IdentityId, NewMessage, WorkspaceId};
 
 /// Raw multi-row `INSERT`s of `rows` in transactions of `batch` rows: the baseline
 /// the store's own ingest path is measured against. No dedupe, no link resolution.
-pub async fn raw_insert_messages(store: &SqlStore, workspace: WorkspaceId, rows: &[NewMessage], batch: usize) -> Result<(), StoreError> {
+pub async fn raw_insert_messages(
+    store: &SqlStore,
+    workspace: WorkspaceId,
+    rows: &[NewMessage],
+    batch: usize,
+) -> Result<(), StoreError> {
     // SQLite allows 32,766 bound values per statement: 19 columns × 500 rows stays under it.
     for chunk in rows.chunks(batch) {
         let mut tx = store.pool().begin().await?;
@@ -48,26 +53,41 @@ pub async fn raw_insert_messages(store: &SqlStore, workspace: WorkspaceId, rows:
 
 /// Number of stored messages.
 pub async fn count_messages(store: &SqlStore) -> Result<i64, StoreError> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM messages").fetch_one(store.pool()).await?)
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM messages")
+        .fetch_one(store.pool())
+        .await?)
 }
 
 /// Creates a scratch PostgreSQL database next to `admin`'s; returns its name and URL.
-pub async fn create_scratch_database(admin: &str, suffix: &str) -> Result<(String, String), StoreError> {
+pub async fn create_scratch_database(
+    admin: &str,
+    suffix: &str,
+) -> Result<(String, String), StoreError> {
     sqlx::any::install_default_drivers();
     let name = format!("tend_bench_{suffix}_{}", std::process::id());
     let pool = AnyPool::connect(admin).await?;
-    sqlx::query(AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}"))).execute(&pool).await?;
-    sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&pool).await?;
-    let base = admin
-        .rsplit_once('/')
-        .map(|(b, _)| b)
-        .ok_or_else(|| StoreError::Invalid(tend_domain::ValidationError::new("postgres_url", "needs a /database part")))?;
+    sqlx::query(AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}")))
+        .execute(&pool)
+        .await?;
+    sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&pool)
+        .await?;
+    let base = admin.rsplit_once('/').map(|(b, _)| b).ok_or_else(|| {
+        StoreError::Invalid(tend_domain::ValidationError::new(
+            "postgres_url",
+            "needs a /database part",
+        ))
+    })?;
     Ok((name.clone(), format!("{base}/{name}")))
 }
 
 /// Drops a scratch database made by [`create_scratch_database`].
 pub async fn drop_database(admin: &str, name: &str) -> Result<(), StoreError> {
     let pool = AnyPool::connect(admin).await?;
-    sqlx::query(AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&pool).await?;
+    sqlx::query(AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+    )))
+    .execute(&pool)
+    .await?;
     Ok(())
 }

@@ -6,6 +6,8 @@
 //! variable the PostgreSQL test says so and passes, unless
 //! `TEND_REQUIRE_POSTGRES=1` (set by the test script) makes that a failure.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
 use jiff::{Timestamp, ToSpan as _};
 use std::sync::Arc;
 use tend_domain::*;

@@ -37,8 +37,12 @@ impl Analyze {
     pub fn run(&self) -> anyhow::Result<ExitCode> {
         let (name, reader): (String, Box<dyn BufRead>) = match &self.file {
             Some(path) if path.as_os_str() != "-" => {
-                let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
-                (path.display().to_string(), Box::new(std::io::BufReader::new(file)))
+                let file = std::fs::File::open(path)
+                    .with_context(|| format!("opening {}", path.display()))?;
+                (
+                    path.display().to_string(),
+                    Box::new(std::io::BufReader::new(file)),
+                )
             }
             _ => ("<stdin>".to_owned(), Box::new(std::io::stdin().lock())),
         };
@@ -48,7 +52,10 @@ impl Analyze {
             let n = i + 1;
             let bytes = line.with_context(|| format!("{name}:{n}: reading"))?;
             let line = String::from_utf8(bytes).map_err(|e| {
-                anyhow::anyhow!("{name}:{n}: not valid UTF-8 (byte {})", e.utf8_error().valid_up_to())
+                anyhow::anyhow!(
+                    "{name}:{n}: not valid UTF-8 (byte {})",
+                    e.utf8_error().valid_up_to()
+                )
             })?;
             let line = line.strip_suffix('\r').unwrap_or(&line);
             let (id, text) = self.read_line(&name, n, line)?;
@@ -64,7 +71,12 @@ impl Analyze {
         Ok(ExitCode::SUCCESS)
     }
 
-    fn read_line(&self, name: &str, n: usize, line: &str) -> anyhow::Result<(Option<serde_json::Value>, String)> {
+    fn read_line(
+        &self,
+        name: &str,
+        n: usize,
+        line: &str,
+    ) -> anyhow::Result<(Option<serde_json::Value>, String)> {
         let json = match self.format {
             Format::Lines => false,
             Format::Jsonl => true,
@@ -75,7 +87,9 @@ impl Analyze {
         }
         let value: serde_json::Value =
             serde_json::from_str(line).with_context(|| format!("{name}:{n}: invalid JSON"))?;
-        let Some(obj) = value.as_object() else { bail!("{name}:{n}: expected a JSON object") };
+        let Some(obj) = value.as_object() else {
+            bail!("{name}:{n}: expected a JSON object")
+        };
         let Some(text) = obj.get("text").and_then(|t| t.as_str()) else {
             bail!("{name}:{n}: field `text` is missing or not a string")
         };

@@ -21,8 +21,13 @@ impl ConfigCmd {
             ConfigCmd::Default => print!("{DEFAULT_TOML}"),
             ConfigCmd::Show => {
                 let ctx = Context::new(global)?;
-                let text = toml::to_string_pretty(&ctx.config).context("rendering the configuration")?;
-                println!("# database: {}\n# data_dir: {}\n{text}", ctx.database_label(), ctx.config.data_dir().display());
+                let text =
+                    toml::to_string_pretty(&ctx.config).context("rendering the configuration")?;
+                println!(
+                    "# database: {}\n# data_dir: {}\n{text}",
+                    ctx.database_label(),
+                    ctx.config.data_dir().display()
+                );
             }
         }
         Ok(ExitCode::SUCCESS)

@@ -60,7 +60,8 @@ impl Eval {
             if self.name != Name::All && self.name != name {
                 continue;
             }
-            let tables = evaluate(&root).with_context(|| format!("evaluating {title} on {}", root.display()))?;
+            let tables = evaluate(&root)
+                .with_context(|| format!("evaluating {title} on {}", root.display()))?;
             report.push_str(&format!("\n## {title}\n\n"));
             for table in tables {
                 report.push_str(&table.to_markdown());

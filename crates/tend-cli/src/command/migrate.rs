@@ -10,7 +10,11 @@ pub struct Migrate {}
 impl Migrate {
     pub async fn run(&self, ctx: &Context) -> anyhow::Result<ExitCode> {
         let store = ctx.store().await?;
-        println!("database {} ({}) is up to date", ctx.database_label(), store.backend().name());
+        println!(
+            "database {} ({}) is up to date",
+            ctx.database_label(),
+            store.backend().name()
+        );
         Ok(ExitCode::SUCCESS)
     }
 }

@@ -78,7 +78,8 @@ impl Context {
             Some(path) => (Some(path.clone()), true),
             None => (default_config_file().filter(|p| p.exists()), false),
         };
-        let mut config = Config::load(file.as_deref(), required).context("reading the configuration")?;
+        let mut config =
+            Config::load(file.as_deref(), required).context("reading the configuration")?;
         if let Some(dir) = &global.data_dir {
             config.data_dir = Some(dir.clone());
         }
@@ -89,16 +90,24 @@ impl Context {
             Some(url) => (url.expose_secret().to_owned(), None),
             None => {
                 let dir = config.data_dir();
-                (format!("sqlite://{}", dir.join("tend.db").display()), Some(dir))
+                (
+                    format!("sqlite://{}", dir.join("tend.db").display()),
+                    Some(dir),
+                )
             }
         };
-        Ok(Context { config, database_url, sqlite_dir })
+        Ok(Context {
+            config,
+            database_url,
+            sqlite_dir,
+        })
     }
 
     /// Opens the store and applies pending migrations.
     pub async fn store(&self) -> anyhow::Result<Arc<dyn Store>> {
         if let Some(dir) = &self.sqlite_dir {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating the data directory {}", dir.display()))?;
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("creating the data directory {}", dir.display()))?;
         }
         tend_store::open(&self.database_url, self.config.database.max_connections)
             .await
@@ -120,11 +129,17 @@ impl Context {
 fn init_logging(filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(filter));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
 }
 
 /// Runs the parsed command line.

@@ -17,15 +17,27 @@ impl Serve {
     pub async fn run(&self, ctx: &Context) -> anyhow::Result<ExitCode> {
         let store = ctx.store().await?;
         let bind = self.bind.unwrap_or(ctx.config.server.bind);
-        let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("listening on {bind}"))?;
+        let listener = tokio::net::TcpListener::bind(bind)
+            .await
+            .with_context(|| format!("listening on {bind}"))?;
         let addr = listener.local_addr().context("reading the bound address")?;
         tracing::info!(database = %ctx.database_label(), "database ready");
-        println!("Tend is running at http://{addr}/ (database: {}); Ctrl-C stops it", ctx.database_label());
+        println!(
+            "Tend is running at http://{addr}/ (database: {}); Ctrl-C stops it",
+            ctx.database_label()
+        );
         if store.count_users().await? == 0 {
-            println!("No teammates yet: create the first admin with `tend user add --email you@example.org --name You`");
+            println!(
+                "No teammates yet: create the first admin with `tend user add --email you@example.org --name You`"
+            );
         }
-        let state = tend_server::AppState { store, version: env!("CARGO_PKG_VERSION") };
-        tend_server::serve(listener, state, shutdown_signal()).await.context("serving HTTP")?;
+        let state = tend_server::AppState {
+            store,
+            version: env!("CARGO_PKG_VERSION"),
+        };
+        tend_server::serve(listener, state, shutdown_signal())
+            .await
+            .context("serving HTTP")?;
         println!("Tend stopped");
         Ok(ExitCode::SUCCESS)
     }

@@ -36,16 +36,26 @@ impl Train {
         let root = testdata_dir(self.data.as_deref());
         let (bytes, default_out) = match self.model {
             Model::Sentiment => (
-                tend_nlp::sentiment::train(&root).context("training the sentiment model")?.into_bytes(),
+                tend_nlp::sentiment::train(&root)
+                    .context("training the sentiment model")?
+                    .into_bytes(),
                 format!("{NLP_DATA}/sentiment/model.txt"),
             ),
-            Model::Spam => {
-                (tend_nlp::spam::train(&root).context("training the spam model")?, format!("{NLP_DATA}/spam/model.bin"))
-            }
+            Model::Spam => (
+                tend_nlp::spam::train(&root).context("training the spam model")?,
+                format!("{NLP_DATA}/spam/model.bin"),
+            ),
         };
-        let out = self.out.clone().unwrap_or_else(|| PathBuf::from(default_out));
+        let out = self
+            .out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(default_out));
         std::fs::write(&out, &bytes).with_context(|| format!("writing {}", out.display()))?;
-        println!("wrote {} ({} bytes); rebuild to embed it", out.display(), bytes.len());
+        println!(
+            "wrote {} ({} bytes); rebuild to embed it",
+            out.display(),
+            bytes.len()
+        );
         Ok(ExitCode::SUCCESS)
     }
 }

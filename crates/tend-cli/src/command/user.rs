@@ -53,19 +53,25 @@ impl Add {
         let role = Role::parse(&self.role)?;
         let password = read_password(self.password_stdin)?;
         let store = ctx.store().await?;
-        let (user, workspace) = tend_core::accounts::add_teammate(
-            &*store,
-            &self.email,
-            &self.name,
-            &self.locale,
-            &password,
-            &self.workspace,
-            &self.time_zone,
+        let new = tend_core::accounts::NewTeammate {
+            email: &self.email,
+            name: &self.name,
+            locale: &self.locale,
+            password: &password,
+            workspace_slug: &self.workspace,
+            time_zone: &self.time_zone,
             role,
-        )
-        .await
-        .context("adding the teammate")?;
-        println!("added {} <{}> as {} of workspace {}", user.name, user.email.as_str(), role.as_str(), workspace.slug);
+        };
+        let (user, workspace) = tend_core::accounts::add_teammate(&*store, &new)
+            .await
+            .context("adding the teammate")?;
+        println!(
+            "added {} <{}> as {} of workspace {}",
+            user.name,
+            user.email.as_str(),
+            role.as_str(),
+            workspace.slug
+        );
         Ok(ExitCode::SUCCESS)
     }
 }
@@ -77,7 +83,10 @@ fn read_password(from_stdin: bool) -> anyhow::Result<SecretString> {
     let stdin = std::io::stdin();
     if from_stdin || !stdin.is_terminal() {
         let mut line = String::new();
-        stdin.lock().read_line(&mut line).context("reading the password from standard input")?;
+        stdin
+            .lock()
+            .read_line(&mut line)
+            .context("reading the password from standard input")?;
         let line = line.trim_end_matches(['\r', '\n']).to_owned();
         if line.is_empty() {
             bail!("no password on standard input");

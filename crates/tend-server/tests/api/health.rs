@@ -13,6 +13,11 @@ async fn healthz_answers_ok_with_the_database_kind() {
 #[tokio::test]
 async fn unknown_paths_are_404() {
     let app = spawn_app().await;
-    let res = app.client.get(app.url("/no-such-page")).send().await.unwrap();
+    let res = app
+        .client
+        .get(app.url("/no-such-page"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 404);
 }

@@ -17,10 +17,22 @@ impl TestApp {
 
 pub async fn spawn_app() -> TestApp {
     let dir = tempfile::tempdir().unwrap();
-    let store = tend_store::open(&format!("sqlite://{}", dir.path().join("tend.db").display()), 4).await.unwrap();
+    let store = tend_store::open(
+        &format!("sqlite://{}", dir.path().join("tend.db").display()),
+        4,
+    )
+    .await
+    .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let state = AppState { store, version: "test" };
+    let state = AppState {
+        store,
+        version: "test",
+    };
     tokio::spawn(tend_server::serve(listener, state, std::future::pending()));
-    TestApp { addr, client: reqwest::Client::new(), _dir: dir }
+    TestApp {
+        addr,
+        client: reqwest::Client::new(),
+        _dir: dir,
+    }
 }

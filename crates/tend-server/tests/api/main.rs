@@ -1,5 +1,7 @@
 //! HTTP integration tests: the app is started on port 0 and spoken to over real HTTP.
 //! The `mod` list is the table of contents.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
 mod health;
 mod helpers;

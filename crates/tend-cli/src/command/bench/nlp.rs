@@ -22,9 +22,13 @@ impl NlpBench {
     pub fn run(&self) -> anyhow::Result<ExitCode> {
         let root = testdata_dir(self.data.as_deref());
         let full = |text: &str| {
-            std::hint::black_box(tend_nlp::analyze::analyze(std::hint::black_box(text), false));
+            std::hint::black_box(tend_nlp::analyze::analyze(
+                std::hint::black_box(text),
+                false,
+            ));
         };
-        let report = tend_nlp::bench::run(&root, self.python.as_deref(), &full).context("running the NLP bench")?;
+        let report = tend_nlp::bench::run(&root, self.python.as_deref(), &full)
+            .context("running the NLP bench")?;
         print!("{report}");
         Ok(ExitCode::SUCCESS)
     }

@@ -104,6 +104,7 @@ filter = "info,sqlx=warn"
 "#;
 
 /// Top-level keys that environment variables may set; others (`TEND_TEST_…`) are ignored.
+/// The filter sees the key after `__` became a dot but before it is lower-cased.
 const ENV_SECTIONS: [&str; 4] = ["data_dir", "database", "server", "log"];
 
 impl Config {
@@ -120,9 +121,10 @@ impl Config {
             figment = figment.merge(Toml::file(path));
         }
         figment = figment.merge(Env::prefixed("TEND_").split("__").filter(|key| {
-            ENV_SECTIONS
-                .iter()
-                .any(|s| key.as_str() == *s || key.as_str().starts_with(&format!("{s}.")))
+            ENV_SECTIONS.iter().any(|s| {
+                let key = key.as_str().to_ascii_lowercase();
+                key == *s || key.starts_with(&format!("{s}."))
+            })
         }));
         figment.extract().map_err(Box::new)
     }

@@ -13,7 +13,7 @@ mod model;
 use std::path::Path;
 use std::sync::LazyLock;
 
-use crate::eval::{self, EvalError, Table};
+use crate::eval::{self, EvalError, Table, roc_auc};
 use model::{Model, SplitMix, shuffle};
 
 /// Spam verdict for one text.
@@ -294,29 +294,6 @@ fn recall_at_fpr(scores: &[f64], labels: &[bool], max_fpr: f64) -> (f64, f64) {
         }
     }
     (best, thr)
-}
-
-/// ROC-AUC by the rank-sum formula, with ties counted as half.
-pub(crate) fn roc_auc(scores: &[f64], labels: &[bool]) -> f64 {
-    let mut pairs: Vec<(f64, bool)> = scores.iter().copied().zip(labels.iter().copied()).collect();
-    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let mut rank_sum = 0.0;
-    let mut i = 0;
-    while i < pairs.len() {
-        let mut j = i;
-        while j + 1 < pairs.len() && pairs[j + 1].0 == pairs[i].0 {
-            j += 1;
-        }
-        let avg_rank = (i + j) as f64 / 2.0 + 1.0;
-        rank_sum += avg_rank * pairs[i..=j].iter().filter(|p| p.1).count() as f64;
-        i = j + 1;
-    }
-    let pos = pairs.iter().filter(|p| p.1).count() as f64;
-    let neg = pairs.len() as f64 - pos;
-    if pos == 0.0 || neg == 0.0 {
-        return f64::NAN;
-    }
-    (rank_sum - pos * (pos + 1.0) / 2.0) / (pos * neg)
 }
 
 /// A binary confusion matrix (positive = spam).

@@ -584,6 +584,51 @@ async fn story(store: Arc<dyn Store>) {
             .is_empty()
     );
 
+    // A chain that arrives backwards, one message per batch, links up completely.
+    let chain: Vec<NewMessage> = (1..=4)
+        .map(|i| {
+            let mut m = NewMessage::new(
+                forum.id,
+                format!("c{i}"),
+                MessageKind::Reply,
+                format!("chain {i}"),
+                t0 + (i as i64).minutes(),
+            );
+            if i > 1 {
+                m.parent_external_id = Some(format!("c{}", i - 1));
+            } else {
+                m.kind = MessageKind::ForumPost;
+            }
+            m
+        })
+        .collect();
+    for m in chain.iter().rev() {
+        store
+            .upsert_messages(acme.id, std::slice::from_ref(m))
+            .await
+            .unwrap();
+    }
+    let c1 = store
+        .inbox(acme.id, &InboxQuery::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.external_id == "c1")
+        .unwrap();
+    let linked = store.thread(acme.id, c1.id).await.unwrap();
+    assert_eq!(
+        linked
+            .iter()
+            .map(|m| m.external_id.as_str())
+            .collect::<Vec<_>>(),
+        ["c1", "c2", "c3", "c4"]
+    );
+    assert!(
+        linked[1..]
+            .iter()
+            .all(|m| m.thread_root_id == Some(c1.id) && m.parent_id.is_some())
+    );
+
     // --- Workspace isolation: every per-item read of Acme's data from Globex fails --
     assert!(matches!(
         store.message(other.id, root_id).await,

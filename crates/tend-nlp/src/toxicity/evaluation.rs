@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::{FLAG_THRESHOLD, toxicity};
-use crate::eval::{self, EvalError, Table};
+use crate::eval::{self, EvalError, Table, roc_auc};
 
 /// Runs the toxicity evaluation over `root` (the repository's `testdata/` folder).
 pub fn evaluate(root: &Path) -> Result<Vec<Table>, EvalError> {
@@ -298,26 +298,4 @@ fn read_templates(path: &Path) -> Result<Vec<TemplateRow>, EvalError> {
         });
     }
     Ok(rows)
-}
-
-/// ROC-AUC by the rank-sum formula, ties counted as half; NaN if a class is missing.
-pub(crate) fn roc_auc(scores: &[f64], labels: &[bool]) -> f64 {
-    let mut pairs: Vec<(f64, bool)> = scores.iter().copied().zip(labels.iter().copied()).collect();
-    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let (mut rank_sum, mut i) = (0.0, 0);
-    while i < pairs.len() {
-        let mut j = i;
-        while j + 1 < pairs.len() && pairs[j + 1].0 == pairs[i].0 {
-            j += 1;
-        }
-        let avg_rank = (i + j) as f64 / 2.0 + 1.0;
-        rank_sum += avg_rank * pairs[i..=j].iter().filter(|p| p.1).count() as f64;
-        i = j + 1;
-    }
-    let pos = pairs.iter().filter(|p| p.1).count() as f64;
-    let neg = pairs.len() as f64 - pos;
-    if pos == 0.0 || neg == 0.0 {
-        return f64::NAN;
-    }
-    (rank_sum - pos * (pos + 1.0) / 2.0) / (pos * neg)
 }

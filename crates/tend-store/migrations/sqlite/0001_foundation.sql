@@ -97,6 +97,7 @@ CREATE INDEX messages_thread ON messages (thread_root_id, created_at);
 CREATE INDEX messages_author ON messages (author_id, created_at);
 CREATE INDEX messages_waiting_parent ON messages (channel_id, parent_external_id) WHERE parent_id IS NULL AND parent_external_id IS NOT NULL;
 CREATE INDEX messages_waiting_root ON messages (channel_id, thread_external_id) WHERE thread_root_id IS NULL AND thread_external_id IS NOT NULL;
+CREATE INDEX messages_waiting_thread ON messages (channel_id) WHERE thread_external_id IS NULL AND parent_external_id IS NOT NULL;
 
 CREATE TABLE message_revisions (
     id          INTEGER PRIMARY KEY,

@@ -124,8 +124,16 @@ pub(crate) async fn upsert_batch(
     check_references(&mut tx, workspace, batch).await?;
     let now = now_ms();
     let mut out = Vec::with_capacity(batch.len());
+    let mut created_in = BTreeSet::new();
     for m in batch {
-        out.push(upsert_one(&mut tx, workspace, m, now).await?);
+        let upserted = upsert_one(&mut tx, workspace, m, now).await?;
+        if upserted.outcome == UpsertOutcome::Created {
+            created_in.insert(m.channel_id);
+        }
+        out.push(upserted);
+    }
+    for channel in created_in {
+        link_waiting(&mut tx, channel).await?;
     }
     tx.commit().await?;
     Ok(out)
@@ -137,23 +145,33 @@ async fn upsert_one(
     m: &NewMessage,
     now: i64,
 ) -> Result<Upserted, StoreError> {
-    // Resolve the parent and the conversation root by external id. A message that
-    // names only its parent inherits the parent's root; links to messages that have
-    // not arrived yet are filled in by `adopt_children` when they do.
-    let parent = match &m.parent_external_id {
-        Some(ext) => lookup(tx, m.channel_id, ext)
-            .await?
-            .map(|p| (p, ext.clone())),
-        None => None,
-    };
-    let thread_external_id = m.thread_external_id.clone().or_else(|| {
-        parent
-            .as_ref()
-            .map(|(p, ext)| p.thread_external_id.clone().unwrap_or_else(|| ext.clone()))
-    });
-    let thread_root_id = match &thread_external_id {
-        Some(ext) => lookup(tx, m.channel_id, ext).await?.map(|r| r.id),
-        None => None,
+    // Resolve the parent and the conversation root by external id, in one query. A
+    // message that names only its parent inherits the parent's root. Links to
+    // messages that have not arrived yet are filled in by `link_waiting` at the end
+    // of the batch that brings them.
+    let links = lookup(
+        tx,
+        m.channel_id,
+        [
+            m.parent_external_id.as_deref(),
+            m.thread_external_id.as_deref(),
+        ],
+    )
+    .await?;
+    let parent = m
+        .parent_external_id
+        .as_deref()
+        .and_then(|ext| links.iter().find(|l| l.external_id == ext));
+    let (thread_external_id, thread_root_id) = match (&m.thread_external_id, parent) {
+        (Some(ext), _) => (
+            Some(ext.clone()),
+            links.iter().find(|l| &l.external_id == ext).map(|l| l.id),
+        ),
+        (None, Some(p)) if p.parent_external_id.is_none() => {
+            (Some(p.external_id.clone()), Some(p.id))
+        }
+        (None, Some(p)) => (p.thread_external_id.clone(), p.thread_root_id),
+        (None, None) => (None, None),
     };
     let inserted: Option<i64> = sqlx::query_scalar(
         "INSERT INTO messages (workspace_id, channel_id, external_id, direction, kind, thread_root_id, parent_id, \
@@ -168,7 +186,7 @@ async fn upsert_one(
     .bind(m.direction.as_str())
     .bind(m.kind.as_str())
     .bind(thread_root_id)
-    .bind(parent.as_ref().map(|(p, _)| p.id))
+    .bind(parent.map(|p| p.id))
     .bind(thread_external_id.as_deref())
     .bind(m.parent_external_id.as_deref())
     .bind(m.author_id.map(IdentityId::get))
@@ -187,13 +205,6 @@ async fn upsert_one(
     .await?;
 
     if let Some(id) = inserted {
-        let is_root = m.parent_external_id.is_none() && thread_external_id.is_none();
-        let (root_ext, root_id) = if is_root {
-            (Some(m.external_id.as_str()), Some(id))
-        } else {
-            (thread_external_id.as_deref(), thread_root_id)
-        };
-        adopt_children(tx, m.channel_id, &m.external_id, id, root_ext, root_id).await?;
         return Ok(Upserted {
             id: MessageId(id),
             outcome: UpsertOutcome::Created,
@@ -286,62 +297,80 @@ async fn upsert_one(
 /// The linking fields of a stored message.
 struct Link {
     id: i64,
+    external_id: String,
+    thread_root_id: Option<i64>,
     thread_external_id: Option<String>,
+    parent_external_id: Option<String>,
 }
 
+/// The stored messages of `channel` with the given external ids (absent ones are skipped).
 async fn lookup(
     tx: &mut Transaction<'_, Any>,
     channel: ChannelId,
-    external_id: &str,
-) -> Result<Option<Link>, StoreError> {
-    let row = sqlx::query(
-        "SELECT id, thread_external_id FROM messages WHERE channel_id = $1 AND external_id = $2",
+    external_ids: [Option<&str>; 2],
+) -> Result<Vec<Link>, StoreError> {
+    let [a, b] = external_ids;
+    let (Some(first), second) = (a.or(b), if a.is_some() { b } else { None }) else {
+        return Ok(Vec::new());
+    };
+    let rows = sqlx::query(
+        "SELECT id, external_id, thread_root_id, thread_external_id, parent_external_id FROM messages \
+         WHERE channel_id = $1 AND external_id IN ($2, $3)",
     )
     .bind(channel.get())
-    .bind(external_id)
-    .fetch_optional(&mut **tx)
+    .bind(first)
+    .bind(second.unwrap_or(first))
+    .fetch_all(&mut **tx)
     .await?;
-    row.map(|row| {
-        Ok(Link {
-            id: get(&row, "id")?,
-            thread_external_id: get(&row, "thread_external_id")?,
+    rows.iter()
+        .map(|row| {
+            Ok(Link {
+                id: get(row, "id")?,
+                external_id: get(row, "external_id")?,
+                thread_root_id: get(row, "thread_root_id")?,
+                thread_external_id: get(row, "thread_external_id")?,
+                parent_external_id: get(row, "parent_external_id")?,
+            })
         })
-    })
-    .transpose()
+        .collect()
 }
 
-/// Links messages that arrived before their parent or root: children waiting for
-/// this message as their parent get it, and inherit its root where they had none;
-/// messages waiting for it as their root get it.
-async fn adopt_children(
-    tx: &mut Transaction<'_, Any>,
-    channel: ChannelId,
-    external_id: &str,
-    id: i64,
-    root_external_id: Option<&str>,
-    root_id: Option<i64>,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE messages SET parent_id = $1, thread_external_id = COALESCE(thread_external_id, $4), \
-         thread_root_id = COALESCE(thread_root_id, $5) \
-         WHERE channel_id = $2 AND parent_external_id = $3 AND parent_id IS NULL AND parent_external_id IS NOT NULL",
-    )
-    .bind(id)
-    .bind(channel.get())
-    .bind(external_id)
-    .bind(root_external_id)
-    .bind(root_id)
-    .execute(&mut **tx)
-    .await?;
-    sqlx::query(
-        "UPDATE messages SET thread_root_id = $1 \
-         WHERE channel_id = $2 AND thread_external_id = $3 AND thread_root_id IS NULL AND thread_external_id IS NOT NULL",
-    )
-    .bind(id)
-    .bind(channel.get())
-    .bind(external_id)
-    .execute(&mut **tx)
-    .await?;
+/// Links messages that arrived before their parent or root, once per batch and
+/// channel: waiting children get their parent, children whose parent now knows its
+/// conversation inherit it, and messages waiting for their root get it. Repeats
+/// while anything changes (a chain that arrived backwards resolves one level per
+/// pass), at most a few times. The partial indexes on waiting rows keep each pass
+/// proportional to the number of messages still waiting, not to the table.
+async fn link_waiting(tx: &mut Transaction<'_, Any>, channel: ChannelId) -> Result<(), StoreError> {
+    const STATEMENTS: [&str; 3] = [
+        "UPDATE messages SET parent_id = (SELECT p.id FROM messages p \
+           WHERE p.channel_id = messages.channel_id AND p.external_id = messages.parent_external_id) \
+         WHERE channel_id = $1 AND parent_id IS NULL AND parent_external_id IS NOT NULL \
+           AND EXISTS (SELECT 1 FROM messages p \
+             WHERE p.channel_id = messages.channel_id AND p.external_id = messages.parent_external_id)",
+        "UPDATE messages SET thread_external_id = (SELECT CASE WHEN p.parent_external_id IS NULL \
+             THEN p.external_id ELSE p.thread_external_id END FROM messages p WHERE p.id = messages.parent_id) \
+         WHERE channel_id = $1 AND thread_external_id IS NULL AND parent_external_id IS NOT NULL \
+           AND parent_id IS NOT NULL",
+        "UPDATE messages SET thread_root_id = (SELECT r.id FROM messages r \
+           WHERE r.channel_id = messages.channel_id AND r.external_id = messages.thread_external_id) \
+         WHERE channel_id = $1 AND thread_root_id IS NULL AND thread_external_id IS NOT NULL \
+           AND EXISTS (SELECT 1 FROM messages r \
+             WHERE r.channel_id = messages.channel_id AND r.external_id = messages.thread_external_id)",
+    ];
+    for _pass in 0..4 {
+        let mut changed = 0;
+        for sql in STATEMENTS {
+            changed += sqlx::query(sql)
+                .bind(channel.get())
+                .execute(&mut **tx)
+                .await?
+                .rows_affected();
+        }
+        if changed == 0 {
+            break;
+        }
+    }
     Ok(())
 }
 

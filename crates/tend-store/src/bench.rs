@@ -2,7 +2,7 @@
 //! They live here because only this crate contains SQL.
 
 use crate::{SqlStore, StoreError};
-use sqlx::{Any, AnyPool, AssertSqlSafe, QueryBuilder};
+use sqlx::{AnyPool, AssertSqlSafe};
 use tend_domain::{IdentityId, NewMessage, WorkspaceId};
 
 /// Raw multi-row `INSERT`s of `rows` in transactions of `batch` rows: the baseline
@@ -17,34 +17,44 @@ pub async fn raw_insert_messages(
     for chunk in rows.chunks(batch) {
         let mut tx = store.pool().begin().await?;
         for part in chunk.chunks(500) {
-            let mut qb: QueryBuilder<Any> = QueryBuilder::new(
+            // `$N` placeholders written out, because the `Any` driver's query builder
+            // emits `?`, which PostgreSQL does not accept.
+            let mut sql = String::from(
                 "INSERT INTO messages (workspace_id, channel_id, external_id, direction, kind, thread_external_id, \
                  parent_external_id, author_id, title, text, lang, created_at, edited_at, ingested_at, permalink, likes, \
-                 shares, replies, views, state) ",
+                 shares, replies, views, state) VALUES ",
             );
-            qb.push_values(part, |mut b, m| {
-                b.push_bind(workspace.get())
-                    .push_bind(m.channel_id.get())
-                    .push_bind(m.external_id.clone())
-                    .push_bind(m.direction.as_str())
-                    .push_bind(m.kind.as_str())
-                    .push_bind(m.thread_external_id.clone())
-                    .push_bind(m.parent_external_id.clone())
-                    .push_bind(m.author_id.map(IdentityId::get))
-                    .push_bind(m.title.clone())
-                    .push_bind(m.text.clone())
-                    .push_bind(m.lang.clone())
-                    .push_bind(m.created_at.as_millisecond())
-                    .push_bind(m.edited_at.map(|t| t.as_millisecond()))
-                    .push_bind(m.created_at.as_millisecond())
-                    .push_bind(m.permalink.clone())
-                    .push_bind(m.engagement.likes)
-                    .push_bind(m.engagement.shares)
-                    .push_bind(m.engagement.replies)
-                    .push_bind(m.engagement.views)
-                    .push("'open'");
-            });
-            qb.build().execute(&mut *tx).await?;
+            for row in 0..part.len() {
+                let base = row * 19;
+                let params: Vec<String> = (1..=19).map(|i| format!("${}", base + i)).collect();
+                sql.push_str(if row == 0 { "(" } else { ", (" });
+                sql.push_str(&params.join(", "));
+                sql.push_str(", 'open')");
+            }
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for m in part {
+                query = query
+                    .bind(workspace.get())
+                    .bind(m.channel_id.get())
+                    .bind(m.external_id.clone())
+                    .bind(m.direction.as_str())
+                    .bind(m.kind.as_str())
+                    .bind(m.thread_external_id.clone())
+                    .bind(m.parent_external_id.clone())
+                    .bind(m.author_id.map(IdentityId::get))
+                    .bind(m.title.clone())
+                    .bind(m.text.clone())
+                    .bind(m.lang.clone())
+                    .bind(m.created_at.as_millisecond())
+                    .bind(m.edited_at.map(|t| t.as_millisecond()))
+                    .bind(m.created_at.as_millisecond())
+                    .bind(m.permalink.clone())
+                    .bind(m.engagement.likes)
+                    .bind(m.engagement.shares)
+                    .bind(m.engagement.replies)
+                    .bind(m.engagement.views);
+            }
+            query.execute(&mut *tx).await?;
         }
         tx.commit().await?;
     }

@@ -125,8 +125,9 @@ pub(crate) async fn upsert_batch(
     let now = now_ms();
     let mut out = Vec::with_capacity(batch.len());
     let mut created_in = BTreeSet::new();
+    let mut links = lookup_batch(&mut tx, batch).await?;
     for m in batch {
-        let upserted = upsert_one(&mut tx, workspace, m, now).await?;
+        let upserted = upsert_one(&mut tx, workspace, m, now, &mut links).await?;
         if upserted.outcome == UpsertOutcome::Created {
             created_in.insert(m.channel_id);
         }
@@ -144,29 +145,17 @@ async fn upsert_one(
     workspace: WorkspaceId,
     m: &NewMessage,
     now: i64,
+    links: &mut Links,
 ) -> Result<Upserted, StoreError> {
-    // Resolve the parent and the conversation root by external id, in one query. A
+    // Resolve the parent and the conversation root by external id (see `Links`). A
     // message that names only its parent inherits the parent's root. Links to
     // messages that have not arrived yet are filled in by `link_waiting` at the end
     // of the batch that brings them.
-    let links = lookup(
-        tx,
-        m.channel_id,
-        [
-            m.parent_external_id.as_deref(),
-            m.thread_external_id.as_deref(),
-        ],
-    )
-    .await?;
-    let parent = m
-        .parent_external_id
-        .as_deref()
-        .and_then(|ext| links.iter().find(|l| l.external_id == ext));
+    let channel = m.channel_id.get();
+    let find = |ext: &str| links.get(&(channel, ext.to_owned()));
+    let parent = m.parent_external_id.as_deref().and_then(find);
     let (thread_external_id, thread_root_id) = match (&m.thread_external_id, parent) {
-        (Some(ext), _) => (
-            Some(ext.clone()),
-            links.iter().find(|l| &l.external_id == ext).map(|l| l.id),
-        ),
+        (Some(ext), _) => (Some(ext.clone()), find(ext).map(|l| l.id)),
         (None, Some(p)) if p.parent_external_id.is_none() => {
             (Some(p.external_id.clone()), Some(p.id))
         }
@@ -205,6 +194,16 @@ async fn upsert_one(
     .await?;
 
     if let Some(id) = inserted {
+        links.insert(
+            (channel, m.external_id.clone()),
+            Link {
+                id,
+                external_id: m.external_id.clone(),
+                thread_root_id,
+                thread_external_id: thread_external_id.clone(),
+                parent_external_id: m.parent_external_id.clone(),
+            },
+        );
         return Ok(Upserted {
             id: MessageId(id),
             outcome: UpsertOutcome::Created,
@@ -303,36 +302,60 @@ struct Link {
     parent_external_id: Option<String>,
 }
 
-/// The stored messages of `channel` with the given external ids (absent ones are skipped).
-async fn lookup(
+/// Known messages of the batch's channels by `(channel, external id)`: loaded once per
+/// batch for every parent and root the batch names, then extended with each message
+/// the batch creates, so resolving links costs no query per message.
+type Links = HashMap<(i64, String), Link>;
+
+/// Loads the stored messages that the batch names as parent or root.
+async fn lookup_batch(
     tx: &mut Transaction<'_, Any>,
-    channel: ChannelId,
-    external_ids: [Option<&str>; 2],
-) -> Result<Vec<Link>, StoreError> {
-    let [a, b] = external_ids;
-    let (Some(first), second) = (a.or(b), if a.is_some() { b } else { None }) else {
-        return Ok(Vec::new());
-    };
-    let rows = sqlx::query(
-        "SELECT id, external_id, thread_root_id, thread_external_id, parent_external_id FROM messages \
-         WHERE channel_id = $1 AND external_id IN ($2, $3)",
-    )
-    .bind(channel.get())
-    .bind(first)
-    .bind(second.unwrap_or(first))
-    .fetch_all(&mut **tx)
-    .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(Link {
-                id: get(row, "id")?,
-                external_id: get(row, "external_id")?,
-                thread_root_id: get(row, "thread_root_id")?,
-                thread_external_id: get(row, "thread_external_id")?,
-                parent_external_id: get(row, "parent_external_id")?,
-            })
-        })
-        .collect()
+    batch: &[NewMessage],
+) -> Result<Links, StoreError> {
+    let mut wanted: BTreeSet<(i64, &str)> = BTreeSet::new();
+    for m in batch {
+        for ext in [
+            m.parent_external_id.as_deref(),
+            m.thread_external_id.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            wanted.insert((m.channel_id.get(), ext));
+        }
+    }
+    let mut links = Links::new();
+    let mut by_channel: HashMap<i64, Vec<&str>> = HashMap::new();
+    for (channel, ext) in wanted {
+        by_channel.entry(channel).or_default().push(ext);
+    }
+    for (channel, exts) in by_channel {
+        for chunk in exts.chunks(500) {
+            let placeholders = (2..chunk.len() + 2)
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "SELECT id, external_id, thread_root_id, thread_external_id, parent_external_id FROM messages \
+                 WHERE channel_id = $1 AND external_id IN ({placeholders})"
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql)).bind(channel);
+            for ext in chunk {
+                query = query.bind(*ext);
+            }
+            for row in query.fetch_all(&mut **tx).await? {
+                let link = Link {
+                    id: get(&row, "id")?,
+                    external_id: get(&row, "external_id")?,
+                    thread_root_id: get(&row, "thread_root_id")?,
+                    thread_external_id: get(&row, "thread_external_id")?,
+                    parent_external_id: get(&row, "parent_external_id")?,
+                };
+                links.insert((channel, link.external_id.clone()), link);
+            }
+        }
+    }
+    Ok(links)
 }
 
 /// Links messages that arrived before their parent or root, once per batch and

@@ -8,6 +8,7 @@
 pub mod channel;
 pub mod identity;
 pub mod ids;
+pub mod incoming;
 pub mod message;
 pub mod tag;
 pub mod user;
@@ -16,6 +17,7 @@ pub mod workspace;
 pub use channel::{Channel, ChannelKind, NewChannel};
 pub use identity::{Identity, Member, MemberProfile, NewIdentity};
 pub use ids::{ChannelId, IdentityId, MemberId, MessageId, TagId, UserId, WorkspaceId};
+pub use incoming::{IncomingAuthor, IncomingItem, IncomingMessage, MissingItem};
 pub use message::{
     Direction, Engagement, InboxState, Message, MessageKind, MessageRevision, NewMessage,
 };

@@ -1,0 +1,1 @@
+//! TODO(owner): the x_archive importer.

@@ -20,6 +20,7 @@ pub use ids::{ChannelId, IdentityId, MemberId, MessageId, TagId, UserId, Workspa
 pub use incoming::{IncomingAuthor, IncomingItem, IncomingMessage, MissingItem};
 pub use message::{
     Direction, Engagement, InboxState, Message, MessageKind, MessageRevision, NewMessage,
+    SentimentLabel, Signals,
 };
 pub use tag::{Tag, TagName};
 pub use user::{Email, NewUser, Role, User};

@@ -100,6 +100,42 @@ pub struct Engagement {
     pub views: i64,
 }
 
+/// The sentiment class of a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SentimentLabel {
+    /// Positive.
+    Positive,
+    /// Neither.
+    Neutral,
+    /// Negative.
+    Negative,
+}
+
+str_enum!(SentimentLabel { Positive => "positive", Neutral => "neutral", Negative => "negative" });
+
+/// What the text of a message says, as read by the text-understanding crate at ingest.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Signals {
+    /// Sentiment score in [-1, 1].
+    pub sentiment: f64,
+    /// Sentiment class.
+    pub sentiment_label: SentimentLabel,
+    /// Toxicity score in [0, 1].
+    pub toxicity: f64,
+    /// Spam score in [0, 1].
+    pub spam: f64,
+    /// Whether the message asks something.
+    pub question: bool,
+}
+
+impl Signals {
+    /// Score at or above which a message counts as toxic in rollups and filters.
+    pub const TOXIC: f64 = 0.5;
+    /// Score at or above which a message counts as spam in rollups and filters.
+    pub const SPAM: f64 = 0.5;
+}
+
 /// A message as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Message {
@@ -141,6 +177,8 @@ pub struct Message {
     pub permalink: Option<String>,
     /// Engagement counts.
     pub engagement: Engagement,
+    /// What the text says, as read at ingest.
+    pub signals: Option<Signals>,
     /// Inbox state.
     pub state: InboxState,
     /// Until when it is snoozed (only with `Snoozed`).
@@ -196,6 +234,8 @@ pub struct NewMessage {
     pub permalink: Option<String>,
     /// Engagement counts.
     pub engagement: Engagement,
+    /// Text signals computed by the ingest pipeline (None: not analysed).
+    pub signals: Option<Signals>,
 }
 
 impl NewMessage {
@@ -222,6 +262,7 @@ impl NewMessage {
             edited_at: None,
             permalink: None,
             engagement: Engagement::default(),
+            signals: None,
         }
     }
 

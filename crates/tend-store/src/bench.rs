@@ -1,7 +1,7 @@
 //! Helpers for `tend bench store`: the raw-SQL baseline and scratch databases.
 //! They live here because only this crate contains SQL.
 
-use crate::{SqlStore, StoreError};
+use crate::{SqlStore, Store as _, StoreError};
 use sqlx::{AnyPool, AssertSqlSafe};
 use tend_domain::{IdentityId, NewMessage, WorkspaceId};
 
@@ -17,16 +17,27 @@ pub async fn raw_insert_messages(
     for chunk in rows.chunks(batch) {
         let mut tx = store.pool().begin().await?;
         for part in chunk.chunks(500) {
-            // `$N` placeholders written out, because the `Any` driver's query builder
+            // Placeholders written out per dialect: the `Any` driver's query builder
             // emits `?`, which PostgreSQL does not accept.
             let mut sql = String::from(
                 "INSERT INTO messages (workspace_id, channel_id, external_id, direction, kind, thread_external_id, \
                  parent_external_id, author_id, title, text, lang, created_at, edited_at, ingested_at, permalink, likes, \
                  shares, replies, views, state) VALUES ",
             );
+            let sqlite = store.backend() == crate::Backend::Sqlite;
             for row in 0..part.len() {
                 let base = row * 19;
-                let params: Vec<String> = (1..=19).map(|i| format!("${}", base + i)).collect();
+                // SQLite looks named parameters up by a linear scan when it prepares a
+                // statement, so thousands of `$N` make the baseline quadratic: use `?`.
+                let params: Vec<String> = (1..=19)
+                    .map(|i| {
+                        if sqlite {
+                            "?".to_owned()
+                        } else {
+                            format!("${}", base + i)
+                        }
+                    })
+                    .collect();
                 sql.push_str(if row == 0 { "(" } else { ", (" });
                 sql.push_str(&params.join(", "));
                 sql.push_str(", 'open')");

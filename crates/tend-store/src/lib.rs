@@ -19,6 +19,7 @@ pub mod sql;
 mod store;
 
 pub use error::StoreError;
+pub use sql::rollups::Rollup;
 pub use sql::{Backend, SqlStore};
 pub use store::{InboxQuery, StateCounts, Store, UpsertOutcome, Upserted};
 

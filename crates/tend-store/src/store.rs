@@ -170,6 +170,26 @@ pub trait Store: Send + Sync {
         workspace: WorkspaceId,
         batch: &[NewMessage],
     ) -> Result<Vec<Upserted>, StoreError>;
+    /// The hourly rollups of a channel in `[from, to)`, oldest first; always equal to a
+    /// recount of the stored messages.
+    async fn rollups(
+        &self,
+        workspace: WorkspaceId,
+        channel: ChannelId,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<crate::Rollup>, StoreError>;
+    /// Records messages a source says exist but did not deliver (idempotent); returns how
+    /// many were new. Items already stored as messages are skipped.
+    async fn save_missing(
+        &self,
+        workspace: WorkspaceId,
+        channel: ChannelId,
+        items: &[tend_domain::MissingItem],
+    ) -> Result<u64, StoreError>;
+    /// Upserts many identities in one transaction (see [`Store::upsert_identity`]), in order.
+    async fn upsert_identities(&self, batch: &[NewIdentity])
+    -> Result<Vec<IdentityId>, StoreError>;
     /// One message.
     async fn message(&self, workspace: WorkspaceId, id: MessageId) -> Result<Message, StoreError>;
     /// The earlier texts of a message, oldest first.

@@ -126,6 +126,23 @@ pub(crate) async fn upsert(pool: &AnyPool, new: &NewIdentity) -> Result<Identity
     by_id(pool, new.workspace_id, id).await
 }
 
+pub(crate) async fn upsert_batch(
+    pool: &AnyPool,
+    batch: &[NewIdentity],
+) -> Result<Vec<IdentityId>, StoreError> {
+    let workspaces: std::collections::BTreeSet<_> = batch.iter().map(|n| n.workspace_id).collect();
+    for ws in workspaces {
+        super::workspaces::by_id(pool, ws).await?;
+    }
+    let mut tx = pool.begin().await?;
+    let mut ids = Vec::with_capacity(batch.len());
+    for new in batch {
+        ids.push(upsert_in(&mut tx, new).await?);
+    }
+    tx.commit().await?;
+    Ok(ids)
+}
+
 pub(crate) async fn by_id(
     pool: &AnyPool,
     workspace: WorkspaceId,

@@ -8,13 +8,13 @@ use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
 use std::collections::{BTreeSet, HashMap};
 use tend_domain::{
     ChannelId, Direction, Engagement, IdentityId, InboxState, Message, MessageId, MessageKind,
-    MessageRevision, NewMessage, TagId, UserId, WorkspaceId,
+    MessageRevision, NewMessage, SentimentLabel, Signals, TagId, UserId, WorkspaceId,
 };
 
 const COLUMNS: &str = "m.id, m.workspace_id, m.channel_id, m.external_id, m.direction, m.kind, m.thread_root_id, \
     m.parent_id, m.thread_external_id, m.parent_external_id, m.author_id, m.title, m.text, m.lang, m.created_at, \
     m.edited_at, m.ingested_at, m.permalink, m.likes, m.shares, m.replies, m.views, m.state, m.snoozed_until, \
-    m.assignee_id";
+    m.assignee_id, m.sentiment, m.sentiment_label, m.toxicity, m.spam, m.is_question";
 
 fn from_row(row: &AnyRow) -> Result<Message, StoreError> {
     let bad = |e: tend_domain::ValidationError| corrupt("messages", e);
@@ -47,7 +47,20 @@ fn from_row(row: &AnyRow) -> Result<Message, StoreError> {
         snoozed_until: ts_opt(get(row, "snoozed_until")?)?,
         assignee_id: get::<Option<i64>>(row, "assignee_id")?.map(UserId),
         tags: Vec::new(),
+        signals: signals_from_row(row)?,
     })
+}
+
+fn signals_from_row(row: &AnyRow) -> Result<Option<Signals>, StoreError> {
+    let label: Option<String> = get(row, "sentiment_label")?;
+    let Some(label) = label else { return Ok(None) };
+    Ok(Some(Signals {
+        sentiment: get::<Option<f64>>(row, "sentiment")?.unwrap_or(0.0),
+        sentiment_label: SentimentLabel::parse(&label).map_err(|e| corrupt("messages", e))?,
+        toxicity: get::<Option<f64>>(row, "toxicity")?.unwrap_or(0.0),
+        spam: get::<Option<f64>>(row, "spam")?.unwrap_or(0.0),
+        question: get::<i64>(row, "is_question")? != 0,
+    }))
 }
 
 /// Loads the tags of the given messages in one query and attaches them.
@@ -126,6 +139,7 @@ pub(crate) async fn upsert_batch(
     let mut out = Vec::with_capacity(batch.len());
     let mut created_in = BTreeSet::new();
     let mut links = lookup_batch(&mut tx, batch).await?;
+    let buckets = super::rollups::touched(&mut tx, batch).await?;
     for m in batch {
         let upserted = upsert_one(&mut tx, workspace, m, now, &mut links).await?;
         if upserted.outcome == UpsertOutcome::Created {
@@ -135,6 +149,9 @@ pub(crate) async fn upsert_batch(
     }
     for channel in created_in {
         link_waiting(&mut tx, channel).await?;
+    }
+    if out.iter().any(|u| u.outcome != UpsertOutcome::Unchanged) {
+        super::rollups::recount(&mut tx, workspace, &buckets).await?;
     }
     tx.commit().await?;
     Ok(out)
@@ -165,8 +182,9 @@ async fn upsert_one(
     let inserted: Option<i64> = sqlx::query_scalar(
         "INSERT INTO messages (workspace_id, channel_id, external_id, direction, kind, thread_root_id, parent_id, \
          thread_external_id, parent_external_id, author_id, title, text, lang, created_at, edited_at, ingested_at, \
-         permalink, likes, shares, replies, views, state) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, 'open') \
+         permalink, likes, shares, replies, views, state, sentiment, sentiment_label, toxicity, spam, is_question) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, 'open', \
+           $22, $23, $24, $25, $26) \
          ON CONFLICT (channel_id, external_id) DO NOTHING RETURNING id",
     )
     .bind(workspace.get())
@@ -190,6 +208,14 @@ async fn upsert_one(
     .bind(m.engagement.shares)
     .bind(m.engagement.replies)
     .bind(m.engagement.views)
+    // Scores are always bound as numbers (0 when absent; the label says whether
+    // signals exist): sqlx 0.9's `Any` driver sends a NULL f64 to PostgreSQL as a
+    // float4, which poisons the prepared statement for later non-NULL values.
+    .bind(m.signals.map_or(0.0, |x| x.sentiment))
+    .bind(m.signals.map(|x| x.sentiment_label.as_str()))
+    .bind(m.signals.map_or(0.0, |x| x.toxicity))
+    .bind(m.signals.map_or(0.0, |x| x.spam))
+    .bind(i64::from(m.signals.is_some_and(|x| x.question)))
     .fetch_optional(&mut **tx)
     .await?;
 
@@ -265,7 +291,12 @@ async fn upsert_one(
         };
         sqlx::query(
             "UPDATE messages SET title = $1, text = $2, edited_at = $3, permalink = COALESCE($4, permalink), \
-             lang = COALESCE($5, lang), likes = $6, shares = $7, replies = $8, views = $9 WHERE id = $10",
+             lang = COALESCE($5, lang), likes = $6, shares = $7, replies = $8, views = $9, \
+             sentiment = CASE WHEN $12 IS NULL THEN sentiment ELSE $11 END, \
+             sentiment_label = COALESCE($12, sentiment_label), \
+             toxicity = CASE WHEN $12 IS NULL THEN toxicity ELSE $13 END, \
+             spam = CASE WHEN $12 IS NULL THEN spam ELSE $14 END, \
+             is_question = CASE WHEN $12 IS NULL THEN is_question ELSE $15 END WHERE id = $10",
         )
         .bind(m.title.as_deref())
         .bind(&m.text)
@@ -277,6 +308,11 @@ async fn upsert_one(
         .bind(m.engagement.replies)
         .bind(m.engagement.views)
         .bind(id)
+        .bind(m.signals.map_or(0.0, |x| x.sentiment))
+        .bind(m.signals.map(|x| x.sentiment_label.as_str()))
+        .bind(m.signals.map_or(0.0, |x| x.toxicity))
+        .bind(m.signals.map_or(0.0, |x| x.spam))
+        .bind(i64::from(m.signals.is_some_and(|x| x.question)))
         .execute(&mut **tx)
         .await?;
     }
@@ -381,6 +417,14 @@ async fn link_waiting(tx: &mut Transaction<'_, Any>, channel: ChannelId) -> Resu
            AND EXISTS (SELECT 1 FROM messages r \
              WHERE r.channel_id = messages.channel_id AND r.external_id = messages.thread_external_id)",
     ];
+    // Known-missing items that have now arrived are no longer missing.
+    sqlx::query(
+        "DELETE FROM missing_messages WHERE channel_id = $1 AND EXISTS (SELECT 1 FROM messages m \
+         WHERE m.channel_id = missing_messages.channel_id AND m.external_id = missing_messages.external_id)",
+    )
+    .bind(channel.get())
+    .execute(&mut **tx)
+    .await?;
     for _pass in 0..4 {
         let mut changed = 0;
         for sql in STATEMENTS {
@@ -621,4 +665,37 @@ pub(crate) async fn assign(
         return Err(StoreError::NotFound);
     }
     by_id(pool, workspace, id).await
+}
+
+pub(crate) async fn save_missing(
+    pool: &AnyPool,
+    workspace: WorkspaceId,
+    channel: ChannelId,
+    items: &[tend_domain::MissingItem],
+) -> Result<u64, StoreError> {
+    super::channels::by_id(pool, workspace, channel).await?;
+    let mut tx = pool.begin().await?;
+    let mut added = 0;
+    for item in items {
+        if item.external_id.is_empty()
+            || item.external_id.len() > tend_domain::message::MAX_EXTERNAL_ID_BYTES
+        {
+            return Err(
+                tend_domain::ValidationError::new("external_id", "must be 1-512 bytes").into(),
+            );
+        }
+        added += sqlx::query(
+            "INSERT INTO missing_messages (channel_id, external_id, parent_external_id) \
+             SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM messages WHERE channel_id = $1 AND external_id = $2) \
+             ON CONFLICT (channel_id, external_id) DO NOTHING",
+        )
+        .bind(channel.get())
+        .bind(&item.external_id)
+        .bind(item.parent_external_id.as_deref())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    }
+    tx.commit().await?;
+    Ok(added)
 }

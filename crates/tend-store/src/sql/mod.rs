@@ -7,6 +7,7 @@
 mod channels;
 mod identities;
 mod messages;
+pub(crate) mod rollups;
 mod tags;
 mod users;
 mod workspaces;
@@ -297,6 +298,29 @@ impl Store for SqlStore {
         batch: &[tend_domain::NewMessage],
     ) -> Result<Vec<crate::Upserted>, StoreError> {
         messages::upsert_batch(&self.pool, workspace, batch).await
+    }
+    async fn rollups(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        channel: tend_domain::ChannelId,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<crate::Rollup>, StoreError> {
+        rollups::list(&self.pool, workspace, channel, ms(from), ms(to)).await
+    }
+    async fn save_missing(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        channel: tend_domain::ChannelId,
+        items: &[tend_domain::MissingItem],
+    ) -> Result<u64, StoreError> {
+        messages::save_missing(&self.pool, workspace, channel, items).await
+    }
+    async fn upsert_identities(
+        &self,
+        batch: &[tend_domain::NewIdentity],
+    ) -> Result<Vec<tend_domain::IdentityId>, StoreError> {
+        identities::upsert_batch(&self.pool, batch).await
     }
     async fn message(
         &self,

@@ -8,6 +8,9 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 /// One item from a source.
+// Nearly every item is a message, so boxing it to shrink the rare variants would
+// cost an allocation per message for nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum IncomingItem {

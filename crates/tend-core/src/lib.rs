@@ -1,7 +1,8 @@
 //! Tend's use cases: the operations the CLI, the HTTP API and background jobs
 //! share, composed from the domain and the store. Each module is one concern.
 //!
-//! Only `accounts` exists yet; ingest, moderation, publishing and analytics
-//! arrive with their issues.
+//! `accounts` and `ingest` exist; moderation, publishing and analytics arrive
+//! with their issues.
 
 pub mod accounts;
+pub mod ingest;

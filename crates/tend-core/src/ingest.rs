@@ -16,8 +16,8 @@
 
 use std::collections::HashMap;
 use tend_domain::{
-    Channel, ChannelKind, IdentityId, IncomingAuthor, IncomingItem, IncomingMessage, MissingItem, NewIdentity,
-    NewMessage, SentimentLabel, Signals,
+    Channel, ChannelKind, IdentityId, IncomingAuthor, IncomingItem, IncomingMessage, MissingItem,
+    NewIdentity, NewMessage, SentimentLabel, Signals,
 };
 use tend_store::{Store, StoreError, UpsertOutcome, Upserted};
 
@@ -98,7 +98,11 @@ pub async fn ingest(
         let n = batch.len();
         let upserted = ingest_batch(store, channel, batch, &mut report).await?;
         done += n;
-        on_batch(IngestEvent { upserted: &upserted, done, total });
+        on_batch(IngestEvent {
+            upserted: &upserted,
+            done,
+            total,
+        });
     }
     Ok(report)
 }
@@ -128,7 +132,9 @@ async fn ingest_batch(
             Ok(new) => {
                 wanted.insert((a.platform, a.external_id.clone()), new);
             }
-            Err(reason) => report.rejected.push(format!("author {}: {reason}", a.external_id)),
+            Err(reason) => report
+                .rejected
+                .push(format!("author {}: {reason}", a.external_id)),
         }
     }
     let mut keys: Vec<(ChannelKind, String)> = wanted.keys().cloned().collect();
@@ -136,13 +142,18 @@ async fn ingest_batch(
     let news: Vec<NewIdentity> = keys.iter().filter_map(|k| wanted.remove(k)).collect();
     let ids = store.upsert_identities(&news).await?;
     report.authors += ids.len() as u64;
-    let identity_of: HashMap<(ChannelKind, String), IdentityId> = keys.into_iter().zip(ids).collect();
+    let identity_of: HashMap<(ChannelKind, String), IdentityId> =
+        keys.into_iter().zip(ids).collect();
 
     // Normalise and enrich; the text analysis runs on every core.
     let analysed = analyse_all(&messages);
     let mut batch = Vec::with_capacity(messages.len());
     for (m, (signals, detected)) in messages.into_iter().zip(analysed) {
-        let author_id = m.author.as_ref().and_then(|a| identity_of.get(&(a.platform, a.external_id.clone())).copied());
+        let author_id = m.author.as_ref().and_then(|a| {
+            identity_of
+                .get(&(a.platform, a.external_id.clone()))
+                .copied()
+        });
         let new = to_new_message(channel, m, author_id, signals, detected);
         match new.validate() {
             Ok(()) => batch.push(new),
@@ -159,13 +170,16 @@ async fn ingest_batch(
         }
     }
     if !missing.is_empty() {
-        report.missing += store.save_missing(channel.workspace_id, channel.id, &missing).await?;
+        report.missing += store
+            .save_missing(channel.workspace_id, channel.id, &missing)
+            .await?;
     }
     Ok(upserted)
 }
 
 fn to_identity(channel: &Channel, a: &IncomingAuthor) -> Result<NewIdentity, String> {
-    let mut new = NewIdentity::new(channel.workspace_id, a.platform, &a.handle).map_err(|e| e.to_string())?;
+    let mut new =
+        NewIdentity::new(channel.workspace_id, a.platform, &a.handle).map_err(|e| e.to_string())?;
     if a.external_id.trim().is_empty() || a.external_id.len() > 512 {
         return Err("external id must be 1-512 bytes".into());
     }
@@ -210,7 +224,10 @@ fn analyse_all(messages: &[IncomingMessage]) -> Vec<(Signals, Option<&'static st
         Some(title) if !title.is_empty() => format!("{title}\n{}", m.text),
         _ => m.text.clone(),
     };
-    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(8);
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(8);
     if threads <= 1 || messages.len() < 64 {
         return messages.iter().map(|m| signals_of(&text_of(m))).collect();
     }
@@ -218,7 +235,13 @@ fn analyse_all(messages: &[IncomingMessage]) -> Vec<(Signals, Option<&'static st
     std::thread::scope(|scope| {
         let handles: Vec<_> = messages
             .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(|m| signals_of(&text_of(m))).collect::<Vec<_>>()))
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|m| signals_of(&text_of(m)))
+                        .collect::<Vec<_>>()
+                })
+            })
             .collect();
         // A panic in the analysis would be a bug in tend-nlp (property-tested not to
         // panic); re-raise it here instead of hiding it.

@@ -21,10 +21,20 @@ fn author(handle: &str) -> IncomingAuthor {
     }
 }
 
-fn message(id: &str, parent: Option<&str>, text: &str, by: Option<&str>, at: Timestamp) -> IncomingItem {
+fn message(
+    id: &str,
+    parent: Option<&str>,
+    text: &str,
+    by: Option<&str>,
+    at: Timestamp,
+) -> IncomingItem {
     IncomingItem::Message(IncomingMessage {
         external_id: id.into(),
-        kind: if parent.is_some() { MessageKind::Reply } else { MessageKind::ForumPost },
+        kind: if parent.is_some() {
+            MessageKind::Reply
+        } else {
+            MessageKind::ForumPost
+        },
         direction: Direction::Inbound,
         thread_external_id: parent.map(|_| "t1".to_owned()),
         parent_external_id: parent.map(str::to_owned),
@@ -35,24 +45,65 @@ fn message(id: &str, parent: Option<&str>, text: &str, by: Option<&str>, at: Tim
         created_at: at,
         edited_at: None,
         permalink: None,
-        engagement: Engagement { likes: 1, ..Engagement::default() },
+        engagement: Engagement {
+            likes: 1,
+            ..Engagement::default()
+        },
     })
 }
 
 #[tokio::test]
 async fn an_import_twice_is_stored_once_with_signals_and_rollups() {
     let dir = tempfile::tempdir().unwrap();
-    let store = tend_store::open(&format!("sqlite://{}", dir.path().join("t.db").display()), 2).await.unwrap();
-    let ws = store.create_workspace(&NewWorkspace::new(Slug::parse("acme").unwrap(), "Acme", "UTC").unwrap()).await.unwrap();
-    let forum = store.create_channel(&NewChannel::new(ws.id, ChannelKind::Discourse, "Forum").unwrap()).await.unwrap();
+    let store = tend_store::open(
+        &format!("sqlite://{}", dir.path().join("t.db").display()),
+        2,
+    )
+    .await
+    .unwrap();
+    let ws = store
+        .create_workspace(&NewWorkspace::new(Slug::parse("acme").unwrap(), "Acme", "UTC").unwrap())
+        .await
+        .unwrap();
+    let forum = store
+        .create_channel(&NewChannel::new(ws.id, ChannelKind::Discourse, "Forum").unwrap())
+        .await
+        .unwrap();
     let t0: Timestamp = "2026-11-20T10:00:00Z".parse().unwrap();
     let items = vec![
-        message("t2", Some("t1"), "Hur loggar jag in? Det funkar inte.", Some("bo"), t0 + 5.minutes()),
-        message("t1", None, "I can't log in since the update. Any idea why?", Some("anna"), t0),
-        message("t3", Some("t2"), "You are a stupid idiot", None, t0 + 7.minutes()),
-        message("bad", Some("t1"), "nul\0byte", Some("anna"), t0 + 8.minutes()),
+        message(
+            "t2",
+            Some("t1"),
+            "Hur loggar jag in? Det funkar inte.",
+            Some("bo"),
+            t0 + 5.minutes(),
+        ),
+        message(
+            "t1",
+            None,
+            "I can't log in since the update. Any idea why?",
+            Some("anna"),
+            t0,
+        ),
+        message(
+            "t3",
+            Some("t2"),
+            "You are a stupid idiot",
+            None,
+            t0 + 7.minutes(),
+        ),
+        message(
+            "bad",
+            Some("t1"),
+            "nul\0byte",
+            Some("anna"),
+            t0 + 8.minutes(),
+        ),
         IncomingItem::Author(author("lurker")),
-        IncomingItem::Missing(MissingItem { external_id: "t9".into(), parent_external_id: Some("t1".into()) }),
+        IncomingItem::Missing(MissingItem {
+            external_id: "t9".into(),
+            parent_external_id: Some("t1".into()),
+        }),
     ];
     let mut events = 0;
     let report = ingest(&*store, &forum, items.clone(), 2, &mut |e| {
@@ -62,11 +113,20 @@ async fn an_import_twice_is_stored_once_with_signals_and_rollups() {
     .await
     .unwrap();
     assert_eq!(events, 3, "batches of two");
-    assert_eq!((report.created, report.unchanged, report.missing), (3, 0, 1));
+    assert_eq!(
+        (report.created, report.unchanged, report.missing),
+        (3, 0, 1)
+    );
     assert_eq!(report.rejected.len(), 1);
-    assert!(report.rejected[0].starts_with("bad:") && report.rejected[0].contains("NUL"), "{:?}", report.rejected);
+    assert!(
+        report.rejected[0].starts_with("bad:") && report.rejected[0].contains("NUL"),
+        "{:?}",
+        report.rejected
+    );
 
-    let again = ingest(&*store, &forum, items, DEFAULT_BATCH, &mut |_| {}).await.unwrap();
+    let again = ingest(&*store, &forum, items, DEFAULT_BATCH, &mut |_| {})
+        .await
+        .unwrap();
     assert_eq!((again.created, again.unchanged, again.missing), (0, 3, 0));
 
     let stored = store.inbox(ws.id, &InboxQuery::default()).await.unwrap();
@@ -78,12 +138,28 @@ async fn an_import_twice_is_stored_once_with_signals_and_rollups() {
     assert_eq!(by_id("t2").lang.as_deref(), Some("sv"));
     assert!(by_id("t1").signals.unwrap().question);
     assert!(by_id("t3").signals.unwrap().toxicity >= Signals::TOXIC);
-    assert_eq!(by_id("t3").author_id, None, "a deleted author stays unknown");
-    let anna = store.identity(ws.id, root.author_id.unwrap()).await.unwrap();
-    assert_eq!((anna.handle.as_str(), anna.display_name.as_deref()), ("anna", Some("ANNA")));
+    assert_eq!(
+        by_id("t3").author_id,
+        None,
+        "a deleted author stays unknown"
+    );
+    let anna = store
+        .identity(ws.id, root.author_id.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        (anna.handle.as_str(), anna.display_name.as_deref()),
+        ("anna", Some("ANNA"))
+    );
 
-    let rollups = store.rollups(ws.id, forum.id, t0 - 1.hours(), t0 + 1.hours()).await.unwrap();
+    let rollups = store
+        .rollups(ws.id, forum.id, t0 - 1.hours(), t0 + 1.hours())
+        .await
+        .unwrap();
     assert_eq!(rollups.len(), 1);
     let r = rollups[0];
-    assert_eq!((r.messages_in, r.new_authors, r.toxic, r.questions, r.likes), (3, 2, 1, 2, 3));
+    assert_eq!(
+        (r.messages_in, r.new_authors, r.toxic, r.questions, r.likes),
+        (3, 2, 1, 2, 3)
+    );
 }

@@ -62,9 +62,15 @@ pub fn to_text(html: &str) -> String {
             "a" if !tag.closing => links.push((tag.attr("href"), out.buf.len())),
             "a" => {
                 if let Some((Some(href), start)) = links.pop() {
-                    let label = out.buf.get(start..).unwrap_or("").trim();
+                    // Compare only labels about as long as the address, so that
+                    // many nested links cannot make this quadratic.
+                    let raw = out.buf.get(start..).unwrap_or("");
+                    let differs = raw.len() > href.len() + 4 || {
+                        let label = raw.trim();
+                        !label.is_empty() && label != href
+                    };
                     let is_web = href.starts_with("http://") || href.starts_with("https://");
-                    if is_web && !label.is_empty() && label != href {
+                    if is_web && differs {
                         out.raw(&format!(" ({href})"));
                     }
                 }

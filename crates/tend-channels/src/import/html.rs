@@ -309,6 +309,26 @@ mod tests {
     }
 
     #[test]
+    fn many_nested_links_and_unclosed_tags_stay_linear() {
+        let n = 20_000;
+        let html = format!(
+            "{}{}{}{}",
+            "<a href=\"https://x.y\">".repeat(n),
+            "word ".repeat(n * 10),
+            "</a>".repeat(n),
+            "<script>".repeat(n)
+        );
+        let started = std::time::Instant::now();
+        let text = to_text(&html);
+        assert!(text.starts_with("word word"));
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    #[test]
     fn hostile_fragments_do_not_panic() {
         for html in [
             "<",

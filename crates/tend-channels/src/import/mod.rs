@@ -13,6 +13,7 @@
 
 pub mod csv;
 pub mod discourse;
+pub mod html;
 pub mod mastodon;
 pub mod ndjson;
 pub mod reddit;

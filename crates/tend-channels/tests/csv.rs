@@ -86,6 +86,26 @@ fn blank_lines_are_skipped() {
 }
 
 #[test]
+fn blank_lines_before_the_header_are_skipped_and_still_counted() {
+    let import = import("\n \r\nid;text;created_at\n1;a,b;0\n2;;0\n");
+    assert_eq!(
+        message(&import, 0).text,
+        "a,b",
+        "the delimiter comes from the header line"
+    );
+    assert_eq!(import.rejected[0].at.line, Some(5));
+    let file = file_with(b"\n\nid,body,created_at\n", ".csv");
+    assert_eq!(csv::read(file.path()).unwrap_err().at.line, Some(3));
+    let file = file_with(b"\n\n", ".csv");
+    assert!(
+        csv::read(file.path())
+            .unwrap_err()
+            .message
+            .contains("empty")
+    );
+}
+
+#[test]
 fn a_header_only_file_imports_nothing() {
     let import = import("id,text,created_at\n");
     assert!(import.items.is_empty() && import.rejected.is_empty());

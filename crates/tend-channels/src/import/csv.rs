@@ -14,7 +14,7 @@
 //!   counted in [`Report`].
 //! - Quoted cells may span lines (RFC 4180 `""` escapes); errors name the line the
 //!   row starts on. A row with a different number of cells than the header is
-//!   `Rejected`; blank lines are skipped.
+//!   `Rejected`; blank lines (also before the header) are skipped.
 //! - An empty cell means the field is absent.
 
 use std::io::{BufRead, Cursor, Read};
@@ -41,19 +41,32 @@ pub fn read(path: &Path) -> Result<Import, ImportError> {
 pub fn read_with_report(path: &Path) -> Result<(Import, Report), ImportError> {
     let mut reader = source::open(path)?;
     let mut header_line = Vec::new();
-    let first = source::read_line_capped(&mut reader, &mut header_line, MAX_HEADER_BYTES)
-        .map_err(|e| source::read_error(path, Some(1), &e))?;
+    // Blank lines before the header are skipped (and counted, so lines stay right).
+    let mut skipped: u64 = 0;
+    let first = loop {
+        let line = source::read_line_capped(&mut reader, &mut header_line, MAX_HEADER_BYTES)
+            .map_err(|e| source::read_error(path, Some(skipped + 1), &e))?;
+        match line {
+            Some(line)
+                if line.len as usize == header_line.len()
+                    && header_line.iter().all(u8::is_ascii_whitespace) =>
+            {
+                skipped += 1;
+            }
+            other => break other,
+        }
+    };
     let Some(first) = first else {
         return Err(source::error(
             path,
-            Some(1),
+            Some(skipped.max(1)),
             "the file is empty; a header row naming the columns is required".to_owned(),
         ));
     };
     if first.len > MAX_HEADER_BYTES as u64 {
         return Err(source::error(
             path,
-            Some(1),
+            Some(skipped + 1),
             format!(
                 "the header line is {} bytes; at most {MAX_HEADER_BYTES}",
                 first.len
@@ -65,7 +78,7 @@ pub fn read_with_report(path: &Path) -> Result<(Import, Report), ImportError> {
         header_line.push(b'\n');
     }
     let input = Cursor::new(header_line).chain(reader);
-    read_rows(path, delimiter, input)
+    read_rows(path, delimiter, skipped, input)
 }
 
 /// `;` if the line has more semicolons than commas outside double quotes, else `,`.
@@ -85,6 +98,7 @@ pub fn detect_delimiter(header_line: &[u8]) -> u8 {
 fn read_rows(
     path: &Path,
     delimiter: u8,
+    skipped_lines: u64,
     input: impl BufRead,
 ) -> Result<(Import, Report), ImportError> {
     let mut rows = ::csv::ReaderBuilder::new()
@@ -92,7 +106,7 @@ fn read_rows(
         .has_headers(true)
         .flexible(true)
         .from_reader(input);
-    let columns = header(path, &mut rows, delimiter)?;
+    let columns = header(path, &mut rows, delimiter, skipped_lines + 1)?;
     let mut import = Import::default();
     let mut report = Report::default();
     let mut row = ::csv::ByteRecord::new();
@@ -101,10 +115,10 @@ fn read_rows(
         match rows.read_byte_record(&mut row) {
             Ok(true) => {}
             Ok(false) => break,
-            Err(e) => return Err(csv_error(path, &e)),
+            Err(e) => return Err(csv_error(path, &e, skipped_lines)),
         }
         record += 1;
-        let line = row.position().map(::csv::Position::line);
+        let line = row.position().map(|p| p.line() + skipped_lines);
         let at = |field: Option<String>| Location {
             file: path.to_owned(),
             line,
@@ -152,8 +166,11 @@ fn header<R: Read>(
     path: &Path,
     rows: &mut ::csv::Reader<R>,
     delimiter: u8,
+    line: u64,
 ) -> Result<Vec<String>, ImportError> {
-    let header = rows.byte_headers().map_err(|e| csv_error(path, &e))?;
+    let header = rows
+        .byte_headers()
+        .map_err(|e| csv_error(path, &e, line - 1))?;
     let columns: Vec<String> = header
         .iter()
         .map(|cell| String::from_utf8_lossy(cell).trim().to_lowercase())
@@ -161,7 +178,7 @@ fn header<R: Read>(
     let header_error = |field: Option<String>, message: String| ImportError {
         at: Location {
             file: path.to_owned(),
-            line: Some(1),
+            line: Some(line),
             record: None,
             field,
         },
@@ -206,8 +223,8 @@ fn header<R: Read>(
     Ok(columns)
 }
 
-fn csv_error(path: &Path, err: &::csv::Error) -> ImportError {
-    let line = err.position().map(::csv::Position::line);
+fn csv_error(path: &Path, err: &::csv::Error, skipped_lines: u64) -> ImportError {
+    let line = err.position().map(|p| p.line() + skipped_lines);
     match err.kind() {
         ::csv::ErrorKind::Io(io) => source::read_error(path, line, io),
         _ => source::error(path, line, format!("cannot read the CSV: {err}")),

@@ -183,7 +183,7 @@ fn push_post(file: &Path, index: usize, prefix: &str, post: &Value, topic: &Topi
     let number = index as u64 + 1;
     let result = Record::new(file, number, prefix, post).and_then(|record| {
         let message = post_message(&record, topic)?;
-        check_message(&record, &message)?;
+        check_message(&record, &message, "cooked")?;
         Ok(message)
     });
     match result {

@@ -130,7 +130,7 @@ pub fn read_bytes(file: &Path, bytes: &[u8]) -> Result<Import, ImportError> {
             None => record,
         };
         let result = status_message(&target, &parents).and_then(|message| {
-            check_message(&target, &message)?;
+            check_message(&target, &message, "content")?;
             Ok(message)
         });
         match result {

@@ -254,7 +254,7 @@ fn convert(documents: &[(&Path, &Value)], owner: Option<&IncomingAuthor>, import
     for (file, number, element) in elements() {
         let result = tweet_of(file, number, element).and_then(|tweet| {
             let message = tweet_message(&tweet, owner, &parents)?;
-            check_message(&tweet, &message)?;
+            check_message(&tweet, &message, "full_text")?;
             Ok(message)
         });
         match result {

@@ -287,9 +287,11 @@ impl<'a> Record<'a> {
 /// Checks `message` against the limits every stored message obeys (the domain's
 /// `NewMessage::validate`, plus the lengths of the link ids and the author), so a
 /// bad record is refused here with its location rather than failing the batch.
+/// `text_field` is the input's name for the body (`cooked`, `content`, `full_text`).
 pub(in crate::import) fn check_message(
     record: &Record<'_>,
     message: &IncomingMessage,
+    text_field: &str,
 ) -> Result<(), Rejected> {
     let mut new = NewMessage::new(
         ChannelId(0),
@@ -303,10 +305,15 @@ pub(in crate::import) fn check_message(
     new.parent_external_id = message.parent_external_id.clone();
     new.thread_external_id = message.thread_external_id.clone();
     new.engagement = message.engagement;
-    new.validate()
-        .map_err(|err| record.reject(err.field, err.message))?;
+    new.validate().map_err(|err| {
+        let field = if err.field == "text" { text_field } else { err.field };
+        record.reject(field, err.message)
+    })?;
     if message.text.trim().is_empty() && message.title.is_none() {
-        return Err(record.reject("text", "the message has neither text nor title"));
+        return Err(record.reject(
+            text_field,
+            "no text and no title (only media, or empty); nothing to import",
+        ));
     }
     if message.title.as_ref().is_some_and(|title| title.len() > MAX_TEXT_BYTES) {
         return Err(record.reject("title", format!("longer than {MAX_TEXT_BYTES} bytes")));

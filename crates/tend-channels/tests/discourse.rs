@@ -4,12 +4,14 @@
 
 use proptest::prelude::*;
 use std::path::{Path, PathBuf};
-use tend_channels::import::discourse;
 use tend_channels::import::Import;
+use tend_channels::import::discourse;
 use tend_domain::{IncomingItem, IncomingMessage, MessageKind};
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/discourse").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/discourse")
+        .join(name)
 }
 
 fn messages(import: &Import) -> Vec<&IncomingMessage> {
@@ -33,23 +35,42 @@ fn a_topic_is_its_first_post_and_replies_hang_below_it() {
     // Post 3 is a lone image: no text to import, refused with the field named.
     assert_eq!(import.rejected.len(), 1, "{:?}", import.rejected);
     assert_eq!(import.rejected[0].at.record, Some(3));
-    assert_eq!(import.rejected[0].at.field.as_deref(), Some("post_stream.posts.cooked"));
+    assert_eq!(
+        import.rejected[0].at.field.as_deref(),
+        Some("post_stream.posts.cooked")
+    );
     let messages = messages(&import);
     let ids: Vec<&str> = messages.iter().map(|m| m.external_id.as_str()).collect();
     assert_eq!(ids, ["t57/p1", "t57/p2", "t57/p14"]);
 
     let root = messages[0];
-    assert_eq!(root.title.as_deref(), Some("THIS SITE IS A SANDBOX -- it is reset every day"));
+    assert_eq!(
+        root.title.as_deref(),
+        Some("THIS SITE IS A SANDBOX -- it is reset every day")
+    );
     assert_eq!(root.kind, MessageKind::ForumPost);
     assert_eq!(root.thread_external_id, None);
     assert_eq!(root.parent_external_id, None);
-    assert!(root.text.starts_with("Welcome!\n\nTry is a sandbox, a safe place to play"));
-    assert!(root.text.contains("visit http://www.discourse.org\n"), "{}", root.text);
+    assert!(
+        root.text
+            .starts_with("Welcome!\n\nTry is a sandbox, a safe place to play")
+    );
+    assert!(
+        root.text.contains("visit http://www.discourse.org\n"),
+        "{}",
+        root.text
+    );
     assert!(!root.text.contains('<'));
     // version 5: edited at updated_at (-04:00 offset).
-    assert_eq!(root.edited_at.unwrap().to_string(), "2013-04-30T18:33:37.273Z");
+    assert_eq!(
+        root.edited_at.unwrap().to_string(),
+        "2013-04-30T18:33:37.273Z"
+    );
     assert_eq!(root.created_at.to_string(), "2013-02-04T20:26:26.278Z");
-    assert_eq!(root.engagement.views, 268, "the root takes the topic's views");
+    assert_eq!(
+        root.engagement.views, 268,
+        "the root takes the topic's views"
+    );
     assert_eq!(root.engagement.replies, 1);
     assert_eq!(
         root.permalink.as_deref(),
@@ -81,7 +102,10 @@ fn topic_posts_use_cooked_when_raw_is_not_text_and_count_likes_from_actions() {
     assert_eq!(post.thread_external_id.as_deref(), Some("t57/p1"));
     assert_eq!(post.text, "Some text.");
     assert_eq!(post.engagement.likes, 3);
-    assert_eq!(post.author.as_ref().unwrap().display_name.as_deref(), Some("Someones Name"));
+    assert_eq!(
+        post.author.as_ref().unwrap().display_name.as_deref(),
+        Some("Someones Name")
+    );
 }
 
 #[test]
@@ -91,12 +115,25 @@ fn latest_posts_come_parents_first_with_topic_titles_on_first_posts() {
     let messages = messages(&import);
     let ids: Vec<&str> = messages.iter().map(|m| m.external_id.as_str()).collect();
     assert_eq!(ids, ["t2/p1", "t7/p1", "t11/p1", "t11/p2"]);
-    assert_eq!(messages[2].title.as_deref(), Some("This is an uncategorized title"));
+    assert_eq!(
+        messages[2].title.as_deref(),
+        Some("This is an uncategorized title")
+    );
     assert_eq!(messages[3].parent_external_id.as_deref(), Some("t11/p1"));
     // The cooked emoji image keeps its alt text, and the curly apostrophe survives.
-    assert!(messages[1].text.contains("admin :wrench: (at the upper right"), "{}", messages[1].text);
+    assert!(
+        messages[1]
+            .text
+            .contains("admin :wrench: (at the upper right"),
+        "{}",
+        messages[1].text
+    );
     assert!(messages[1].text.contains("It\u{2019}s important!"));
-    assert!(messages[1].text.contains("Who is it for?\nWhat can they find here?"));
+    assert!(
+        messages[1]
+            .text
+            .contains("Who is it for?\nWhat can they find here?")
+    );
 }
 
 #[test]
@@ -144,7 +181,10 @@ fn truncated_json_is_an_error_with_the_line() {
 #[test]
 fn other_json_is_not_the_format() {
     let err = read_str(r#"{"user_actions": []}"#).unwrap_err();
-    assert!(err.message.contains("not a Discourse API JSON file"), "{err}");
+    assert!(
+        err.message.contains("not a Discourse API JSON file"),
+        "{err}"
+    );
     let err = read_str("[1, 2]").unwrap_err();
     assert!(err.message.contains("top level is an array"), "{err}");
     let err = read_str(r#"{"post_stream": {"posts": 3}}"#).unwrap_err();
@@ -182,7 +222,11 @@ fn mistyped_and_missing_fields_refuse_the_post_and_keep_the_rest() {
             (Some(8), None),
         ]
     );
-    assert!(import.rejected[0].reason.contains("expected a string, found a number"));
+    assert!(
+        import.rejected[0]
+            .reason
+            .contains("expected a string, found a number")
+    );
     assert!(import.rejected[2].reason.contains("missing"));
 }
 

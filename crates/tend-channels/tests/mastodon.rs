@@ -9,7 +9,9 @@ use tend_channels::import::mastodon;
 use tend_domain::{Direction, IncomingItem, IncomingMessage, MessageKind};
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/mastodon").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/mastodon")
+        .join(name)
 }
 
 fn messages(import: &Import) -> Vec<&IncomingMessage> {
@@ -51,15 +53,25 @@ fn the_documented_status_becomes_a_message() {
         Some("https://mastodon.social/@Gargron/103270115826048975")
     );
     assert_eq!(
-        (status.engagement.likes, status.engagement.shares, status.engagement.replies),
+        (
+            status.engagement.likes,
+            status.engagement.shares,
+            status.engagement.replies
+        ),
         (11, 6, 5)
     );
     let author = status.author.as_ref().unwrap();
-    assert_eq!(author.handle, "Gargron@mastodon.social", "the host comes from the account url");
+    assert_eq!(
+        author.handle, "Gargron@mastodon.social",
+        "the host comes from the account url"
+    );
     assert_eq!(author.external_id, "gargron@mastodon.social");
     assert_eq!(author.display_name.as_deref(), Some("Eugen"));
     assert_eq!(author.followers, Some(322_930));
-    assert_eq!(author.profile_url.as_deref(), Some("https://mastodon.social/@Gargron"));
+    assert_eq!(
+        author.profile_url.as_deref(),
+        Some("https://mastodon.social/@Gargron")
+    );
 }
 
 #[test]
@@ -79,19 +91,44 @@ fn a_context_links_replies_to_parents_and_the_root() {
     assert_eq!(messages.len(), 3);
     let (root, anna, answer) = (messages[0], messages[1], messages[2]);
     assert_eq!(root.thread_external_id, None);
-    assert_eq!(root.text, "Version 2.0 is out! Release notes: https://tend.example/blog/2-0\n\nThanks to everyone who tested it & reported bugs.");
+    assert_eq!(
+        root.text,
+        "Version 2.0 is out! Release notes: https://tend.example/blog/2-0\n\nThanks to everyone who tested it & reported bugs."
+    );
     assert_eq!(anna.kind, MessageKind::Reply);
-    assert_eq!(anna.parent_external_id.as_deref(), Some("110000000000000001"));
-    assert_eq!(anna.thread_external_id.as_deref(), Some("110000000000000001"));
-    assert_eq!(anna.title.as_deref(), Some("Kritik"), "the content warning is the title");
-    assert_eq!(anna.text, "@tendapp Exporten fungerar inte längre 😞\nGår det att få tillbaka CSV?");
+    assert_eq!(
+        anna.parent_external_id.as_deref(),
+        Some("110000000000000001")
+    );
+    assert_eq!(
+        anna.thread_external_id.as_deref(),
+        Some("110000000000000001")
+    );
+    assert_eq!(
+        anna.title.as_deref(),
+        Some("Kritik"),
+        "the content warning is the title"
+    );
+    assert_eq!(
+        anna.text,
+        "@tendapp Exporten fungerar inte längre 😞\nGår det att få tillbaka CSV?"
+    );
     assert_eq!(anna.lang.as_deref(), Some("sv"));
     assert_eq!(anna.edited_at.unwrap().to_string(), "2025-03-01T09:07:30Z");
     let author = anna.author.as_ref().unwrap();
-    assert_eq!(author.handle, "anna@fosstodon.example", "a remote acct keeps its host");
+    assert_eq!(
+        author.handle, "anna@fosstodon.example",
+        "a remote acct keeps its host"
+    );
     assert_eq!(author.display_name.as_deref(), Some("Anna Öberg"));
-    assert_eq!(answer.parent_external_id.as_deref(), Some("110000000000000002"));
-    assert_eq!(answer.thread_external_id.as_deref(), Some("110000000000000001"));
+    assert_eq!(
+        answer.parent_external_id.as_deref(),
+        Some("110000000000000002")
+    );
+    assert_eq!(
+        answer.thread_external_id.as_deref(),
+        Some("110000000000000001")
+    );
 }
 
 #[test]
@@ -103,7 +140,10 @@ fn the_documented_context_lacks_fields_and_every_status_is_refused_by_name() {
     assert_eq!(first.at.record, Some(1));
     assert_eq!(first.at.field.as_deref(), Some("ancestors[0].content"));
     assert!(first.reason.contains("missing required field"));
-    assert_eq!(import.rejected[3].at.field.as_deref(), Some("descendants[0].content"));
+    assert_eq!(
+        import.rejected[3].at.field.as_deref(),
+        Some("descendants[0].content")
+    );
 }
 
 #[test]
@@ -111,8 +151,18 @@ fn boosts_are_refused_and_the_boosted_status_imported_once() {
     let import = mastodon::read(&fixture("timeline_synthetic.json")).unwrap();
     let messages = messages(&import);
     let ids: Vec<&str> = messages.iter().map(|m| m.external_id.as_str()).collect();
-    assert_eq!(ids, ["120000000000000099", "120000000000000010", "120000000000000013"]);
-    assert_eq!(messages[0].author.as_ref().unwrap().handle, "erik@mastodon.example");
+    assert_eq!(
+        ids,
+        [
+            "120000000000000099",
+            "120000000000000010",
+            "120000000000000013"
+        ]
+    );
+    assert_eq!(
+        messages[0].author.as_ref().unwrap().handle,
+        "erik@mastodon.example"
+    );
     assert_eq!(messages[1].text, "Does #tend support Discourse imports?");
     assert_eq!(messages[1].author.as_ref().unwrap().display_name, None);
     assert_eq!(messages[2].kind, MessageKind::DirectMessage);
@@ -130,8 +180,16 @@ fn boosts_are_refused_and_the_boosted_status_imported_once() {
             (Some(6), Some("[5].favourites_count")),
         ]
     );
-    assert!(import.rejected[1].reason.contains("boost of status 120000000000000099"));
-    assert!(import.rejected[3].reason.contains("expected a non-negative integer, found a string"));
+    assert!(
+        import.rejected[1]
+            .reason
+            .contains("boost of status 120000000000000099")
+    );
+    assert!(
+        import.rejected[3]
+            .reason
+            .contains("expected a non-negative integer, found a string")
+    );
 }
 
 #[test]
@@ -164,8 +222,16 @@ fn missing_and_mistyped_fields_are_refused_by_name() {
     ]"#;
     let import = read_str(text).unwrap();
     assert_eq!(messages(&import).len(), 1);
-    assert_eq!(messages(&import)[0].author.as_ref().unwrap().handle, "x", "no url, no host");
-    let fields: Vec<Option<&str>> = import.rejected.iter().map(|r| r.at.field.as_deref()).collect();
+    assert_eq!(
+        messages(&import)[0].author.as_ref().unwrap().handle,
+        "x",
+        "no url, no host"
+    );
+    let fields: Vec<Option<&str>> = import
+        .rejected
+        .iter()
+        .map(|r| r.at.field.as_deref())
+        .collect();
     assert_eq!(
         fields,
         [
@@ -180,7 +246,11 @@ fn missing_and_mistyped_fields_are_refused_by_name() {
 
 #[test]
 fn importing_twice_gives_the_same_output() {
-    for name in ["statuses.json", "context_thread.json", "timeline_synthetic.json"] {
+    for name in [
+        "statuses.json",
+        "context_thread.json",
+        "timeline_synthetic.json",
+    ] {
         let first = mastodon::read(&fixture(name)).unwrap();
         let second = mastodon::read(&fixture(name)).unwrap();
         assert_eq!(first.items, second.items);

@@ -35,8 +35,7 @@ use json_record::{Record, check_message, file_error, parents_first, parse_json, 
 use serde_json::{Map, Value};
 use std::path::Path;
 use tend_domain::{
-    ChannelKind, Direction, Engagement, IncomingAuthor, IncomingItem, IncomingMessage,
-    MessageKind,
+    ChannelKind, Direction, Engagement, IncomingAuthor, IncomingItem, IncomingMessage, MessageKind,
 };
 
 /// Reads a Discourse API JSON file (topic, topic posts, latest posts or one post).
@@ -62,7 +61,11 @@ pub fn read_bytes(file: &Path, bytes: &[u8]) -> Result<Import, ImportError> {
         read_topic(file, &value, top, &mut import)?;
     } else if let Some(posts) = top.get("latest_posts") {
         let Some(posts) = posts.as_array() else {
-            return Err(field_error(file, "latest_posts", "expected an array of posts"));
+            return Err(field_error(
+                file,
+                "latest_posts",
+                "expected an array of posts",
+            ));
         };
         let topic = Topic::default();
         for (index, post) in posts.iter().enumerate() {
@@ -115,8 +118,14 @@ fn read_topic(
     };
     let topic = Topic {
         id: topic_record.opt_id("id").map_err(as_error)?,
-        title: topic_record.opt_nonempty("title").map_err(as_error)?.map(str::to_string),
-        slug: topic_record.opt_nonempty("slug").map_err(as_error)?.map(str::to_string),
+        title: topic_record
+            .opt_nonempty("title")
+            .map_err(as_error)?
+            .map(str::to_string),
+        slug: topic_record
+            .opt_nonempty("slug")
+            .map_err(as_error)?
+            .map(str::to_string),
         views: topic_record.opt_count("views").map_err(as_error)?,
         private: topic_record.opt_string("archetype").map_err(as_error)? == Some("private_message"),
     };
@@ -151,7 +160,10 @@ fn read_topic_list(
         .and_then(Value::as_array)
         .ok_or_else(|| field_error(file, "topic_list.topics", "expected an array of topics"))?;
     for (index, topic) in topics.iter().enumerate() {
-        let id = topic.get("id").map(Value::to_string).unwrap_or_else(|| "?".into());
+        let id = topic
+            .get("id")
+            .map(Value::to_string)
+            .unwrap_or_else(|| "?".into());
         import.rejected.push(Rejected {
             at: json_record::location(file, Some(index as u64 + 1), Some("topic_list.topics")),
             reason: format!(
@@ -179,7 +191,14 @@ fn list_user(user: &Record<'_>) -> Result<IncomingAuthor, Rejected> {
     })
 }
 
-fn push_post(file: &Path, index: usize, prefix: &str, post: &Value, topic: &Topic, import: &mut Import) {
+fn push_post(
+    file: &Path,
+    index: usize,
+    prefix: &str,
+    post: &Value,
+    topic: &Topic,
+    import: &mut Import,
+) {
     let number = index as u64 + 1;
     let result = Record::new(file, number, prefix, post).and_then(|record| {
         let message = post_message(&record, topic)?;
@@ -200,7 +219,10 @@ const LIKE_ACTION: i64 = 2;
 fn post_message(post: &Record<'_>, topic: &Topic) -> Result<IncomingMessage, Rejected> {
     let topic_id = match post.opt_id("topic_id")? {
         Some(id) => id,
-        None => topic.id.clone().ok_or_else(|| post.reject("topic_id", "missing required field"))?,
+        None => topic
+            .id
+            .clone()
+            .ok_or_else(|| post.reject("topic_id", "missing required field"))?,
     };
     let post_number = post
         .opt_count("post_number")?
@@ -216,7 +238,10 @@ fn post_message(post: &Record<'_>, topic: &Topic) -> Result<IncomingMessage, Rej
         return Err(post.reject("hidden", "the post is hidden by moderators or flags"));
     }
     if post.opt_count("post_type")? == Some(SMALL_ACTION) {
-        return Err(post.reject("post_type", "a small action (topic status change), not a message"));
+        return Err(post.reject(
+            "post_type",
+            "a small action (topic status change), not a message",
+        ));
     }
     let id = |n: i64| format!("t{topic_id}/p{n}");
     let root = id(1);
@@ -249,7 +274,8 @@ fn post_message(post: &Record<'_>, topic: &Topic) -> Result<IncomingMessage, Rej
     };
     let version = post.opt_count("version")?.unwrap_or(1);
     let edited_at = if version > 1 {
-        post.opt_timestamp("updated_at")?.filter(|at| *at > created_at)
+        post.opt_timestamp("updated_at")?
+            .filter(|at| *at > created_at)
     } else {
         None
     };
@@ -325,7 +351,9 @@ fn author(post: &Record<'_>) -> Result<Option<IncomingAuthor>, Rejected> {
     };
     Ok(Some(IncomingAuthor {
         platform: ChannelKind::Discourse,
-        external_id: post.opt_id("user_id")?.unwrap_or_else(|| username.to_string()),
+        external_id: post
+            .opt_id("user_id")?
+            .unwrap_or_else(|| username.to_string()),
         handle: username.to_string(),
         display_name: display_name.map(str::to_string),
         profile_url: Some(format!("/u/{username}")),

@@ -28,8 +28,7 @@ use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use tend_domain::{
-    ChannelKind, Direction, Engagement, IncomingAuthor, IncomingItem, IncomingMessage,
-    MessageKind,
+    ChannelKind, Direction, Engagement, IncomingAuthor, IncomingItem, IncomingMessage, MessageKind,
 };
 
 /// Reads a Mastodon API JSON file (statuses, one status, a context or a search result).
@@ -42,14 +41,21 @@ pub fn read(path: &Path) -> Result<Import, ImportError> {
 pub fn read_bytes(file: &Path, bytes: &[u8]) -> Result<Import, ImportError> {
     let value = parse_json(file, bytes, "Mastodon API JSON file")?;
     let statuses: Vec<(String, &Value)> = match &value {
-        Value::Array(items) => items.iter().enumerate().map(|(i, v)| (format!("[{i}]"), v)).collect(),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (format!("[{i}]"), v))
+            .collect(),
         Value::Object(obj) if obj.contains_key("ancestors") || obj.contains_key("descendants") => {
             let mut all = Vec::new();
             for key in ["ancestors", "descendants"] {
                 match obj.get(key) {
                     None | Some(Value::Null) => {}
                     Some(Value::Array(items)) => all.extend(
-                        items.iter().enumerate().map(|(i, v)| (format!("{key}[{i}]"), v)),
+                        items
+                            .iter()
+                            .enumerate()
+                            .map(|(i, v)| (format!("{key}[{i}]"), v)),
                     ),
                     Some(other) => {
                         return Err(ImportError {
@@ -68,7 +74,11 @@ pub fn read_bytes(file: &Path, bytes: &[u8]) -> Result<Import, ImportError> {
             .get("statuses")
             .and_then(Value::as_array)
             .map(|items| {
-                items.iter().enumerate().map(|(i, v)| (format!("statuses[{i}]"), v)).collect()
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| (format!("statuses[{i}]"), v))
+                    .collect()
             })
             .unwrap_or_default(),
         Value::Object(obj) if obj.contains_key("content") && obj.contains_key("id") => {
@@ -120,7 +130,11 @@ pub fn read_bytes(file: &Path, bytes: &[u8]) -> Result<Import, ImportError> {
         };
         let target = match boosted {
             Some(boosted) => {
-                let what = boosted.opt_id("id").ok().flatten().unwrap_or_else(|| "?".into());
+                let what = boosted
+                    .opt_id("id")
+                    .ok()
+                    .flatten()
+                    .unwrap_or_else(|| "?".into());
                 import.rejected.push(record.reject(
                     "reblog",
                     format!("a boost of status {what} is not a new message; the boosted status is imported instead"),
@@ -176,7 +190,11 @@ fn status_message(
     let created_at = status.timestamp("created_at")?;
     let content = status.string("content")?;
     let parent = status.opt_id("in_reply_to_id")?;
-    let thread = if parent.is_some() { thread_root(&id, parents) } else { None };
+    let thread = if parent.is_some() {
+        thread_root(&id, parents)
+    } else {
+        None
+    };
     let visibility = status.opt_string("visibility")?;
     let kind = if visibility == Some("direct") {
         MessageKind::DirectMessage
@@ -242,7 +260,9 @@ fn author(account: &Record<'_>) -> Result<IncomingAuthor, Rejected> {
 
 /// The lowercased host of an `http(s)://host/…` URL.
 fn host_of(url: &str) -> Option<String> {
-    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"))?;
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
     let host = rest.split(['/', '?', '#']).next()?;
     let host = host.rsplit('@').next()?;
     (!host.is_empty() && !host.contains(char::is_whitespace)).then(|| host.to_ascii_lowercase())
@@ -254,7 +274,10 @@ mod tests {
 
     #[test]
     fn host_comes_from_the_profile_url() {
-        assert_eq!(host_of("https://Mastodon.Social/@Gargron"), Some("mastodon.social".into()));
+        assert_eq!(
+            host_of("https://Mastodon.Social/@Gargron"),
+            Some("mastodon.social".into())
+        );
         assert_eq!(host_of("ftp://x"), None);
         assert_eq!(host_of("https://"), None);
     }

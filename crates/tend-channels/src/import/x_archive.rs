@@ -36,15 +36,14 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use tend_domain::{
-    ChannelKind, Direction, Engagement, IncomingAuthor, IncomingItem, IncomingMessage,
-    MessageKind,
+    ChannelKind, Direction, Engagement, IncomingAuthor, IncomingItem, IncomingMessage, MessageKind,
 };
 
 /// Reads an X archive: a `tweets.js` file (the owner from `account.js` beside it) or
 /// a directory holding `tweets.js` / `tweets-partN.js` (or a `data/` folder with them).
 pub fn read(path: &Path) -> Result<Import, ImportError> {
-    let meta = std::fs::metadata(path)
-        .map_err(|err| file_error(path, format!("cannot read: {err}")))?;
+    let meta =
+        std::fs::metadata(path).map_err(|err| file_error(path, format!("cannot read: {err}")))?;
     let (dir, files) = if meta.is_dir() {
         let data = path.join("data");
         let mut files = tweet_files(path)?;
@@ -61,10 +60,16 @@ pub fn read(path: &Path) -> Result<Import, ImportError> {
         }
         (Some(dir), files)
     } else {
-        (path.parent().map(Path::to_path_buf), vec![path.to_path_buf()])
+        (
+            path.parent().map(Path::to_path_buf),
+            vec![path.to_path_buf()],
+        )
     };
     let mut import = Import::default();
-    let owner = match dir.map(|dir| dir.join("account.js")).filter(|p| p.is_file()) {
+    let owner = match dir
+        .map(|dir| dir.join("account.js"))
+        .filter(|p| p.is_file())
+    {
         Some(account) => match read_file(&account).and_then(|bytes| read_owner(&account, &bytes)) {
             Ok(owner) => owner,
             Err(err) => {
@@ -116,7 +121,11 @@ fn read_owner(file: &Path, bytes: &[u8]) -> Result<Option<IncomingAuthor>, Impor
     let Some(account) = account else {
         return Ok(None);
     };
-    let username = account.string("username").map_err(to_error)?.trim().to_string();
+    let username = account
+        .string("username")
+        .map_err(to_error)?
+        .trim()
+        .to_string();
     Ok(Some(IncomingAuthor {
         platform: ChannelKind::X,
         external_id: account.id("accountId").map_err(to_error)?,
@@ -138,10 +147,13 @@ fn tweet_files(dir: &Path) -> Result<Vec<PathBuf>, ImportError> {
         .map_err(|err| file_error(dir, format!("cannot list the directory: {err}")))?;
     let mut files: Vec<(u64, PathBuf)> = Vec::new();
     for entry in entries {
-        let entry = entry.map_err(|err| file_error(dir, format!("cannot list the directory: {err}")))?;
+        let entry =
+            entry.map_err(|err| file_error(dir, format!("cannot list the directory: {err}")))?;
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
-        let Some(stem) = name.strip_suffix(".js") else { continue };
+        let Some(stem) = name.strip_suffix(".js") else {
+            continue;
+        };
         let part = match stem {
             "tweets" | "tweet" => Some(0),
             _ => stem
@@ -160,20 +172,22 @@ fn tweet_files(dir: &Path) -> Result<Vec<PathBuf>, ImportError> {
 
 /// Splits `window.YTD.<name>.partN = <json>` into the JSON and the name; a file that
 /// already is a JSON array has no name.
-fn strip_assignment<'a>(file: &Path, bytes: &'a [u8]) -> Result<(&'a [u8], Option<String>), ImportError> {
+fn strip_assignment<'a>(
+    file: &Path,
+    bytes: &'a [u8],
+) -> Result<(&'a [u8], Option<String>), ImportError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let trimmed = bytes.trim_ascii();
     if trimmed.starts_with(b"[") {
         return Ok((trimmed, None));
     }
-    let not_archive = || {
-        ImportError {
-            at: json_record::location(file, None, None).with_line(1),
-            message: "not an X archive tweets file: expected `window.YTD.tweets.part0 = [`"
-                .to_string(),
-        }
+    let not_archive = || ImportError {
+        at: json_record::location(file, None, None).with_line(1),
+        message: "not an X archive tweets file: expected `window.YTD.tweets.part0 = [`".to_string(),
     };
-    let rest = trimmed.strip_prefix(b"window.YTD.").ok_or_else(not_archive)?;
+    let rest = trimmed
+        .strip_prefix(b"window.YTD.")
+        .ok_or_else(not_archive)?;
     let name_len = rest
         .iter()
         .position(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))
@@ -300,18 +314,25 @@ fn tweet_message(
 ) -> Result<IncomingMessage, Rejected> {
     let id = match tweet.opt_id("id_str")? {
         Some(id) => id,
-        None => tweet.id("id")?,
+        None => tweet
+            .opt_id("id")?
+            .ok_or_else(|| tweet.reject("id_str", "missing required field"))?,
     };
     if !id.bytes().all(|b| b.is_ascii_digit()) {
         return Err(tweet.reject("id_str", format!("not a tweet id: {id:?}")));
     }
     let full_text = match tweet.opt_string("full_text")? {
         Some(text) => text,
-        None => tweet.string("text").map_err(|_| tweet.reject("full_text", "missing required field"))?,
+        None => tweet
+            .string("text")
+            .map_err(|_| tweet.reject("full_text", "missing required field"))?,
     };
     let created_at = parse_created_at(tweet)?;
     if let Some(retweeted) = full_text.strip_prefix("RT @") {
-        let user: String = retweeted.chars().take_while(|c| *c != ':' && !c.is_whitespace()).collect();
+        let user: String = retweeted
+            .chars()
+            .take_while(|c| *c != ':' && !c.is_whitespace())
+            .collect();
         return Err(tweet.reject(
             "full_text",
             format!("a retweet of @{user} is not the account's own message (skipped)"),
@@ -334,13 +355,21 @@ fn tweet_message(
         }
     }
     let parent = tweet.opt_id("in_reply_to_status_id_str")?;
-    let thread = if parent.is_some() { thread_root(&id, parents) } else { None };
+    let thread = if parent.is_some() {
+        thread_root(&id, parents)
+    } else {
+        None
+    };
     let permalink = match owner {
         Some(owner) => format!("https://x.com/{}/status/{id}", owner.handle),
         None => format!("https://x.com/i/web/status/{id}"),
     };
     Ok(IncomingMessage {
-        kind: if parent.is_some() { MessageKind::Reply } else { MessageKind::Post },
+        kind: if parent.is_some() {
+            MessageKind::Reply
+        } else {
+            MessageKind::Post
+        },
         direction: Direction::Outbound,
         thread_external_id: thread,
         parent_external_id: parent,

@@ -44,9 +44,32 @@ pub(in crate::import) fn decode_entities(text: &str) -> String {
 
 /// Tags after which a paragraph break (blank line) follows.
 const BLOCK_TAGS: &[&str] = &[
-    "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "ul", "ol", "table",
-    "section", "article", "header", "footer", "aside", "details", "summary", "figure", "hr",
-    "dl", "nav", "main", "figcaption",
+    "p",
+    "div",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "pre",
+    "ul",
+    "ol",
+    "table",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "aside",
+    "details",
+    "summary",
+    "figure",
+    "hr",
+    "dl",
+    "nav",
+    "main",
+    "figcaption",
 ];
 /// Tags that end a line.
 const LINE_TAGS: &[&str] = &["br", "li", "tr", "dt", "dd"];
@@ -56,7 +79,10 @@ const SKIPPED_TAGS: &[&str] = &["script", "style", "template", "noscript"];
 /// Handles the tag (or comment) at the start of `input` and returns the rest.
 fn tag<'a>(input: &'a str, out: &mut TextBuilder) -> &'a str {
     if let Some(comment) = input.strip_prefix("<!--") {
-        return comment.find("-->").and_then(|end| comment.get(end + 3..)).unwrap_or("");
+        return comment
+            .find("-->")
+            .and_then(|end| comment.get(end + 3..))
+            .unwrap_or("");
     }
     let Some(end) = tag_end(input) else {
         // A lone `<` is text, as browsers treat it.
@@ -129,7 +155,10 @@ fn skip_element<'a>(rest: &'a str, name: &str) -> &'a str {
     match lower.find(&closing) {
         Some(at) => {
             let after = rest.get(at..).unwrap_or("");
-            after.find('>').and_then(|gt| after.get(gt + 1..)).unwrap_or("")
+            after
+                .find('>')
+                .and_then(|gt| after.get(gt + 1..))
+                .unwrap_or("")
         }
         None => "",
     }
@@ -174,7 +203,11 @@ fn attribute(inside: &str, name: &str) -> Option<String> {
 fn entity(input: &str) -> (String, usize) {
     let literal = ("&".to_string(), 1);
     let window = input.get(1..).unwrap_or("");
-    let Some(semi) = window.char_indices().take(33).find(|(_, c)| *c == ';').map(|(i, _)| i)
+    let Some(semi) = window
+        .char_indices()
+        .take(33)
+        .find(|(_, c)| *c == ';')
+        .map(|(i, _)| i)
     else {
         return literal;
     };
@@ -341,7 +374,10 @@ mod tests {
 
     #[test]
     fn lists_scripts_comments_and_broken_tags() {
-        assert_eq!(to_text("<ul><li>one</li><li>two</li></ul>after"), "one\ntwo\n\nafter");
+        assert_eq!(
+            to_text("<ul><li>one</li><li>two</li></ul>after"),
+            "one\ntwo\n\nafter"
+        );
         assert_eq!(to_text("a<script>alert('<p>')</script>b<!-- c -->d"), "abd");
         assert_eq!(to_text("1 < 2 and <unclosed"), "1 < 2 and <unclosed");
         assert_eq!(to_text("<pre>a\n  b</pre>"), "a\n  b");

@@ -35,7 +35,11 @@ pub(in crate::import) fn file_error(path: &Path, message: String) -> ImportError
 }
 
 /// A location in `file`.
-pub(in crate::import) fn location(file: &Path, record: Option<u64>, field: Option<&str>) -> Location {
+pub(in crate::import) fn location(
+    file: &Path,
+    record: Option<u64>,
+    field: Option<&str>,
+) -> Location {
     Location {
         file: file.to_path_buf(),
         line: None,
@@ -55,7 +59,10 @@ pub(in crate::import) fn parse_json(
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(file_error(
             file,
-            format!("is {} bytes; at most {MAX_FILE_BYTES} are read", bytes.len()),
+            format!(
+                "is {} bytes; at most {MAX_FILE_BYTES} are read",
+                bytes.len()
+            ),
         ));
     }
     serde_json::from_slice(bytes).map_err(|err| {
@@ -73,10 +80,7 @@ pub(in crate::import) fn parse_json(
                 record: None,
                 field: None,
             },
-            message: format!(
-                "not a {what}: {kind} at column {}: {err}",
-                err.column()
-            ),
+            message: format!("not a {what}: {kind} at column {}: {err}", err.column()),
         }
     })
 }
@@ -168,7 +172,10 @@ impl<'a> Record<'a> {
     }
 
     fn mistyped(&self, key: &str, expected: &str, found: &Value) -> Rejected {
-        self.reject(key, format!("expected {expected}, found {}", type_name(found)))
+        self.reject(
+            key,
+            format!("expected {expected}, found {}", type_name(found)),
+        )
     }
 
     /// A nested object, `None` when absent or null.
@@ -207,7 +214,10 @@ impl<'a> Record<'a> {
 
     /// An optional non-empty string after trimming; empty counts as absent.
     pub(in crate::import) fn opt_nonempty(&self, key: &str) -> Result<Option<&'a str>, Rejected> {
-        Ok(self.opt_string(key)?.map(str::trim).filter(|text| !text.is_empty()))
+        Ok(self
+            .opt_string(key)?
+            .map(str::trim)
+            .filter(|text| !text.is_empty()))
     }
 
     /// A required id: a non-empty string or an integer, as a string.
@@ -229,7 +239,11 @@ impl<'a> Record<'a> {
         if id.len() > MAX_EXTERNAL_ID_BYTES / 2 {
             return Err(self.reject(
                 key,
-                format!("is {} bytes; ids are at most {}", id.len(), MAX_EXTERNAL_ID_BYTES / 2),
+                format!(
+                    "is {} bytes; ids are at most {}",
+                    id.len(),
+                    MAX_EXTERNAL_ID_BYTES / 2
+                ),
             ));
         }
         Ok(Some(id))
@@ -274,12 +288,17 @@ impl<'a> Record<'a> {
     }
 
     /// An optional RFC 3339 timestamp.
-    pub(in crate::import) fn opt_timestamp(&self, key: &str) -> Result<Option<Timestamp>, Rejected> {
+    pub(in crate::import) fn opt_timestamp(
+        &self,
+        key: &str,
+    ) -> Result<Option<Timestamp>, Rejected> {
         match self.opt_string(key)? {
             None => Ok(None),
-            Some(text) => text.trim().parse::<Timestamp>().map(Some).map_err(|err| {
-                self.reject(key, format!("not an RFC 3339 time ({text:?}): {err}"))
-            }),
+            Some(text) => {
+                text.trim().parse::<Timestamp>().map(Some).map_err(|err| {
+                    self.reject(key, format!("not an RFC 3339 time ({text:?}): {err}"))
+                })
+            }
         }
     }
 }
@@ -306,7 +325,11 @@ pub(in crate::import) fn check_message(
     new.thread_external_id = message.thread_external_id.clone();
     new.engagement = message.engagement;
     new.validate().map_err(|err| {
-        let field = if err.field == "text" { text_field } else { err.field };
+        let field = if err.field == "text" {
+            text_field
+        } else {
+            err.field
+        };
         record.reject(field, err.message)
     })?;
     if message.text.trim().is_empty() && message.title.is_none() {
@@ -315,27 +338,33 @@ pub(in crate::import) fn check_message(
             "no text and no title (only media, or empty); nothing to import",
         ));
     }
-    if message.title.as_ref().is_some_and(|title| title.len() > MAX_TEXT_BYTES) {
+    if message
+        .title
+        .as_ref()
+        .is_some_and(|title| title.len() > MAX_TEXT_BYTES)
+    {
         return Err(record.reject("title", format!("longer than {MAX_TEXT_BYTES} bytes")));
     }
     for (field, id) in [
         ("parent_external_id", &message.parent_external_id),
         ("thread_external_id", &message.thread_external_id),
     ] {
-        if id.as_ref().is_some_and(|id| id.is_empty() || id.len() > MAX_EXTERNAL_ID_BYTES) {
+        if id
+            .as_ref()
+            .is_some_and(|id| id.is_empty() || id.len() > MAX_EXTERNAL_ID_BYTES)
+        {
             return Err(record.reject(field, format!("must be 1-{MAX_EXTERNAL_ID_BYTES} bytes")));
         }
     }
-    if let Some(author) = &message.author {
-        if author.external_id.is_empty()
+    if let Some(author) = &message.author
+        && (author.external_id.is_empty()
             || author.external_id.len() > MAX_EXTERNAL_ID_BYTES
-            || author.handle.len() > MAX_EXTERNAL_ID_BYTES
-        {
-            return Err(record.reject(
-                "author",
-                format!("id and handle must be 1-{MAX_EXTERNAL_ID_BYTES} bytes"),
-            ));
-        }
+            || author.handle.len() > MAX_EXTERNAL_ID_BYTES)
+    {
+        return Err(record.reject(
+            "author",
+            format!("id and handle must be 1-{MAX_EXTERNAL_ID_BYTES} bytes"),
+        ));
     }
     Ok(())
 }
@@ -375,12 +404,36 @@ mod tests {
         let neg = record.count("neg").unwrap_err();
         assert_eq!(neg.at.field.as_deref(), Some("tweet.neg"));
         assert_eq!(neg.at.record, Some(3));
-        assert!(record.string("s").unwrap_err().reason.contains("found a number"));
-        assert!(record.string("absent").unwrap_err().reason.contains("missing"));
-        assert_eq!(record.timestamp("t").unwrap().as_millisecond(), 1_575_776_913_901);
-        assert!(record.timestamp("bad_time").unwrap_err().reason.contains("RFC 3339"));
+        assert!(
+            record
+                .string("s")
+                .unwrap_err()
+                .reason
+                .contains("found a number")
+        );
+        assert!(
+            record
+                .string("absent")
+                .unwrap_err()
+                .reason
+                .contains("missing")
+        );
+        assert_eq!(
+            record.timestamp("t").unwrap().as_millisecond(),
+            1_575_776_913_901
+        );
+        assert!(
+            record
+                .timestamp("bad_time")
+                .unwrap_err()
+                .reason
+                .contains("RFC 3339")
+        );
         let inner = record.opt_object("inner").unwrap().unwrap();
-        assert_eq!(inner.reject("x", "no").at.field.as_deref(), Some("tweet.inner.x"));
+        assert_eq!(
+            inner.reject("x", "no").at.field.as_deref(),
+            Some("tweet.inner.x")
+        );
     }
 
     #[test]

@@ -29,8 +29,9 @@
 use crate::import::discourse::html_text;
 use crate::import::discourse::json_record::{
     self, Record, check_message, file_error, iso_639_1, parents_first, parse_json, read_file,
+    thread_roots,
 };
-use crate::import::{Import, ImportError, Rejected};
+use crate::import::{Import, ImportError, MAX_TEXT_BYTES, Rejected};
 use jiff::Timestamp;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -38,6 +39,9 @@ use std::path::{Path, PathBuf};
 use tend_domain::{
     ChannelKind, Direction, Engagement, IncomingAuthor, IncomingItem, IncomingMessage, MessageKind,
 };
+
+/// Most links of one kind expanded per tweet (X allows far fewer).
+const MAX_LINKS: usize = 64;
 
 /// Reads an X archive: a `tweets.js` file (the owner from `account.js` beside it) or
 /// a directory holding `tweets.js` / `tweets-partN.js` (or a `data/` folder with them).
@@ -265,9 +269,10 @@ fn convert(documents: &[(&Path, &Value)], owner: Option<&IncomingAuthor>, import
             Some((id, parent))
         })
         .collect();
+    let roots = thread_roots(&parents);
     for (file, number, element) in elements() {
         let result = tweet_of(file, number, element).and_then(|tweet| {
-            let message = tweet_message(&tweet, owner, &parents)?;
+            let message = tweet_message(&tweet, owner, &roots)?;
             check_message(&tweet, &message, "full_text")?;
             Ok(message)
         });
@@ -277,18 +282,6 @@ fn convert(documents: &[(&Path, &Value)], owner: Option<&IncomingAuthor>, import
         }
     }
     parents_first(&mut import.items);
-}
-
-fn thread_root(id: &str, parents: &HashMap<String, Option<String>>) -> Option<String> {
-    let mut current = parents.get(id)?.clone()?;
-    for _ in 0..=parents.len() {
-        match parents.get(&current) {
-            Some(None) => return Some(current),
-            Some(Some(up)) => current = up.clone(),
-            None => return None,
-        }
-    }
-    None
 }
 
 /// X's `created_at`, `Sat Dec 06 18:20:30 +0000 2025` (RFC 3339 also accepted).
@@ -310,7 +303,7 @@ fn parse_created_at(tweet: &Record<'_>) -> Result<Timestamp, Rejected> {
 fn tweet_message(
     tweet: &Record<'_>,
     owner: Option<&IncomingAuthor>,
-    parents: &HashMap<String, Option<String>>,
+    roots: &HashMap<String, String>,
 ) -> Result<IncomingMessage, Rejected> {
     let id = match tweet.opt_id("id_str")? {
         Some(id) => id,
@@ -338,11 +331,19 @@ fn tweet_message(
             format!("a retweet of @{user} is not the account's own message (skipped)"),
         ));
     }
+    if full_text.len() > MAX_TEXT_BYTES {
+        return Err(tweet.reject(
+            "full_text",
+            format!("is {} bytes; at most {MAX_TEXT_BYTES}", full_text.len()),
+        ));
+    }
     let mut text = html_text::decode_entities(full_text);
     let entities = tweet.opt_object("entities")?;
     if let Some(entities) = entities {
         for key in ["urls", "media"] {
-            for (index, url) in entities.array(key)?.iter().enumerate() {
+            // A tweet has a handful of links; hostile input could list millions,
+            // each costing a pass over the text.
+            for (index, url) in entities.array(key)?.iter().enumerate().take(MAX_LINKS) {
                 let prefix = entities.field_name(&format!("{key}[{index}]"));
                 let url = Record::new(tweet.file(), tweet.number(), &prefix, url)?;
                 let (Some(short), Some(expanded)) =
@@ -351,12 +352,18 @@ fn tweet_message(
                     continue;
                 };
                 text = text.replace(short, expanded);
+                if text.len() > MAX_TEXT_BYTES {
+                    return Err(url.reject(
+                        "expanded_url",
+                        "expanding the links makes the text too long",
+                    ));
+                }
             }
         }
     }
     let parent = tweet.opt_id("in_reply_to_status_id_str")?;
     let thread = if parent.is_some() {
-        thread_root(&id, parents)
+        roots.get(&id).cloned()
     } else {
         None
     };

@@ -85,9 +85,15 @@ fn tag<'a>(input: &'a str, out: &mut TextBuilder) -> &'a str {
             .unwrap_or("");
     }
     let Some(end) = tag_end(input) else {
-        // A lone `<` is text, as browsers treat it.
-        out.push('<');
-        return input.get(1..).unwrap_or("");
+        if input.contains('>') {
+            // A lone `<` is text, as browsers treat it.
+            out.push('<');
+            return input.get(1..).unwrap_or("");
+        }
+        // No `>` anywhere after: no tag can follow, the rest is text. (Rescanning
+        // for every later `<` would be quadratic on hostile input.)
+        out.push_str(input);
+        return "";
     };
     let inside = input.get(1..end).unwrap_or("");
     let rest = input.get(end + 1..).unwrap_or("");
@@ -127,6 +133,10 @@ fn tag<'a>(input: &'a str, out: &mut TextBuilder) -> &'a str {
     rest
 }
 
+/// Longest tag source read with quote awareness; past it the first `>` ends the tag,
+/// so an unclosed quote cannot make every later `<` rescan the whole input.
+const MAX_QUOTED_TAG_BYTES: usize = 4096;
+
 /// Index of the `>` that closes the tag starting at `input[0] == '<'`, skipping
 /// quoted attribute values; `None` when it is not a tag.
 fn tag_end(input: &str) -> Option<usize> {
@@ -136,7 +146,7 @@ fn tag_end(input: &str) -> Option<usize> {
         return None;
     }
     let mut quote: Option<u8> = None;
-    for (i, &b) in bytes.iter().enumerate().skip(1) {
+    for (i, &b) in bytes.iter().enumerate().skip(1).take(MAX_QUOTED_TAG_BYTES) {
         match quote {
             Some(q) if b == q => quote = None,
             Some(_) => {}
@@ -145,23 +155,28 @@ fn tag_end(input: &str) -> Option<usize> {
             None => {}
         }
     }
-    None
+    input.find('>')
 }
 
 /// Skips to after `</name>` (ASCII case-insensitive), or to the end.
 fn skip_element<'a>(rest: &'a str, name: &str) -> &'a str {
-    let closing = format!("</{name}");
-    let lower = rest.to_ascii_lowercase();
-    match lower.find(&closing) {
-        Some(at) => {
+    let mut from = 0;
+    while let Some(found) = rest.get(from..).and_then(|tail| tail.find("</")) {
+        let at = from + found;
+        let candidate = rest.get(at + 2..).unwrap_or("");
+        let matches = candidate
+            .get(..name.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(name));
+        if matches {
             let after = rest.get(at..).unwrap_or("");
-            after
+            return after
                 .find('>')
                 .and_then(|gt| after.get(gt + 1..))
-                .unwrap_or("")
+                .unwrap_or("");
         }
-        None => "",
+        from = at + 2;
     }
+    ""
 }
 
 /// The value of attribute `name` inside a tag's source (`img class="emoji" alt=":x:"`).
@@ -382,6 +397,21 @@ mod tests {
         assert_eq!(to_text("1 < 2 and <unclosed"), "1 < 2 and <unclosed");
         assert_eq!(to_text("<pre>a\n  b</pre>"), "a\n  b");
         assert_eq!(to_text(r#"<a title="x>y">link</a>"#), "link");
+    }
+
+    #[test]
+    fn hostile_runs_of_unclosed_tags_are_linear_text() {
+        let html = "<a \"".repeat(50_000);
+        let started = std::time::Instant::now();
+        let text = to_text(&html);
+        assert!(text.starts_with("<a \"<a"));
+        let script = "<script></script>".repeat(50_000) + "<b>end</b>";
+        assert_eq!(to_text(&script), "end");
+        assert!(
+            started.elapsed().as_secs() < 5,
+            "took {:?}",
+            started.elapsed()
+        );
     }
 
     proptest! {

@@ -7,6 +7,7 @@
 use crate::import::{ImportError, Location, MAX_FILE_BYTES, MAX_TEXT_BYTES, Rejected};
 use jiff::Timestamp;
 use serde_json::{Map, Value};
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use tend_domain::{ChannelId, IncomingMessage, NewMessage, message::MAX_EXTERNAL_ID_BYTES};
 
@@ -378,6 +379,42 @@ pub(in crate::import) fn iso_639_1(code: Option<&str>) -> Option<String> {
         .then(|| base.to_ascii_lowercase())
 }
 
+/// The thread root of every id in `parents` (id → its parent, `None` for a root)
+/// whose chain of parents ends at a root inside the same input; ids whose chain
+/// leaves the input or loops have none. Linear: every id is walked once.
+pub(in crate::import) fn thread_roots(
+    parents: &HashMap<String, Option<String>>,
+) -> HashMap<String, String> {
+    let mut memo: HashMap<&str, Option<&str>> = HashMap::with_capacity(parents.len());
+    for start in parents.keys() {
+        let mut path: Vec<&str> = Vec::new();
+        let mut on_path: HashSet<&str> = HashSet::new();
+        let mut current: &str = start;
+        let root = loop {
+            if let Some(known) = memo.get(current) {
+                break *known;
+            }
+            match parents.get(current) {
+                None => break None,
+                Some(None) => break Some(current),
+                Some(Some(up)) => {
+                    if !on_path.insert(current) {
+                        break None;
+                    }
+                    path.push(current);
+                    current = up;
+                }
+            }
+        };
+        for id in path {
+            memo.insert(id, root);
+        }
+    }
+    memo.into_iter()
+        .filter_map(|(id, root)| Some((id.to_string(), root?.to_string())))
+        .collect()
+}
+
 /// Sorts messages by creation time, keeping file order among equal times, so that
 /// parents come before their replies; non-message items keep their place first.
 pub(in crate::import) fn parents_first(items: &mut [tend_domain::IncomingItem]) {
@@ -441,6 +478,39 @@ mod tests {
         let err = parse_json(Path::new("f.json"), b"[\n{\"a\": ", "test file").unwrap_err();
         assert!(err.message.contains("truncated"), "{}", err.message);
         assert_eq!(err.at.line, Some(2));
+    }
+
+    #[test]
+    fn thread_roots_follow_chains_inside_the_input_only() {
+        let parents: HashMap<String, Option<String>> = [
+            ("root", None),
+            ("a", Some("root")),
+            ("b", Some("a")),
+            ("orphan", Some("elsewhere")),
+            ("x", Some("y")),
+            ("y", Some("x")),
+        ]
+        .into_iter()
+        .map(|(id, parent)| (id.to_string(), parent.map(str::to_string)))
+        .collect();
+        let roots = thread_roots(&parents);
+        assert_eq!(roots.get("b").map(String::as_str), Some("root"));
+        assert_eq!(roots.get("a").map(String::as_str), Some("root"));
+        assert_eq!(roots.get("orphan"), None);
+        assert_eq!(roots.get("x"), None);
+    }
+
+    #[test]
+    fn a_long_reply_chain_is_resolved_in_linear_time() {
+        let n = 100_000;
+        let parents: HashMap<String, Option<String>> = (0..n)
+            .map(|i| (i.to_string(), (i > 0).then(|| (i - 1).to_string())))
+            .collect();
+        let roots = thread_roots(&parents);
+        assert_eq!(
+            roots.get(&(n - 1).to_string()).map(String::as_str),
+            Some("0")
+        );
     }
 
     #[test]

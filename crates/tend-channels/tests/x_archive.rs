@@ -265,3 +265,40 @@ proptest! {
         let _ = x_archive::read_bytes(Path::new("tweets.js"), &bytes);
     }
 }
+
+#[test]
+fn a_directory_with_tweets_and_account_reads_both() {
+    let import = x_archive::read(&fixture("")).unwrap();
+    assert_eq!(messages(&import).len(), 20);
+    assert!(
+        messages(&import)
+            .iter()
+            .all(|m| m.author.as_ref().unwrap().handle == "tendapp")
+    );
+}
+
+#[test]
+fn a_broken_account_file_is_reported_and_the_tweets_still_import() {
+    let dir = std::env::temp_dir().join(format!("tend-x-archive-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(fixture("tweets.js"), dir.join("tweets.js")).unwrap();
+    std::fs::write(
+        dir.join("account.js"),
+        "window.YTD.account.part0 = [{\"account\": {\"username\": 5",
+    )
+    .unwrap();
+    let import = x_archive::read(&dir).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(messages(&import).len(), 20);
+    assert!(messages(&import).iter().all(|m| m.author.is_none()));
+    let owner_problem = import
+        .rejected
+        .iter()
+        .find(|r| r.at.file.ends_with("account.js"))
+        .unwrap();
+    assert!(
+        owner_problem.reason.contains("owner is unknown"),
+        "{}",
+        owner_problem.reason
+    );
+}

@@ -35,7 +35,7 @@ pub struct IngestReport {
     pub updated: u64,
     /// Messages identical to what was stored.
     pub unchanged: u64,
-    /// Authors created or refreshed.
+    /// Distinct identities (authors) created or refreshed.
     pub authors: u64,
     /// Known-missing items newly recorded.
     pub missing: u64,
@@ -91,12 +91,13 @@ pub async fn ingest(
 ) -> Result<IngestReport, IngestError> {
     let total = items.len();
     let mut report = IngestReport::default();
+    let mut seen_authors = std::collections::HashSet::new();
     let mut done = 0;
     let mut iter = items.into_iter().peekable();
     while iter.peek().is_some() {
         let batch: Vec<IncomingItem> = iter.by_ref().take(batch_size.max(1)).collect();
         let n = batch.len();
-        let upserted = ingest_batch(store, channel, batch, &mut report).await?;
+        let upserted = ingest_batch(store, channel, batch, &mut report, &mut seen_authors).await?;
         done += n;
         on_batch(IngestEvent {
             upserted: &upserted,
@@ -112,6 +113,7 @@ async fn ingest_batch(
     channel: &Channel,
     batch: Vec<IncomingItem>,
     report: &mut IngestReport,
+    seen_authors: &mut std::collections::HashSet<IdentityId>,
 ) -> Result<Vec<Upserted>, IngestError> {
     let mut messages = Vec::new();
     let mut authors: Vec<IncomingAuthor> = Vec::new();
@@ -141,7 +143,11 @@ async fn ingest_batch(
     keys.sort_by(|a, b| (a.0.as_str(), &a.1).cmp(&(b.0.as_str(), &b.1)));
     let news: Vec<NewIdentity> = keys.iter().filter_map(|k| wanted.remove(k)).collect();
     let ids = store.upsert_identities(&news).await?;
-    report.authors += ids.len() as u64;
+    for id in &ids {
+        if seen_authors.insert(*id) {
+            report.authors += 1;
+        }
+    }
     let identity_of: HashMap<(ChannelKind, String), IdentityId> =
         keys.into_iter().zip(ids).collect();
 

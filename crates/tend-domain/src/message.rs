@@ -90,7 +90,7 @@ impl MessageKind {
 /// Engagement counts as last reported by the platform.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Engagement {
-    /// Likes, favourites, upvotes.
+    /// Likes, favourites, upvotes; the net score (may be negative) on vote-based platforms.
     pub likes: i64,
     /// Shares, retweets, boosts.
     pub shares: i64,
@@ -284,13 +284,12 @@ impl NewMessage {
             return Err(ValidationError::new("text", "contains a NUL character"));
         }
         let e = &self.engagement;
-        if [e.likes, e.shares, e.replies, e.views]
-            .iter()
-            .any(|n| *n < 0)
-        {
+        // Likes may be negative: on vote-based platforms (Reddit, Stack Exchange) they
+        // are the net score. The other counts cannot be.
+        if [e.shares, e.replies, e.views].iter().any(|n| *n < 0) {
             return Err(ValidationError::new(
                 "engagement",
-                "counts must not be negative",
+                "shares, replies and views must not be negative",
             ));
         }
         if self.parent_external_id.as_deref() == Some(self.external_id.as_str()) {
@@ -332,8 +331,12 @@ mod tests {
         m.external_id.clear();
         assert_eq!(m.validate().unwrap_err().field, "external_id");
         let mut m = msg("hi");
-        m.engagement.likes = -1;
+        m.engagement.views = -1;
         assert_eq!(m.validate().unwrap_err().field, "engagement");
+        // A downvoted answer has a negative net score: that is data, not an error.
+        let mut m = msg("hi");
+        m.engagement.likes = -3;
+        assert!(m.validate().is_ok());
         let mut m = msg("hi");
         m.parent_external_id = Some("abc".into());
         assert_eq!(m.validate().unwrap_err().field, "parent_external_id");

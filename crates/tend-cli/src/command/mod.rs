@@ -4,6 +4,7 @@ mod analyze;
 mod bench;
 mod config_cmd;
 mod eval;
+mod import;
 mod migrate;
 mod serve;
 mod train;
@@ -60,6 +61,8 @@ enum Command {
     Eval(eval::Eval),
     /// Retrain a learned text model from the labelled data.
     Train(train::Train),
+    /// Import a platform export (Stack Exchange, Reddit, Discourse, Mastodon, X archive, NDJSON, CSV).
+    Import(import::ImportCmd),
     /// Measure performance against a baseline taken in the same run.
     #[command(subcommand)]
     Bench(bench::BenchCmd),
@@ -162,6 +165,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Migrate(cmd) => cmd.run(&ctx).await,
             Command::User(cmd) => cmd.run(&ctx).await,
             Command::Bench(cmd) => cmd.run(&ctx).await,
+            Command::Import(cmd) => cmd.run(&ctx).await,
             Command::Config(_) | Command::Analyze(_) | Command::Eval(_) | Command::Train(_) => {
                 unreachable!("handled above")
             }

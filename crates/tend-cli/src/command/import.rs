@@ -1,0 +1,199 @@
+//! `tend import <format> <path> --workspace W --channel C`: reads a platform export
+//! and runs it through the ingest pipeline, with progress on standard error and a
+//! summary at the end. Safe to interrupt and re-run: each batch is one transaction
+//! and the upsert is idempotent.
+
+use super::Context;
+use anyhow::{Context as _, bail};
+use clap::{Args, ValueEnum};
+use std::io::{IsTerminal as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+use tend_channels::import::{self, Import};
+use tend_domain::{ChannelKind, NewChannel};
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Format {
+    /// A Stack Exchange data dump directory (Posts.xml, Comments.xml, Users.xml).
+    Stackexchange,
+    /// A Reddit `/comments/<id>` JSON response.
+    Reddit,
+    /// Discourse topic or posts JSON (API shape).
+    Discourse,
+    /// Mastodon statuses JSON (API shape).
+    Mastodon,
+    /// An X/Twitter archive `tweets.js` (or the archive's data directory).
+    X,
+    /// Generic newline-delimited JSON (docs/import-format.md).
+    Ndjson,
+    /// Generic CSV (docs/import-format.md).
+    Csv,
+}
+
+impl Format {
+    fn channel_kind(self) -> ChannelKind {
+        match self {
+            Format::Stackexchange => ChannelKind::Stackexchange,
+            Format::Reddit => ChannelKind::Reddit,
+            Format::Discourse => ChannelKind::Discourse,
+            Format::Mastodon => ChannelKind::Mastodon,
+            Format::X => ChannelKind::X,
+            Format::Ndjson | Format::Csv => ChannelKind::Other,
+        }
+    }
+
+    fn read(self, path: &Path) -> Result<Import, import::ImportError> {
+        match self {
+            Format::Stackexchange => import::stackexchange::read(path),
+            Format::Reddit => import::reddit::read(path),
+            Format::Discourse => import::discourse::read(path),
+            Format::Mastodon => import::mastodon::read(path),
+            Format::X => import::x_archive::read(path),
+            Format::Ndjson => import::ndjson::read(path),
+            Format::Csv => import::csv::read(path),
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ImportCmd {
+    /// The export's format.
+    #[arg(value_enum)]
+    format: Format,
+    /// The file (or directory, for Stack Exchange and X archives).
+    path: PathBuf,
+    /// Workspace slug (created if missing).
+    #[arg(long)]
+    workspace: String,
+    /// Channel name in the workspace (created if missing).
+    #[arg(long)]
+    channel: String,
+    /// Channel kind when the channel is created (default: from the format).
+    #[arg(long)]
+    kind: Option<String>,
+    /// Items per transaction.
+    #[arg(long, default_value_t = tend_core::ingest::DEFAULT_BATCH)]
+    batch: usize,
+}
+
+impl ImportCmd {
+    pub async fn run(&self, ctx: &Context) -> anyhow::Result<ExitCode> {
+        let store = ctx.store().await?;
+        let workspace =
+            tend_core::accounts::ensure_workspace(&*store, &self.workspace, "UTC").await?;
+        let channels = store.channels(workspace.id).await?;
+        let channel = match channels.into_iter().find(|c| c.name == self.channel) {
+            Some(c) => c,
+            None => {
+                let kind = match &self.kind {
+                    Some(k) => ChannelKind::parse(k)?,
+                    None => self.format.channel_kind(),
+                };
+                store
+                    .create_channel(&NewChannel::new(workspace.id, kind, &self.channel)?)
+                    .await?
+            }
+        };
+        let started = Instant::now();
+        let format = self.format;
+        let path = self.path.clone();
+        let parsed = tokio::task::spawn_blocking(move || format.read(&path))
+            .await
+            .context("reading the export")?
+            .map_err(anyhow::Error::from)?;
+        eprintln!(
+            "read {} items from {} ({} refused by the reader) in {:.1} s",
+            parsed.items.len(),
+            self.path.display(),
+            parsed.rejected.len(),
+            started.elapsed().as_secs_f64()
+        );
+        let mut progress = Progress::new();
+        let report =
+            tend_core::ingest::ingest(&*store, &channel, parsed.items, self.batch, &mut |e| {
+                progress.update(e.done, e.total)
+            })
+            .await
+            .context("storing the import")?;
+        progress.finish();
+
+        println!(
+            "import of {} into {}/{} finished",
+            self.path.display(),
+            workspace.slug,
+            channel.name
+        );
+        println!("  new        {:>8}", report.created);
+        println!("  edited     {:>8}", report.edited);
+        println!("  updated    {:>8}", report.updated);
+        println!("  unchanged  {:>8}", report.unchanged);
+        println!("  authors    {:>8}", report.authors);
+        println!(
+            "  missing    {:>8}  (known to exist, not in the export)",
+            report.missing
+        );
+        let rejected = parsed.rejected.len() + report.rejected.len();
+        println!("  rejected   {rejected:>8}");
+        for r in parsed.rejected.iter().take(20) {
+            println!("    {}: {}", r.at, r.reason);
+        }
+        for r in report
+            .rejected
+            .iter()
+            .take(20usize.saturating_sub(parsed.rejected.len()))
+        {
+            println!("    {r}");
+        }
+        if rejected > 20 {
+            println!("    … and {} more", rejected - 20);
+        }
+        if report.created + report.edited + report.updated + report.unchanged == 0 && rejected > 0 {
+            bail!("nothing could be imported");
+        }
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+/// Progress on standard error: a rewritten line on a terminal, plain lines at most
+/// every two seconds otherwise.
+struct Progress {
+    started: Instant,
+    last_line: Instant,
+    terminal: bool,
+}
+
+impl Progress {
+    fn new() -> Progress {
+        Progress {
+            started: Instant::now(),
+            last_line: Instant::now(),
+            terminal: std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn update(&mut self, done: usize, total: usize) {
+        let secs = self.started.elapsed().as_secs_f64().max(1e-6);
+        let rate = done as f64 / secs;
+        let eta = if rate > 0.0 {
+            (total.saturating_sub(done)) as f64 / rate
+        } else {
+            0.0
+        };
+        let line = format!("{done}/{total} items  {rate:.0} items/s  ETA {eta:.0} s");
+        let mut err = std::io::stderr().lock();
+        if self.terminal {
+            let _ = write!(err, "\r{line}\x1b[K");
+            let _ = err.flush();
+        } else if self.last_line.elapsed().as_secs_f64() >= 2.0 || done == total {
+            let _ = writeln!(err, "{line}");
+            self.last_line = Instant::now();
+        }
+    }
+
+    fn finish(&self) {
+        if self.terminal {
+            eprintln!();
+        }
+    }
+}

@@ -179,6 +179,12 @@ pub trait Store: Send + Sync {
         from: Timestamp,
         to: Timestamp,
     ) -> Result<Vec<crate::Rollup>, StoreError>;
+    /// Buckets whose stored rollup differs from a fresh recount of the messages
+    /// (channel, hour start in epoch ms). Always empty unless something is broken.
+    async fn rollup_drift(
+        &self,
+        workspace: WorkspaceId,
+    ) -> Result<Vec<(ChannelId, i64)>, StoreError>;
     /// Records messages a source says exist but did not deliver (idempotent); returns how
     /// many were new. Items already stored as messages are skipped.
     async fn save_missing(

@@ -156,11 +156,13 @@ impl ImportCmd {
 }
 
 /// Progress on standard error: a rewritten line on a terminal, plain lines at most
-/// every two seconds otherwise.
+/// every two seconds otherwise, or after every batch with `TEND_PROGRESS=batch`
+/// (for scripts and the crash-safety test that kills an import mid-way).
 struct Progress {
     started: Instant,
     last_line: Instant,
     terminal: bool,
+    every_batch: bool,
 }
 
 impl Progress {
@@ -169,6 +171,7 @@ impl Progress {
             started: Instant::now(),
             last_line: Instant::now(),
             terminal: std::io::stderr().is_terminal(),
+            every_batch: std::env::var("TEND_PROGRESS").is_ok_and(|v| v == "batch"),
         }
     }
 
@@ -185,7 +188,8 @@ impl Progress {
         if self.terminal {
             let _ = write!(err, "\r{line}\x1b[K");
             let _ = err.flush();
-        } else if self.last_line.elapsed().as_secs_f64() >= 2.0 || done == total {
+        } else if self.every_batch || self.last_line.elapsed().as_secs_f64() >= 2.0 || done == total
+        {
             let _ = writeln!(err, "{line}");
             self.last_line = Instant::now();
         }

@@ -308,6 +308,12 @@ impl Store for SqlStore {
     ) -> Result<Vec<crate::Rollup>, StoreError> {
         rollups::list(&self.pool, workspace, channel, ms(from), ms(to)).await
     }
+    async fn rollup_drift(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+    ) -> Result<Vec<(tend_domain::ChannelId, i64)>, StoreError> {
+        rollups::drift(&self.pool, workspace).await
+    }
     async fn save_missing(
         &self,
         workspace: tend_domain::WorkspaceId,

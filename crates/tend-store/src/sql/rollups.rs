@@ -187,3 +187,93 @@ pub(crate) async fn list(
         })
         .collect()
 }
+
+/// The buckets of a workspace whose stored rollup differs from a fresh recount of
+/// `messages` (for the crash-safety test and `tend` health checks). Empty means in step.
+pub(crate) async fn drift(
+    pool: &AnyPool,
+    workspace: WorkspaceId,
+) -> Result<Vec<(ChannelId, i64)>, StoreError> {
+    let mut expected: std::collections::BTreeMap<(i64, i64), Rollup> =
+        std::collections::BTreeMap::new();
+    let rows = sqlx::query(
+        "SELECT channel_id, created_at, direction, sentiment_label, sentiment, toxicity, spam, is_question, \
+         likes, shares, replies, views FROM messages WHERE workspace_id = $1",
+    )
+    .bind(workspace.get())
+    .fetch_all(pool)
+    .await?;
+    for r in &rows {
+        let channel: i64 = get(r, "channel_id")?;
+        let hour = hour_of(get(r, "created_at")?);
+        let b = expected.entry((channel, hour)).or_insert(Rollup {
+            hour,
+            ..Rollup::default()
+        });
+        if get::<String>(r, "direction")? == "inbound" {
+            b.messages_in += 1;
+        } else {
+            b.messages_out += 1;
+        }
+        match get::<Option<String>>(r, "sentiment_label")?.as_deref() {
+            Some("positive") => b.positive += 1,
+            Some("neutral") => b.neutral += 1,
+            Some("negative") => b.negative += 1,
+            _ => {}
+        }
+        b.sentiment_sum += get::<f64>(r, "sentiment")?;
+        b.toxic += i64::from(get::<f64>(r, "toxicity")? >= Signals::TOXIC);
+        b.spam += i64::from(get::<f64>(r, "spam")? >= Signals::SPAM);
+        b.questions += get::<i64>(r, "is_question")?;
+        b.likes += get::<i64>(r, "likes")?;
+        b.shares += get::<i64>(r, "shares")?;
+        b.replies += get::<i64>(r, "replies")?;
+        b.views += get::<i64>(r, "views")?;
+    }
+    let firsts = sqlx::query(
+        "SELECT channel_id, MIN(created_at) AS first FROM messages WHERE workspace_id = $1 AND author_id IS NOT NULL \
+         GROUP BY channel_id, author_id",
+    )
+    .bind(workspace.get())
+    .fetch_all(pool)
+    .await?;
+    for r in &firsts {
+        let key = (get::<i64>(r, "channel_id")?, hour_of(get(r, "first")?));
+        if let Some(b) = expected.get_mut(&key) {
+            b.new_authors += 1;
+        }
+    }
+    let stored = sqlx::query("SELECT channel_id, hour FROM rollups_hourly WHERE workspace_id = $1")
+        .bind(workspace.get())
+        .fetch_all(pool)
+        .await?;
+    let mut out = Vec::new();
+    let mut seen = BTreeSet::new();
+    for r in &stored {
+        let key: (i64, i64) = (get(r, "channel_id")?, get(r, "hour")?);
+        seen.insert(key);
+        let actual = list(pool, workspace, ChannelId(key.0), key.1, key.1 + 1).await?;
+        let same = match (actual.first(), expected.get(&key)) {
+            (Some(a), Some(e)) => {
+                Rollup {
+                    sentiment_sum: 0.0,
+                    ..*a
+                } == Rollup {
+                    sentiment_sum: 0.0,
+                    ..*e
+                } && (a.sentiment_sum - e.sentiment_sum).abs() < 1e-6
+            }
+            _ => false,
+        };
+        if !same {
+            out.push((ChannelId(key.0), key.1));
+        }
+    }
+    out.extend(
+        expected
+            .keys()
+            .filter(|k| !seen.contains(k))
+            .map(|&(c, h)| (ChannelId(c), h)),
+    );
+    Ok(out)
+}

@@ -1,6 +1,7 @@
 //! `tend bench …`: performance measured against a baseline taken in the same run,
 //! because the machines are shared and noisy; figures are quoted as ratios.
 
+mod ingest;
 mod nlp;
 mod store;
 
@@ -12,6 +13,8 @@ use std::process::ExitCode;
 pub enum BenchCmd {
     /// Insert rate of the store's ingest path against raw batched INSERTs of the same rows.
     Store(store::StoreBench),
+    /// Full ingest pipeline against raw batched INSERTs of the same rows, and peak memory.
+    Ingest(ingest::IngestBench),
     /// Text-analysis throughput per core, and Tend's VADER against Python's (scripts/bench-nlp.sh).
     Nlp(nlp::NlpBench),
 }
@@ -21,6 +24,7 @@ impl BenchCmd {
         match self {
             BenchCmd::Store(cmd) => cmd.run(ctx).await,
             BenchCmd::Nlp(cmd) => cmd.run(),
+            BenchCmd::Ingest(cmd) => cmd.run(ctx).await,
         }
     }
 }

@@ -34,7 +34,7 @@ pub struct Identity {
     pub email: Option<String>,
     /// First seen by Tend.
     pub first_seen: Timestamp,
-    /// Last updated by Tend.
+    /// When Tend last changed its description (handle, name, followers …).
     pub last_seen: Timestamp,
 }
 

@@ -134,13 +134,122 @@ pub(crate) async fn upsert_batch(
     for ws in workspaces {
         super::workspaces::by_id(pool, ws).await?;
     }
+    for new in batch {
+        validate(new)?;
+    }
     let mut tx = pool.begin().await?;
+    // One query per (workspace, platform) finds the identities already stored; only
+    // those whose description changed are written, so a batch of known authors costs
+    // a query, not a statement per author.
+    let mut stored = load_existing(&mut tx, batch).await?;
     let mut ids = Vec::with_capacity(batch.len());
     for new in batch {
-        ids.push(upsert_in(&mut tx, new).await?);
+        let key = (
+            new.workspace_id.get(),
+            new.platform.as_str(),
+            new.external_id.clone(),
+        );
+        match stored.get(&key).cloned() {
+            Some(old) => {
+                let merged = Known {
+                    id: old.id,
+                    handle: new.handle.clone(),
+                    display_name: new
+                        .display_name
+                        .clone()
+                        .or_else(|| old.display_name.clone()),
+                    profile_url: new.profile_url.clone().or_else(|| old.profile_url.clone()),
+                    followers: new.followers.or(old.followers),
+                    verified: new.verified,
+                    email: new.email.clone().or_else(|| old.email.clone()),
+                };
+                if merged != old {
+                    upsert_in(&mut tx, new).await?;
+                    stored.insert(key, merged);
+                }
+                ids.push(IdentityId(old.id));
+            }
+            None => {
+                let id = upsert_in(&mut tx, new).await?;
+                let known = Known {
+                    id: id.get(),
+                    handle: new.handle.clone(),
+                    display_name: new.display_name.clone(),
+                    profile_url: new.profile_url.clone(),
+                    followers: new.followers,
+                    verified: new.verified,
+                    email: new.email.clone(),
+                };
+                stored.insert(key, known);
+                ids.push(id);
+            }
+        }
     }
     tx.commit().await?;
     Ok(ids)
+}
+
+/// The described fields of a stored identity.
+#[derive(Debug, Clone, PartialEq)]
+struct Known {
+    id: i64,
+    handle: String,
+    display_name: Option<String>,
+    profile_url: Option<String>,
+    followers: Option<i64>,
+    verified: bool,
+    email: Option<String>,
+}
+
+type KnownMap = std::collections::HashMap<(i64, &'static str, String), Known>;
+
+async fn load_existing(
+    tx: &mut Transaction<'_, Any>,
+    batch: &[NewIdentity],
+) -> Result<KnownMap, StoreError> {
+    let mut groups: std::collections::BTreeMap<
+        (i64, &'static str),
+        std::collections::BTreeSet<&str>,
+    > = std::collections::BTreeMap::new();
+    for new in batch {
+        groups
+            .entry((new.workspace_id.get(), new.platform.as_str()))
+            .or_default()
+            .insert(&new.external_id);
+    }
+    let mut out = KnownMap::new();
+    for ((workspace, platform), exts) in groups {
+        let exts: Vec<&str> = exts.into_iter().collect();
+        for chunk in exts.chunks(500) {
+            let placeholders = (3..chunk.len() + 3)
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "SELECT id, external_id, handle, display_name, profile_url, followers, verified, email FROM identities \
+                 WHERE workspace_id = $1 AND platform = $2 AND external_id IN ({placeholders})"
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql))
+                .bind(workspace)
+                .bind(platform);
+            for ext in chunk {
+                query = query.bind(*ext);
+            }
+            for row in query.fetch_all(&mut **tx).await? {
+                let known = Known {
+                    id: get(&row, "id")?,
+                    handle: get(&row, "handle")?,
+                    display_name: get(&row, "display_name")?,
+                    profile_url: get(&row, "profile_url")?,
+                    followers: get(&row, "followers")?,
+                    verified: get::<i64>(&row, "verified")? != 0,
+                    email: get(&row, "email")?,
+                };
+                out.insert((workspace, platform, get(&row, "external_id")?), known);
+            }
+        }
+    }
+    Ok(out)
 }
 
 pub(crate) async fn by_id(

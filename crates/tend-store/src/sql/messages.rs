@@ -140,13 +140,57 @@ pub(crate) async fn upsert_batch(
     let mut created_in = BTreeSet::new();
     let mut links = lookup_batch(&mut tx, batch).await?;
     let buckets = super::rollups::touched(&mut tx, batch).await?;
-    for m in batch {
+    // New messages (the first occurrence of an id not yet stored) go in with
+    // multi-row INSERTs; links to messages of the same batch are then filled in by
+    // `link_waiting`. Updates and repeats within the batch take the per-row path.
+    let mut first_seen = BTreeSet::new();
+    let fresh: Vec<usize> = (0..batch.len())
+        .filter(|&i| {
+            let key = (batch[i].channel_id.get(), batch[i].external_id.clone());
+            !links.contains_key(&key) && first_seen.insert(key)
+        })
+        .collect();
+    let mut outcomes: Vec<Option<Upserted>> = vec![None; batch.len()];
+    let backend = if pool.connect_options().database_url.scheme() == "sqlite" {
+        Dialect::Sqlite
+    } else {
+        Dialect::Postgres
+    };
+    for chunk in fresh.chunks(backend.rows_per_insert()) {
+        let ids = insert_fresh(&mut tx, workspace, batch, chunk, now, &links, backend).await?;
+        for &i in chunk {
+            let m = &batch[i];
+            let Some(&id) = ids.get(&m.external_id) else {
+                continue;
+            };
+            created_in.insert(m.channel_id);
+            outcomes[i] = Some(Upserted {
+                id: MessageId(id),
+                outcome: UpsertOutcome::Created,
+            });
+            links.insert(
+                (m.channel_id.get(), m.external_id.clone()),
+                Link {
+                    id,
+                    external_id: m.external_id.clone(),
+                    thread_root_id: None,
+                    thread_external_id: m.thread_external_id.clone(),
+                    parent_external_id: m.parent_external_id.clone(),
+                },
+            );
+        }
+    }
+    for (i, m) in batch.iter().enumerate() {
+        if outcomes[i].is_some() {
+            continue;
+        }
         let upserted = upsert_one(&mut tx, workspace, m, now, &mut links).await?;
         if upserted.outcome == UpsertOutcome::Created {
             created_in.insert(m.channel_id);
         }
-        out.push(upserted);
+        outcomes[i] = Some(upserted);
     }
+    out.extend(outcomes.into_iter().flatten());
     for channel in created_in {
         link_waiting(&mut tx, channel).await?;
     }
@@ -338,6 +382,108 @@ struct Link {
     parent_external_id: Option<String>,
 }
 
+/// Placeholder style for the multi-row INSERT.
+#[derive(Clone, Copy, PartialEq)]
+enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    /// Rows per statement: SQLite resolves `$N` names by a linear scan, so it gets
+    /// anonymous `?` and smaller statements; both stay under SQLite's 32,766 limit.
+    fn rows_per_insert(self) -> usize {
+        match self {
+            Dialect::Sqlite => 200,
+            Dialect::Postgres => 500,
+        }
+    }
+}
+
+/// Values bound per row by `insert_fresh` (every column but the literal `state`).
+const BOUND_PER_ROW: usize = 26;
+
+/// Inserts the new messages `rows` (indexes into `batch`) in one statement; returns
+/// the ids by external id. Links to stored messages are resolved here; links to
+/// messages of the same batch by `link_waiting`.
+async fn insert_fresh(
+    tx: &mut Transaction<'_, Any>,
+    workspace: WorkspaceId,
+    batch: &[NewMessage],
+    rows: &[usize],
+    now: i64,
+    links: &Links,
+    dialect: Dialect,
+) -> Result<HashMap<String, i64>, StoreError> {
+    let mut sql = String::from(
+        "INSERT INTO messages (workspace_id, channel_id, external_id, direction, kind, thread_root_id, parent_id, \
+         thread_external_id, parent_external_id, author_id, title, text, lang, created_at, edited_at, ingested_at, \
+         permalink, likes, shares, replies, views, sentiment, sentiment_label, toxicity, spam, is_question, state) VALUES ",
+    );
+    for (r, _) in rows.iter().enumerate() {
+        sql.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..BOUND_PER_ROW {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            match dialect {
+                Dialect::Sqlite => sql.push('?'),
+                Dialect::Postgres => sql.push_str(&format!("${}", r * BOUND_PER_ROW + c + 1)),
+            }
+        }
+        sql.push_str(", 'open')");
+    }
+    sql.push_str(" ON CONFLICT (channel_id, external_id) DO NOTHING RETURNING id, external_id");
+    let mut query = sqlx::query(AssertSqlSafe(sql));
+    for &i in rows {
+        let m = &batch[i];
+        let channel = m.channel_id.get();
+        let find = |ext: &str| links.get(&(channel, ext.to_owned()));
+        let parent = m.parent_external_id.as_deref().and_then(find);
+        let (thread_external_id, thread_root_id) = match (&m.thread_external_id, parent) {
+            (Some(ext), _) => (Some(ext.clone()), find(ext).map(|l| l.id)),
+            (None, Some(p)) if p.parent_external_id.is_none() => {
+                (Some(p.external_id.clone()), Some(p.id))
+            }
+            (None, Some(p)) => (p.thread_external_id.clone(), p.thread_root_id),
+            (None, None) => (None, None),
+        };
+        query = query
+            .bind(workspace.get())
+            .bind(channel)
+            .bind(m.external_id.clone())
+            .bind(m.direction.as_str())
+            .bind(m.kind.as_str())
+            .bind(thread_root_id)
+            .bind(parent.map(|p| p.id))
+            .bind(thread_external_id)
+            .bind(m.parent_external_id.clone())
+            .bind(m.author_id.map(IdentityId::get))
+            .bind(m.title.clone())
+            .bind(m.text.clone())
+            .bind(m.lang.clone())
+            .bind(ms(m.created_at))
+            .bind(m.edited_at.map(ms))
+            .bind(now)
+            .bind(m.permalink.clone())
+            .bind(m.engagement.likes)
+            .bind(m.engagement.shares)
+            .bind(m.engagement.replies)
+            .bind(m.engagement.views)
+            // Scores always bound as numbers: see the note on `upsert_one`.
+            .bind(m.signals.map_or(0.0, |x| x.sentiment))
+            .bind(m.signals.map(|x| x.sentiment_label.as_str()))
+            .bind(m.signals.map_or(0.0, |x| x.toxicity))
+            .bind(m.signals.map_or(0.0, |x| x.spam))
+            .bind(i64::from(m.signals.is_some_and(|x| x.question)));
+    }
+    let mut ids = HashMap::with_capacity(rows.len());
+    for row in query.fetch_all(&mut **tx).await? {
+        ids.insert(get::<String>(&row, "external_id")?, get::<i64>(&row, "id")?);
+    }
+    Ok(ids)
+}
+
 /// Known messages of the batch's channels by `(channel, external id)`: loaded once per
 /// batch for every parent and root the batch names, then extended with each message
 /// the batch creates, so resolving links costs no query per message.
@@ -350,7 +496,9 @@ async fn lookup_batch(
 ) -> Result<Links, StoreError> {
     let mut wanted: BTreeSet<(i64, &str)> = BTreeSet::new();
     for m in batch {
+        // The batch's own ids too: those found are updates, the rest are new.
         for ext in [
+            Some(m.external_id.as_str()),
             m.parent_external_id.as_deref(),
             m.thread_external_id.as_deref(),
         ]
@@ -425,7 +573,9 @@ async fn link_waiting(tx: &mut Transaction<'_, Any>, channel: ChannelId) -> Resu
     .bind(channel.get())
     .execute(&mut **tx)
     .await?;
-    for _pass in 0..4 {
+    // Each pass resolves one more level of a chain that arrived out of order (or
+    // within one batch); it only touches waiting rows, so idle passes are cheap.
+    for _pass in 0..256 {
         let mut changed = 0;
         for sql in STATEMENTS {
             changed += sqlx::query(sql)

@@ -549,21 +549,22 @@ async fn lookup_batch(
 /// pass), at most a few times. The partial indexes on waiting rows keep each pass
 /// proportional to the number of messages still waiting, not to the table.
 async fn link_waiting(tx: &mut Transaction<'_, Any>, channel: ChannelId) -> Result<(), StoreError> {
+    // `UPDATE … FROM` (PostgreSQL, SQLite 3.33+) lets both databases drive the join
+    // from the few waiting rows (partial indexes) into the unique (channel, external
+    // id) index, instead of a correlated subquery that PostgreSQL may turn into a
+    // scan of the whole table. Each statement only matches rows it will change.
     const STATEMENTS: [&str; 3] = [
-        "UPDATE messages SET parent_id = (SELECT p.id FROM messages p \
-           WHERE p.channel_id = messages.channel_id AND p.external_id = messages.parent_external_id) \
-         WHERE channel_id = $1 AND parent_id IS NULL AND parent_external_id IS NOT NULL \
-           AND EXISTS (SELECT 1 FROM messages p \
-             WHERE p.channel_id = messages.channel_id AND p.external_id = messages.parent_external_id)",
-        "UPDATE messages SET thread_external_id = (SELECT CASE WHEN p.parent_external_id IS NULL \
-             THEN p.external_id ELSE p.thread_external_id END FROM messages p WHERE p.id = messages.parent_id) \
-         WHERE channel_id = $1 AND thread_external_id IS NULL AND parent_external_id IS NOT NULL \
-           AND parent_id IS NOT NULL",
-        "UPDATE messages SET thread_root_id = (SELECT r.id FROM messages r \
-           WHERE r.channel_id = messages.channel_id AND r.external_id = messages.thread_external_id) \
-         WHERE channel_id = $1 AND thread_root_id IS NULL AND thread_external_id IS NOT NULL \
-           AND EXISTS (SELECT 1 FROM messages r \
-             WHERE r.channel_id = messages.channel_id AND r.external_id = messages.thread_external_id)",
+        "UPDATE messages SET parent_id = p.id FROM messages p \
+         WHERE messages.channel_id = $1 AND messages.parent_id IS NULL AND messages.parent_external_id IS NOT NULL \
+           AND p.channel_id = messages.channel_id AND p.external_id = messages.parent_external_id",
+        "UPDATE messages SET thread_external_id = CASE WHEN p.parent_external_id IS NULL \
+             THEN p.external_id ELSE p.thread_external_id END FROM messages p \
+         WHERE messages.channel_id = $1 AND messages.thread_external_id IS NULL \
+           AND messages.parent_external_id IS NOT NULL AND messages.parent_id IS NOT NULL \
+           AND p.id = messages.parent_id AND (p.parent_external_id IS NULL OR p.thread_external_id IS NOT NULL)",
+        "UPDATE messages SET thread_root_id = r.id FROM messages r \
+         WHERE messages.channel_id = $1 AND messages.thread_root_id IS NULL AND messages.thread_external_id IS NOT NULL \
+           AND r.channel_id = messages.channel_id AND r.external_id = messages.thread_external_id",
     ];
     // Known-missing items that have now arrived are no longer missing.
     sqlx::query(

@@ -95,7 +95,19 @@ impl SqlStore {
                     format!("{url}?mode=rwc")
                 }
             }
-            Backend::Postgres => url.to_owned(),
+            Backend::Postgres => {
+                // Batch lookups bind hundreds of ids; a cached generic plan for them
+                // estimates blindly and can fall back to a sequential scan as the table
+                // grows. Planning each execution costs far less than that.
+                options = options.after_connect(|conn, _meta| {
+                    Box::pin(async move {
+                        conn.execute("SET plan_cache_mode = force_custom_plan")
+                            .await?;
+                        Ok(())
+                    })
+                });
+                url.to_owned()
+            }
         };
         let pool = options.connect(&url).await?;
         Ok(SqlStore { pool, backend })

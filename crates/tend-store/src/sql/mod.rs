@@ -9,6 +9,7 @@ mod identities;
 mod messages;
 pub(crate) mod rollups;
 mod tags;
+mod upsert;
 mod users;
 mod workspaces;
 
@@ -309,7 +310,7 @@ impl Store for SqlStore {
         workspace: tend_domain::WorkspaceId,
         batch: &[tend_domain::NewMessage],
     ) -> Result<Vec<crate::Upserted>, StoreError> {
-        messages::upsert_batch(&self.pool, workspace, batch).await
+        upsert::upsert_batch(&self.pool, self.backend, workspace, batch).await
     }
     async fn rollups(
         &self,
@@ -332,7 +333,7 @@ impl Store for SqlStore {
         channel: tend_domain::ChannelId,
         items: &[tend_domain::MissingItem],
     ) -> Result<u64, StoreError> {
-        messages::save_missing(&self.pool, workspace, channel, items).await
+        upsert::save_missing(&self.pool, workspace, channel, items).await
     }
     async fn upsert_identities(
         &self,

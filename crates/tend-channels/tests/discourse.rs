@@ -6,23 +6,12 @@ use proptest::prelude::*;
 use std::path::{Path, PathBuf};
 use tend_channels::import::Import;
 use tend_channels::import::discourse;
-use tend_domain::{IncomingItem, IncomingMessage, MessageKind};
+use tend_domain::{IncomingItem, MessageKind};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/discourse")
         .join(name)
-}
-
-fn messages(import: &Import) -> Vec<&IncomingMessage> {
-    import
-        .items
-        .iter()
-        .filter_map(|item| match item {
-            IncomingItem::Message(message) => Some(message),
-            _ => None,
-        })
-        .collect()
 }
 
 fn read_str(text: &str) -> Result<Import, tend_channels::import::ImportError> {
@@ -39,7 +28,7 @@ fn a_topic_is_its_first_post_and_replies_hang_below_it() {
         import.rejected[0].at.field.as_deref(),
         Some("post_stream.posts.cooked")
     );
-    let messages = messages(&import);
+    let messages = import.messages();
     let ids: Vec<&str> = messages.iter().map(|m| m.external_id.as_str()).collect();
     assert_eq!(ids, ["t57/p1", "t57/p2", "t57/p14"]);
 
@@ -95,7 +84,7 @@ fn a_topic_is_its_first_post_and_replies_hang_below_it() {
 #[test]
 fn topic_posts_use_cooked_when_raw_is_not_text_and_count_likes_from_actions() {
     let import = discourse::read(&fixture("topic_posts.json")).unwrap();
-    let messages = messages(&import);
+    let messages = import.messages();
     assert_eq!(messages.len(), 1);
     let post = messages[0];
     assert_eq!(post.external_id, "t57/p2");
@@ -112,7 +101,7 @@ fn topic_posts_use_cooked_when_raw_is_not_text_and_count_likes_from_actions() {
 fn latest_posts_come_parents_first_with_topic_titles_on_first_posts() {
     let import = discourse::read(&fixture("posts_latest.json")).unwrap();
     assert!(import.rejected.is_empty());
-    let messages = messages(&import);
+    let messages = import.messages();
     let ids: Vec<&str> = messages.iter().map(|m| m.external_id.as_str()).collect();
     assert_eq!(ids, ["t2/p1", "t7/p1", "t11/p1", "t11/p2"]);
     assert_eq!(
@@ -139,7 +128,7 @@ fn latest_posts_come_parents_first_with_topic_titles_on_first_posts() {
 #[test]
 fn a_single_post_is_read() {
     let import = discourse::read(&fixture("post.json")).unwrap();
-    let messages = messages(&import);
+    let messages = import.messages();
     assert_eq!(messages.len(), 1);
     assert_eq!(messages[0].external_id, "t8/p1");
     assert_eq!(messages[0].edited_at, None);
@@ -166,7 +155,7 @@ fn a_private_message_topic_gives_direct_messages() {
     let json = r#"{"id": 5, "title": "Help", "archetype": "private_message", "post_stream": {"posts": [
         {"id": 1, "post_number": 1, "username": "u", "created_at": "2024-01-01T00:00:00Z", "cooked": "<p>hi</p>"}]}}"#;
     let import = read_str(json).unwrap();
-    assert_eq!(messages(&import)[0].kind, MessageKind::DirectMessage);
+    assert_eq!(import.messages()[0].kind, MessageKind::DirectMessage);
 }
 
 #[test]
@@ -204,7 +193,7 @@ fn mistyped_and_missing_fields_refuse_the_post_and_keep_the_rest() {
         "not a post"
     ]}"#;
     let import = read_str(json).unwrap();
-    assert_eq!(messages(&import).len(), 1);
+    assert_eq!(import.messages().len(), 1);
     let fields: Vec<(Option<u64>, Option<&str>)> = import
         .rejected
         .iter()

@@ -6,23 +6,12 @@ use proptest::prelude::*;
 use std::path::{Path, PathBuf};
 use tend_channels::import::Import;
 use tend_channels::import::mastodon;
-use tend_domain::{Direction, IncomingItem, IncomingMessage, MessageKind};
+use tend_domain::{Direction, MessageKind};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/mastodon")
         .join(name)
-}
-
-fn messages(import: &Import) -> Vec<&IncomingMessage> {
-    import
-        .items
-        .iter()
-        .filter_map(|item| match item {
-            IncomingItem::Message(message) => Some(message),
-            _ => None,
-        })
-        .collect()
 }
 
 fn read_str(text: &str) -> Result<Import, tend_channels::import::ImportError> {
@@ -33,7 +22,7 @@ fn read_str(text: &str) -> Result<Import, tend_channels::import::ImportError> {
 fn the_documented_status_becomes_a_message() {
     let import = mastodon::read(&fixture("status.json")).unwrap();
     assert!(import.rejected.is_empty(), "{:?}", import.rejected);
-    let messages = messages(&import);
+    let messages = import.messages();
     assert_eq!(messages.len(), 1);
     let status = messages[0];
     assert_eq!(status.external_id, "103270115826048975");
@@ -77,7 +66,7 @@ fn the_documented_status_becomes_a_message() {
 #[test]
 fn an_array_of_documented_statuses_is_read_oldest_first() {
     let import = mastodon::read(&fixture("statuses.json")).unwrap();
-    let messages = messages(&import);
+    let messages = import.messages();
     let ids: Vec<&str> = messages.iter().map(|m| m.external_id.as_str()).collect();
     assert_eq!(ids, ["1", "103270115826048975"]);
     assert_eq!(messages[0].text, "Hello world");
@@ -87,7 +76,7 @@ fn an_array_of_documented_statuses_is_read_oldest_first() {
 fn a_context_links_replies_to_parents_and_the_root() {
     let import = mastodon::read(&fixture("context_thread.json")).unwrap();
     assert!(import.rejected.is_empty(), "{:?}", import.rejected);
-    let messages = messages(&import);
+    let messages = import.messages();
     assert_eq!(messages.len(), 3);
     let (root, anna, answer) = (messages[0], messages[1], messages[2]);
     assert_eq!(root.thread_external_id, None);
@@ -149,7 +138,7 @@ fn the_documented_context_lacks_fields_and_every_status_is_refused_by_name() {
 #[test]
 fn boosts_are_refused_and_the_boosted_status_imported_once() {
     let import = mastodon::read(&fixture("timeline_synthetic.json")).unwrap();
-    let messages = messages(&import);
+    let messages = import.messages();
     let ids: Vec<&str> = messages.iter().map(|m| m.external_id.as_str()).collect();
     assert_eq!(
         ids,
@@ -221,9 +210,9 @@ fn missing_and_mistyped_fields_are_refused_by_name() {
         {"id": "6", "created_at": "2025-01-01T00:00:00Z", "content": "<p>ok</p>", "account": {"acct": "x"}}
     ]"#;
     let import = read_str(text).unwrap();
-    assert_eq!(messages(&import).len(), 1);
+    assert_eq!(import.messages().len(), 1);
     assert_eq!(
-        messages(&import)[0].author.as_ref().unwrap().handle,
+        import.messages()[0].author.as_ref().unwrap().handle,
         "x",
         "no url, no host"
     );

@@ -8,23 +8,12 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use tend_channels::import::reddit;
 use tend_channels::import::{Import, ImportError};
-use tend_domain::{IncomingItem, IncomingMessage, MessageKind, MissingItem};
+use tend_domain::{IncomingItem, MessageKind, MissingItem};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/reddit")
         .join(name)
-}
-
-fn messages(import: &Import) -> Vec<&IncomingMessage> {
-    import
-        .items
-        .iter()
-        .filter_map(|item| match item {
-            IncomingItem::Message(m) => Some(m),
-            _ => None,
-        })
-        .collect()
 }
 
 fn missing(import: &Import) -> Vec<&MissingItem> {
@@ -39,7 +28,8 @@ fn missing(import: &Import) -> Vec<&MissingItem> {
 }
 
 fn author_ids(import: &Import) -> HashSet<String> {
-    messages(import)
+    import
+        .messages()
         .iter()
         .filter_map(|m| m.author.as_ref().map(|a| a.external_id.clone()))
         .collect()
@@ -53,7 +43,7 @@ fn read_json(value: &serde_json::Value) -> Result<Import, ImportError> {
 fn the_redditdev_thread_is_a_submission_with_its_comments() {
     let import = reddit::read(&fixture("comments_2gmzqe_redditdev.json")).unwrap();
     assert!(import.rejected.is_empty(), "{:?}", import.rejected);
-    let messages = messages(&import);
+    let messages = import.messages();
     assert_eq!(messages.len(), 3);
     let root = messages[0];
     assert_eq!(root.external_id, "t3_2gmzqe");
@@ -95,7 +85,7 @@ fn the_redditdev_thread_is_a_submission_with_its_comments() {
 fn the_funny_thread_has_476_comments_388_authors_and_24_missing_from_18_stubs() {
     let import = reddit::read(&fixture("comments_3hahrw_funny.json")).unwrap();
     assert!(import.rejected.is_empty(), "{:?}", import.rejected);
-    let messages = messages(&import);
+    let messages = import.messages();
     assert_eq!(
         messages
             .iter()
@@ -149,7 +139,8 @@ fn morechildren_things_attach_to_the_thread_by_parent_id() {
         serde_json::from_slice(&std::fs::read(fixture("morechildren_3hahrw_funny.json")).unwrap())
             .unwrap();
     assert_eq!(exchanges.len(), 12);
-    let mut known: HashSet<String> = messages(&thread)
+    let mut known: HashSet<String> = thread
+        .messages()
         .iter()
         .map(|m| m.external_id.clone())
         .collect();
@@ -161,7 +152,7 @@ fn morechildren_things_attach_to_the_thread_by_parent_id() {
     for exchange in &exchanges {
         let import = read_json(&exchange["response"]).unwrap();
         assert!(import.rejected.is_empty(), "{:?}", import.rejected);
-        for m in messages(&import) {
+        for m in import.messages() {
             assert_eq!(m.kind, MessageKind::Comment);
             added.push(m.clone());
         }
@@ -250,7 +241,8 @@ fn mistyped_and_missing_fields_reject_the_record_and_the_rest_imports() {
         {"kind": "t1"},
     ]}}});
     let import = read_json(&doc).unwrap();
-    let ids: Vec<&str> = messages(&import)
+    let ids: Vec<&str> = import
+        .messages()
         .iter()
         .map(|m| m.external_id.as_str())
         .collect();
@@ -275,7 +267,7 @@ fn mistyped_and_missing_fields_reject_the_record_and_the_rest_imports() {
             (11, "data"),
         ]
     );
-    let h = messages(&import)[2];
+    let h = import.messages()[2];
     assert_eq!(h.author, None);
     assert_eq!(h.edited_at.unwrap().as_second(), 1_439_900_000);
 }
@@ -289,7 +281,7 @@ fn a_link_post_without_self_text_uses_its_url() {
         {"kind": "Listing", "data": {"children": []}}
     ]);
     let import = read_json(&doc).unwrap();
-    let m = messages(&import)[0];
+    let m = import.messages()[0];
     assert_eq!(
         (m.external_id.as_str(), m.text.as_str()),
         ("t3_l1", "https://example.org/x")
@@ -311,7 +303,7 @@ fn deep_nesting_does_not_overflow_the_stack() {
         replies
     };
     let import = read_json(&nest(25)).unwrap();
-    assert_eq!(messages(&import).len(), 25);
+    assert_eq!(import.messages().len(), 25);
     let err = read_json(&nest(26)).unwrap_err();
     assert!(err.message.contains("recursion limit"), "{err}");
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));

@@ -7,21 +7,10 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use tend_channels::import::stackexchange;
 use tend_channels::import::{Import, ImportError};
-use tend_domain::{IncomingAuthor, IncomingItem, IncomingMessage, MessageKind};
+use tend_domain::{IncomingAuthor, IncomingItem, MessageKind};
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/stackexchange")
-}
-
-fn messages(import: &Import) -> Vec<&IncomingMessage> {
-    import
-        .items
-        .iter()
-        .filter_map(|item| match item {
-            IncomingItem::Message(m) => Some(m),
-            _ => None,
-        })
-        .collect()
 }
 
 fn authors(import: &Import) -> Vec<&IncomingAuthor> {
@@ -49,7 +38,7 @@ const POSTS_HEAD: &str = "\u{feff}<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<p
 #[test]
 fn the_history_meta_dump_imports_every_post_comment_and_user() {
     let import = stackexchange::read(&fixture()).unwrap();
-    let messages = messages(&import);
+    let messages = import.messages();
     let posts = messages
         .iter()
         .filter(|m| m.kind == MessageKind::ForumPost)
@@ -83,7 +72,7 @@ fn the_history_meta_dump_imports_every_post_comment_and_user() {
 #[test]
 fn every_parent_and_thread_link_refers_to_an_imported_message_and_ids_are_unique() {
     let import = stackexchange::read(&fixture()).unwrap();
-    let messages = messages(&import);
+    let messages = import.messages();
     let ids: HashSet<&str> = messages.iter().map(|m| m.external_id.as_str()).collect();
     assert_eq!(ids.len(), messages.len(), "external ids are unique");
     let roots: HashSet<&str> = messages
@@ -125,7 +114,7 @@ fn first_question_answer_and_comments_carry_author_text_and_counts() {
     let import =
         stackexchange::read_with_site(&fixture(), Some("https://history.meta.stackexchange.com/"))
             .unwrap();
-    let messages = messages(&import);
+    let messages = import.messages();
     let q1 = messages.iter().find(|m| m.external_id == "post-1").unwrap();
     assert_eq!(
         q1.title.as_deref(),
@@ -251,7 +240,8 @@ fn mistyped_and_missing_fields_reject_the_row_and_the_rest_imports() {
     let comments = "<comments>\n<row Id=\"1\" PostId=\"8\" Text=\"good\" CreationDate=\"2011-10-12T00:00:00\" UserId=\"9\" UserDisplayName=\"Zed\"/>\n<row Id=\"2\" PostId=\"99\" Text=\"orphan\" CreationDate=\"2011-10-12T00:00:00\"/>\n<row Id=\"3\" PostId=\"1\" CreationDate=\"2011-10-12T00:00:00\"/>\n</comments>";
     let dir = dump(&[("Posts.xml", &posts), ("Comments.xml", comments)]);
     let import = stackexchange::read(dir.path()).unwrap();
-    let ids: Vec<&str> = messages(&import)
+    let ids: Vec<&str> = import
+        .messages()
         .iter()
         .map(|m| m.external_id.as_str())
         .collect();
@@ -286,7 +276,8 @@ fn mistyped_and_missing_fields_reject_the_row_and_the_rest_imports() {
             .all(|r| r.at.file.ends_with("Comments.xml"))
     );
     // A user id missing from Users.xml keeps the id and the row's display name.
-    let c1 = messages(&import)
+    let c1 = import
+        .messages()
         .into_iter()
         .find(|m| m.external_id == "comment-1")
         .unwrap();

@@ -6,7 +6,7 @@ use proptest::prelude::*;
 use std::path::{Path, PathBuf};
 use tend_channels::import::Import;
 use tend_channels::import::x_archive;
-use tend_domain::{Direction, IncomingItem, IncomingMessage, MessageKind};
+use tend_domain::{Direction, IncomingMessage, MessageKind};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -14,20 +14,10 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn messages(import: &Import) -> Vec<&IncomingMessage> {
-    import
-        .items
-        .iter()
-        .filter_map(|item| match item {
-            IncomingItem::Message(message) => Some(message),
-            _ => None,
-        })
-        .collect()
-}
-
 fn by_id(import: &Import, suffix: u64) -> &IncomingMessage {
     let id = (1_997_000_000_000_000_000u64 + suffix).to_string();
-    messages(import)
+    import
+        .messages()
         .into_iter()
         .find(|m| m.external_id == id)
         .unwrap()
@@ -40,7 +30,7 @@ fn read_str(text: &str) -> Result<Import, tend_channels::import::ImportError> {
 #[test]
 fn the_archive_gives_outbound_posts_and_skips_retweets() {
     let import = x_archive::read(&fixture("tweets.js")).unwrap();
-    assert_eq!(messages(&import).len(), 20);
+    assert_eq!(import.messages().len(), 20);
     assert_eq!(import.rejected.len(), 2);
     for rejected in &import.rejected {
         assert_eq!(rejected.at.field.as_deref(), Some("tweet.full_text"));
@@ -53,7 +43,8 @@ fn the_archive_gives_outbound_posts_and_skips_retweets() {
     assert!(import.rejected[0].reason.contains("@partner_co"));
     assert_eq!(import.rejected[0].at.record, Some(6));
     assert!(
-        messages(&import)
+        import
+            .messages()
             .iter()
             .all(|m| m.direction == Direction::Outbound)
     );
@@ -97,7 +88,7 @@ fn text_is_unescaped_and_every_tco_link_expanded() {
         by_id(&import, 19).text,
         "Reminder: the survey closes Friday https://tend.example/survey https://tend.example/survey/results"
     );
-    assert!(messages(&import).iter().all(|m| !m.text.contains("t.co/")));
+    assert!(import.messages().iter().all(|m| !m.text.contains("t.co/")));
     assert_eq!(by_id(&import, 7).lang.as_deref(), Some("sv"));
     assert_eq!(
         by_id(&import, 7).text,
@@ -140,7 +131,7 @@ fn self_threads_get_their_root_and_replies_to_others_only_a_parent() {
 #[test]
 fn messages_come_oldest_first() {
     let import = x_archive::read(&fixture("tweets.js")).unwrap();
-    let times: Vec<_> = messages(&import).iter().map(|m| m.created_at).collect();
+    let times: Vec<_> = import.messages().iter().map(|m| m.created_at).collect();
     assert!(times.windows(2).all(|w| w[0] <= w[1]));
 }
 
@@ -148,7 +139,7 @@ fn messages_come_oldest_first() {
 fn a_split_archive_directory_is_read_in_part_order_without_an_owner() {
     let import = x_archive::read(&fixture("split")).unwrap();
     assert!(import.rejected.is_empty(), "{:?}", import.rejected);
-    let messages = messages(&import);
+    let messages = import.messages();
     let ids: Vec<&str> = messages.iter().map(|m| m.external_id.as_str()).collect();
     assert_eq!(
         ids,
@@ -182,7 +173,7 @@ fn any_part_number_and_a_bare_array_are_accepted() {
         "",
     ] {
         let import = read_str(&format!("{prefix}{tweet}")).unwrap();
-        assert_eq!(messages(&import).len(), 1, "{prefix}");
+        assert_eq!(import.messages().len(), 1, "{prefix}");
     }
 }
 
@@ -221,7 +212,7 @@ fn missing_and_mistyped_fields_are_refused_by_name() {
         {"tweet": {"id_str": "8", "full_text": "fine", "created_at": "Sat Dec 06 18:20:30 +0000 2025"}}
     ]"#;
     let import = read_str(text).unwrap();
-    assert_eq!(messages(&import).len(), 1);
+    assert_eq!(import.messages().len(), 1);
     let fields: Vec<(Option<u64>, Option<&str>)> = import
         .rejected
         .iter()
@@ -269,9 +260,10 @@ proptest! {
 #[test]
 fn a_directory_with_tweets_and_account_reads_both() {
     let import = x_archive::read(&fixture("")).unwrap();
-    assert_eq!(messages(&import).len(), 20);
+    assert_eq!(import.messages().len(), 20);
     assert!(
-        messages(&import)
+        import
+            .messages()
             .iter()
             .all(|m| m.author.as_ref().unwrap().handle == "tendapp")
     );
@@ -289,8 +281,8 @@ fn a_broken_account_file_is_reported_and_the_tweets_still_import() {
     .unwrap();
     let import = x_archive::read(&dir).unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
-    assert_eq!(messages(&import).len(), 20);
-    assert!(messages(&import).iter().all(|m| m.author.is_none()));
+    assert_eq!(import.messages().len(), 20);
+    assert!(import.messages().iter().all(|m| m.author.is_none()));
     let owner_problem = import
         .rejected
         .iter()

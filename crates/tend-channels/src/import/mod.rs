@@ -37,6 +37,19 @@ pub struct Import {
     pub rejected: Vec<Rejected>,
 }
 
+impl Import {
+    /// The messages among the items, in file order.
+    pub fn messages(&self) -> Vec<&tend_domain::IncomingMessage> {
+        self.items
+            .iter()
+            .filter_map(|item| match item {
+                IncomingItem::Message(message) => Some(message),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
 /// Where in the input something is.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Location {

@@ -11,7 +11,7 @@
 //! driver with portable SQL (integer ids and epoch-millisecond timestamps,
 //! `$N` placeholders, `ON CONFLICT`, `RETURNING`); dialect-specific SQL is
 //! confined to the places that need it and marked so. The story test
-//! (`tests/story.rs`) runs every operation on both databases.
+//! (`tests/story/`) runs every operation on both databases.
 
 pub mod bench;
 mod error;

@@ -13,6 +13,9 @@ use std::sync::Arc;
 use tend_domain::*;
 use tend_store::{InboxQuery, Store, StoreError, UpsertOutcome};
 
+mod postgres;
+mod rollups;
+
 #[tokio::test]
 async fn story_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
@@ -629,150 +632,7 @@ async fn story(store: Arc<dyn Store>) {
             .all(|m| m.thread_root_id == Some(c1.id) && m.parent_id.is_some())
     );
 
-    // --- Signals, rollups, known-missing items, identity batches ------------
-    let ids = store
-        .upsert_identities(&[
-            NewIdentity::new(acme.id, ChannelKind::X, "bob").unwrap(),
-            NewIdentity::new(acme.id, ChannelKind::X, "carol").unwrap(),
-            NewIdentity::new(acme.id, ChannelKind::X, "bob").unwrap(),
-        ])
-        .await
-        .unwrap();
-    assert_eq!(
-        ids[0], ids[2],
-        "the same identity twice in a batch is one identity"
-    );
-    let hour = t("2026-11-21T09:00:00Z");
-    let signals = |sentiment: f64, toxicity: f64, question: bool| Signals {
-        sentiment,
-        sentiment_label: if sentiment > 0.05 {
-            SentimentLabel::Positive
-        } else if sentiment < -0.05 {
-            SentimentLabel::Negative
-        } else {
-            SentimentLabel::Neutral
-        },
-        toxicity,
-        spam: 0.0,
-        question,
-    };
-    let mut s1 = NewMessage::new(
-        x.id,
-        "s1",
-        MessageKind::Mention,
-        "love it",
-        hour + 5.minutes(),
-    );
-    s1.author_id = Some(ids[0]);
-    s1.signals = Some(signals(0.8, 0.0, false));
-    s1.engagement.likes = 3;
-    let mut s2 = NewMessage::new(
-        x.id,
-        "s2",
-        MessageKind::Mention,
-        "why is it broken?",
-        hour + 50.minutes(),
-    );
-    s2.author_id = Some(ids[1]);
-    s2.signals = Some(signals(-0.6, 0.7, true));
-    let mut s3 = NewMessage::new(
-        x.id,
-        "s3",
-        MessageKind::Post,
-        "We are on it",
-        hour + 55.minutes(),
-    );
-    s3.signals = Some(signals(0.0, 0.0, false));
-    store
-        .upsert_messages(acme.id, &[s1.clone(), s2.clone(), s3])
-        .await
-        .unwrap();
-    let stored = store
-        .inbox(
-            acme.id,
-            &InboxQuery {
-                channel: Some(x.id),
-                ..InboxQuery::default()
-            },
-        )
-        .await
-        .unwrap();
-    let s2_stored = stored.iter().find(|m| m.external_id == "s2").unwrap();
-    assert_eq!(s2_stored.signals, s2.signals);
-    let rollups = store
-        .rollups(acme.id, x.id, hour, hour + 1.hours())
-        .await
-        .unwrap();
-    assert_eq!(rollups.len(), 1);
-    let r = rollups[0];
-    assert_eq!(r.hour, hour.as_millisecond());
-    assert_eq!((r.messages_in, r.messages_out, r.new_authors), (2, 1, 2));
-    assert_eq!(
-        (
-            r.positive,
-            r.neutral,
-            r.negative,
-            r.toxic,
-            r.questions,
-            r.likes
-        ),
-        (1, 1, 1, 1, 1, 3)
-    );
-    assert!((r.sentiment_sum - 0.2).abs() < 1e-9);
-    // An earlier message by bob, arriving later, moves "new author" to its own hour.
-    let mut early = NewMessage::new(x.id, "s0", MessageKind::Mention, "first!", hour - 2.hours());
-    early.author_id = Some(ids[0]);
-    store.upsert_messages(acme.id, &[early]).await.unwrap();
-    let rollups = store
-        .rollups(acme.id, x.id, hour - 3.hours(), hour + 1.hours())
-        .await
-        .unwrap();
-    assert_eq!(
-        rollups.iter().map(|r| r.new_authors).collect::<Vec<_>>(),
-        [1, 1]
-    );
-    // Engagement updates flow into the rollup.
-    s1.engagement.likes = 10;
-    store.upsert_messages(acme.id, &[s1]).await.unwrap();
-    assert_eq!(
-        store
-            .rollups(acme.id, x.id, hour, hour + 1.hours())
-            .await
-            .unwrap()[0]
-            .likes,
-        10
-    );
-    assert!(
-        store
-            .rollups(other.id, x.id, hour, hour + 1.hours())
-            .await
-            .unwrap()
-            .is_empty()
-    );
-
-    let missing = [MissingItem {
-        external_id: "gone".into(),
-        parent_external_id: Some("p1".into()),
-    }];
-    assert_eq!(
-        store
-            .save_missing(acme.id, forum.id, &missing)
-            .await
-            .unwrap(),
-        1
-    );
-    assert_eq!(
-        store
-            .save_missing(acme.id, forum.id, &missing)
-            .await
-            .unwrap(),
-        0,
-        "idempotent"
-    );
-    assert!(matches!(
-        store.save_missing(other.id, forum.id, &missing).await,
-        Err(StoreError::NotFound)
-    ));
+    rollups::signals_rollups_and_batches(&*store, &acme, &other, &forum, &x).await;
 
     // --- Workspace isolation: every per-item read of Acme's data from Globex fails --
     assert!(matches!(
@@ -801,58 +661,4 @@ async fn story(store: Arc<dyn Store>) {
             .await,
         Err(StoreError::NotFound)
     ));
-}
-
-mod postgres {
-    //! A fresh PostgreSQL database per test run, dropped afterwards.
-
-    pub struct TestDb {
-        pub url: String,
-        admin: String,
-        name: String,
-    }
-
-    pub async fn fresh_database() -> Option<TestDb> {
-        let Ok(admin) = std::env::var("TEND_TEST_DATABASE_URL") else {
-            assert!(
-                std::env::var("TEND_REQUIRE_POSTGRES").is_err(),
-                "TEND_REQUIRE_POSTGRES is set but TEND_TEST_DATABASE_URL is not"
-            );
-            eprintln!(
-                "story_on_postgres: TEND_TEST_DATABASE_URL not set; PostgreSQL not tested (scripts/test.sh sets it)"
-            );
-            return None;
-        };
-        sqlx::any::install_default_drivers();
-        let name = format!("tend_story_{}", rand::random::<u32>());
-        let pool = sqlx::AnyPool::connect(&admin).await.unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&pool)
-            .await
-            .unwrap();
-        pool.close().await;
-        let base = admin
-            .rsplit_once('/')
-            .map(|(base, _)| base.to_owned())
-            .unwrap();
-        eprintln!("story_on_postgres: running on a fresh database {name} at {base}");
-        Some(TestDb {
-            url: format!("{base}/{name}"),
-            admin,
-            name,
-        })
-    }
-
-    impl TestDb {
-        pub async fn drop(self) {
-            let pool = sqlx::AnyPool::connect(&self.admin).await.unwrap();
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE {} WITH (FORCE)",
-                self.name
-            )))
-            .execute(&pool)
-            .await
-            .unwrap();
-        }
-    }
 }

@@ -106,13 +106,16 @@ async fn an_import_twice_is_stored_once_with_signals_and_rollups() {
         }),
     ];
     let mut events = 0;
+    let mut total_seen = None;
     let report = ingest(&*store, &forum, items.clone(), 2, &mut |e| {
         events += 1;
-        assert!(e.done <= e.total);
+        total_seen = e.total;
+        assert!(Some(e.done) <= e.total);
     })
     .await
     .unwrap();
     assert_eq!(events, 3, "batches of two");
+    assert_eq!(total_seen, Some(6));
     assert_eq!(
         (report.created, report.unchanged, report.missing),
         (3, 0, 1)

@@ -175,20 +175,27 @@ impl Progress {
         }
     }
 
-    fn update(&mut self, done: usize, total: usize) {
+    fn update(&mut self, done: usize, total: Option<usize>) {
         let secs = self.started.elapsed().as_secs_f64().max(1e-6);
         let rate = done as f64 / secs;
-        let eta = if rate > 0.0 {
-            (total.saturating_sub(done)) as f64 / rate
-        } else {
-            0.0
+        let line = match total {
+            Some(total) => {
+                let eta = if rate > 0.0 {
+                    (total.saturating_sub(done)) as f64 / rate
+                } else {
+                    0.0
+                };
+                format!("{done}/{total} items  {rate:.0} items/s  ETA {eta:.0} s")
+            }
+            None => format!("{done} items  {rate:.0} items/s"),
         };
-        let line = format!("{done}/{total} items  {rate:.0} items/s  ETA {eta:.0} s");
         let mut err = std::io::stderr().lock();
         if self.terminal {
             let _ = write!(err, "\r{line}\x1b[K");
             let _ = err.flush();
-        } else if self.every_batch || self.last_line.elapsed().as_secs_f64() >= 2.0 || done == total
+        } else if self.every_batch
+            || self.last_line.elapsed().as_secs_f64() >= 2.0
+            || Some(done) == total
         {
             let _ = writeln!(err, "{line}");
             self.last_line = Instant::now();

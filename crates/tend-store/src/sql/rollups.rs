@@ -1,11 +1,12 @@
 //! Hourly rollups per workspace × channel, kept equal to a recount of `messages`:
-//! every batch that writes messages recomputes the buckets it touched, in the same
-//! transaction, so a crash can never leave them out of step.
+//! every batch that writes messages adds what it changed to the buckets (new rows
+//! counted in, updated rows counted out with their stored values and in with their
+//! new ones) in the same transaction, so a crash can never leave them out of step.
 
 use super::{get, ms};
-use crate::StoreError;
+use crate::{Backend, StoreError};
 use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use tend_domain::{ChannelId, NewMessage, Signals, WorkspaceId};
 
 /// Milliseconds in an hour.
@@ -51,99 +52,247 @@ pub struct Rollup {
     pub views: i64,
 }
 
-/// Buckets a batch touches, including the hour where an author of the batch was
-/// first seen until now (an earlier message of theirs moves "new author" there).
-pub(crate) async fn touched(
-    tx: &mut Transaction<'_, Any>,
-    batch: &[NewMessage],
-) -> Result<BTreeSet<(i64, i64)>, StoreError> {
-    let mut buckets: BTreeSet<(i64, i64)> = batch
-        .iter()
-        .map(|m| (m.channel_id.get(), hour_of(ms(m.created_at))))
-        .collect();
-    // Earliest message per (channel, author) in the batch.
-    let mut earliest: HashMap<(i64, i64), i64> = HashMap::new();
-    for m in batch {
-        if let Some(a) = m.author_id {
-            let at = ms(m.created_at);
-            let e = earliest.entry((m.channel_id.get(), a.get())).or_insert(at);
-            *e = (*e).min(at);
+/// What one stored message counts for in its bucket.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Counted<'a> {
+    pub channel: i64,
+    pub created_at: i64,
+    pub inbound: bool,
+    pub label: Option<&'a str>,
+    pub sentiment: f64,
+    pub toxicity: f64,
+    pub spam: f64,
+    pub question: bool,
+    pub likes: i64,
+    pub shares: i64,
+    pub replies: i64,
+    pub views: i64,
+}
+
+impl<'a> Counted<'a> {
+    /// What a message about to be written counts for.
+    pub(crate) fn of(m: &'a NewMessage) -> Counted<'a> {
+        Counted {
+            channel: m.channel_id.get(),
+            created_at: ms(m.created_at),
+            inbound: m.direction == tend_domain::Direction::Inbound,
+            label: m.signals.map(|s| s.sentiment_label.as_str()),
+            sentiment: m.signals.map_or(0.0, |s| s.sentiment),
+            toxicity: m.signals.map_or(0.0, |s| s.toxicity),
+            spam: m.signals.map_or(0.0, |s| s.spam),
+            question: m.signals.is_some_and(|s| s.question),
+            likes: m.engagement.likes,
+            shares: m.engagement.shares,
+            replies: m.engagement.replies,
+            views: m.engagement.views,
         }
     }
-    let mut by_channel: HashMap<i64, Vec<i64>> = HashMap::new();
-    for &(channel, author) in earliest.keys() {
-        by_channel.entry(channel).or_default().push(author);
+}
+
+/// Changes to hourly buckets, accumulated in memory while a batch is written and
+/// added to the stored rollups in the same transaction ([`Deltas::apply`]). Because
+/// every change to a counted column of `messages` goes through the batch upsert,
+/// the rollups stay equal to a recount (checked by [`drift`] in the tests).
+#[derive(Debug, Default)]
+pub(crate) struct Deltas {
+    buckets: BTreeMap<(i64, i64), Rollup>,
+}
+
+impl Deltas {
+    fn bucket(&mut self, channel: i64, at_ms: i64) -> &mut Rollup {
+        let hour = hour_of(at_ms);
+        self.buckets.entry((channel, hour)).or_insert(Rollup {
+            hour,
+            ..Rollup::default()
+        })
     }
-    for (channel, mut ids) in by_channel {
-        ids.sort_unstable();
-        for chunk in ids.chunks(500) {
-            let placeholders = (2..chunk.len() + 2)
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let sql = format!(
-                "SELECT author_id, MIN(created_at) AS first FROM messages \
-                 WHERE channel_id = $1 AND author_id IN ({placeholders}) GROUP BY author_id"
-            );
-            let mut query = sqlx::query(AssertSqlSafe(sql)).bind(channel);
-            for id in chunk {
-                query = query.bind(*id);
-            }
-            for row in query.fetch_all(&mut **tx).await? {
-                let author: i64 = get(&row, "author_id")?;
-                let first: i64 = get(&row, "first")?;
-                // Only an earlier message than the stored first one moves "new author".
-                if earliest.get(&(channel, author)).is_some_and(|&e| e < first) {
-                    buckets.insert((channel, hour_of(first)));
+
+    /// Adds (`sign` = 1) or removes (`sign` = -1) what one message counts for.
+    pub(crate) fn count(&mut self, c: &Counted<'_>, sign: i64) {
+        let b = self.bucket(c.channel, c.created_at);
+        if c.inbound {
+            b.messages_in += sign;
+        } else {
+            b.messages_out += sign;
+        }
+        match c.label {
+            Some("positive") => b.positive += sign,
+            Some("neutral") => b.neutral += sign,
+            Some("negative") => b.negative += sign,
+            _ => {}
+        }
+        b.sentiment_sum += sign as f64 * c.sentiment;
+        b.toxic += sign * i64::from(c.toxicity >= Signals::TOXIC);
+        b.spam += sign * i64::from(c.spam >= Signals::SPAM);
+        b.questions += sign * i64::from(c.question);
+        b.likes += sign * c.likes;
+        b.shares += sign * c.shares;
+        b.replies += sign * c.replies;
+        b.views += sign * c.views;
+    }
+
+    /// Moves "new author" for the authors of the batch's new messages: `earliest` is
+    /// each (channel, author)'s earliest new message, compared with the first message
+    /// already stored (`channel_authors`, which is moved along in the same step).
+    pub(crate) async fn new_authors(
+        &mut self,
+        tx: &mut Transaction<'_, Any>,
+        backend: Backend,
+        earliest: &HashMap<(i64, i64), i64>,
+    ) -> Result<(), StoreError> {
+        let mut by_channel: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+        for &(channel, author) in earliest.keys() {
+            by_channel.entry(channel).or_default().push(author);
+        }
+        let mut stored_first: HashMap<(i64, i64), i64> = HashMap::new();
+        for (channel, mut ids) in by_channel {
+            ids.sort_unstable();
+            for chunk in ids.chunks(500) {
+                let sql = format!(
+                    "SELECT author_id, first_at FROM channel_authors \
+                     WHERE channel_id = {} AND author_id IN ({})",
+                    placeholders(backend, 1, 1),
+                    placeholders(backend, 2, chunk.len())
+                );
+                let mut query = sqlx::query(AssertSqlSafe(sql)).bind(channel);
+                for id in chunk {
+                    query = query.bind(*id);
+                }
+                for row in query.fetch_all(&mut **tx).await? {
+                    stored_first.insert((channel, get(&row, "author_id")?), get(&row, "first_at")?);
                 }
             }
         }
+        let mut moved: Vec<(i64, i64, i64)> = Vec::new();
+        for (&(channel, author), &new_first) in earliest {
+            match stored_first.get(&(channel, author)) {
+                None => self.bucket(channel, new_first).new_authors += 1,
+                Some(&old_first) if new_first < old_first => {
+                    self.bucket(channel, old_first).new_authors -= 1;
+                    self.bucket(channel, new_first).new_authors += 1;
+                }
+                Some(_) => continue,
+            }
+            moved.push((channel, author, new_first));
+        }
+        moved.sort_unstable();
+        for chunk in moved.chunks(500) {
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|k| format!("({})", placeholders(backend, k * 3 + 1, 3)))
+                .collect();
+            let sql = format!(
+                "INSERT INTO channel_authors (channel_id, author_id, first_at) VALUES {} \
+                 ON CONFLICT (channel_id, author_id) DO UPDATE SET first_at = excluded.first_at",
+                rows.join(", ")
+            );
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for &(channel, author, first) in chunk {
+                query = query.bind(channel).bind(author).bind(first);
+            }
+            query.execute(&mut **tx).await?;
+        }
+        Ok(())
     }
-    Ok(buckets)
+
+    /// Adds the changes to the stored buckets (creating missing ones), 500 buckets per
+    /// statement.
+    pub(crate) async fn apply(
+        self,
+        tx: &mut Transaction<'_, Any>,
+        backend: Backend,
+        workspace: WorkspaceId,
+    ) -> Result<(), StoreError> {
+        let changed: Vec<((i64, i64), Rollup)> = self
+            .buckets
+            .into_iter()
+            .filter(|(_, r)| {
+                *r != Rollup {
+                    hour: r.hour,
+                    ..Rollup::default()
+                }
+            })
+            .collect();
+        const COLUMNS: [&str; 14] = [
+            "messages_in",
+            "messages_out",
+            "new_authors",
+            "positive",
+            "neutral",
+            "negative",
+            "sentiment_sum",
+            "toxic",
+            "spam",
+            "questions",
+            "likes",
+            "shares",
+            "replies",
+            "views",
+        ];
+        const BOUND: usize = COLUMNS.len() + 3;
+        for chunk in changed.chunks(500) {
+            let mut sql = format!(
+                "INSERT INTO rollups_hourly (workspace_id, channel_id, hour, {}) VALUES ",
+                COLUMNS.join(", ")
+            );
+            for r in 0..chunk.len() {
+                if r > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push('(');
+                sql.push_str(&placeholders(backend, r * BOUND + 1, BOUND));
+                sql.push(')');
+            }
+            sql.push_str(" ON CONFLICT (workspace_id, channel_id, hour) DO UPDATE SET ");
+            let sets: Vec<String> = COLUMNS
+                .iter()
+                .map(|c| format!("{c} = rollups_hourly.{c} + excluded.{c}"))
+                .collect();
+            sql.push_str(&sets.join(", "));
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for &((channel, hour), r) in chunk {
+                query = query
+                    .bind(workspace.get())
+                    .bind(channel)
+                    .bind(hour)
+                    .bind(r.messages_in)
+                    .bind(r.messages_out)
+                    .bind(r.new_authors)
+                    .bind(r.positive)
+                    .bind(r.neutral)
+                    .bind(r.negative)
+                    .bind(r.sentiment_sum)
+                    .bind(r.toxic)
+                    .bind(r.spam)
+                    .bind(r.questions)
+                    .bind(r.likes)
+                    .bind(r.shares)
+                    .bind(r.replies)
+                    .bind(r.views);
+            }
+            query.execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
 }
 
-/// Recomputes the given buckets from `messages`.
-pub(crate) async fn recount(
-    tx: &mut Transaction<'_, Any>,
-    workspace: WorkspaceId,
-    buckets: &BTreeSet<(i64, i64)>,
-) -> Result<(), StoreError> {
-    for &(channel, hour) in buckets {
-        sqlx::query("DELETE FROM rollups_hourly WHERE channel_id = $1 AND hour = $2")
-            .bind(channel)
-            .bind(hour)
-            .execute(&mut **tx)
-            .await?;
-        sqlx::query(
-            "INSERT INTO rollups_hourly (workspace_id, channel_id, hour, messages_in, messages_out, new_authors, \
-               positive, neutral, negative, sentiment_sum, toxic, spam, questions, likes, shares, replies, views) \
-             SELECT $1, $2, $3, \
-               SUM(CASE WHEN m.direction = 'inbound' THEN 1 ELSE 0 END), \
-               SUM(CASE WHEN m.direction = 'outbound' THEN 1 ELSE 0 END), \
-               (SELECT COUNT(DISTINCT b.author_id) FROM messages b \
-                  WHERE b.channel_id = $2 AND b.created_at >= $3 AND b.created_at < $4 AND b.author_id IS NOT NULL \
-                  AND NOT EXISTS (SELECT 1 FROM messages c \
-                    WHERE c.author_id = b.author_id AND c.channel_id = $2 AND c.created_at < $3)), \
-               SUM(CASE WHEN m.sentiment_label = 'positive' THEN 1 ELSE 0 END), \
-               SUM(CASE WHEN m.sentiment_label = 'neutral' THEN 1 ELSE 0 END), \
-               SUM(CASE WHEN m.sentiment_label = 'negative' THEN 1 ELSE 0 END), \
-               COALESCE(SUM(m.sentiment), 0.0), \
-               SUM(CASE WHEN m.toxicity >= $5 THEN 1 ELSE 0 END), \
-               SUM(CASE WHEN m.spam >= $6 THEN 1 ELSE 0 END), \
-               SUM(m.is_question), SUM(m.likes), SUM(m.shares), SUM(m.replies), SUM(m.views) \
-             FROM messages m WHERE m.channel_id = $2 AND m.created_at >= $3 AND m.created_at < $4 \
-             HAVING COUNT(*) > 0",
-        )
-        .bind(workspace.get())
-        .bind(channel)
-        .bind(hour)
-        .bind(hour + HOUR_MS)
-        .bind(Signals::TOXIC)
-        .bind(Signals::SPAM)
-        .execute(&mut **tx)
-        .await?;
+/// `n` bind placeholders numbered from `first`, comma-separated: anonymous `?` on
+/// SQLite (which resolves `$N` names by a linear scan per parameter, quadratic in
+/// large statements), `$N` on PostgreSQL.
+pub(crate) fn placeholders(backend: Backend, first: usize, n: usize) -> String {
+    let mut out = String::with_capacity(n * 4);
+    for i in 0..n {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        match backend {
+            Backend::Sqlite => out.push('?'),
+            Backend::Postgres => {
+                out.push('$');
+                out.push_str(&(first + i).to_string());
+            }
+        }
     }
-    Ok(())
+    out
 }
 
 /// The hourly buckets of a channel in `[from, to)` (epoch ms), oldest first.

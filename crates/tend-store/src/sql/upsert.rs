@@ -1,16 +1,24 @@
-//! The write path for messages: the idempotent, atomic batch upsert (multi-row
-//! INSERT of new messages, per-row compare-and-update of stored ones, link
-//! resolution by external id, rollup recount) and known-missing items.
+//! The write path for messages: the idempotent, atomic batch upsert (ids reserved
+//! and links resolved in memory, multi-row INSERT of new messages, per-row
+//! compare-and-update of stored ones, adoption of messages that arrived before
+//! their parent, rollup deltas) and known-missing items.
 
-use super::{get, ms, now_ms};
+use super::rollups::{Counted, Deltas, placeholders};
+use super::{corrupt, get, ms, now_ms};
 use crate::{Backend, StoreError, UpsertOutcome, Upserted};
 use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
 use std::collections::{BTreeSet, HashMap};
 use tend_domain::{ChannelId, IdentityId, MessageId, NewMessage, WorkspaceId};
 
 /// Checks that every channel and author named in the batch belongs to the workspace.
+/// On PostgreSQL it also locks the batch's channels (`FOR NO KEY UPDATE`, which
+/// does not block other tables' foreign keys) until commit, so two writers into the
+/// same channel take turns: ids and links are decided from what is stored, and
+/// nobody may insert the same external id in between. SQLite gets the same from
+/// `BEGIN IMMEDIATE`.
 async fn check_references(
     tx: &mut Transaction<'_, Any>,
+    backend: Backend,
     workspace: WorkspaceId,
     batch: &[NewMessage],
 ) -> Result<(), StoreError> {
@@ -21,19 +29,21 @@ async fn check_references(
         .collect();
     for (table, ids) in [("channels", &channels), ("identities", &authors)] {
         for chunk in ids.iter().copied().collect::<Vec<_>>().chunks(500) {
-            let placeholders = (2..chunk.len() + 2)
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let lock = match (table, backend) {
+                ("channels", Backend::Postgres) => " ORDER BY id FOR NO KEY UPDATE",
+                _ => "",
+            };
             let sql = format!(
-                "SELECT COUNT(*) FROM {table} WHERE workspace_id = $1 AND id IN ({placeholders})"
+                "SELECT id FROM {table} WHERE workspace_id = {} AND id IN ({}){lock}",
+                placeholders(backend, 1, 1),
+                placeholders(backend, 2, chunk.len())
             );
-            let mut query = sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql)).bind(workspace.get());
+            let mut query = sqlx::query(AssertSqlSafe(sql)).bind(workspace.get());
             for id in chunk {
                 query = query.bind(*id);
             }
-            let found = query.fetch_one(&mut **tx).await?;
-            if usize::try_from(found).ok() != Some(chunk.len()) {
+            let found = query.fetch_all(&mut **tx).await?.len();
+            if found != chunk.len() {
                 return Err(StoreError::NotFound);
             }
         }
@@ -50,17 +60,19 @@ pub(crate) async fn upsert_batch(
     for m in batch {
         m.validate()?;
     }
-    let mut tx = pool.begin().await?;
-    check_references(&mut tx, workspace, batch).await?;
+    let mut tx = match backend {
+        // Take the write lock up front: ids are reserved from MAX(id) below.
+        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await?,
+        Backend::Postgres => pool.begin().await?,
+    };
+    check_references(&mut tx, backend, workspace, batch).await?;
     let now = now_ms();
-    let mut out = Vec::with_capacity(batch.len());
-    let mut created_in = BTreeSet::new();
-    let mut links = lookup_batch(&mut tx, batch).await?;
-    let buckets = super::rollups::touched(&mut tx, batch).await?;
-    // New messages (the first occurrence of an id not yet stored) go in with
-    // multi-row INSERTs; links to messages of the same batch are then filled in by
-    // `link_waiting`. Stored messages, repeats within the batch and rows a concurrent
-    // writer inserted first take the per-row compare-and-update path.
+    let mut links = lookup_batch(&mut tx, backend, batch).await?;
+    let mut deltas = Deltas::default();
+    // New messages (the first occurrence of an id not yet stored) get their ids
+    // reserved first, so every link inside the batch is resolved in memory and the
+    // rows are written once by multi-row INSERTs. Stored messages and repeats within
+    // the batch take the per-row compare-and-update path.
     let mut first_seen = BTreeSet::new();
     let fresh: Vec<usize> = (0..batch.len())
         .filter(|&i| {
@@ -69,45 +81,184 @@ pub(crate) async fn upsert_batch(
         })
         .collect();
     let mut outcomes: Vec<Option<Upserted>> = vec![None; batch.len()];
-    for chunk in fresh.chunks(rows_per_insert(backend)) {
-        let ids = insert_fresh(&mut tx, workspace, batch, chunk, now, &links, backend).await?;
-        for &i in chunk {
+    let mut created_in = BTreeSet::new();
+    if !fresh.is_empty() {
+        let mut earliest: HashMap<(i64, i64), i64> = HashMap::new();
+        for &i in &fresh {
             let m = &batch[i];
-            let Some(&id) = ids.get(&m.external_id) else {
-                continue;
-            };
-            created_in.insert(m.channel_id);
-            outcomes[i] = Some(Upserted {
-                id: MessageId(id),
+            deltas.count(&Counted::of(m), 1);
+            if let Some(author) = m.author_id {
+                let at = ms(m.created_at);
+                let e = earliest
+                    .entry((m.channel_id.get(), author.get()))
+                    .or_insert(at);
+                *e = (*e).min(at);
+            }
+        }
+        deltas.new_authors(&mut tx, backend, &earliest).await?;
+        let rows = plan_fresh(&mut tx, backend, batch, &fresh, &mut links).await?;
+        for chunk in rows.chunks(rows_per_insert(backend)) {
+            insert_fresh(&mut tx, backend, workspace, batch, chunk, now).await?;
+        }
+        for row in &rows {
+            created_in.insert(batch[row.index].channel_id);
+            outcomes[row.index] = Some(Upserted {
+                id: MessageId(row.id),
                 outcome: UpsertOutcome::Created,
             });
-            links.insert(
-                (m.channel_id.get(), m.external_id.clone()),
-                Link {
-                    id,
-                    external_id: m.external_id.clone(),
-                    thread_root_id: None,
-                    thread_external_id: m.thread_external_id.clone(),
-                    parent_external_id: m.parent_external_id.clone(),
-                },
-            );
         }
     }
     for (i, m) in batch.iter().enumerate() {
         if outcomes[i].is_some() {
             continue;
         }
-        outcomes[i] = Some(update_existing(&mut tx, m, now).await?);
+        outcomes[i] = Some(update_existing(&mut tx, m, now, &mut deltas).await?);
     }
-    out.extend(outcomes.into_iter().flatten());
     for channel in created_in {
         link_waiting(&mut tx, channel).await?;
     }
-    if out.iter().any(|u| u.outcome != UpsertOutcome::Unchanged) {
-        super::rollups::recount(&mut tx, workspace, &buckets).await?;
-    }
+    deltas.apply(&mut tx, backend, workspace).await?;
     tx.commit().await?;
-    Ok(out)
+    Ok(outcomes.into_iter().flatten().collect())
+}
+
+/// A new message with its reserved id and resolved links, ready to insert.
+struct FreshRow {
+    /// Index into the batch.
+    index: usize,
+    id: i64,
+    thread_root_id: Option<i64>,
+    parent_id: Option<i64>,
+    thread_external_id: Option<String>,
+}
+
+/// Reserves ids for the new messages and resolves their links, parents before
+/// children (rows come back in that order, so no row names a row inserted after it).
+/// Links to stored messages and to messages of the batch are resolved here; a link
+/// to a message that has not arrived stays open for `link_waiting`.
+async fn plan_fresh(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    batch: &[NewMessage],
+    fresh: &[usize],
+    links: &mut Links,
+) -> Result<Vec<FreshRow>, StoreError> {
+    let ids = reserve_ids(tx, backend, fresh.len()).await?;
+    let key = |i: usize| (batch[i].channel_id.get(), batch[i].external_id.clone());
+    let fresh_at: HashMap<(i64, String), usize> = fresh
+        .iter()
+        .enumerate()
+        .map(|(k, &i)| (key(i), k))
+        .collect();
+    // Depth of each new message below its nearest ancestor that is not new; a cycle
+    // (hostile input) is cut where it is found.
+    let mut depth: Vec<Option<usize>> = vec![None; fresh.len()];
+    for start in 0..fresh.len() {
+        let mut chain = Vec::new();
+        let mut at = Some(start);
+        let mut base = 0;
+        while let Some(k) = at {
+            if let Some(d) = depth[k] {
+                base = d + 1;
+                break;
+            }
+            if chain.contains(&k) || chain.len() > fresh.len() {
+                break;
+            }
+            chain.push(k);
+            let m = &batch[fresh[k]];
+            at = m
+                .parent_external_id
+                .as_ref()
+                .and_then(|p| fresh_at.get(&(m.channel_id.get(), p.clone())).copied());
+        }
+        for (n, &k) in chain.iter().rev().enumerate() {
+            depth[k] = Some(base + n);
+        }
+    }
+    let mut order: Vec<usize> = (0..fresh.len()).collect();
+    order.sort_by_key(|&k| (depth[k].unwrap_or(0), k));
+    // Every new message is known by id from here on; its thread fields are filled in
+    // as it is resolved, which happens after its parent's.
+    for (k, &i) in fresh.iter().enumerate() {
+        let m = &batch[i];
+        links.insert(
+            key(i),
+            Link {
+                id: ids[k],
+                external_id: m.external_id.clone(),
+                thread_root_id: None,
+                thread_external_id: m.thread_external_id.clone(),
+                parent_external_id: m.parent_external_id.clone(),
+            },
+        );
+    }
+    let mut placed: HashMap<i64, usize> = HashMap::new();
+    let mut rows = Vec::with_capacity(fresh.len());
+    for (position, &k) in order.iter().enumerate() {
+        let i = fresh[k];
+        let m = &batch[i];
+        let channel = m.channel_id.get();
+        // A link to a new message inserted later would break the foreign key when its
+        // statement ends; such links (only from hostile cycles) are left for
+        // `link_waiting`.
+        let usable = |l: &Link| {
+            placed.contains_key(&l.id) || !fresh_at.contains_key(&(channel, l.external_id.clone()))
+        };
+        let find = |ext: &str| links.get(&(channel, ext.to_owned())).filter(|l| usable(l));
+        let parent = m.parent_external_id.as_deref().and_then(find);
+        let (thread_external_id, thread_root_id) = match (&m.thread_external_id, parent) {
+            (Some(ext), _) => (Some(ext.clone()), find(ext).map(|l| l.id)),
+            (None, Some(p)) if p.parent_external_id.is_none() => {
+                (Some(p.external_id.clone()), Some(p.id))
+            }
+            (None, Some(p)) => (p.thread_external_id.clone(), p.thread_root_id),
+            (None, None) => (None, None),
+        };
+        let row = FreshRow {
+            index: i,
+            id: ids[k],
+            thread_root_id,
+            parent_id: parent.map(|p| p.id),
+            thread_external_id,
+        };
+        if let Some(link) = links.get_mut(&key(i)) {
+            link.thread_root_id = row.thread_root_id;
+            link.thread_external_id = row.thread_external_id.clone();
+        }
+        placed.insert(row.id, position);
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// Reserves `n` message ids. SQLite continues from the largest id (the caller holds
+/// the write lock since `BEGIN IMMEDIATE`); PostgreSQL draws from the identity
+/// sequence, which is safe under concurrency.
+async fn reserve_ids(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    n: usize,
+) -> Result<Vec<i64>, StoreError> {
+    let count = i64::try_from(n).map_err(|_| corrupt("messages", "batch too large"))?;
+    match backend {
+        Backend::Sqlite => {
+            let max: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM messages")
+                .fetch_one(&mut **tx)
+                .await?;
+            Ok((1..=count).map(|k| max + k).collect())
+        }
+        Backend::Postgres => {
+            let rows = sqlx::query(
+                "SELECT nextval(pg_get_serial_sequence('messages', 'id')) AS id \
+                 FROM generate_series(1, $1::bigint)",
+            )
+            .bind(count)
+            .fetch_all(&mut **tx)
+            .await?;
+            rows.iter().map(|r| get::<i64>(r, "id")).collect()
+        }
+    }
 }
 
 /// The per-row path for a message already stored: compares it with the stored copy
@@ -117,9 +268,11 @@ async fn update_existing(
     tx: &mut Transaction<'_, Any>,
     m: &NewMessage,
     now: i64,
+    deltas: &mut Deltas,
 ) -> Result<Upserted, StoreError> {
     let row = sqlx::query(
-        "SELECT id, title, text, lang, created_at, edited_at, permalink, likes, shares, replies, views \
+        "SELECT id, title, text, lang, created_at, edited_at, permalink, likes, shares, replies, views, \
+         direction, sentiment, sentiment_label, toxicity, spam, is_question \
          FROM messages WHERE channel_id = $1 AND external_id = $2",
     )
     .bind(m.channel_id.get())
@@ -166,6 +319,38 @@ async fn update_existing(
             .await?;
     }
     if text_changed || meta_changed {
+        let stored_label: Option<String> = get(&row, "sentiment_label")?;
+        let old = Counted {
+            channel: m.channel_id.get(),
+            created_at: get(&row, "created_at")?,
+            inbound: get::<String>(&row, "direction")? == "inbound",
+            label: stored_label.as_deref(),
+            sentiment: get(&row, "sentiment")?,
+            toxicity: get(&row, "toxicity")?,
+            spam: get(&row, "spam")?,
+            question: get::<i64>(&row, "is_question")? != 0,
+            likes: engagement.0,
+            shares: engagement.1,
+            replies: engagement.2,
+            views: engagement.3,
+        };
+        // The update keeps the stored signals when the copy brings none.
+        let new = Counted {
+            likes: m.engagement.likes,
+            shares: m.engagement.shares,
+            replies: m.engagement.replies,
+            views: m.engagement.views,
+            ..match m.signals {
+                Some(_) => Counted {
+                    created_at: old.created_at,
+                    inbound: old.inbound,
+                    ..Counted::of(m)
+                },
+                None => old,
+            }
+        };
+        deltas.count(&old, -1);
+        deltas.count(&new, 1);
         let edited_at = if text_changed {
             Some(incoming_written.max(stored_written))
         } else {
@@ -230,62 +415,43 @@ fn rows_per_insert(backend: Backend) -> usize {
 }
 
 /// Values bound per row by `insert_fresh` (every column but the literal `state`).
-const BOUND_PER_ROW: usize = 26;
+const BOUND_PER_ROW: usize = 27;
 
-/// Inserts the new messages `rows` (indexes into `batch`) in one statement; returns
-/// the ids by external id. Links to stored messages are resolved here; links to
-/// messages of the same batch by `link_waiting`.
+/// Inserts new messages with their reserved ids and resolved links in one statement.
 async fn insert_fresh(
     tx: &mut Transaction<'_, Any>,
+    backend: Backend,
     workspace: WorkspaceId,
     batch: &[NewMessage],
-    rows: &[usize],
+    rows: &[FreshRow],
     now: i64,
-    links: &Links,
-    backend: Backend,
-) -> Result<HashMap<String, i64>, StoreError> {
+) -> Result<(), StoreError> {
     let mut sql = String::from(
-        "INSERT INTO messages (workspace_id, channel_id, external_id, direction, kind, thread_root_id, parent_id, \
+        "INSERT INTO messages (id, workspace_id, channel_id, external_id, direction, kind, thread_root_id, parent_id, \
          thread_external_id, parent_external_id, author_id, title, text, lang, created_at, edited_at, ingested_at, \
          permalink, likes, shares, replies, views, sentiment, sentiment_label, toxicity, spam, is_question, state) VALUES ",
     );
-    for (r, _) in rows.iter().enumerate() {
+    for r in 0..rows.len() {
         sql.push_str(if r == 0 { "(" } else { ", (" });
-        for c in 0..BOUND_PER_ROW {
-            if c > 0 {
-                sql.push_str(", ");
-            }
-            match backend {
-                Backend::Sqlite => sql.push('?'),
-                Backend::Postgres => sql.push_str(&format!("${}", r * BOUND_PER_ROW + c + 1)),
-            }
-        }
+        sql.push_str(&placeholders(backend, r * BOUND_PER_ROW + 1, BOUND_PER_ROW));
         sql.push_str(", 'open')");
     }
-    sql.push_str(" ON CONFLICT (channel_id, external_id) DO NOTHING RETURNING id, external_id");
+    // A row that exists after all can only come from a writer that ignored the
+    // channel lock; the count check below turns that into an error, not a gap.
+    sql.push_str(" ON CONFLICT (channel_id, external_id) DO NOTHING");
     let mut query = sqlx::query(AssertSqlSafe(sql));
-    for &i in rows {
-        let m = &batch[i];
-        let channel = m.channel_id.get();
-        let find = |ext: &str| links.get(&(channel, ext.to_owned()));
-        let parent = m.parent_external_id.as_deref().and_then(find);
-        let (thread_external_id, thread_root_id) = match (&m.thread_external_id, parent) {
-            (Some(ext), _) => (Some(ext.clone()), find(ext).map(|l| l.id)),
-            (None, Some(p)) if p.parent_external_id.is_none() => {
-                (Some(p.external_id.clone()), Some(p.id))
-            }
-            (None, Some(p)) => (p.thread_external_id.clone(), p.thread_root_id),
-            (None, None) => (None, None),
-        };
+    for row in rows {
+        let m = &batch[row.index];
         query = query
+            .bind(row.id)
             .bind(workspace.get())
-            .bind(channel)
+            .bind(m.channel_id.get())
             .bind(m.external_id.clone())
             .bind(m.direction.as_str())
             .bind(m.kind.as_str())
-            .bind(thread_root_id)
-            .bind(parent.map(|p| p.id))
-            .bind(thread_external_id)
+            .bind(row.thread_root_id)
+            .bind(row.parent_id)
+            .bind(row.thread_external_id.clone())
             .bind(m.parent_external_id.clone())
             .bind(m.author_id.map(IdentityId::get))
             .bind(m.title.clone())
@@ -308,11 +474,13 @@ async fn insert_fresh(
             .bind(m.signals.map_or(0.0, |x| x.spam))
             .bind(i64::from(m.signals.is_some_and(|x| x.question)));
     }
-    let mut ids = HashMap::with_capacity(rows.len());
-    for row in query.fetch_all(&mut **tx).await? {
-        ids.insert(get::<String>(&row, "external_id")?, get::<i64>(&row, "id")?);
+    let written = query.execute(&mut **tx).await?.rows_affected();
+    if usize::try_from(written).ok() != Some(rows.len()) {
+        return Err(StoreError::Conflict(
+            "a concurrent writer stored some of these messages; retry the batch".into(),
+        ));
     }
-    Ok(ids)
+    Ok(())
 }
 
 /// Known messages of the batch's channels by `(channel, external id)`: loaded once per
@@ -323,6 +491,7 @@ type Links = HashMap<(i64, String), Link>;
 /// Loads the stored messages that the batch names as parent or root.
 async fn lookup_batch(
     tx: &mut Transaction<'_, Any>,
+    backend: Backend,
     batch: &[NewMessage],
 ) -> Result<Links, StoreError> {
     let mut wanted: BTreeSet<(i64, &str)> = BTreeSet::new();
@@ -346,13 +515,11 @@ async fn lookup_batch(
     }
     for (channel, exts) in by_channel {
         for chunk in exts.chunks(500) {
-            let placeholders = (2..chunk.len() + 2)
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(", ");
             let sql = format!(
                 "SELECT id, external_id, thread_root_id, thread_external_id, parent_external_id FROM messages \
-                 WHERE channel_id = $1 AND external_id IN ({placeholders})"
+                 WHERE channel_id = {} AND external_id IN ({})",
+                placeholders(backend, 1, 1),
+                placeholders(backend, 2, chunk.len())
             );
             let mut query = sqlx::query(AssertSqlSafe(sql)).bind(channel);
             for ext in chunk {

@@ -632,6 +632,56 @@ async fn story(store: Arc<dyn Store>) {
             .all(|m| m.thread_root_id == Some(c1.id) && m.parent_id.is_some())
     );
 
+    // The same chain backwards inside one batch: ids are reserved and links resolved
+    // before anything is written, so every link is set by the insert itself.
+    let mut chain: Vec<NewMessage> = chain
+        .into_iter()
+        .map(|mut m| {
+            m.external_id = m.external_id.replace('c', "b");
+            m.parent_external_id = m.parent_external_id.map(|p| p.replace('c', "b"));
+            m
+        })
+        .collect();
+    chain.reverse();
+    let stored = store.upsert_messages(acme.id, &chain).await.unwrap();
+    let b1 = stored.last().unwrap().id;
+    let linked = store.thread(acme.id, b1).await.unwrap();
+    assert_eq!(
+        linked
+            .iter()
+            .map(|m| m.external_id.as_str())
+            .collect::<Vec<_>>(),
+        ["b1", "b2", "b3", "b4"]
+    );
+    for pair in linked.windows(2) {
+        assert_eq!(pair[1].parent_id, Some(pair[0].id));
+        assert_eq!(pair[1].thread_root_id, Some(b1));
+    }
+
+    // Hostile input: two messages naming each other as parent, in one batch. Both
+    // are stored; the cycle is cut instead of failing the batch or looping.
+    let cyclic: Vec<NewMessage> = [("x1", "x2"), ("x2", "x1")]
+        .into_iter()
+        .map(|(id, parent)| {
+            let mut m = NewMessage::new(
+                forum.id,
+                id,
+                MessageKind::Reply,
+                "round and round",
+                t0 + 9.minutes(),
+            );
+            m.parent_external_id = Some(parent.into());
+            m
+        })
+        .collect();
+    let stored = store.upsert_messages(acme.id, &cyclic).await.unwrap();
+    assert_eq!(stored.len(), 2);
+    assert!(
+        stored
+            .iter()
+            .all(|u| u.outcome == tend_store::UpsertOutcome::Created)
+    );
+
     rollups::signals_rollups_and_batches(&*store, &acme, &other, &forum, &x).await;
 
     // --- Workspace isolation: every per-item read of Acme's data from Globex fails --

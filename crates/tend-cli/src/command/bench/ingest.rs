@@ -119,7 +119,6 @@ impl IngestBench {
             .collect::<Result<_, _>>()?;
         let author_ids = tend_store::Store::upsert_identities(&raw, &authors).await?;
         let rows: Vec<NewMessage> = generate(self.messages)
-            .into_iter()
             .enumerate()
             .filter_map(|(i, item)| match item {
                 IncomingItem::Message(m) => {
@@ -158,7 +157,7 @@ impl IngestBench {
         );
         match peak_rss {
             Some(mib) => println!(
-                "{label:<9} peak RSS after the pipeline run {mib:.0} MiB (whole process, generated input included)"
+                "{label:<9} peak RSS after the pipeline run {mib:.0} MiB (whole process; input generated lazily)"
             ),
             None => println!("{label:<9} peak RSS not available on this OS"),
         }
@@ -166,45 +165,48 @@ impl IngestBench {
     }
 }
 
-fn generate(n: usize) -> Vec<IncomingItem> {
+/// The benchmark's messages, made lazily (the pipeline pulls them as it goes, so
+/// the input never sits in memory as a whole). Threads of ten: a post and nine
+/// replies, each answering the previous one. External ids are fixed-width and
+/// rising, as platforms' ids are (snowflakes, sequence numbers).
+fn generate(n: usize) -> impl ExactSizeIterator<Item = IncomingItem> + Send + 'static {
     let start = Timestamp::from_second(1_767_225_600).unwrap_or(Timestamp::UNIX_EPOCH);
-    (0..n)
-        .map(|i| {
-            let root = i - i % 10;
-            let author = i % AUTHORS;
-            IncomingItem::Message(IncomingMessage {
-                external_id: format!("m{i}"),
-                kind: if i == root {
-                    MessageKind::ForumPost
-                } else {
-                    MessageKind::Reply
-                },
-                direction: Direction::Inbound,
-                thread_external_id: (i != root).then(|| format!("m{root}")),
-                parent_external_id: (i != root).then(|| format!("m{}", i - 1)),
-                author: Some(IncomingAuthor {
-                    platform: ChannelKind::Discourse,
-                    external_id: format!("user{author}"),
-                    handle: format!("user{author}"),
-                    display_name: None,
-                    profile_url: None,
-                    followers: Some((author * 7 % 1000) as i64),
-                    verified: false,
-                    email: None,
-                }),
-                title: (i == root).then(|| format!("Topic {i}")),
-                text: format!("{} ({i})", PHRASES[i * 7 % PHRASES.len()]),
-                lang: None,
-                created_at: start + SignedDuration::from_secs(i as i64 * 7),
-                edited_at: None,
-                permalink: None,
-                engagement: Engagement {
-                    likes: (i % 13) as i64,
-                    ..Engagement::default()
-                },
-            })
+    let id = |i: usize| format!("{}", 1_000_000_000_000u64 + i as u64);
+    (0..n).map(move |i| {
+        let root = i - i % 10;
+        let author = i % AUTHORS;
+        IncomingItem::Message(IncomingMessage {
+            external_id: id(i),
+            kind: if i == root {
+                MessageKind::ForumPost
+            } else {
+                MessageKind::Reply
+            },
+            direction: Direction::Inbound,
+            thread_external_id: (i != root).then(|| id(root)),
+            parent_external_id: (i != root).then(|| id(i - 1)),
+            author: Some(IncomingAuthor {
+                platform: ChannelKind::Discourse,
+                external_id: format!("user{author}"),
+                handle: format!("user{author}"),
+                display_name: None,
+                profile_url: None,
+                followers: Some((author * 7 % 1000) as i64),
+                verified: false,
+                email: None,
+            }),
+            title: (i == root).then(|| format!("Topic {i}")),
+            text: format!("{} ({i})", PHRASES[i * 7 % PHRASES.len()]),
+            lang: None,
+            created_at: start + SignedDuration::from_secs(i as i64 * 7),
+            edited_at: None,
+            permalink: None,
+            engagement: Engagement {
+                likes: (i % 13) as i64,
+                ..Engagement::default()
+            },
         })
-        .collect()
+    })
 }
 
 /// Peak resident set size of this process (Linux `VmHWM`), in MiB.

@@ -1,0 +1,15 @@
+-- Each author's first message per channel, kept by the batch upsert in the same
+-- transaction as the messages: the "new authors" rollup reads one small row per
+-- author instead of searching the author's messages. It replaces the
+-- (channel, author, created_at) index on messages, one index fewer to maintain on
+-- every inserted message. Keep in step with ../sqlite/0005_lean_write_path.sql.
+CREATE TABLE channel_authors (
+    channel_id BIGINT NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+    author_id  BIGINT NOT NULL REFERENCES identities(id) ON DELETE CASCADE,
+    first_at   BIGINT NOT NULL,
+    PRIMARY KEY (channel_id, author_id)
+);
+INSERT INTO channel_authors (channel_id, author_id, first_at)
+SELECT channel_id, author_id, MIN(created_at) FROM messages
+WHERE author_id IS NOT NULL GROUP BY channel_id, author_id;
+DROP INDEX messages_channel_author;

@@ -50,6 +50,9 @@ impl Import {
     }
 }
 
+/// One record of a streamed export: an item, or a record refused with the reason.
+pub type Record = Result<IncomingItem, Rejected>;
+
 /// Where in the input something is.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Location {

@@ -25,7 +25,7 @@ use tend_domain::IncomingItem;
 
 pub use generic::{FIELDS, MAX_FIELD_BYTES, Report, SECONDS_MILLIS_CUTOFF};
 
-use crate::import::{Import, ImportError, Location, Rejected};
+use crate::import::{Import, ImportError, Location, Record, Rejected};
 use generic::{FieldError, Fields, Value};
 
 /// Longest line read (bytes): room for a text at the size limit even when every
@@ -44,7 +44,7 @@ pub const AUTHOR_KEYS: [(&str, &str); 8] = [
     ("platform", "platform"),
 ];
 
-/// Reads a generic NDJSON export (see the module documentation).
+/// Reads a generic NDJSON export (see the module documentation) into memory.
 pub fn read(path: &Path) -> Result<Import, ImportError> {
     read_with_report(path).map(|(import, _)| import)
 }
@@ -52,83 +52,151 @@ pub fn read(path: &Path) -> Result<Import, ImportError> {
 /// Like [`read`], also returning what was noticed without refusing anything
 /// (unknown field names).
 pub fn read_with_report(path: &Path) -> Result<(Import, Report), ImportError> {
-    let mut reader = source::open(path)?;
+    let mut records = stream(path)?;
     let mut import = Import::default();
-    let mut report = Report::default();
-    let mut buf = Vec::new();
-    let mut line_no: u64 = 0;
-    let mut record: u64 = 0;
-    loop {
-        let line = match source::read_line_capped(&mut reader, &mut buf, MAX_LINE_BYTES) {
-            Ok(Some(line)) => line,
-            Ok(None) => break,
-            Err(e) => return Err(source::read_error(path, Some(line_no + 1), &e)),
-        };
-        line_no += 1;
-        if buf.iter().all(u8::is_ascii_whitespace) && line.len as usize == buf.len() {
-            continue;
-        }
-        record += 1;
-        let at = |field: Option<String>| Location {
-            file: path.to_owned(),
-            line: Some(line_no),
-            record: Some(record),
-            field,
-        };
-        if line.len > MAX_LINE_BYTES as u64 {
-            import.rejected.push(Rejected {
-                at: at(None),
-                reason: format!("line is {} bytes; at most {MAX_LINE_BYTES}", line.len),
-            });
-            continue;
-        }
-        let text = match std::str::from_utf8(&buf) {
-            Ok(text) => text,
-            // The guard has already checked the bytes; kept as a plain error anyway.
-            Err(e) => {
-                return Err(source::error(
-                    path,
-                    Some(line_no),
-                    format!("invalid UTF-8: {e}"),
-                ));
-            }
-        };
-        let object = match serde_json::from_str::<Json>(text) {
-            Ok(Json::Object(object)) => object,
-            Ok(other) => {
-                let reason = format!("is {}, not a JSON object", json_type(&other));
-                if record == 1 {
-                    return Err(not_ndjson(path, line_no, &reason));
-                }
-                import.rejected.push(Rejected {
-                    at: at(None),
-                    reason,
-                });
-                continue;
-            }
-            Err(e) => {
-                let reason = format!("is not valid JSON ({e})");
-                if record == 1 {
-                    return Err(not_ndjson(path, line_no, &reason));
-                }
-                import.rejected.push(Rejected {
-                    at: at(None),
-                    reason,
-                });
-                continue;
-            }
-        };
-        let result = fields_of(&object, &mut report)
-            .and_then(|fields| generic::to_message(&fields).map_err(|e| shown_as(e, &object)));
-        match result {
-            Ok(message) => import.items.push(IncomingItem::Message(message)),
-            Err(e) => import.rejected.push(Rejected {
-                at: at(Some(e.field)),
-                reason: e.reason,
-            }),
+    for record in records.by_ref() {
+        match record? {
+            Ok(item) => import.items.push(item),
+            Err(rejected) => import.rejected.push(rejected),
         }
     }
-    Ok((import, report))
+    Ok((import, records.report))
+}
+
+/// Opens a generic NDJSON export for streaming: records are parsed one at a time as
+/// they are pulled, so a file of any size imports in bounded memory. Everything
+/// that fails the file as a whole is checked before the first record is returned:
+/// the whole file is scanned for invalid UTF-8 first, and the first record must be
+/// a JSON object. After that the stream yields records (items or refusals); an
+/// `Err` (an I/O error) ends it.
+pub fn stream(path: &Path) -> Result<Records, ImportError> {
+    let mut scan = source::open(path)?;
+    std::io::copy(&mut scan, &mut std::io::sink())
+        .map_err(|e| source::read_error(path, None, &e))?;
+    let mut records = Records {
+        path: path.to_owned(),
+        reader: source::open(path)?,
+        buf: Vec::new(),
+        line_no: 0,
+        record: 0,
+        report: Report::default(),
+        first: None,
+        finished: false,
+    };
+    records.first = match records.next_record() {
+        Some(Err(e)) => return Err(e),
+        other => other,
+    };
+    Ok(records)
+}
+
+/// The records of an NDJSON export, read lazily (see [`stream`]).
+pub struct Records {
+    path: std::path::PathBuf,
+    reader: std::io::BufReader<source::Utf8Guard<std::fs::File>>,
+    buf: Vec<u8>,
+    line_no: u64,
+    record: u64,
+    /// What was noticed so far without refusing anything.
+    pub report: Report,
+    first: Option<Result<Record, ImportError>>,
+    finished: bool,
+}
+
+impl Iterator for Records {
+    type Item = Result<Record, ImportError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(first) = self.first.take() {
+            return Some(first);
+        }
+        if self.finished {
+            return None;
+        }
+        let next = self.next_record();
+        if matches!(next, None | Some(Err(_))) {
+            self.finished = true;
+        }
+        next
+    }
+}
+
+impl Records {
+    fn next_record(&mut self) -> Option<Result<Record, ImportError>> {
+        let path = self.path.as_path();
+        loop {
+            let line =
+                match source::read_line_capped(&mut self.reader, &mut self.buf, MAX_LINE_BYTES) {
+                    Ok(Some(line)) => line,
+                    Ok(None) => return None,
+                    Err(e) => {
+                        return Some(Err(source::read_error(path, Some(self.line_no + 1), &e)));
+                    }
+                };
+            self.line_no += 1;
+            let buf = &self.buf;
+            if buf.iter().all(u8::is_ascii_whitespace) && line.len as usize == buf.len() {
+                continue;
+            }
+            self.record += 1;
+            let (line_no, record) = (self.line_no, self.record);
+            let at = |field: Option<String>| Location {
+                file: path.to_owned(),
+                line: Some(line_no),
+                record: Some(record),
+                field,
+            };
+            if line.len > MAX_LINE_BYTES as u64 {
+                return Some(Ok(Err(Rejected {
+                    at: at(None),
+                    reason: format!("line is {} bytes; at most {MAX_LINE_BYTES}", line.len),
+                })));
+            }
+            let text = match std::str::from_utf8(buf) {
+                Ok(text) => text,
+                // The guard has already checked the bytes; kept as a plain error anyway.
+                Err(e) => {
+                    return Some(Err(source::error(
+                        path,
+                        Some(line_no),
+                        format!("invalid UTF-8: {e}"),
+                    )));
+                }
+            };
+            let object = match serde_json::from_str::<Json>(text) {
+                Ok(Json::Object(object)) => object,
+                Ok(other) => {
+                    let reason = format!("is {}, not a JSON object", json_type(&other));
+                    if record == 1 {
+                        return Some(Err(not_ndjson(path, line_no, &reason)));
+                    }
+                    return Some(Ok(Err(Rejected {
+                        at: at(None),
+                        reason,
+                    })));
+                }
+                Err(e) => {
+                    let reason = format!("is not valid JSON ({e})");
+                    if record == 1 {
+                        return Some(Err(not_ndjson(path, line_no, &reason)));
+                    }
+                    return Some(Ok(Err(Rejected {
+                        at: at(None),
+                        reason,
+                    })));
+                }
+            };
+            let result = fields_of(&object, &mut self.report)
+                .and_then(|fields| generic::to_message(&fields).map_err(|e| shown_as(e, &object)));
+            return Some(Ok(match result {
+                Ok(message) => Ok(IncomingItem::Message(message)),
+                Err(e) => Err(Rejected {
+                    at: at(Some(e.field)),
+                    reason: e.reason,
+                }),
+            }));
+        }
+    }
 }
 
 fn not_ndjson(path: &Path, line: u64, reason: &str) -> ImportError {

@@ -12,7 +12,8 @@
 //!   thread. Other post types (tag wikis and excerpts 4/5, orphaned tag wikis 3,
 //!   moderator nominations 6, wiki placeholders 7, privilege wikis 8) are
 //!   imported as stand-alone `ForumPost` roots, since comments may hang off them;
-//!   one without text or title is rejected like any empty message.
+//!   they may be empty (an undescribed tag's wiki is a post with `Body=""`). A
+//!   question or answer without text or title is rejected.
 //! - Comments become `Comment`s whose parent is their `PostId` and whose thread
 //!   is that post's question. A comment on a post that is not in the import
 //!   (absent or rejected) is rejected, so every link refers to an imported item.
@@ -214,7 +215,10 @@ impl Dump {
             .filter(|t| !t.is_empty())
             .map(str::to_string);
         let text = html::to_text(row.get("Body").unwrap_or(""));
-        check_text(row, "Body", &text, title.is_some())?;
+        // Wiki-type posts exist empty on the site (a tag nobody has described yet,
+        // PostTypeId 5 with `Body=""`); questions and answers never do.
+        let may_be_empty = !matches!(post_type, 1 | 2);
+        check_text(row, "Body", &text, title.is_some() || may_be_empty)?;
         let score = row.int("Score")?.unwrap_or(0);
         let views = row.int("ViewCount")?.unwrap_or(0);
         let comments = row.int("CommentCount")?.unwrap_or(0);
@@ -292,9 +296,9 @@ fn post_id(id: i64) -> String {
     format!("post-{id}")
 }
 
-/// Refuses a message without text and title, or with text over the limit.
-fn check_text(row: &Row, field: &str, text: &str, has_title: bool) -> Result<(), Rejected> {
-    if text.is_empty() && !has_title {
+/// Refuses a message without text (unless it may be empty), or with text over the limit.
+fn check_text(row: &Row, field: &str, text: &str, may_be_empty: bool) -> Result<(), Rejected> {
+    if text.is_empty() && !may_be_empty {
         return Err(row.reject(field, "no text and no title"));
     }
     if text.len() > MAX_TEXT_BYTES {

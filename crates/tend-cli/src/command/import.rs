@@ -9,9 +9,10 @@ use clap::{Args, ValueEnum};
 use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use tend_channels::import::{self, Import};
-use tend_domain::{ChannelKind, NewChannel};
+use tend_domain::{ChannelKind, IncomingItem, NewChannel};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum Format {
@@ -41,6 +42,15 @@ impl Format {
             Format::X => ChannelKind::X,
             Format::Ndjson | Format::Csv => ChannelKind::Other,
         }
+    }
+
+    /// Opens the export: NDJSON streams (checked as a whole first, then read as the
+    /// pipeline pulls); the single-document formats are read whole.
+    fn open(self, path: &Path) -> Result<Input, import::ImportError> {
+        Ok(match self {
+            Format::Ndjson => Input::Stream(Box::new(import::ndjson::stream(path)?)),
+            _ => Input::Whole(self.read(path)?),
+        })
     }
 
     fn read(self, path: &Path) -> Result<Import, import::ImportError> {
@@ -98,25 +108,45 @@ impl ImportCmd {
         let started = Instant::now();
         let format = self.format;
         let path = self.path.clone();
-        let parsed = tokio::task::spawn_blocking(move || format.read(&path))
+        let input = tokio::task::spawn_blocking(move || format.open(&path))
             .await
             .context("reading the export")?
             .map_err(anyhow::Error::from)?;
-        eprintln!(
-            "read {} items from {} ({} refused by the reader) in {:.1} s",
-            parsed.items.len(),
-            self.path.display(),
-            parsed.rejected.len(),
-            started.elapsed().as_secs_f64()
-        );
+        let refused = Arc::new(Mutex::new(Vec::new()));
+        let stopped = Arc::new(Mutex::new(None));
+        let items: Box<dyn Iterator<Item = IncomingItem> + Send> = match input {
+            Input::Whole(parsed) => {
+                eprintln!(
+                    "read {} items from {} ({} refused by the reader) in {:.1} s",
+                    parsed.items.len(),
+                    self.path.display(),
+                    parsed.rejected.len(),
+                    started.elapsed().as_secs_f64()
+                );
+                lock(&refused).extend(parsed.rejected);
+                Box::new(parsed.items.into_iter())
+            }
+            Input::Stream(records) => {
+                eprintln!(
+                    "streaming {} (checked as a whole in {:.1} s)",
+                    self.path.display(),
+                    started.elapsed().as_secs_f64()
+                );
+                Box::new(Feed {
+                    records,
+                    refused: Arc::clone(&refused),
+                    stopped: Arc::clone(&stopped),
+                })
+            }
+        };
         let mut progress = Progress::new();
-        let report =
-            tend_core::ingest::ingest(&*store, &channel, parsed.items, self.batch, &mut |e| {
-                progress.update(e.done, e.total)
-            })
-            .await
-            .context("storing the import")?;
+        let report = tend_core::ingest::ingest(&*store, &channel, items, self.batch, &mut |e| {
+            progress.update(e.done, e.total)
+        })
+        .await
+        .context("storing the import")?;
         progress.finish();
+        let refused = std::mem::take(&mut *lock(&refused));
 
         println!(
             "import of {} into {}/{} finished",
@@ -133,26 +163,71 @@ impl ImportCmd {
             "  missing    {:>8}  (known to exist, not in the export)",
             report.missing
         );
-        let rejected = parsed.rejected.len() + report.rejected.len();
+        let rejected = refused.len() + report.rejected.len();
         println!("  rejected   {rejected:>8}");
-        for r in parsed.rejected.iter().take(20) {
+        for r in refused.iter().take(20) {
             println!("    {}: {}", r.at, r.reason);
         }
         for r in report
             .rejected
             .iter()
-            .take(20usize.saturating_sub(parsed.rejected.len()))
+            .take(20usize.saturating_sub(refused.len()))
         {
             println!("    {r}");
         }
         if rejected > 20 {
             println!("    … and {} more", rejected - 20);
         }
+        if let Some(err) = lock(&stopped).take() {
+            bail!(
+                "the import stopped at {err}; the items before it are stored, and re-running \
+                 the same command after fixing the file completes it without duplicates"
+            );
+        }
         if report.created + report.edited + report.updated + report.unchanged == 0 && rejected > 0 {
             bail!("nothing could be imported");
         }
         Ok(ExitCode::SUCCESS)
     }
+}
+
+/// An opened export.
+enum Input {
+    Whole(Import),
+    Stream(Box<import::ndjson::Records>),
+}
+
+/// A streamed export as the pipeline's items: refused records are set aside for the
+/// summary, and an error that ends the stream is kept to be reported.
+struct Feed {
+    records: Box<import::ndjson::Records>,
+    refused: Arc<Mutex<Vec<import::Rejected>>>,
+    stopped: Arc<Mutex<Option<import::ImportError>>>,
+}
+
+impl Iterator for Feed {
+    type Item = IncomingItem;
+
+    fn next(&mut self) -> Option<IncomingItem> {
+        loop {
+            match self.records.next()? {
+                Ok(Ok(item)) => return Some(item),
+                Ok(Err(rejected)) => lock(&self.refused).push(rejected),
+                Err(err) => {
+                    *lock(&self.stopped) = Some(err);
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+/// Locks a mutex, going on with the data if a holder panicked (the data is a list
+/// that is only appended to).
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Progress on standard error: a rewritten line on a terminal, plain lines at most

@@ -5,10 +5,11 @@
 //! rejected with the reason, the rest continue) → enrich with the text signals of
 //! `tend-nlp` (language where the platform gave none, sentiment, toxicity, spam,
 //! question) → resolve authors to identities (create or update) → store
-//! idempotently by (channel, external id) → the store recounts the touched
-//! rollup buckets in the same transaction → report what happened to the caller
-//! (`IngestEvent`), which later consumers (moderation, listening, the live inbox)
-//! subscribe to.
+//! idempotently by (channel, external id) → the store adds the batch to the
+//! hourly rollups in the same transaction and appends a `messages.stored` event
+//! to the event log, which later consumers (moderation, listening, the live inbox)
+//! follow by cursor → report what happened to the caller (`IngestEvent`, for
+//! progress).
 //!
 //! Work is done in batches of `batch_size` items, pulled lazily from the source:
 //! preparation (normalise, analyse) runs on its own thread ahead of the store,

@@ -32,6 +32,28 @@ pub struct Upserted {
     pub outcome: UpsertOutcome,
 }
 
+/// One entry of the event log (see [`Store::events_after`]).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Event {
+    /// Position in the log; consumers keep the last one they handled as their cursor.
+    pub id: i64,
+    /// The workspace it happened in.
+    pub workspace_id: WorkspaceId,
+    /// What happened, e.g. [`Event::MESSAGES_STORED`].
+    pub kind: String,
+    /// The details, as JSON (documented per kind).
+    pub payload: serde_json::Value,
+    /// When it was written.
+    pub created_at: Timestamp,
+}
+
+impl Event {
+    /// A batch of messages was stored. Payload: `{"channels": [id…], "created": [id…],
+    /// "edited": [id…], "updated": [id…]}` (message ids; unchanged ones are left out,
+    /// and a batch that changed nothing writes no event).
+    pub const MESSAGES_STORED: &'static str = "messages.stored";
+}
+
 /// Filters and paging for the inbox list. Results are newest first.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InboxQuery {
@@ -233,6 +255,17 @@ pub trait Store: Send + Sync {
         id: MessageId,
         assignee: Option<UserId>,
     ) -> Result<Message, StoreError>;
+
+    /// Events after `cursor` in commit order, at most `limit` (1..=1000), of one
+    /// workspace or of every workspace (for background consumers).
+    async fn events_after(
+        &self,
+        workspace: Option<WorkspaceId>,
+        cursor: i64,
+        limit: u32,
+    ) -> Result<Vec<Event>, StoreError>;
+    /// The newest event id, 0 when there is none.
+    async fn latest_event(&self) -> Result<i64, StoreError>;
 
     /// The tag with this name (case-insensitive), created if missing.
     async fn ensure_tag(&self, workspace: WorkspaceId, name: &TagName) -> Result<Tag, StoreError>;

@@ -5,6 +5,7 @@
 //! PostgreSQL accept, so each statement is written once.
 
 mod channels;
+mod events;
 mod identities;
 mod messages;
 pub(crate) mod rollups;
@@ -392,6 +393,19 @@ impl Store for SqlStore {
         assignee: Option<tend_domain::UserId>,
     ) -> Result<tend_domain::Message, StoreError> {
         messages::assign(&self.pool, workspace, id, assignee).await
+    }
+
+    async fn events_after(
+        &self,
+        workspace: Option<tend_domain::WorkspaceId>,
+        cursor: i64,
+        limit: u32,
+    ) -> Result<Vec<crate::Event>, StoreError> {
+        events::after(&self.pool, workspace, cursor, limit).await
+    }
+
+    async fn latest_event(&self) -> Result<i64, StoreError> {
+        events::latest(&self.pool).await
     }
 
     async fn ensure_tag(

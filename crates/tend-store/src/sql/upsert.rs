@@ -5,7 +5,7 @@
 
 use super::rollups::{Counted, Deltas, placeholders};
 use super::{corrupt, get, ms, now_ms};
-use crate::{Backend, StoreError, UpsertOutcome, Upserted};
+use crate::{Backend, Event, StoreError, UpsertOutcome, Upserted};
 use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
 use std::collections::{BTreeSet, HashMap};
 use tend_domain::{ChannelId, IdentityId, MessageId, NewMessage, WorkspaceId};
@@ -118,8 +118,37 @@ pub(crate) async fn upsert_batch(
         link_waiting(&mut tx, channel).await?;
     }
     deltas.apply(&mut tx, backend, workspace).await?;
+    let out: Vec<Upserted> = outcomes.into_iter().flatten().collect();
+    let ids = |wanted: UpsertOutcome| -> Vec<i64> {
+        out.iter()
+            .filter(|u| u.outcome == wanted)
+            .map(|u| u.id.get())
+            .collect()
+    };
+    let (created, edited, updated) = (
+        ids(UpsertOutcome::Created),
+        ids(UpsertOutcome::Edited),
+        ids(UpsertOutcome::Updated),
+    );
+    if !(created.is_empty() && edited.is_empty() && updated.is_empty()) {
+        let channels: BTreeSet<i64> = batch.iter().map(|m| m.channel_id.get()).collect();
+        let payload = serde_json::json!({
+            "channels": channels,
+            "created": created,
+            "edited": edited,
+            "updated": updated,
+        });
+        super::events::append(
+            &mut tx,
+            backend,
+            workspace,
+            Event::MESSAGES_STORED,
+            &payload,
+        )
+        .await?;
+    }
     tx.commit().await?;
-    Ok(outcomes.into_iter().flatten().collect())
+    Ok(out)
 }
 
 /// A new message with its reserved id and resolved links, ready to insert.

@@ -682,6 +682,58 @@ async fn story(store: Arc<dyn Store>) {
             .all(|u| u.outcome == tend_store::UpsertOutcome::Created)
     );
 
+    // The event log: a batch that stores something writes one event, in the same
+    // transaction, readable by cursor; a batch that changes nothing writes none; each
+    // workspace sees only its own.
+    let cursor = store.latest_event().await.unwrap();
+    let fresh = NewMessage::new(
+        forum.id,
+        "evented",
+        MessageKind::ForumPost,
+        "an event is written for me",
+        t0 + 20.minutes(),
+    );
+    let stored = store
+        .upsert_messages(acme.id, std::slice::from_ref(&fresh))
+        .await
+        .unwrap();
+    let events = store
+        .events_after(Some(acme.id), cursor, 100)
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].kind, tend_store::Event::MESSAGES_STORED);
+    assert_eq!(events[0].workspace_id, acme.id);
+    assert_eq!(
+        events[0].payload["created"],
+        serde_json::json!([stored[0].id.get()])
+    );
+    assert_eq!(
+        events[0].payload["channels"],
+        serde_json::json!([forum.id.get()])
+    );
+    assert!(events[0].id > cursor);
+    assert!(
+        store
+            .events_after(Some(other.id), cursor, 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    store
+        .upsert_messages(acme.id, std::slice::from_ref(&fresh))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .events_after(None, events[0].id, 100)
+            .await
+            .unwrap()
+            .is_empty(),
+        "an unchanged batch writes no event"
+    );
+    assert_eq!(store.latest_event().await.unwrap(), events[0].id);
+
     rollups::signals_rollups_and_batches(&*store, &acme, &other, &forum, &x).await;
 
     // --- Workspace isolation: every per-item read of Acme's data from Globex fails --

@@ -1,0 +1,93 @@
+//! The event log: what happened, in commit order, for consumers that follow it by
+//! cursor (moderation, listening, the live inbox). Events are written inside the
+//! transaction of the change they describe, so the log and the data never disagree.
+
+use super::{get, now_ms, ts};
+use crate::{Backend, Event, StoreError};
+use sqlx::{Any, AnyPool, Transaction};
+use tend_domain::WorkspaceId;
+
+/// Key of the PostgreSQL advisory lock that orders event commits.
+const EVENT_LOCK: i64 = 0x7465_6e64_6576; // "tendev"
+
+/// Appends an event in `tx`. On PostgreSQL the transaction first takes the event
+/// lock (held until commit), so ids become visible in order.
+pub(crate) async fn append(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    workspace: WorkspaceId,
+    kind: &str,
+    payload: &serde_json::Value,
+) -> Result<(), StoreError> {
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(EVENT_LOCK)
+            .execute(&mut **tx)
+            .await?;
+    }
+    sqlx::query(
+        "INSERT INTO events (workspace_id, kind, payload, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(workspace.get())
+    .bind(kind)
+    .bind(payload.to_string())
+    .bind(now_ms())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Events after `cursor`, oldest first, of one workspace or of all.
+pub(crate) async fn after(
+    pool: &AnyPool,
+    workspace: Option<WorkspaceId>,
+    cursor: i64,
+    limit: u32,
+) -> Result<Vec<Event>, StoreError> {
+    let limit = i64::from(limit.clamp(1, 1000));
+    let rows = match workspace {
+        Some(w) => {
+            sqlx::query(
+                "SELECT id, workspace_id, kind, payload, created_at FROM events \
+                 WHERE workspace_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+            )
+            .bind(w.get())
+            .bind(cursor)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        }
+        None => {
+            sqlx::query(
+                "SELECT id, workspace_id, kind, payload, created_at FROM events \
+                 WHERE id > $1 ORDER BY id LIMIT $2",
+            )
+            .bind(cursor)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        }
+    };
+    rows.iter()
+        .map(|r| {
+            let payload: String = get(r, "payload")?;
+            Ok(Event {
+                id: get(r, "id")?,
+                workspace_id: WorkspaceId(get(r, "workspace_id")?),
+                kind: get(r, "kind")?,
+                payload: serde_json::from_str(&payload).map_err(|e| super::corrupt("events", e))?,
+                created_at: ts(get(r, "created_at")?)?,
+            })
+        })
+        .collect()
+}
+
+/// The newest event id (0 when there is none): where a consumer that only wants
+/// what happens from now on starts.
+pub(crate) async fn latest(pool: &AnyPool) -> Result<i64, StoreError> {
+    Ok(
+        sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(id), 0) FROM events")
+            .fetch_one(pool)
+            .await?,
+    )
+}

@@ -41,6 +41,9 @@ pub struct DatabaseConfig {
 pub struct ServerConfig {
     /// Address and port to listen on.
     pub bind: SocketAddr,
+    /// Mark cookies `Secure` (browsers then send them over HTTPS only). Turn on when
+    /// Tend is served over HTTPS, directly or behind a proxy.
+    pub secure_cookies: bool,
 }
 
 /// Logging.
@@ -64,6 +67,7 @@ impl Default for ServerConfig {
     fn default() -> ServerConfig {
         ServerConfig {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            secure_cookies: false,
         }
     }
 }
@@ -81,7 +85,7 @@ impl Default for LogConfig {
 pub const DEFAULT_TOML: &str = r#"# Tend configuration. Every key is optional; shown here with its default.
 # Precedence: these defaults < this file < TEND_* environment variables < command-line flags.
 # Environment: TEND_DATA_DIR, TEND_DATABASE__URL, TEND_DATABASE__MAX_CONNECTIONS,
-# TEND_SERVER__BIND, TEND_LOG__FILTER.
+# TEND_SERVER__BIND, TEND_SERVER__SECURE_COOKIES, TEND_LOG__FILTER.
 
 # Where the SQLite database and other state live.
 # Unset: the per-user data directory (~/.local/share/tend on Linux).
@@ -97,6 +101,9 @@ max_connections = 8
 [server]
 # Address and port the HTTP server listens on.
 bind = "127.0.0.1:8080"
+# Mark cookies Secure (sent over HTTPS only). Turn on when Tend is served over HTTPS,
+# directly or behind a proxy.
+secure_cookies = false
 
 [log]
 # A tracing filter, e.g. "info" or "tend=debug,sqlx=warn". RUST_LOG wins when set.

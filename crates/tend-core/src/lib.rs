@@ -1,8 +1,11 @@
 //! Tend's use cases: the operations the CLI, the HTTP API and background jobs
 //! share, composed from the domain and the store. Each module is one concern.
 //!
-//! `accounts` and `ingest` exist; moderation, publishing and analytics arrive
-//! with their issues.
+//! `accounts`, `access` (sessions and API tokens), `conversations` (working the
+//! inbox) and `ingest` exist; moderation, publishing and analytics arrive with
+//! their issues.
 
+pub mod access;
 pub mod accounts;
+pub mod conversations;
 pub mod ingest;

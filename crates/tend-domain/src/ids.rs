@@ -71,3 +71,15 @@ id_type!(
     /// A teammate who logs in to Tend.
     UserId
 );
+id_type!(
+    /// An API token.
+    ApiTokenId
+);
+id_type!(
+    /// An internal note on a conversation.
+    NoteId
+);
+id_type!(
+    /// An outbound item in the outbox.
+    OutboxId
+);

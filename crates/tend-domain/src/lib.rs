@@ -5,23 +5,32 @@
 //! Time is `jiff::Timestamp` (UTC instants) and `jiff::tz::TimeZone` for
 //! workspace-local reasoning such as business hours.
 
+pub mod access;
+pub mod activity;
 pub mod channel;
 pub mod identity;
 pub mod ids;
 pub mod incoming;
 pub mod message;
+pub mod outbox;
 pub mod tag;
 pub mod user;
 pub mod workspace;
 
+pub use access::{ApiToken, Session};
+pub use activity::{EventKind, MessageEvent, Note};
 pub use channel::{Channel, ChannelKind, NewChannel};
 pub use identity::{Identity, Member, MemberProfile, NewIdentity};
-pub use ids::{ChannelId, IdentityId, MemberId, MessageId, TagId, UserId, WorkspaceId};
+pub use ids::{
+    ApiTokenId, ChannelId, IdentityId, MemberId, MessageId, NoteId, OutboxId, TagId, UserId,
+    WorkspaceId,
+};
 pub use incoming::{IncomingAuthor, IncomingItem, IncomingMessage, MissingItem};
 pub use message::{
     Direction, Engagement, InboxState, Message, MessageKind, MessageRevision, NewMessage,
     SentimentLabel, Signals,
 };
+pub use outbox::{NewReply, OutboxEvent, OutboxItem, OutboxState};
 pub use tag::{Tag, TagName};
 pub use user::{Email, NewUser, Role, User};
 pub use workspace::{BusinessHours, NewWorkspace, Slug, Workspace};

@@ -179,6 +179,8 @@ pub struct Message {
     pub engagement: Engagement,
     /// What the text says, as read at ingest.
     pub signals: Option<Signals>,
+    /// A teammate's correction of the sentiment label; wins over `signals`.
+    pub sentiment_corrected: Option<SentimentLabel>,
     /// Inbox state.
     pub state: InboxState,
     /// Until when it is snoozed (only with `Snoozed`).
@@ -187,6 +189,15 @@ pub struct Message {
     pub assignee_id: Option<UserId>,
     /// Tags on it.
     pub tags: Vec<TagId>,
+}
+
+impl Message {
+    /// The sentiment label to show and filter on: the teammate's correction if any,
+    /// else the computed one.
+    pub fn sentiment_label(&self) -> Option<SentimentLabel> {
+        self.sentiment_corrected
+            .or(self.signals.map(|s| s.sentiment_label))
+    }
 }
 
 /// A previous text of an edited message.

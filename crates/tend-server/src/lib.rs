@@ -1,15 +1,28 @@
-//! Tend's HTTP server: the router, the handlers and (later) the pages. This is the
-//! only crate that knows HTTP; handlers call `tend-core` and the `Store`.
+//! Tend's HTTP server: the web app (server-rendered pages, our own small CSS and
+//! JavaScript) and the JSON API. This is the only crate that knows HTTP; handlers
+//! call `tend-core` use cases and the `Store`.
 //!
-//! For now it serves `/healthz`; the web app and the JSON API arrive with the
-//! inbox issue.
+//! Cross-cutting pieces each live in one module: `auth` (sessions, API tokens,
+//! CSRF, the current-user and workspace extractors with role checks), `limiter`
+//! (login rate limiting), `security` (response headers), `i18n` (Fluent strings,
+//! localised dates and numbers), `error` (how failures become responses).
 
+mod api;
+mod assets;
+mod auth;
+mod error;
 mod health;
+pub mod i18n;
+mod limiter;
+mod pages;
+mod params;
 mod router;
+mod security;
 
 use std::sync::Arc;
 use tend_store::Store;
 
+pub use limiter::LoginLimiter;
 pub use router::router;
 
 /// What every handler can reach.
@@ -19,6 +32,29 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// The running version, for `/healthz`.
     pub version: &'static str,
+    /// Whether cookies carry `Secure` (set when the app is served over HTTPS).
+    pub secure_cookies: bool,
+    /// Failed-login counters per e-mail and per client address.
+    pub login_limiter: Arc<LoginLimiter>,
+}
+
+impl AppState {
+    /// State with the defaults: cookies without `Secure` (plain-HTTP development) and
+    /// the default login limits.
+    pub fn new(store: Arc<dyn Store>, version: &'static str) -> AppState {
+        AppState {
+            store,
+            version,
+            secure_cookies: false,
+            login_limiter: Arc::new(LoginLimiter::default()),
+        }
+    }
+
+    /// Sets whether cookies carry `Secure`.
+    pub fn with_secure_cookies(mut self, secure: bool) -> AppState {
+        self.secure_cookies = secure;
+        self
+    }
 }
 
 /// Serves the app on `listener` until `shutdown` resolves, then finishes the
@@ -28,7 +64,10 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

@@ -4,9 +4,11 @@ use crate::StoreError;
 use async_trait::async_trait;
 use jiff::Timestamp;
 use tend_domain::{
-    BusinessHours, Channel, ChannelId, Email, Identity, IdentityId, InboxState, MemberId,
-    MemberProfile, Message, MessageId, MessageRevision, NewChannel, NewIdentity, NewMessage,
-    NewUser, NewWorkspace, Role, Tag, TagId, TagName, User, UserId, Workspace, WorkspaceId,
+    ApiToken, ApiTokenId, BusinessHours, Channel, ChannelId, Email, Identity, IdentityId,
+    InboxState, MemberId, MemberProfile, Message, MessageEvent, MessageId, MessageRevision,
+    NewChannel, NewIdentity, NewMessage, NewReply, NewUser, NewWorkspace, Note, OutboxEvent,
+    OutboxId, OutboxItem, OutboxState, Role, SentimentLabel, Session, Tag, TagId, TagName, User,
+    UserId, Workspace, WorkspaceId,
 };
 
 /// What an upsert did with one incoming message.
@@ -54,7 +56,8 @@ impl Event {
     pub const MESSAGES_STORED: &'static str = "messages.stored";
 }
 
-/// Filters and paging for the inbox list. Results are newest first.
+/// Filters and paging for the inbox list. Results are newest first. Every filter
+/// that is set must hold (they combine with AND).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct InboxQuery {
     /// Only this state (default: every state).
@@ -63,8 +66,24 @@ pub struct InboxQuery {
     pub channel: Option<ChannelId>,
     /// Only conversations assigned to this teammate.
     pub assignee: Option<UserId>,
+    /// Only conversations assigned to nobody (ignored when `assignee` is set).
+    pub unassigned: bool,
     /// Only messages carrying this tag.
     pub tag: Option<TagId>,
+    /// Only this sentiment (a teammate's correction wins over the computed label).
+    pub sentiment: Option<SentimentLabel>,
+    /// Only this language (ISO 639-1).
+    pub lang: Option<String>,
+    /// Only questions (`Some(true)`) or only non-questions (`Some(false)`).
+    pub question: Option<bool>,
+    /// Only toxic (`Some(true)`, score at least [`tend_domain::Signals::TOXIC`]) or only non-toxic messages.
+    pub toxic: Option<bool>,
+    /// Only messages written at or after this instant.
+    pub from: Option<Timestamp>,
+    /// Only messages written before this instant.
+    pub to: Option<Timestamp>,
+    /// Full-text search: every word must occur in the title or text (case-insensitive).
+    pub text: Option<String>,
     /// Keyset cursor: only messages strictly older than `(created_at, id)`.
     pub before: Option<(Timestamp, MessageId)>,
     /// Page size (clamped to 1..=500; 0 means 50).
@@ -285,4 +304,126 @@ pub trait Store: Send + Sync {
         message: MessageId,
         tag: TagId,
     ) -> Result<(), StoreError>;
+
+    // --- The web app: access -------------------------------------------------
+
+    /// Stores a new login session.
+    async fn create_session(&self, session: &Session) -> Result<(), StoreError>;
+    /// The live session with this hash and its user; `NotFound` when it is unknown or
+    /// expired. Records `now` as last seen when the stored value is older than a minute.
+    async fn session(&self, id_hash: &str, now: Timestamp) -> Result<(Session, User), StoreError>;
+    /// Ends a session (idempotent).
+    async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError>;
+    /// Ends every session of a teammate (after a password change); returns how many.
+    async fn delete_user_sessions(&self, user: UserId) -> Result<u64, StoreError>;
+    /// Deletes expired sessions; returns how many.
+    async fn delete_expired_sessions(&self, now: Timestamp) -> Result<u64, StoreError>;
+
+    /// Stores a new API token (its secret's hash) for a teammate.
+    async fn create_api_token(
+        &self,
+        user: UserId,
+        name: &str,
+        prefix: &str,
+        token_hash: &str,
+    ) -> Result<ApiToken, StoreError>;
+    /// A teammate's tokens, newest first, revoked ones included.
+    async fn api_tokens(&self, user: UserId) -> Result<Vec<ApiToken>, StoreError>;
+    /// Revokes one of a teammate's tokens; `NotFound` for someone else's.
+    async fn revoke_api_token(&self, user: UserId, id: ApiTokenId) -> Result<(), StoreError>;
+    /// The unrevoked token with this hash and its owner; records the use.
+    async fn api_token_user(&self, token_hash: &str) -> Result<(ApiToken, User), StoreError>;
+
+    /// The workspace with `slug` and the teammate's role there, in one query;
+    /// `NotFound` when it does not exist or they are not a member.
+    async fn membership(&self, user: UserId, slug: &str) -> Result<(Workspace, Role), StoreError>;
+    /// The teammates of a workspace with their roles, by name.
+    async fn workspace_users(
+        &self,
+        workspace: WorkspaceId,
+    ) -> Result<Vec<(User, Role)>, StoreError>;
+    /// Changes a teammate's interface language (`en` or `sv`).
+    async fn set_user_locale(&self, user: UserId, locale: &str) -> Result<(), StoreError>;
+
+    // --- The web app: conversations --------------------------------------------
+
+    /// The identities with these ids (at most 500) that belong to the workspace.
+    async fn identities(
+        &self,
+        workspace: WorkspaceId,
+        ids: &[IdentityId],
+    ) -> Result<Vec<Identity>, StoreError>;
+    /// The newest messages written by any identity of a member, newest first.
+    async fn member_messages(
+        &self,
+        workspace: WorkspaceId,
+        member: MemberId,
+        limit: u32,
+    ) -> Result<Vec<Message>, StoreError>;
+    /// Sets (or with `None` clears) a teammate's correction of a message's sentiment.
+    async fn correct_sentiment(
+        &self,
+        workspace: WorkspaceId,
+        id: MessageId,
+        label: Option<SentimentLabel>,
+    ) -> Result<Message, StoreError>;
+    /// Adds an internal note mentioning the given teammates (who must be in the workspace).
+    async fn add_note(
+        &self,
+        workspace: WorkspaceId,
+        message: MessageId,
+        author: UserId,
+        text: &str,
+        mentions: &[UserId],
+    ) -> Result<Note, StoreError>;
+    /// The notes on a message, oldest first.
+    async fn notes(
+        &self,
+        workspace: WorkspaceId,
+        message: MessageId,
+    ) -> Result<Vec<Note>, StoreError>;
+    /// Appends an entry to a message's history.
+    async fn record_event(
+        &self,
+        workspace: WorkspaceId,
+        event: &MessageEvent,
+    ) -> Result<(), StoreError>;
+    /// A message's history, oldest first.
+    async fn message_events(
+        &self,
+        workspace: WorkspaceId,
+        message: MessageId,
+    ) -> Result<Vec<MessageEvent>, StoreError>;
+
+    // --- The outbox ---------------------------------------------------------------
+
+    /// Queues a reply on the channel of the message it answers, with its first audit entry.
+    async fn enqueue_reply(
+        &self,
+        workspace: WorkspaceId,
+        reply: &NewReply,
+    ) -> Result<OutboxItem, StoreError>;
+    /// The outbound items answering a message, oldest first.
+    async fn message_outbox(
+        &self,
+        workspace: WorkspaceId,
+        message: MessageId,
+    ) -> Result<Vec<OutboxItem>, StoreError>;
+    /// Moves an item to `to` if it is in a state that allows it (see
+    /// [`tend_domain::OutboxState::can_move_to`]); `Conflict` otherwise. Moving to
+    /// `Sending` counts an attempt; `detail` is kept as the error of a failure.
+    async fn move_outbox(
+        &self,
+        workspace: WorkspaceId,
+        id: OutboxId,
+        to: OutboxState,
+        actor: Option<UserId>,
+        detail: Option<&str>,
+    ) -> Result<OutboxItem, StoreError>;
+    /// The audit trail of an outbound item, oldest first.
+    async fn outbox_events(
+        &self,
+        workspace: WorkspaceId,
+        id: OutboxId,
+    ) -> Result<Vec<OutboxEvent>, StoreError>;
 }

@@ -31,10 +31,8 @@ impl Serve {
                 "No teammates yet: create the first admin with `tend user add --email you@example.org --name You`"
             );
         }
-        let state = tend_server::AppState {
-            store,
-            version: env!("CARGO_PKG_VERSION"),
-        };
+        let state = tend_server::AppState::new(store, env!("CARGO_PKG_VERSION"))
+            .with_secure_cookies(ctx.config.server.secure_cookies);
         tend_server::serve(listener, state, shutdown_signal())
             .await
             .context("serving HTTP")?;

@@ -3,5 +3,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
+mod auth;
+mod conversation;
 mod health;
 mod helpers;
+mod i18n;
+mod inbox;
+mod isolation;
+mod roles;
+mod tokens;
+mod xss;

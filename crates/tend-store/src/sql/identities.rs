@@ -10,10 +10,10 @@ use tend_domain::{
     ChannelKind, Identity, IdentityId, Member, MemberId, MemberProfile, NewIdentity, WorkspaceId,
 };
 
-const COLUMNS: &str = "id, workspace_id, member_id, platform, external_id, handle, display_name, profile_url, \
+pub(crate) const COLUMNS: &str = "id, workspace_id, member_id, platform, external_id, handle, display_name, profile_url, \
                        followers, verified, email, first_seen, last_seen";
 
-fn from_row(row: &AnyRow) -> Result<Identity, StoreError> {
+pub(crate) fn from_row(row: &AnyRow) -> Result<Identity, StoreError> {
     Ok(Identity {
         id: IdentityId(get(row, "id")?),
         workspace_id: WorkspaceId(get(row, "workspace_id")?),

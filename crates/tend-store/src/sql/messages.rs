@@ -1,7 +1,7 @@
 //! Reading messages: one message, its revisions, threads, the inbox list and
 //! counts; and inbox state changes. The write path is in `upsert`.
 
-use super::{corrupt, get, ms, ts, ts_opt};
+use super::{Backend, corrupt, get, ms, search, ts, ts_opt};
 use crate::{InboxQuery, StateCounts, StoreError};
 use jiff::Timestamp;
 use sqlx::any::AnyRow;
@@ -12,12 +12,12 @@ use tend_domain::{
     MessageRevision, SentimentLabel, Signals, TagId, UserId, WorkspaceId,
 };
 
-const COLUMNS: &str = "m.id, m.workspace_id, m.channel_id, m.external_id, m.direction, m.kind, m.thread_root_id, \
+pub(crate) const COLUMNS: &str = "m.id, m.workspace_id, m.channel_id, m.external_id, m.direction, m.kind, m.thread_root_id, \
     m.parent_id, m.thread_external_id, m.parent_external_id, m.author_id, m.title, m.text, m.lang, m.created_at, \
     m.edited_at, m.ingested_at, m.permalink, m.likes, m.shares, m.replies, m.views, m.state, m.snoozed_until, \
-    m.assignee_id, m.sentiment, m.sentiment_label, m.toxicity, m.spam, m.is_question";
+    m.assignee_id, m.sentiment, m.sentiment_label, m.toxicity, m.spam, m.is_question, m.sentiment_corrected";
 
-fn from_row(row: &AnyRow) -> Result<Message, StoreError> {
+pub(crate) fn from_row(row: &AnyRow) -> Result<Message, StoreError> {
     let bad = |e: tend_domain::ValidationError| corrupt("messages", e);
     Ok(Message {
         id: MessageId(get(row, "id")?),
@@ -49,6 +49,10 @@ fn from_row(row: &AnyRow) -> Result<Message, StoreError> {
         assignee_id: get::<Option<i64>>(row, "assignee_id")?.map(UserId),
         tags: Vec::new(),
         signals: signals_from_row(row)?,
+        sentiment_corrected: get::<Option<String>>(row, "sentiment_corrected")?
+            .map(|l| SentimentLabel::parse(&l))
+            .transpose()
+            .map_err(bad)?,
     })
 }
 
@@ -65,7 +69,10 @@ fn signals_from_row(row: &AnyRow) -> Result<Option<Signals>, StoreError> {
 }
 
 /// Loads the tags of the given messages in one query and attaches them.
-async fn attach_tags(pool: &AnyPool, messages: &mut [Message]) -> Result<(), StoreError> {
+pub(crate) async fn attach_tags(
+    pool: &AnyPool,
+    messages: &mut [Message],
+) -> Result<(), StoreError> {
     if messages.is_empty() {
         return Ok(());
     }
@@ -170,36 +177,92 @@ pub(crate) async fn thread(
 
 pub(crate) async fn inbox(
     pool: &AnyPool,
+    backend: Backend,
     workspace: WorkspaceId,
     q: &InboxQuery,
 ) -> Result<Vec<Message>, StoreError> {
     let mut sql = format!("SELECT {COLUMNS} FROM messages m WHERE m.workspace_id = $1");
-    let mut n = 1;
-    let mut next = |sql: &mut String, clause: &str| {
-        n += 1;
-        sql.push_str(&clause.replace('?', &format!("${n}")));
+    let mut binds: Vec<Bind> = vec![Bind::Int(workspace.get())];
+    let mut clause = |sql: &mut String, text: &str, value: Bind| {
+        binds.push(value);
+        sql.push_str(&text.replace('?', &format!("${}", binds.len())));
     };
-    if q.state.is_some() {
-        next(&mut sql, " AND m.state = ?");
-    }
-    if q.channel.is_some() {
-        next(&mut sql, " AND m.channel_id = ?");
-    }
-    if q.assignee.is_some() {
-        next(&mut sql, " AND m.assignee_id = ?");
-    }
-    if q.tag.is_some() {
-        next(
+    if let Some(state) = q.state {
+        clause(
             &mut sql,
-            " AND EXISTS (SELECT 1 FROM message_tags t WHERE t.message_id = m.id AND t.tag_id = ?)",
+            " AND m.state = ?",
+            Bind::Text(state.as_str().to_owned()),
         );
     }
-    if q.before.is_some() {
+    if let Some(channel) = q.channel {
+        clause(&mut sql, " AND m.channel_id = ?", Bind::Int(channel.get()));
+    }
+    if let Some(assignee) = q.assignee {
+        clause(
+            &mut sql,
+            " AND m.assignee_id = ?",
+            Bind::Int(assignee.get()),
+        );
+    } else if q.unassigned {
+        sql.push_str(" AND m.assignee_id IS NULL");
+    }
+    if let Some(tag) = q.tag {
+        clause(
+            &mut sql,
+            " AND EXISTS (SELECT 1 FROM message_tags t WHERE t.message_id = m.id AND t.tag_id = ?)",
+            Bind::Int(tag.get()),
+        );
+    }
+    if let Some(label) = q.sentiment {
+        clause(
+            &mut sql,
+            " AND COALESCE(m.sentiment_corrected, m.sentiment_label) = ?",
+            Bind::Text(label.as_str().to_owned()),
+        );
+    }
+    if let Some(lang) = &q.lang {
+        clause(&mut sql, " AND m.lang = ?", Bind::Text(lang.clone()));
+    }
+    if let Some(question) = q.question {
+        clause(
+            &mut sql,
+            " AND m.is_question = ?",
+            Bind::Int(i64::from(question)),
+        );
+    }
+    if let Some(toxic) = q.toxic {
+        // Written as integer comparisons on a scaled score so no float is ever bound
+        // (see the sqlx Any float trap in ARCHITECTURE.md).
+        let threshold = (Signals::TOXIC * 1000.0).round() as i64;
+        if toxic {
+            clause(
+                &mut sql,
+                " AND m.toxicity * 1000 >= ?",
+                Bind::Int(threshold),
+            );
+        } else {
+            clause(
+                &mut sql,
+                " AND (m.toxicity IS NULL OR m.toxicity * 1000 < ?)",
+                Bind::Int(threshold),
+            );
+        }
+    }
+    if let Some(from) = q.from {
+        clause(&mut sql, " AND m.created_at >= ?", Bind::Int(ms(from)));
+    }
+    if let Some(to) = q.to {
+        clause(&mut sql, " AND m.created_at < ?", Bind::Int(ms(to)));
+    }
+    if let Some(text) = q.text.as_deref().and_then(|t| search::prepare(backend, t)) {
+        clause(&mut sql, search::clause(backend), Bind::Text(text));
+    }
+    if let Some((at, id)) = q.before {
         // Keyset paging on (created_at, id); written without row values for portability.
-        n += 1;
-        let a = n;
-        n += 1;
-        let b = n;
+        binds.push(Bind::Int(ms(at)));
+        let a = binds.len();
+        binds.push(Bind::Int(id.get()));
+        let b = binds.len();
         sql.push_str(&format!(
             " AND (m.created_at < ${a} OR (m.created_at = ${a} AND m.id < ${b}))"
         ));
@@ -212,26 +275,23 @@ pub(crate) async fn inbox(
         " ORDER BY m.created_at DESC, m.id DESC LIMIT {limit}"
     ));
 
-    let mut query = sqlx::query(AssertSqlSafe(sql)).bind(workspace.get());
-    if let Some(state) = q.state {
-        query = query.bind(state.as_str());
-    }
-    if let Some(channel) = q.channel {
-        query = query.bind(channel.get());
-    }
-    if let Some(assignee) = q.assignee {
-        query = query.bind(assignee.get());
-    }
-    if let Some(tag) = q.tag {
-        query = query.bind(tag.get());
-    }
-    if let Some((at, id)) = q.before {
-        query = query.bind(ms(at)).bind(id.get());
+    let mut query = sqlx::query(AssertSqlSafe(sql));
+    for bind in binds {
+        query = match bind {
+            Bind::Int(v) => query.bind(v),
+            Bind::Text(v) => query.bind(v),
+        };
     }
     let rows = query.fetch_all(pool).await?;
     let mut messages = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
     attach_tags(pool, &mut messages).await?;
     Ok(messages)
+}
+
+/// A value bound to a dynamically built query.
+enum Bind {
+    Int(i64),
+    Text(String),
 }
 
 pub(crate) async fn count_by_state(

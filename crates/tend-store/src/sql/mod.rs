@@ -4,11 +4,16 @@
 //! row-decoding helpers. Queries use `$N` placeholders, which both SQLite and
 //! PostgreSQL accept, so each statement is written once.
 
+mod access;
+mod activity;
 mod channels;
+mod conversations;
 mod events;
 mod identities;
 mod messages;
+mod outbox;
 pub(crate) mod rollups;
+mod search;
 mod tags;
 mod upsert;
 mod users;
@@ -369,7 +374,7 @@ impl Store for SqlStore {
         workspace: tend_domain::WorkspaceId,
         query: &crate::InboxQuery,
     ) -> Result<Vec<tend_domain::Message>, StoreError> {
-        messages::inbox(&self.pool, workspace, query).await
+        messages::inbox(&self.pool, self.backend, workspace, query).await
     }
     async fn count_by_state(
         &self,
@@ -436,5 +441,160 @@ impl Store for SqlStore {
         tag: tend_domain::TagId,
     ) -> Result<(), StoreError> {
         tags::untag_message(&self.pool, workspace, message, tag).await
+    }
+
+    async fn create_session(&self, session: &tend_domain::Session) -> Result<(), StoreError> {
+        access::create_session(&self.pool, session).await
+    }
+    async fn session(
+        &self,
+        id_hash: &str,
+        now: Timestamp,
+    ) -> Result<(tend_domain::Session, tend_domain::User), StoreError> {
+        access::session(&self.pool, id_hash, now).await
+    }
+    async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError> {
+        access::delete_session(&self.pool, id_hash).await
+    }
+    async fn delete_user_sessions(&self, user: tend_domain::UserId) -> Result<u64, StoreError> {
+        access::delete_user_sessions(&self.pool, user).await
+    }
+    async fn delete_expired_sessions(&self, now: Timestamp) -> Result<u64, StoreError> {
+        access::delete_expired_sessions(&self.pool, now).await
+    }
+    async fn create_api_token(
+        &self,
+        user: tend_domain::UserId,
+        name: &str,
+        prefix: &str,
+        token_hash: &str,
+    ) -> Result<tend_domain::ApiToken, StoreError> {
+        access::create_api_token(&self.pool, user, name, prefix, token_hash).await
+    }
+    async fn api_tokens(
+        &self,
+        user: tend_domain::UserId,
+    ) -> Result<Vec<tend_domain::ApiToken>, StoreError> {
+        access::api_tokens(&self.pool, user).await
+    }
+    async fn revoke_api_token(
+        &self,
+        user: tend_domain::UserId,
+        id: tend_domain::ApiTokenId,
+    ) -> Result<(), StoreError> {
+        access::revoke_api_token(&self.pool, user, id).await
+    }
+    async fn api_token_user(
+        &self,
+        token_hash: &str,
+    ) -> Result<(tend_domain::ApiToken, tend_domain::User), StoreError> {
+        access::api_token_user(&self.pool, token_hash).await
+    }
+    async fn membership(
+        &self,
+        user: tend_domain::UserId,
+        slug: &str,
+    ) -> Result<(tend_domain::Workspace, tend_domain::Role), StoreError> {
+        access::membership(&self.pool, user, slug).await
+    }
+    async fn workspace_users(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+    ) -> Result<Vec<(tend_domain::User, tend_domain::Role)>, StoreError> {
+        access::workspace_users(&self.pool, workspace).await
+    }
+    async fn set_user_locale(
+        &self,
+        user: tend_domain::UserId,
+        locale: &str,
+    ) -> Result<(), StoreError> {
+        access::set_user_locale(&self.pool, user, locale).await
+    }
+
+    async fn identities(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        ids: &[tend_domain::IdentityId],
+    ) -> Result<Vec<tend_domain::Identity>, StoreError> {
+        conversations::identities_by_ids(&self.pool, workspace, ids).await
+    }
+    async fn member_messages(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        member: tend_domain::MemberId,
+        limit: u32,
+    ) -> Result<Vec<tend_domain::Message>, StoreError> {
+        conversations::member_messages(&self.pool, workspace, member, limit).await
+    }
+    async fn correct_sentiment(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        id: tend_domain::MessageId,
+        label: Option<tend_domain::SentimentLabel>,
+    ) -> Result<tend_domain::Message, StoreError> {
+        conversations::correct_sentiment(&self.pool, workspace, id, label).await
+    }
+    async fn add_note(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        message: tend_domain::MessageId,
+        author: tend_domain::UserId,
+        text: &str,
+        mentions: &[tend_domain::UserId],
+    ) -> Result<tend_domain::Note, StoreError> {
+        activity::add_note(&self.pool, workspace, message, author, text, mentions).await
+    }
+    async fn notes(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        message: tend_domain::MessageId,
+    ) -> Result<Vec<tend_domain::Note>, StoreError> {
+        activity::notes(&self.pool, workspace, message).await
+    }
+    async fn record_event(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        event: &tend_domain::MessageEvent,
+    ) -> Result<(), StoreError> {
+        activity::record_event(&self.pool, workspace, event).await
+    }
+    async fn message_events(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        message: tend_domain::MessageId,
+    ) -> Result<Vec<tend_domain::MessageEvent>, StoreError> {
+        activity::message_events(&self.pool, workspace, message).await
+    }
+
+    async fn enqueue_reply(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        reply: &tend_domain::NewReply,
+    ) -> Result<tend_domain::OutboxItem, StoreError> {
+        outbox::enqueue_reply(&self.pool, workspace, reply).await
+    }
+    async fn message_outbox(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        message: tend_domain::MessageId,
+    ) -> Result<Vec<tend_domain::OutboxItem>, StoreError> {
+        outbox::message_outbox(&self.pool, workspace, message).await
+    }
+    async fn move_outbox(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        id: tend_domain::OutboxId,
+        to: tend_domain::OutboxState,
+        actor: Option<tend_domain::UserId>,
+        detail: Option<&str>,
+    ) -> Result<tend_domain::OutboxItem, StoreError> {
+        outbox::move_item(&self.pool, workspace, id, to, actor, detail).await
+    }
+    async fn outbox_events(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        id: tend_domain::OutboxId,
+    ) -> Result<Vec<tend_domain::OutboxEvent>, StoreError> {
+        outbox::events(&self.pool, workspace, id).await
     }
 }

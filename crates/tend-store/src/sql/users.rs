@@ -6,9 +6,9 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyPool, AssertSqlSafe};
 use tend_domain::{Email, NewUser, Role, User, UserId, Workspace, WorkspaceId};
 
-const COLUMNS: &str = "u.id, u.email, u.name, u.locale, u.created_at";
+pub(crate) const COLUMNS: &str = "u.id, u.email, u.name, u.locale, u.created_at";
 
-fn from_row(row: &AnyRow) -> Result<User, StoreError> {
+pub(crate) fn from_row(row: &AnyRow) -> Result<User, StoreError> {
     Ok(User {
         id: UserId(get(row, "id")?),
         email: Email::parse(get::<String>(row, "email")?).map_err(|e| corrupt("users", e))?,

@@ -15,6 +15,7 @@ use tend_store::{InboxQuery, Store, StoreError, UpsertOutcome};
 
 mod postgres;
 mod rollups;
+mod web;
 
 #[tokio::test]
 async fn story_on_sqlite() {
@@ -735,6 +736,7 @@ async fn story(store: Arc<dyn Store>) {
     assert_eq!(store.latest_event().await.unwrap(), events[0].id);
 
     rollups::signals_rollups_and_batches(&*store, &acme, &other, &forum, &x).await;
+    web::web_app(&*store).await;
 
     // --- Workspace isolation: every per-item read of Acme's data from Globex fails --
     assert!(matches!(

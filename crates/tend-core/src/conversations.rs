@@ -1,0 +1,250 @@
+//! Working a conversation: state, assignment, tags, sentiment corrections, internal
+//! notes with @mentions, and replies queued in the outbox. Each change is also
+//! written to the message's history, with who made it.
+//!
+//! Role checks are the caller's (the HTTP layer checks every route); workspace
+//! isolation is the store's.
+
+use jiff::Timestamp;
+use tend_domain::{
+    ChannelKind, EventKind, InboxState, Message, MessageEvent, MessageId, NewReply, Note,
+    OutboxItem, SentimentLabel, Tag, TagName, UserId, ValidationError, WorkspaceId,
+};
+use tend_nlp::length::{Limits, Network, Problem};
+use tend_store::{Store, StoreError};
+
+/// Why a conversation action failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ActionError {
+    /// Input failed validation.
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+    /// The reply does not fit the network.
+    #[error("the reply does not fit the network: {0:?}")]
+    Reply(Vec<Problem>),
+    /// Storage failed (including `NotFound` for another workspace's items).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Who is acting, where.
+#[derive(Debug, Clone, Copy)]
+pub struct Actor {
+    /// The workspace.
+    pub workspace: WorkspaceId,
+    /// The teammate.
+    pub user: UserId,
+}
+
+async fn record(
+    store: &dyn Store,
+    actor: Actor,
+    message: MessageId,
+    kind: EventKind,
+    detail: String,
+) -> Result<(), StoreError> {
+    store
+        .record_event(
+            actor.workspace,
+            &MessageEvent {
+                message_id: message,
+                user_id: Some(actor.user),
+                kind,
+                detail,
+                at: Timestamp::now(),
+            },
+        )
+        .await
+}
+
+/// Marks done, reopens, archives or snoozes (`until` required for snoozing, in the future).
+pub async fn set_state(
+    store: &dyn Store,
+    actor: Actor,
+    message: MessageId,
+    state: InboxState,
+    until: Option<Timestamp>,
+) -> Result<Message, ActionError> {
+    if state == InboxState::Snoozed {
+        match until {
+            Some(t) if t > Timestamp::now() => {}
+            _ => {
+                return Err(ValidationError::new("until", "must be a time in the future").into());
+            }
+        }
+    }
+    let updated = store
+        .set_state(actor.workspace, message, state, until)
+        .await?;
+    let detail = match updated.snoozed_until {
+        Some(t) => format!("{} {t}", state.as_str()),
+        None => state.as_str().to_owned(),
+    };
+    record(store, actor, message, EventKind::State, detail).await?;
+    Ok(updated)
+}
+
+/// Assigns to a teammate of the workspace, or unassigns.
+pub async fn assign(
+    store: &dyn Store,
+    actor: Actor,
+    message: MessageId,
+    assignee: Option<UserId>,
+) -> Result<Message, ActionError> {
+    let updated = store.assign(actor.workspace, message, assignee).await?;
+    let detail = assignee.map(|u| u.to_string()).unwrap_or_default();
+    record(store, actor, message, EventKind::Assigned, detail).await?;
+    Ok(updated)
+}
+
+/// Puts a tag (created if new) on a message.
+pub async fn tag(
+    store: &dyn Store,
+    actor: Actor,
+    message: MessageId,
+    name: &str,
+) -> Result<Tag, ActionError> {
+    let name = TagName::parse(name)?;
+    // Check the message first so a foreign id does not create a tag.
+    store.message(actor.workspace, message).await?;
+    let tag = store.ensure_tag(actor.workspace, &name).await?;
+    store.tag_message(actor.workspace, message, tag.id).await?;
+    record(
+        store,
+        actor,
+        message,
+        EventKind::Tagged,
+        tag.name.as_str().to_owned(),
+    )
+    .await?;
+    Ok(tag)
+}
+
+/// Takes a tag off a message.
+pub async fn untag(
+    store: &dyn Store,
+    actor: Actor,
+    message: MessageId,
+    tag: &Tag,
+) -> Result<(), ActionError> {
+    store
+        .untag_message(actor.workspace, message, tag.id)
+        .await?;
+    record(
+        store,
+        actor,
+        message,
+        EventKind::Untagged,
+        tag.name.as_str().to_owned(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Corrects the sentiment label (or clears the correction).
+pub async fn correct_sentiment(
+    store: &dyn Store,
+    actor: Actor,
+    message: MessageId,
+    label: Option<SentimentLabel>,
+) -> Result<Message, ActionError> {
+    let updated = store
+        .correct_sentiment(actor.workspace, message, label)
+        .await?;
+    let detail = label.map(|l| l.as_str().to_owned()).unwrap_or_default();
+    record(store, actor, message, EventKind::SentimentCorrected, detail).await?;
+    Ok(updated)
+}
+
+/// Adds an internal note; `@name` mentions teammates by the part of their e-mail
+/// before the `@`, or by their whole e-mail. Unknown names stay plain text.
+pub async fn add_note(
+    store: &dyn Store,
+    actor: Actor,
+    message: MessageId,
+    text: &str,
+) -> Result<Note, ActionError> {
+    tend_domain::activity::validate_note(text)?;
+    let names = tend_domain::activity::mention_names(text);
+    let mut mentions = Vec::new();
+    if !names.is_empty() {
+        let team = store.workspace_users(actor.workspace).await?;
+        for name in &names {
+            let found = team.iter().find(|(u, _)| {
+                let email = u.email.as_str();
+                email == name || email.split('@').next() == Some(name.as_str())
+            });
+            if let Some((user, _)) = found {
+                mentions.push(user.id);
+            }
+        }
+    }
+    let note = store
+        .add_note(actor.workspace, message, actor.user, text, &mentions)
+        .await?;
+    record(store, actor, message, EventKind::Noted, note.id.to_string()).await?;
+    Ok(note)
+}
+
+/// The post limits for replies on a channel kind: the network's published limits
+/// where Tend knows them, otherwise a generous 10,000 characters.
+pub fn reply_limits(kind: ChannelKind) -> Limits {
+    let network = match kind {
+        ChannelKind::X => Some(Network::X),
+        ChannelKind::Mastodon => Some(Network::Mastodon),
+        ChannelKind::Bluesky => Some(Network::Bluesky),
+        ChannelKind::Threads => Some(Network::Threads),
+        ChannelKind::Linkedin => Some(Network::LinkedIn),
+        ChannelKind::Instagram => Some(Network::Instagram),
+        ChannelKind::Facebook => Some(Network::Facebook),
+        ChannelKind::Youtube => Some(Network::YouTube),
+        _ => None,
+    };
+    match network {
+        Some(n) => Limits::for_network(n),
+        None => Limits {
+            max_length: 10_000,
+            ..Limits::for_network(Network::YouTube)
+        },
+    }
+}
+
+/// Every problem of a reply text on a channel kind (empty when it fits).
+pub fn reply_problems(kind: ChannelKind, text: &str) -> Vec<Problem> {
+    tend_nlp::length::validate_with(&reply_limits(kind), text)
+}
+
+/// Validates a reply for the channel of the message it answers and queues it in
+/// the outbox (sending comes with the connectors).
+pub async fn queue_reply(
+    store: &dyn Store,
+    actor: Actor,
+    message: MessageId,
+    text: &str,
+) -> Result<OutboxItem, ActionError> {
+    let original = store.message(actor.workspace, message).await?;
+    let channel = store.channel(actor.workspace, original.channel_id).await?;
+    let problems = reply_problems(channel.kind, text);
+    if !problems.is_empty() {
+        return Err(ActionError::Reply(problems));
+    }
+    let item = store
+        .enqueue_reply(
+            actor.workspace,
+            &NewReply {
+                in_reply_to: message,
+                author_id: actor.user,
+                text: text.to_owned(),
+            },
+        )
+        .await?;
+    record(
+        store,
+        actor,
+        message,
+        EventKind::ReplyQueued,
+        item.id.to_string(),
+    )
+    .await?;
+    Ok(item)
+}

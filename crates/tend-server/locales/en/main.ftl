@@ -1,0 +1,157 @@
+# Tend's interface strings, English. Keep every key in step with ../sv/main.ftl
+# (a test fails when a key exists in one language only).
+
+## Navigation and layout
+nav-workspaces = Workspaces
+nav-inbox = Inbox
+nav-tokens = API tokens
+nav-switch-language = Svenska
+nav-logout = Log out
+no-workspaces = You are not in any workspace yet. Ask an admin to add you.
+
+## Keyboard help
+help-title = Keyboard shortcuts
+help-move = Next / previous conversation
+help-open = Open conversation
+help-done = Mark done
+help-assign = Assign
+help-tag = Tag
+help-reply = Reply
+help-search = Search
+help-help = Show or hide this help
+
+## Errors
+error-home = Back to the start page
+error-not_found = Not found
+error-unauthorized = Please log in
+error-forbidden = Not allowed
+error-bad_request = Something in the request is not right
+error-conflict = That conflicts with a change made meanwhile
+error-unprocessable = That cannot be done as it is
+error-too_many_requests = Too many attempts; wait a few minutes
+error-internal = Something went wrong on our side
+
+## Login
+login-title = Log in to Tend
+login-email = E-mail
+login-password = Password
+login-submit = Log in
+login-failed = Wrong e-mail or password.
+login-too-many = Too many failed attempts. Wait 15 minutes and try again.
+
+## API tokens
+tokens-title = API tokens
+tokens-intro = Tokens let scripts use the JSON API with your roles. Send one as "Authorization: Bearer <token>".
+tokens-copy-now = Copy this token now; it will not be shown again:
+tokens-name = Name
+tokens-create = Create token
+tokens-prefix = Starts with
+tokens-created = Created
+tokens-last-used = Last used
+tokens-revoked = Revoked
+tokens-revoke = Revoke
+
+## Inbox
+inbox-title = Inbox
+inbox-status = Status
+inbox-empty = Nothing here. Inbox zero!
+inbox-select = Select
+inbox-older = Older conversations
+inbox-showing =
+    { $count ->
+        [one] Showing { $n } conversation
+       *[other] Showing { $n } conversations
+    }
+filter-search = Search
+filter-channel = Channel
+filter-tag = Tag
+filter-sentiment = Sentiment
+filter-assignee = Assignee
+filter-assignee-me = Me
+filter-assignee-none = Nobody
+filter-question = Question
+filter-toxic = Toxic
+filter-language = Language
+filter-from = From
+filter-to = To
+filter-apply = Filter
+filter-yes = Yes
+filter-no = No
+
+## Actions
+action-done = Done
+action-reopen = Reopen
+action-tag = Tag
+action-untag = Remove tag
+action-assign = Assign
+action-snooze = Snooze
+action-snooze-until = Snooze until
+action-correct-sentiment = Sentiment is:
+
+## States and labels
+state-open = Open
+state-done = Done
+state-snoozed = Snoozed
+state-archived = Archived
+state-all = All
+sentiment-positive = Positive
+sentiment-neutral = Neutral
+sentiment-negative = Negative
+signal-question = Question
+signal-toxic = Toxic
+signal-corrected = corrected
+signal-score = score { $value }
+signal-toxicity = toxicity { $value }
+signal-spam = spam { $value }
+signal-explanation = Why this sentiment?
+someone = Someone
+
+## Conversation
+conversation-title = Conversation
+conversation-snoozed-until = until { $when }
+conversation-permalink = Open on the platform
+conversation-tags = Tags
+author-title = Author
+author-followers = { $n } followers
+author-profile = Profile
+author-also = Also known as:
+author-earlier = Earlier conversations
+author-no-earlier = None yet.
+notes-title = Internal notes
+notes-placeholder = Write a note; @name mentions a teammate
+notes-add = Add note
+outbox-title = Replies
+outbox-queued = queued
+outbox-sending = sending
+outbox-sent = sent
+outbox-failed = failed
+history-title = History
+event-state = set the status to
+event-assigned = assigned to
+event-tagged = tagged
+event-untagged = removed the tag
+event-sentiment_corrected = corrected the sentiment to
+event-reply_queued = queued a reply
+event-noted = added a note
+
+## Reply box
+reply-label = Reply
+reply-queue = Queue reply
+reply-empty = The reply is empty.
+reply-too-long = The reply is too long for this network ({ $detail }).
+reply-too-many-hashtags = Too many hashtags for this network ({ $detail }).
+reply-invalid-characters = The reply contains characters the network rejects.
+
+## Months (short)
+month-1 = Jan
+month-2 = Feb
+month-3 = Mar
+month-4 = Apr
+month-5 = May
+month-6 = Jun
+month-7 = Jul
+month-8 = Aug
+month-9 = Sep
+month-10 = Oct
+month-11 = Nov
+month-12 = Dec

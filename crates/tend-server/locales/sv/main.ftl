@@ -1,0 +1,157 @@
+# Tends gränssnittstexter, svenska. Håll varje nyckel i takt med ../en/main.ftl
+# (ett test fallerar när en nyckel bara finns på ett språk).
+
+## Navigation och layout
+nav-workspaces = Arbetsytor
+nav-inbox = Inkorg
+nav-tokens = API-nycklar
+nav-switch-language = English
+nav-logout = Logga ut
+no-workspaces = Du är inte med i någon arbetsyta ännu. Be en administratör lägga till dig.
+
+## Kortkommandon
+help-title = Kortkommandon
+help-move = Nästa / föregående konversation
+help-open = Öppna konversationen
+help-done = Markera som klar
+help-assign = Tilldela
+help-tag = Tagga
+help-reply = Svara
+help-search = Sök
+help-help = Visa eller dölj hjälpen
+
+## Fel
+error-home = Tillbaka till startsidan
+error-not_found = Hittades inte
+error-unauthorized = Logga in först
+error-forbidden = Inte tillåtet
+error-bad_request = Något i förfrågan stämmer inte
+error-conflict = Det krockar med en ändring som gjorts under tiden
+error-unprocessable = Det går inte att göra som det är nu
+error-too_many_requests = För många försök; vänta några minuter
+error-internal = Något gick fel hos oss
+
+## Inloggning
+login-title = Logga in i Tend
+login-email = E-post
+login-password = Lösenord
+login-submit = Logga in
+login-failed = Fel e-post eller lösenord.
+login-too-many = För många misslyckade försök. Vänta 15 minuter och försök igen.
+
+## API-nycklar
+tokens-title = API-nycklar
+tokens-intro = Med nycklar kan skript använda JSON-API:t med dina roller. Skicka en som "Authorization: Bearer <nyckel>".
+tokens-copy-now = Kopiera nyckeln nu; den visas inte igen:
+tokens-name = Namn
+tokens-create = Skapa nyckel
+tokens-prefix = Börjar med
+tokens-created = Skapad
+tokens-last-used = Senast använd
+tokens-revoked = Återkallad
+tokens-revoke = Återkalla
+
+## Inkorg
+inbox-title = Inkorg
+inbox-status = Status
+inbox-empty = Inget här. Tom inkorg!
+inbox-select = Markera
+inbox-older = Äldre konversationer
+inbox-showing =
+    { $count ->
+        [one] Visar { $n } konversation
+       *[other] Visar { $n } konversationer
+    }
+filter-search = Sök
+filter-channel = Kanal
+filter-tag = Tagg
+filter-sentiment = Sentiment
+filter-assignee = Tilldelad
+filter-assignee-me = Mig
+filter-assignee-none = Ingen
+filter-question = Fråga
+filter-toxic = Toxisk
+filter-language = Språk
+filter-from = Från
+filter-to = Till
+filter-apply = Filtrera
+filter-yes = Ja
+filter-no = Nej
+
+## Åtgärder
+action-done = Klar
+action-reopen = Öppna igen
+action-tag = Tagga
+action-untag = Ta bort taggen
+action-assign = Tilldela
+action-snooze = Snooza
+action-snooze-until = Snooza till
+action-correct-sentiment = Sentimentet är:
+
+## Lägen och etiketter
+state-open = Öppen
+state-done = Klar
+state-snoozed = Snoozad
+state-archived = Arkiverad
+state-all = Alla
+sentiment-positive = Positiv
+sentiment-neutral = Neutral
+sentiment-negative = Negativ
+signal-question = Fråga
+signal-toxic = Toxisk
+signal-corrected = korrigerad
+signal-score = poäng { $value }
+signal-toxicity = toxicitet { $value }
+signal-spam = spam { $value }
+signal-explanation = Varför detta sentiment?
+someone = Någon
+
+## Konversation
+conversation-title = Konversation
+conversation-snoozed-until = till { $when }
+conversation-permalink = Öppna på plattformen
+conversation-tags = Taggar
+author-title = Författare
+author-followers = { $n } följare
+author-profile = Profil
+author-also = Även känd som:
+author-earlier = Tidigare konversationer
+author-no-earlier = Inga ännu.
+notes-title = Interna anteckningar
+notes-placeholder = Skriv en anteckning; @namn nämner en kollega
+notes-add = Lägg till anteckning
+outbox-title = Svar
+outbox-queued = i kö
+outbox-sending = skickas
+outbox-sent = skickat
+outbox-failed = misslyckades
+history-title = Historik
+event-state = satte status till
+event-assigned = tilldelade till
+event-tagged = taggade
+event-untagged = tog bort taggen
+event-sentiment_corrected = korrigerade sentimentet till
+event-reply_queued = köade ett svar
+event-noted = lade till en anteckning
+
+## Svarsruta
+reply-label = Svar
+reply-queue = Köa svaret
+reply-empty = Svaret är tomt.
+reply-too-long = Svaret är för långt för det här nätverket ({ $detail }).
+reply-too-many-hashtags = För många hashtaggar för det här nätverket ({ $detail }).
+reply-invalid-characters = Svaret innehåller tecken som nätverket inte tar emot.
+
+## Månader (korta)
+month-1 = jan.
+month-2 = feb.
+month-3 = mars
+month-4 = apr.
+month-5 = maj
+month-6 = juni
+month-7 = juli
+month-8 = aug.
+month-9 = sep.
+month-10 = okt.
+month-11 = nov.
+month-12 = dec.

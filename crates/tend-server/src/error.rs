@@ -1,0 +1,157 @@
+//! How failures become responses: one `AppError` with the kinds a client can act
+//! on, answered as JSON by the API (`ApiError`) and as a localised page by the web
+//! app (`PageError`, rendered by `pages::error_pages`, which knows the reader's
+//! language). Causes are logged, never shown.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+use tend_core::accounts::AccountError;
+use tend_core::conversations::ActionError;
+use tend_store::StoreError;
+
+/// What went wrong, as far as the client is concerned.
+#[derive(Debug, Clone)]
+pub enum AppError {
+    /// Missing, or in a workspace the user is not in (the two look the same).
+    NotFound,
+    /// Not signed in (or a bad API token).
+    Unauthorized,
+    /// Signed in, but the role does not allow it; or a CSRF failure.
+    Forbidden(&'static str),
+    /// Input rejected; names the field.
+    BadRequest {
+        /// The field.
+        field: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The change conflicts with the current state.
+    Conflict(String),
+    /// A reply that does not fit the network: the problems, as JSON.
+    Unprocessable(serde_json::Value),
+    /// Something on our side failed (logged).
+    Internal,
+}
+
+impl AppError {
+    /// A bad-request error for `field`.
+    pub fn bad(field: &str, message: impl Into<String>) -> AppError {
+        AppError::BadRequest {
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// A stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::NotFound => "not_found",
+            AppError::Unauthorized => "unauthorized",
+            AppError::Forbidden(_) => "forbidden",
+            AppError::BadRequest { .. } => "bad_request",
+            AppError::Conflict(_) => "conflict",
+            AppError::Unprocessable(_) => "unprocessable",
+            AppError::Internal => "internal",
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> AppError {
+        match e {
+            StoreError::NotFound => AppError::NotFound,
+            StoreError::Conflict(m) => AppError::Conflict(m),
+            StoreError::Invalid(v) => AppError::bad(v.field, v.message),
+            other => {
+                tracing::error!(error = %other, "store failure");
+                AppError::Internal
+            }
+        }
+    }
+}
+
+impl From<ActionError> for AppError {
+    fn from(e: ActionError) -> AppError {
+        match e {
+            ActionError::Invalid(v) => AppError::bad(v.field, v.message),
+            ActionError::Reply(problems) => AppError::Unprocessable(json!(problems)),
+            ActionError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<AccountError> for AppError {
+    fn from(e: AccountError) -> AppError {
+        match e {
+            AccountError::Invalid(v) => AppError::bad(v.field, v.message),
+            AccountError::Store(e) => e.into(),
+            AccountError::Hash(m) => {
+                tracing::error!(error = %m, "password hashing failed");
+                AppError::Internal
+            }
+        }
+    }
+}
+
+/// An error answered as JSON: `{"error": code, "message": …, "field"?: …, "problems"?: […]}`.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for ApiError {
+    fn from(e: E) -> ApiError {
+        ApiError(e.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let e = self.0;
+        let mut body = json!({ "error": e.code() });
+        match &e {
+            AppError::BadRequest { field, message } => {
+                body["field"] = json!(field);
+                body["message"] = json!(format!("{field}: {message}"));
+            }
+            AppError::Conflict(m) => body["message"] = json!(m),
+            AppError::Forbidden(m) => body["message"] = json!(m),
+            AppError::Unprocessable(problems) => body["problems"] = problems.clone(),
+            _ => {}
+        }
+        (e.status(), Json(body)).into_response()
+    }
+}
+
+/// An error answered as a page. The response carries the error as an extension and
+/// `pages::error_pages` renders it in the reader's language (or, for
+/// `Unauthorized`, redirects to the login page).
+#[derive(Debug)]
+pub struct PageError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for PageError {
+    fn from(e: E) -> PageError {
+        PageError(e.into())
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let mut res = self.0.status().into_response();
+        res.extensions_mut().insert(self.0);
+        res
+    }
+}

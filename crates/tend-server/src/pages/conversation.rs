@@ -1,0 +1,614 @@
+//! The conversation view (`/w/{slug}/c/{id}`): the thread in reply order, the author
+//! card, per-message signals with the sentiment explanation, entities as links,
+//! tags, assignment, state, internal notes, history, the outbox and the reply box.
+//! Every action is a small form (POST, CSRF-checked) that redirects back.
+
+use super::inbox::excerpt;
+use super::{PageCtx, render, safe_href};
+use crate::AppState;
+use crate::auth::Ws;
+use crate::error::{AppError, PageError};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use jiff::civil::DateTime;
+use std::collections::HashMap;
+use tend_core::conversations as c;
+use tend_domain::{
+    Identity, IdentityId, InboxState, Message, MessageId, SentimentLabel, Signals, TagId, UserId,
+};
+
+/// Everything the conversation view shows, loaded once (also serialised by the API).
+pub struct ConversationData {
+    /// The message that was opened.
+    pub message: Message,
+    /// The thread, in reply order, with each message's depth.
+    pub thread: Vec<(Message, usize)>,
+    /// Authors of the thread's messages.
+    pub authors: HashMap<IdentityId, Identity>,
+    /// The opened message's author, their other identities and earlier messages.
+    pub author: Option<(Identity, Vec<Identity>, Vec<Message>)>,
+    /// The channel (for names and reply limits).
+    pub channel: tend_domain::Channel,
+    /// Tags of the workspace.
+    pub tags: Vec<tend_domain::Tag>,
+    /// Teammates.
+    pub team: Vec<(tend_domain::User, tend_domain::Role)>,
+    /// Internal notes (empty for roles that do not see them).
+    pub notes: Vec<tend_domain::Note>,
+    /// History.
+    pub events: Vec<tend_domain::MessageEvent>,
+    /// Queued and sent replies.
+    pub outbox: Vec<tend_domain::OutboxItem>,
+}
+
+/// Loads the conversation around message `id`.
+pub async fn load(state: &AppState, ws: &Ws, id: MessageId) -> Result<ConversationData, AppError> {
+    let store = &*state.store;
+    let w = ws.workspace.id;
+    let message = store.message(w, id).await?;
+    let root = message.thread_root_id.unwrap_or(message.id);
+    let thread = reply_order(store.thread(w, root).await?);
+    let mut ids: Vec<IdentityId> = thread.iter().filter_map(|(m, _)| m.author_id).collect();
+    let mut author = None;
+    if let Some(a) = message.author_id {
+        let identity = store.identity(w, a).await?;
+        let profile = store.member_profile(w, identity.member_id).await?;
+        let in_thread: Vec<MessageId> = thread.iter().map(|(m, _)| m.id).collect();
+        let earlier = store
+            .member_messages(w, identity.member_id, 20)
+            .await?
+            .into_iter()
+            .filter(|m| !in_thread.contains(&m.id))
+            .take(10)
+            .collect();
+        ids.push(a);
+        author = Some((identity, profile.identities, earlier));
+    }
+    let authors = store
+        .identities(w, &ids)
+        .await?
+        .into_iter()
+        .map(|i| (i.id, i))
+        .collect();
+    Ok(ConversationData {
+        channel: store.channel(w, message.channel_id).await?,
+        tags: store.tags(w).await?,
+        team: store.workspace_users(w).await?,
+        notes: if ws.sees_notes() {
+            store.notes(w, id).await?
+        } else {
+            Vec::new()
+        },
+        events: store.message_events(w, id).await?,
+        outbox: store.message_outbox(w, id).await?,
+        message,
+        thread,
+        authors,
+        author,
+    })
+}
+
+/// Orders a thread so every reply follows its parent (siblings oldest first) and
+/// gives each message its depth. Messages whose parent is not in the thread hang
+/// off the top level.
+pub fn reply_order(messages: Vec<Message>) -> Vec<(Message, usize)> {
+    let ids: std::collections::HashSet<MessageId> = messages.iter().map(|m| m.id).collect();
+    let mut children: HashMap<Option<MessageId>, Vec<usize>> = HashMap::new();
+    for (i, m) in messages.iter().enumerate() {
+        let parent = m.parent_id.filter(|p| ids.contains(p) && *p != m.id);
+        children.entry(parent).or_default().push(i);
+    }
+    let mut out = Vec::with_capacity(messages.len());
+    let mut seen = vec![false; messages.len()];
+    // Iterative depth-first walk; `seen` guards against cycles in bad data.
+    let mut stack: Vec<(usize, usize)> = children
+        .get(&None)
+        .map(|v| v.iter().rev().map(|i| (*i, 0)).collect())
+        .unwrap_or_default();
+    while let Some((i, depth)) = stack.pop() {
+        if std::mem::replace(&mut seen[i], true) {
+            continue;
+        }
+        out.push((i, depth));
+        if let Some(kids) = children.get(&Some(messages[i].id)) {
+            stack.extend(kids.iter().rev().map(|k| (*k, depth + 1)));
+        }
+    }
+    // Anything left (only in a cycle) goes at the end, flat.
+    for (i, s) in seen.iter().enumerate() {
+        if !s {
+            out.push((i, 0));
+        }
+    }
+    let mut slots: Vec<Option<Message>> = messages.into_iter().map(Some).collect();
+    out.into_iter()
+        .filter_map(|(i, d)| slots[i].take().map(|m| (m, d)))
+        .collect()
+}
+
+/// A piece of message text: plain, or a link (an entity).
+pub struct Seg {
+    text: String,
+    href: String,
+}
+
+/// Splits a text into plain runs and entity links: hashtags and mentions search the
+/// inbox, URLs link out (http(s) only).
+pub fn segments(text: &str, slug: &str) -> Vec<Seg> {
+    let e = tend_nlp::entities::extract(text);
+    let mut links: Vec<(usize, usize, String)> = Vec::new();
+    for h in &e.hashtags {
+        links.push((h.start, h.end, search_href(slug, &format!("#{}", h.text))));
+    }
+    for m in &e.mentions {
+        links.push((m.start, m.end, search_href(slug, &m.text)));
+    }
+    for u in &e.urls {
+        let url = if u.text.contains("://") {
+            u.text.clone()
+        } else {
+            format!("https://{}", u.text)
+        };
+        if let Some(href) = safe_href(&url) {
+            links.push((u.start, u.end, href));
+        }
+    }
+    links.sort_by_key(|l| l.0);
+    // UTF-16 offsets to char indices.
+    let chars: Vec<char> = text.chars().collect();
+    let mut utf16_to_char = HashMap::new();
+    let mut pos = 0;
+    for (ci, ch) in chars.iter().enumerate() {
+        utf16_to_char.insert(pos, ci);
+        pos += ch.len_utf16();
+    }
+    utf16_to_char.insert(pos, chars.len());
+    let mut out = Vec::new();
+    let mut at = 0;
+    for (start, end, href) in links {
+        let (Some(&s), Some(&e)) = (utf16_to_char.get(&start), utf16_to_char.get(&end)) else {
+            continue;
+        };
+        if s < at || e <= s {
+            continue;
+        }
+        if s > at {
+            out.push(Seg {
+                text: chars[at..s].iter().collect(),
+                href: String::new(),
+            });
+        }
+        out.push(Seg {
+            text: chars[s..e].iter().collect(),
+            href,
+        });
+        at = e;
+    }
+    if at < chars.len() {
+        out.push(Seg {
+            text: chars[at..].iter().collect(),
+            href: String::new(),
+        });
+    }
+    out
+}
+
+fn search_href(slug: &str, q: &str) -> String {
+    let query = serde_urlencoded::to_string([("status", "all"), ("q", q)]).unwrap_or_default();
+    format!("/w/{slug}/inbox?{query}")
+}
+
+/// One message as shown.
+pub struct MsgView {
+    id: i64,
+    depth: usize,
+    current: bool,
+    author: String,
+    handle: String,
+    when: String,
+    title: String,
+    segments: Vec<Seg>,
+    permalink: String,
+    outbound: bool,
+    signals: bool,
+    sentiment: String,
+    sentiment_label: String,
+    corrected: bool,
+    score: String,
+    toxicity: String,
+    spam: String,
+    toxic: bool,
+    spammy: bool,
+    question: bool,
+    lang: String,
+    explanation: Vec<String>,
+}
+
+/// A line of history, a note or an outbox item, ready to show.
+pub struct Line {
+    who: String,
+    when: String,
+    text: String,
+}
+
+#[derive(Template)]
+#[template(path = "conversation.html")]
+struct ConversationPage {
+    ctx: PageCtx,
+    base: String,
+    state: String,
+    state_label: String,
+    snoozed_until: String,
+    channel: String,
+    messages: Vec<MsgView>,
+    author: Option<AuthorCard>,
+    tags: Vec<(i64, String)>,
+    assignee: String,
+    team: Vec<(i64, String, bool)>,
+    sees_notes: bool,
+    notes: Vec<Line>,
+    history: Vec<Line>,
+    outbox: Vec<Line>,
+    reply_max: i64,
+    reply_text: String,
+    reply_errors: Vec<String>,
+    current_sentiment: String,
+}
+
+/// The author card.
+pub struct AuthorCard {
+    name: String,
+    handle: String,
+    platform: String,
+    followers: String,
+    verified: bool,
+    profile: String,
+    others: Vec<String>,
+    earlier: Vec<(String, String, String)>,
+}
+
+/// `GET /w/{slug}/c/{id}`.
+pub async fn conversation_page(
+    State(state): State<AppState>,
+    ws: Ws,
+    Path((_, id)): Path<(String, i64)>,
+) -> Result<Response, PageError> {
+    show(
+        &state,
+        &ws,
+        MessageId(id),
+        String::new(),
+        Vec::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn show(
+    state: &AppState,
+    ws: &Ws,
+    id: MessageId,
+    reply_text: String,
+    reply_errors: Vec<String>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let data = load(state, ws, id).await?;
+    let ctx = PageCtx::for_user(state, &ws.auth, Some((&ws.workspace, ws.role))).await?;
+    let lang = ctx.lang;
+    let slug = ws.workspace.slug.as_str();
+    let names: HashMap<UserId, String> = data
+        .team
+        .iter()
+        .map(|(u, _)| (u.id, u.name.clone()))
+        .collect();
+    let user_name = |u: Option<UserId>| {
+        u.and_then(|u| names.get(&u).cloned())
+            .unwrap_or_else(|| lang.t("someone"))
+    };
+    let messages = data
+        .thread
+        .iter()
+        .map(|(m, depth)| {
+            let who = m.author_id.and_then(|a| data.authors.get(&a));
+            let label = m.sentiment_label();
+            let s = m.signals;
+            MsgView {
+                id: m.id.get(),
+                depth: (*depth).min(6),
+                current: m.id == data.message.id,
+                author: who
+                    .map(|i| i.display_name.clone().unwrap_or_else(|| i.handle.clone()))
+                    .unwrap_or_default(),
+                handle: who.map(|i| i.handle.clone()).unwrap_or_default(),
+                when: ctx.date(&m.created_at),
+                title: m.title.clone().unwrap_or_default(),
+                segments: segments(&m.text, slug),
+                permalink: m
+                    .permalink
+                    .as_deref()
+                    .and_then(safe_href)
+                    .unwrap_or_default(),
+                outbound: m.direction == tend_domain::Direction::Outbound,
+                signals: s.is_some(),
+                sentiment: label.map(|l| l.as_str().to_owned()).unwrap_or_default(),
+                sentiment_label: label
+                    .map(|l| lang.t(&format!("sentiment-{}", l.as_str())))
+                    .unwrap_or_default(),
+                corrected: m.sentiment_corrected.is_some(),
+                score: s.map(|s| ctx.dec(&s.sentiment)).unwrap_or_default(),
+                toxicity: s.map(|s| ctx.dec(&s.toxicity)).unwrap_or_default(),
+                spam: s.map(|s| ctx.dec(&s.spam)).unwrap_or_default(),
+                toxic: s.is_some_and(|s| s.toxicity >= Signals::TOXIC),
+                spammy: s.is_some_and(|s| s.spam >= Signals::SPAM),
+                question: s.is_some_and(|s| s.question),
+                lang: m.lang.clone().unwrap_or_default(),
+                explanation: if m.id == data.message.id && s.is_some() {
+                    tend_nlp::sentiment::explain(&m.text).summary
+                } else {
+                    Vec::new()
+                },
+            }
+        })
+        .collect();
+    let author = data.author.as_ref().map(|(i, others, earlier)| AuthorCard {
+        name: i.display_name.clone().unwrap_or_else(|| i.handle.clone()),
+        handle: i.handle.clone(),
+        platform: i.platform.as_str().to_owned(),
+        followers: i.followers.map(|f| ctx.num(&f)).unwrap_or_default(),
+        verified: i.verified,
+        profile: i
+            .profile_url
+            .as_deref()
+            .and_then(safe_href)
+            .unwrap_or_default(),
+        others: others
+            .iter()
+            .filter(|o| o.id != i.id)
+            .map(|o| format!("{} ({})", o.handle, o.platform.as_str()))
+            .collect(),
+        earlier: earlier
+            .iter()
+            .map(|m| {
+                (
+                    format!("/w/{slug}/c/{}", m.id),
+                    ctx.date(&m.created_at),
+                    excerpt(&m.text, 80),
+                )
+            })
+            .collect(),
+    });
+    let tag_names: HashMap<TagId, String> = data
+        .tags
+        .iter()
+        .map(|t| (t.id, t.name.as_str().to_owned()))
+        .collect();
+    let m = &data.message;
+    let page = ConversationPage {
+        base: format!("/w/{slug}/c/{}", m.id),
+        state: m.state.as_str().to_owned(),
+        state_label: lang.t(&format!("state-{}", m.state.as_str())),
+        snoozed_until: m.snoozed_until.map(|t| ctx.date(&t)).unwrap_or_default(),
+        channel: data.channel.name.clone(),
+        messages,
+        author,
+        tags: m
+            .tags
+            .iter()
+            .filter_map(|t| tag_names.get(t).map(|n| (t.get(), n.clone())))
+            .collect(),
+        assignee: m
+            .assignee_id
+            .map(|u| user_name(Some(u)))
+            .unwrap_or_default(),
+        team: data
+            .team
+            .iter()
+            .map(|(u, _)| (u.id.get(), u.name.clone(), m.assignee_id == Some(u.id)))
+            .collect(),
+        sees_notes: ws.sees_notes(),
+        notes: data
+            .notes
+            .iter()
+            .map(|n| Line {
+                who: user_name(n.author_id),
+                when: ctx.date(&n.created_at),
+                text: n.text.clone(),
+            })
+            .collect(),
+        history: data
+            .events
+            .iter()
+            .map(|e| Line {
+                who: user_name(e.user_id),
+                when: ctx.date(&e.at),
+                text: format!(
+                    "{} {}",
+                    lang.t(&format!("event-{}", e.kind.as_str())),
+                    event_detail(e, &names, lang)
+                ),
+            })
+            .collect(),
+        outbox: data
+            .outbox
+            .iter()
+            .map(|o| Line {
+                who: user_name(o.author_id),
+                when: ctx.date(&o.updated_at),
+                text: format!(
+                    "[{}] {}",
+                    lang.t(&format!("outbox-{}", o.state.as_str())),
+                    o.text
+                ),
+            })
+            .collect(),
+        reply_max: c::reply_limits(data.channel.kind).max_length as i64,
+        reply_text,
+        reply_errors,
+        current_sentiment: m
+            .sentiment_label()
+            .map(|l| l.as_str().to_owned())
+            .unwrap_or_default(),
+        ctx,
+    };
+    let mut res = render(&page)?;
+    *res.status_mut() = status;
+    Ok(res)
+}
+
+fn event_detail(
+    e: &tend_domain::MessageEvent,
+    names: &HashMap<UserId, String>,
+    lang: crate::i18n::Lang,
+) -> String {
+    match e.kind {
+        tend_domain::EventKind::State => {
+            let state = e.detail.split(' ').next().unwrap_or("");
+            lang.t(&format!("state-{state}"))
+        }
+        tend_domain::EventKind::Assigned => e
+            .detail
+            .parse::<i64>()
+            .ok()
+            .and_then(|u| names.get(&UserId(u)).cloned())
+            .unwrap_or_default(),
+        tend_domain::EventKind::SentimentCorrected => {
+            if e.detail.is_empty() {
+                String::new()
+            } else {
+                lang.t(&format!("sentiment-{}", e.detail))
+            }
+        }
+        tend_domain::EventKind::Tagged | tend_domain::EventKind::Untagged => e.detail.clone(),
+        _ => String::new(),
+    }
+}
+
+/// `POST /w/{slug}/c/{id}/{action}`: state, snooze, assign, tag, untag, sentiment,
+/// note, reply. Redirects back to the conversation.
+pub async fn conversation_action(
+    State(state): State<AppState>,
+    ws: Ws,
+    Path((_, id, action)): Path<(String, i64, String)>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let id = MessageId(id);
+    let get = |k: &str| {
+        fields
+            .iter()
+            .find(|(f, _)| f == k)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    };
+    let store = &*state.store;
+    // Check the message (404 for other workspaces) before the role (403), so a
+    // foreign id never reveals anything.
+    store.message(ws.workspace.id, id).await?;
+    ws.require_inbox_work()?;
+    let actor = ws.actor();
+    match action.as_str() {
+        "state" => {
+            let s =
+                InboxState::parse(get("state")).map_err(|e| AppError::bad("state", e.message))?;
+            if s == InboxState::Snoozed {
+                return Err(AppError::bad("state", "use snooze").into());
+            }
+            c::set_state(store, actor, id, s, None).await?;
+        }
+        "snooze" => {
+            let local: DateTime = get("until")
+                .parse()
+                .map_err(|_| AppError::bad("until", "must be a date and time"))?;
+            let until = local
+                .to_zoned(ws.workspace.tz())
+                .map_err(|_| AppError::bad("until", "out of range"))?
+                .timestamp();
+            c::set_state(store, actor, id, InboxState::Snoozed, Some(until)).await?;
+        }
+        "assign" => {
+            let user = match get("assignee") {
+                "" | "none" => None,
+                v => {
+                    Some(UserId(v.parse().map_err(|_| {
+                        AppError::bad("assignee", "must be a number")
+                    })?))
+                }
+            };
+            c::assign(store, actor, id, user).await?;
+        }
+        "tag" => {
+            c::tag(store, actor, id, get("tag")).await?;
+        }
+        "untag" => {
+            let tag_id = TagId(
+                get("tag")
+                    .parse()
+                    .map_err(|_| AppError::bad("tag", "must be a number"))?,
+            );
+            let tag = store
+                .tags(ws.workspace.id)
+                .await?
+                .into_iter()
+                .find(|t| t.id == tag_id)
+                .ok_or(AppError::NotFound)?;
+            c::untag(store, actor, id, &tag).await?;
+        }
+        "sentiment" => {
+            let label = match get("label") {
+                "" | "none" => None,
+                l => Some(SentimentLabel::parse(l).map_err(|e| AppError::bad("label", e.message))?),
+            };
+            c::correct_sentiment(store, actor, id, label).await?;
+        }
+        "note" => {
+            c::add_note(store, actor, id, get("text")).await?;
+        }
+        "reply" => {
+            let text = get("text").to_owned();
+            match c::queue_reply(store, actor, id, &text).await {
+                Ok(_) => {}
+                Err(c::ActionError::Reply(problems)) => {
+                    let lang = crate::i18n::Lang::from_code(&ws.auth.user.locale);
+                    let errors = problems.iter().map(|p| problem_text(lang, p)).collect();
+                    return show(
+                        &state,
+                        &ws,
+                        id,
+                        text,
+                        errors,
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                    )
+                    .await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        _ => return Err(AppError::NotFound.into()),
+    }
+    let back = format!("/w/{}/c/{}", ws.workspace.slug.as_str(), id);
+    Ok(Redirect::to(&back).into_response())
+}
+
+fn problem_text(lang: crate::i18n::Lang, p: &tend_nlp::length::Problem) -> String {
+    use tend_nlp::length::ProblemKind;
+    match p.kind {
+        ProblemKind::Empty => lang.t("reply-empty"),
+        ProblemKind::TooLong { length, max } => lang.ta(
+            "reply-too-long",
+            "detail",
+            &format!(
+                "{} / {}",
+                crate::i18n::format_int(lang, length as i64),
+                crate::i18n::format_int(lang, max as i64)
+            ),
+        ),
+        ProblemKind::TooManyHashtags { count, max } => lang.ta(
+            "reply-too-many-hashtags",
+            "detail",
+            &format!("{count} / {max}"),
+        ),
+        ProblemKind::InvalidCharacters => lang.t("reply-invalid-characters"),
+    }
+}

@@ -1,0 +1,105 @@
+//! Reading around a conversation (authors, a member's earlier messages) and the
+//! teammate's sentiment correction.
+
+use super::{identities, messages};
+use crate::StoreError;
+use sqlx::{AnyPool, AssertSqlSafe};
+use tend_domain::{
+    Identity, IdentityId, MemberId, Message, MessageId, SentimentLabel, WorkspaceId,
+};
+
+pub(crate) async fn identities_by_ids(
+    pool: &AnyPool,
+    workspace: WorkspaceId,
+    ids: &[IdentityId],
+) -> Result<Vec<Identity>, StoreError> {
+    let mut ids: Vec<i64> = ids.iter().map(|i| i.get()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut out = Vec::with_capacity(ids.len());
+    // At most 500 parameters per statement (SQLite prepares named parameters linearly).
+    for chunk in ids.chunks(500) {
+        let placeholders = (2..chunk.len() + 2)
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut query = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {} FROM identities WHERE workspace_id = $1 AND id IN ({placeholders})",
+            identities::COLUMNS
+        )))
+        .bind(workspace.get());
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        for row in query.fetch_all(pool).await? {
+            out.push(identities::from_row(&row)?);
+        }
+    }
+    Ok(out)
+}
+
+pub(crate) async fn member_messages(
+    pool: &AnyPool,
+    workspace: WorkspaceId,
+    member: MemberId,
+    limit: u32,
+) -> Result<Vec<Message>, StoreError> {
+    let limit = limit.clamp(1, 200);
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {} FROM messages m WHERE m.workspace_id = $1 AND m.author_id IN \
+         (SELECT id FROM identities WHERE member_id = $2 AND workspace_id = $1) \
+         ORDER BY m.created_at DESC, m.id DESC LIMIT {limit}",
+        messages::COLUMNS
+    )))
+    .bind(workspace.get())
+    .bind(member.get())
+    .fetch_all(pool)
+    .await?;
+    let mut out = rows
+        .iter()
+        .map(messages::from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    messages::attach_tags(pool, &mut out).await?;
+    Ok(out)
+}
+
+pub(crate) async fn correct_sentiment(
+    pool: &AnyPool,
+    workspace: WorkspaceId,
+    id: MessageId,
+    label: Option<SentimentLabel>,
+) -> Result<Message, StoreError> {
+    let res = sqlx::query(
+        "UPDATE messages SET sentiment_corrected = $1 WHERE id = $2 AND workspace_id = $3",
+    )
+    .bind(label.map(|l| l.as_str()))
+    .bind(id.get())
+    .bind(workspace.get())
+    .execute(pool)
+    .await?;
+    if res.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    messages::by_id(pool, workspace, id).await
+}
+
+/// Checks that every user is a teammate of the workspace.
+pub(crate) async fn check_teammates(
+    pool: &AnyPool,
+    workspace: WorkspaceId,
+    users: &[tend_domain::UserId],
+) -> Result<(), StoreError> {
+    for user in users {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT user_id FROM memberships WHERE workspace_id = $1 AND user_id = $2",
+        )
+        .bind(workspace.get())
+        .bind(user.get())
+        .fetch_optional(pool)
+        .await?;
+        if found.is_none() {
+            return Err(StoreError::NotFound);
+        }
+    }
+    Ok(())
+}

@@ -5,6 +5,7 @@
 //! PostgreSQL accept, so each statement is written once.
 
 mod channels;
+mod demo;
 mod identities;
 mod messages;
 pub(crate) mod rollups;
@@ -421,5 +422,25 @@ impl Store for SqlStore {
         tag: tend_domain::TagId,
     ) -> Result<(), StoreError> {
         tags::untag_message(&self.pool, workspace, message, tag).await
+    }
+
+    async fn member_counts(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+    ) -> Result<crate::MemberCounts, StoreError> {
+        identities::counts(&self.pool, workspace).await
+    }
+    async fn save_demo_manifest(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        manifest: &str,
+    ) -> Result<(), StoreError> {
+        demo::save(&self.pool, workspace, manifest).await
+    }
+    async fn demo_manifest(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+    ) -> Result<Option<String>, StoreError> {
+        demo::load(&self.pool, workspace).await
     }
 }

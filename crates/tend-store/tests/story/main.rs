@@ -251,11 +251,23 @@ async fn story(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(merged.identities.len(), 2);
+    let counts = store.member_counts(acme.id).await.unwrap();
+    assert_eq!(
+        (counts.members, counts.identities, counts.multi_platform),
+        (1, 2, 1),
+        "one person on two platforms"
+    );
+    assert_eq!(
+        store.member_counts(other.id).await.unwrap(),
+        tend_store::MemberCounts::default()
+    );
     assert!(matches!(
         store.member_profile(acme.id, alice_x.member_id).await,
         Err(StoreError::NotFound)
     ));
     let split = store.split_identity(acme.id, alice_x.id).await.unwrap();
+    let counts = store.member_counts(acme.id).await.unwrap();
+    assert_eq!((counts.members, counts.multi_platform), (2, 0));
     assert_eq!(
         split.identities.iter().map(|i| i.id).collect::<Vec<_>>(),
         [alice_x.id]
@@ -633,6 +645,27 @@ async fn story(store: Arc<dyn Store>) {
     );
 
     rollups::signals_rollups_and_batches(&*store, &acme, &other, &forum, &x).await;
+
+    // --- The demo manifest: one JSON document per workspace --------------------
+    assert_eq!(store.demo_manifest(acme.id).await.unwrap(), None);
+    store
+        .save_demo_manifest(acme.id, r#"{"seed":1}"#)
+        .await
+        .unwrap();
+    store
+        .save_demo_manifest(acme.id, r#"{"seed":2}"#)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.demo_manifest(acme.id).await.unwrap().as_deref(),
+        Some(r#"{"seed":2}"#),
+        "saving again replaces"
+    );
+    assert_eq!(store.demo_manifest(other.id).await.unwrap(), None);
+    assert!(matches!(
+        store.save_demo_manifest(WorkspaceId(999_999), "{}").await,
+        Err(StoreError::NotFound)
+    ));
 
     // --- Workspace isolation: every per-item read of Acme's data from Globex fails --
     assert!(matches!(

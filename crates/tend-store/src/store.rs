@@ -240,6 +240,16 @@ pub trait Store: Send + Sync {
         state: InboxState,
         snoozed_until: Option<Timestamp>,
     ) -> Result<Message, StoreError>;
+    /// Changes the inbox state of many messages at once, in one transaction (bulk
+    /// actions); ids that are unknown or of another workspace are skipped. Returns
+    /// how many messages were updated.
+    async fn set_states(
+        &self,
+        workspace: WorkspaceId,
+        ids: &[MessageId],
+        state: InboxState,
+        snoozed_until: Option<Timestamp>,
+    ) -> Result<u64, StoreError>;
     /// Assigns a message to a teammate of the workspace, or unassigns it.
     async fn assign(
         &self,

@@ -6,7 +6,9 @@
 use super::{Demo, DemoError, TEAM};
 use jiff::Timestamp;
 use std::collections::HashMap;
-use tend_domain::{Channel, Email, IncomingAuthor, MessageId, NewIdentity, TagName, Workspace};
+use tend_domain::{
+    Channel, Email, InboxState, IncomingAuthor, MessageId, NewIdentity, TagName, Workspace,
+};
 use tend_store::{InboxQuery, Store};
 
 /// Merges each group's identities into the member of its first one.
@@ -78,6 +80,8 @@ pub async fn triage(
     for (c, channel) in demo.channels.iter().zip(channels) {
         on(super::Progress::Triage { channel: &c.name });
         let mut before: Option<(Timestamp, MessageId)> = None;
+        // State changes are grouped and made in bulk after the channel is read.
+        let mut states: Vec<(InboxState, Option<Timestamp>, Vec<MessageId>)> = Vec::new();
         loop {
             let page = store
                 .inbox(
@@ -97,9 +101,11 @@ pub async fn triage(
                     continue;
                 };
                 if m.state != plan.state || m.snoozed_until != plan.snoozed_until {
-                    store
-                        .set_state(workspace.id, m.id, plan.state, plan.snoozed_until)
-                        .await?;
+                    let key = (plan.state, plan.snoozed_until);
+                    match states.iter_mut().find(|(s, u, _)| (*s, *u) == key) {
+                        Some((_, _, ids)) => ids.push(m.id),
+                        None => states.push((plan.state, plan.snoozed_until, vec![m.id])),
+                    }
                 }
                 let assignee = plan.assignee.and_then(|i| team.get(i).copied());
                 if m.assignee_id != assignee {
@@ -122,6 +128,9 @@ pub async fn triage(
                     }
                 }
             }
+        }
+        for (state, until, ids) in states {
+            store.set_states(workspace.id, &ids, state, until).await?;
         }
     }
     Ok(())

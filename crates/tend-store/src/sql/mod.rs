@@ -385,6 +385,15 @@ impl Store for SqlStore {
     ) -> Result<tend_domain::Message, StoreError> {
         messages::set_state(&self.pool, workspace, id, state, snoozed_until).await
     }
+    async fn set_states(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        ids: &[tend_domain::MessageId],
+        state: tend_domain::InboxState,
+        snoozed_until: Option<Timestamp>,
+    ) -> Result<u64, StoreError> {
+        messages::set_states(&self.pool, workspace, ids, state, snoozed_until).await
+    }
     async fn assign(
         &self,
         workspace: tend_domain::WorkspaceId,

@@ -508,6 +508,42 @@ async fn story(store: Arc<dyn Store>) {
         store.set_state(other.id, t1, InboxState::Open, None).await,
         Err(StoreError::NotFound)
     ));
+    // Bulk state changes: one transaction; another workspace's ids are skipped.
+    let before = store.inbox(acme.id, &InboxQuery::default()).await.unwrap();
+    let ids: Vec<MessageId> = before.iter().map(|m| m.id).collect();
+    assert_eq!(ids.len(), 4);
+    assert!(
+        store
+            .set_states(acme.id, &ids, InboxState::Snoozed, None)
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        store
+            .set_states(other.id, &ids, InboxState::Done, None)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        store
+            .set_states(acme.id, &ids, InboxState::Archived, None)
+            .await
+            .unwrap(),
+        4
+    );
+    assert_eq!(store.count_by_state(acme.id).await.unwrap().archived, 4);
+    assert_eq!(
+        store.message(acme.id, root_id).await.unwrap().snoozed_until,
+        None
+    );
+    for m in &before {
+        store
+            .set_state(acme.id, m.id, m.state, m.snoozed_until)
+            .await
+            .unwrap();
+    }
+    assert_eq!(store.count_by_state(acme.id).await.unwrap(), counts);
 
     let assigned = store.assign(acme.id, t1, Some(anna.id)).await.unwrap();
     assert_eq!(assigned.assignee_id, Some(anna.id));

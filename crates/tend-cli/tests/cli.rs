@@ -268,3 +268,105 @@ fn an_ndjson_import_streams_refuses_bad_lines_and_checks_the_encoding_first() {
     let summary = String::from_utf8(again.stdout).unwrap();
     assert!(summary.contains("unchanged      2500"), "{summary}");
 }
+
+/// The README's first command, without serving: the demo is stored as its manifest
+/// says, a second run reuses it, and each printed password logs in (the old one no
+/// longer does).
+#[test]
+fn demo_creates_the_workspace_once_and_prints_a_working_login() {
+    use tend_core::demo::DemoManifest;
+    let dir = tempfile::tempdir().unwrap();
+    let run = || {
+        let out = tend(dir.path())
+            .args(["demo", "--no-serve"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        let field = |label: &str| -> String {
+            let line = stdout
+                .lines()
+                .find(|l| l.trim_start().starts_with(label))
+                .unwrap_or_else(|| panic!("no {label} in {stdout}"));
+            line.split_whitespace().last().unwrap().to_owned()
+        };
+        let login = (field("e-mail"), field("password"));
+        (stdout, login)
+    };
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("tend.db").display());
+    // What the store holds: messages per channel (from the rollups), per state,
+    // members, and the manifest.
+    let stored = || {
+        rt.block_on(async {
+            let store = tend_store::open(&url, 2).await.unwrap();
+            let ws = store.workspace_by_slug("demo").await.unwrap();
+            let json = store.demo_manifest(ws.id).await.unwrap().unwrap();
+            let manifest: DemoManifest = serde_json::from_str(&json).unwrap();
+            let to =
+                jiff::Timestamp::from_millisecond(manifest.anchor.as_millisecond() + 1).unwrap();
+            let mut channels = Vec::new();
+            for c in store.channels(ws.id).await.unwrap() {
+                let rollups = store
+                    .rollups(ws.id, c.id, manifest.window_start, to)
+                    .await
+                    .unwrap();
+                let n: i64 = rollups.iter().map(|r| r.messages_in + r.messages_out).sum();
+                channels.push((c.name, n as u64));
+            }
+            channels.sort();
+            let states = store.count_by_state(ws.id).await.unwrap();
+            let members = store.member_counts(ws.id).await.unwrap();
+            (manifest, channels, states, members)
+        })
+    };
+    let authenticates = |(email, password): &(String, String)| {
+        rt.block_on(async {
+            let store = tend_store::open(&url, 2).await.unwrap();
+            let secret = secrecy::SecretString::from(password.clone());
+            tend_core::accounts::authenticate(&*store, email, &secret)
+                .await
+                .unwrap()
+                .is_some()
+        })
+    };
+
+    let (first, login) = run();
+    assert!(first.contains("Demo ready"), "{first}");
+    assert_eq!(login.0, "demo@example.org");
+    let (manifest, channels, states, members) = stored();
+    assert!(manifest.complete);
+    let mut expected: Vec<(String, u64)> = manifest
+        .channels
+        .iter()
+        .map(|c| (c.name.clone(), c.messages))
+        .collect();
+    expected.sort();
+    assert_eq!(channels, expected);
+    assert_eq!(
+        (states.open + states.done + states.snoozed + states.archived) as u64,
+        manifest.messages
+    );
+    assert!(manifest.messages >= 10_000 && manifest.channels.len() >= 6);
+    assert_eq!(members.members as u64, manifest.members);
+    assert_eq!(
+        members.multi_platform as u64,
+        manifest.multi_platform_members
+    );
+    assert!(first.contains(&format!("{} extra messages", manifest.spike.extra_messages)));
+    assert!(authenticates(&login), "the printed login works");
+
+    let (second, new_login) = run();
+    assert!(second.contains("Reusing the demo"), "{second}");
+    assert_eq!(
+        stored(),
+        (manifest, channels, states, members),
+        "nothing changed"
+    );
+    assert!(authenticates(&new_login));
+    assert!(!authenticates(&login), "the previous password is replaced");
+}

@@ -21,7 +21,7 @@
 use std::collections::HashMap;
 use tend_domain::{
     Channel, ChannelKind, IdentityId, IncomingAuthor, IncomingItem, IncomingMessage, MissingItem,
-    NewIdentity, NewMessage, SentimentLabel, Signals,
+    NewIdentity, NewMessage, SentimentLabel, Signals, WorkspaceId,
 };
 use tend_store::{Store, StoreError, UpsertOutcome, Upserted};
 
@@ -200,7 +200,7 @@ fn prepare(channel: &Channel, batch: Vec<IncomingItem>) -> Prepared {
     let mut rejected = Vec::new();
     let mut wanted: HashMap<(ChannelKind, String), NewIdentity> = HashMap::new();
     for a in described {
-        match to_identity(channel, &a) {
+        match new_identity(channel.workspace_id, &a) {
             Ok(new) => {
                 wanted.insert((a.platform, a.external_id), new);
             }
@@ -300,9 +300,10 @@ async fn store_batch(
     Ok(upserted)
 }
 
-fn to_identity(channel: &Channel, a: &IncomingAuthor) -> Result<NewIdentity, String> {
-    let mut new =
-        NewIdentity::new(channel.workspace_id, a.platform, &a.handle).map_err(|e| e.to_string())?;
+/// The identity an author description maps to in `workspace` (the pipeline's
+/// mapping, shared with the demo's member merging).
+pub fn new_identity(workspace: WorkspaceId, a: &IncomingAuthor) -> Result<NewIdentity, String> {
+    let mut new = NewIdentity::new(workspace, a.platform, &a.handle).map_err(|e| e.to_string())?;
     if a.external_id.trim().is_empty() || a.external_id.len() > 512 {
         return Err("external id must be 1-512 bytes".into());
     }

@@ -2,10 +2,11 @@
 //! share, composed from the domain and the store. Each module is one concern.
 //!
 //! `accounts`, `access` (sessions and API tokens), `conversations` (working the
-//! inbox) and `ingest` exist; moderation, publishing and analytics arrive with
-//! their issues.
+//! inbox), `ingest` and `demo` (the generated demo workspace) exist; moderation,
+//! publishing and analytics arrive with their issues.
 
 pub mod access;
 pub mod accounts;
 pub mod conversations;
+pub mod demo;
 pub mod ingest;

@@ -103,6 +103,17 @@ pub struct StateCounts {
     pub archived: i64,
 }
 
+/// How many people a workspace's community has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct MemberCounts {
+    /// Members (people), each with at least one identity.
+    pub members: i64,
+    /// Identities (handles on one platform).
+    pub identities: i64,
+    /// Members with identities on more than one platform.
+    pub multi_platform: i64,
+}
+
 /// Tend's storage operations.
 ///
 /// Contract for every implementation:
@@ -203,6 +214,9 @@ pub trait Store: Send + Sync {
         identity: IdentityId,
     ) -> Result<MemberProfile, StoreError>;
 
+    /// Members, identities and multi-platform members of a workspace.
+    async fn member_counts(&self, workspace: WorkspaceId) -> Result<MemberCounts, StoreError>;
+
     /// Stores a batch of messages idempotently and atomically (see the trait contract).
     /// An edit (newer `edited_at` or changed text) updates the message and keeps the previous
     /// text as a revision; an older version than the stored one changes nothing.
@@ -267,6 +281,16 @@ pub trait Store: Send + Sync {
         state: InboxState,
         snoozed_until: Option<Timestamp>,
     ) -> Result<Message, StoreError>;
+    /// Changes the inbox state of many messages at once, in one transaction (bulk
+    /// actions); ids that are unknown or of another workspace are skipped. Returns
+    /// how many messages were updated.
+    async fn set_states(
+        &self,
+        workspace: WorkspaceId,
+        ids: &[MessageId],
+        state: InboxState,
+        snoozed_until: Option<Timestamp>,
+    ) -> Result<u64, StoreError>;
     /// Assigns a message to a teammate of the workspace, or unassigns it.
     async fn assign(
         &self,
@@ -426,4 +450,13 @@ pub trait Store: Send + Sync {
         workspace: WorkspaceId,
         id: OutboxId,
     ) -> Result<Vec<OutboxEvent>, StoreError>;
+    /// Saves the manifest (a JSON document) of the demo data in a workspace, replacing
+    /// any earlier one (`tend demo`).
+    async fn save_demo_manifest(
+        &self,
+        workspace: WorkspaceId,
+        manifest: &str,
+    ) -> Result<(), StoreError>;
+    /// The demo manifest of a workspace, if `tend demo` made it.
+    async fn demo_manifest(&self, workspace: WorkspaceId) -> Result<Option<String>, StoreError>;
 }

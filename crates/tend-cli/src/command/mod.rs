@@ -3,6 +3,7 @@
 mod analyze;
 mod bench;
 mod config_cmd;
+mod demo;
 mod eval;
 mod import;
 mod migrate;
@@ -47,6 +48,8 @@ pub struct GlobalArgs {
 enum Command {
     /// Run the web app and API.
     Serve(serve::Serve),
+    /// Create (or reuse) the demo workspace with 90 days of realistic data, then serve it.
+    Demo(demo::DemoCmd),
     /// Apply pending database migrations and exit.
     Migrate(migrate::Migrate),
     /// Inspect configuration.
@@ -162,6 +165,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     rt.block_on(async move {
         match cli.command {
             Command::Serve(cmd) => cmd.run(&ctx).await,
+            Command::Demo(cmd) => cmd.run(&ctx).await,
             Command::Migrate(cmd) => cmd.run(&ctx).await,
             Command::User(cmd) => cmd.run(&ctx).await,
             Command::Bench(cmd) => cmd.run(&ctx).await,

@@ -1,10 +1,13 @@
-//! `tend serve`: run the HTTP server until Ctrl-C or SIGTERM.
+//! `tend serve`: run the HTTP server until Ctrl-C or SIGTERM. [`serve`] is shared
+//! with `tend demo`.
 
 use super::Context;
 use anyhow::Context as _;
 use clap::Args;
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::sync::Arc;
+use tend_store::Store;
 
 #[derive(Debug, Args)]
 pub struct Serve {
@@ -16,29 +19,45 @@ pub struct Serve {
 impl Serve {
     pub async fn run(&self, ctx: &Context) -> anyhow::Result<ExitCode> {
         let store = ctx.store().await?;
-        let bind = self.bind.unwrap_or(ctx.config.server.bind);
-        let listener = tokio::net::TcpListener::bind(bind)
-            .await
-            .with_context(|| format!("listening on {bind}"))?;
-        let addr = listener.local_addr().context("reading the bound address")?;
-        tracing::info!(database = %ctx.database_label(), "database ready");
-        println!(
-            "Tend is running at http://{addr}/ (database: {}); Ctrl-C stops it",
-            ctx.database_label()
-        );
-        if store.count_users().await? == 0 {
-            println!(
-                "No teammates yet: create the first admin with `tend user add --email you@example.org --name You`"
-            );
-        }
-        let state = tend_server::AppState::new(store, env!("CARGO_PKG_VERSION"))
-            .with_secure_cookies(ctx.config.server.secure_cookies);
-        tend_server::serve(listener, state, shutdown_signal())
-            .await
-            .context("serving HTTP")?;
-        println!("Tend stopped");
-        Ok(ExitCode::SUCCESS)
+        let no_teammates = store.count_users().await? == 0;
+        serve(ctx, store, self.bind, |_| {
+            if no_teammates {
+                println!(
+                    "No teammates yet: create the first admin with `tend user add --email you@example.org --name You`"
+                );
+            }
+        })
+        .await
     }
+}
+
+/// Serves the app over `store` on `bind` (default from the configuration) until
+/// Ctrl-C or SIGTERM; `ready` runs once the address is bound and announced. Every
+/// command that serves (`serve`, `demo`) goes through here.
+pub async fn serve(
+    ctx: &Context,
+    store: Arc<dyn Store>,
+    bind: Option<SocketAddr>,
+    ready: impl FnOnce(SocketAddr),
+) -> anyhow::Result<ExitCode> {
+    let bind = bind.unwrap_or(ctx.config.server.bind);
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("listening on {bind}"))?;
+    let addr = listener.local_addr().context("reading the bound address")?;
+    tracing::info!(database = %ctx.database_label(), "database ready");
+    println!(
+        "Tend is running at http://{addr}/ (database: {}); Ctrl-C stops it",
+        ctx.database_label()
+    );
+    ready(addr);
+    let state = tend_server::AppState::new(store, env!("CARGO_PKG_VERSION"))
+        .with_secure_cookies(ctx.config.server.secure_cookies);
+    tend_server::serve(listener, state, shutdown_signal())
+        .await
+        .context("serving HTTP")?;
+    println!("Tend stopped");
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn shutdown_signal() {

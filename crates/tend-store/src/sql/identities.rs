@@ -295,6 +295,28 @@ pub(crate) async fn profile(
     Ok(MemberProfile { member, identities })
 }
 
+/// Members, identities, and members with identities on more than one platform.
+pub(crate) async fn counts(
+    pool: &AnyPool,
+    workspace: WorkspaceId,
+) -> Result<crate::MemberCounts, StoreError> {
+    // CAST: PostgreSQL's SUM over BIGINT is NUMERIC, which the Any driver cannot decode as i64.
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS members, CAST(COALESCE(SUM(n), 0) AS BIGINT) AS identities, \
+         CAST(COALESCE(SUM(CASE WHEN platforms > 1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS multi \
+         FROM (SELECT member_id, COUNT(*) AS n, COUNT(DISTINCT platform) AS platforms \
+         FROM identities WHERE workspace_id = $1 GROUP BY member_id) per_member",
+    )
+    .bind(workspace.get())
+    .fetch_one(pool)
+    .await?;
+    Ok(crate::MemberCounts {
+        members: get(&row, "members")?,
+        identities: get(&row, "identities")?,
+        multi_platform: get(&row, "multi")?,
+    })
+}
+
 async fn check_member(
     tx: &mut Transaction<'_, Any>,
     workspace: WorkspaceId,

@@ -326,17 +326,7 @@ pub(crate) async fn set_state(
     state: InboxState,
     snoozed_until: Option<Timestamp>,
 ) -> Result<Message, StoreError> {
-    let until = match (state, snoozed_until) {
-        (InboxState::Snoozed, Some(t)) => Some(ms(t)),
-        (InboxState::Snoozed, None) => {
-            return Err(tend_domain::ValidationError::new(
-                "snoozed_until",
-                "is required to snooze",
-            )
-            .into());
-        }
-        _ => None,
-    };
+    let until = snooze_until(state, snoozed_until)?;
     let res = sqlx::query(
         "UPDATE messages SET state = $1, snoozed_until = $2 WHERE id = $3 AND workspace_id = $4",
     )
@@ -350,6 +340,53 @@ pub(crate) async fn set_state(
         return Err(StoreError::NotFound);
     }
     by_id(pool, workspace, id).await
+}
+
+/// The stored `snoozed_until`: required to snooze, dropped otherwise.
+fn snooze_until(
+    state: InboxState,
+    snoozed_until: Option<Timestamp>,
+) -> Result<Option<i64>, StoreError> {
+    match (state, snoozed_until) {
+        (InboxState::Snoozed, Some(t)) => Ok(Some(ms(t))),
+        (InboxState::Snoozed, None) => {
+            Err(tend_domain::ValidationError::new("snoozed_until", "is required to snooze").into())
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Sets the state of many messages in one transaction, 500 ids per statement.
+pub(crate) async fn set_states(
+    pool: &AnyPool,
+    workspace: WorkspaceId,
+    ids: &[MessageId],
+    state: InboxState,
+    snoozed_until: Option<Timestamp>,
+) -> Result<u64, StoreError> {
+    let until = snooze_until(state, snoozed_until)?;
+    let mut tx = pool.begin().await?;
+    let mut changed = 0;
+    for chunk in ids.chunks(500) {
+        let placeholders = (4..chunk.len() + 4)
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "UPDATE messages SET state = $1, snoozed_until = $2 \
+             WHERE workspace_id = $3 AND id IN ({placeholders})"
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql))
+            .bind(state.as_str())
+            .bind(until)
+            .bind(workspace.get());
+        for id in chunk {
+            query = query.bind(id.get());
+        }
+        changed += query.execute(&mut *tx).await?.rows_affected();
+    }
+    tx.commit().await?;
+    Ok(changed)
 }
 
 pub(crate) async fn assign(

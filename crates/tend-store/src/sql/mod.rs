@@ -8,6 +8,7 @@ mod access;
 mod activity;
 mod channels;
 mod conversations;
+mod demo;
 mod events;
 mod identities;
 mod messages;
@@ -391,6 +392,15 @@ impl Store for SqlStore {
     ) -> Result<tend_domain::Message, StoreError> {
         messages::set_state(&self.pool, workspace, id, state, snoozed_until).await
     }
+    async fn set_states(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        ids: &[tend_domain::MessageId],
+        state: tend_domain::InboxState,
+        snoozed_until: Option<Timestamp>,
+    ) -> Result<u64, StoreError> {
+        messages::set_states(&self.pool, workspace, ids, state, snoozed_until).await
+    }
     async fn assign(
         &self,
         workspace: tend_domain::WorkspaceId,
@@ -596,5 +606,24 @@ impl Store for SqlStore {
         id: tend_domain::OutboxId,
     ) -> Result<Vec<tend_domain::OutboxEvent>, StoreError> {
         outbox::events(&self.pool, workspace, id).await
+    }
+    async fn member_counts(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+    ) -> Result<crate::MemberCounts, StoreError> {
+        identities::counts(&self.pool, workspace).await
+    }
+    async fn save_demo_manifest(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        manifest: &str,
+    ) -> Result<(), StoreError> {
+        demo::save(&self.pool, workspace, manifest).await
+    }
+    async fn demo_manifest(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+    ) -> Result<Option<String>, StoreError> {
+        demo::load(&self.pool, workspace).await
     }
 }

@@ -252,11 +252,23 @@ async fn story(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(merged.identities.len(), 2);
+    let counts = store.member_counts(acme.id).await.unwrap();
+    assert_eq!(
+        (counts.members, counts.identities, counts.multi_platform),
+        (1, 2, 1),
+        "one person on two platforms"
+    );
+    assert_eq!(
+        store.member_counts(other.id).await.unwrap(),
+        tend_store::MemberCounts::default()
+    );
     assert!(matches!(
         store.member_profile(acme.id, alice_x.member_id).await,
         Err(StoreError::NotFound)
     ));
     let split = store.split_identity(acme.id, alice_x.id).await.unwrap();
+    let counts = store.member_counts(acme.id).await.unwrap();
+    assert_eq!((counts.members, counts.multi_platform), (2, 0));
     assert_eq!(
         split.identities.iter().map(|i| i.id).collect::<Vec<_>>(),
         [alice_x.id]
@@ -497,6 +509,42 @@ async fn story(store: Arc<dyn Store>) {
         store.set_state(other.id, t1, InboxState::Open, None).await,
         Err(StoreError::NotFound)
     ));
+    // Bulk state changes: one transaction; another workspace's ids are skipped.
+    let before = store.inbox(acme.id, &InboxQuery::default()).await.unwrap();
+    let ids: Vec<MessageId> = before.iter().map(|m| m.id).collect();
+    assert_eq!(ids.len(), 4);
+    assert!(
+        store
+            .set_states(acme.id, &ids, InboxState::Snoozed, None)
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        store
+            .set_states(other.id, &ids, InboxState::Done, None)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        store
+            .set_states(acme.id, &ids, InboxState::Archived, None)
+            .await
+            .unwrap(),
+        4
+    );
+    assert_eq!(store.count_by_state(acme.id).await.unwrap().archived, 4);
+    assert_eq!(
+        store.message(acme.id, root_id).await.unwrap().snoozed_until,
+        None
+    );
+    for m in &before {
+        store
+            .set_state(acme.id, m.id, m.state, m.snoozed_until)
+            .await
+            .unwrap();
+    }
+    assert_eq!(store.count_by_state(acme.id).await.unwrap(), counts);
 
     let assigned = store.assign(acme.id, t1, Some(anna.id)).await.unwrap();
     assert_eq!(assigned.assignee_id, Some(anna.id));
@@ -737,6 +785,27 @@ async fn story(store: Arc<dyn Store>) {
 
     rollups::signals_rollups_and_batches(&*store, &acme, &other, &forum, &x).await;
     web::web_app(&*store).await;
+
+    // --- The demo manifest: one JSON document per workspace --------------------
+    assert_eq!(store.demo_manifest(acme.id).await.unwrap(), None);
+    store
+        .save_demo_manifest(acme.id, r#"{"seed":1}"#)
+        .await
+        .unwrap();
+    store
+        .save_demo_manifest(acme.id, r#"{"seed":2}"#)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.demo_manifest(acme.id).await.unwrap().as_deref(),
+        Some(r#"{"seed":2}"#),
+        "saving again replaces"
+    );
+    assert_eq!(store.demo_manifest(other.id).await.unwrap(), None);
+    assert!(matches!(
+        store.save_demo_manifest(WorkspaceId(999_999), "{}").await,
+        Err(StoreError::NotFound)
+    ));
 
     // --- Workspace isolation: every per-item read of Acme's data from Globex fails --
     assert!(matches!(

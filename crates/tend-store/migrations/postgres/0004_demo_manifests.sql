@@ -1,0 +1,10 @@
+-- The ground truth of a generated demo workspace (`tend demo`): the JSON manifest its
+-- generator returns (seed, time window, counts, the planted spike …), read by later
+-- features that measure themselves on the demo data (PostgreSQL).
+-- Keep in step with ../sqlite/0004_demo_manifests.sql.
+
+CREATE TABLE demo_manifests (
+    workspace_id BIGINT PRIMARY KEY REFERENCES workspaces(id) ON DELETE CASCADE,
+    manifest     TEXT NOT NULL,
+    updated_at   BIGINT NOT NULL
+);

@@ -1,11 +1,12 @@
 //! Reading messages: one message, its revisions, threads, the inbox list and
 //! counts; and inbox state changes. The write path is in `upsert`.
 
+use super::rollups::placeholders;
 use super::{Backend, corrupt, get, ms, search, ts, ts_opt};
 use crate::{InboxQuery, StateCounts, StoreError};
 use jiff::Timestamp;
 use sqlx::any::AnyRow;
-use sqlx::{AnyPool, AssertSqlSafe};
+use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
 use std::collections::HashMap;
 use tend_domain::{
     ChannelId, Direction, Engagement, IdentityId, InboxState, Message, MessageId, MessageKind,
@@ -298,12 +299,10 @@ pub(crate) async fn count_by_state(
     pool: &AnyPool,
     workspace: WorkspaceId,
 ) -> Result<StateCounts, StoreError> {
-    let rows = sqlx::query(
-        "SELECT state, COUNT(*) AS n FROM messages WHERE workspace_id = $1 GROUP BY state",
-    )
-    .bind(workspace.get())
-    .fetch_all(pool)
-    .await?;
+    let rows = sqlx::query("SELECT state, n FROM inbox_counts WHERE workspace_id = $1")
+        .bind(workspace.get())
+        .fetch_all(pool)
+        .await?;
     let mut counts = StateCounts::default();
     for row in rows {
         let n: i64 = get(&row, "n")?;
@@ -321,24 +320,18 @@ pub(crate) async fn count_by_state(
 
 pub(crate) async fn set_state(
     pool: &AnyPool,
+    backend: Backend,
     workspace: WorkspaceId,
     id: MessageId,
     state: InboxState,
     snoozed_until: Option<Timestamp>,
 ) -> Result<Message, StoreError> {
     let until = snooze_until(state, snoozed_until)?;
-    let res = sqlx::query(
-        "UPDATE messages SET state = $1, snoozed_until = $2 WHERE id = $3 AND workspace_id = $4",
-    )
-    .bind(state.as_str())
-    .bind(until)
-    .bind(id.get())
-    .bind(workspace.get())
-    .execute(pool)
-    .await?;
-    if res.rows_affected() == 0 {
+    let mut tx = pool.begin().await?;
+    if move_states(&mut tx, backend, workspace, &[id], state, until).await? == 0 {
         return Err(StoreError::NotFound);
     }
+    tx.commit().await?;
     by_id(pool, workspace, id).await
 }
 
@@ -359,6 +352,7 @@ fn snooze_until(
 /// Sets the state of many messages in one transaction, 500 ids per statement.
 pub(crate) async fn set_states(
     pool: &AnyPool,
+    backend: Backend,
     workspace: WorkspaceId,
     ids: &[MessageId],
     state: InboxState,
@@ -368,25 +362,80 @@ pub(crate) async fn set_states(
     let mut tx = pool.begin().await?;
     let mut changed = 0;
     for chunk in ids.chunks(500) {
-        let placeholders = (4..chunk.len() + 4)
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
-            "UPDATE messages SET state = $1, snoozed_until = $2 \
-             WHERE workspace_id = $3 AND id IN ({placeholders})"
-        );
-        let mut query = sqlx::query(AssertSqlSafe(sql))
-            .bind(state.as_str())
-            .bind(until)
-            .bind(workspace.get());
-        for id in chunk {
-            query = query.bind(id.get());
-        }
-        changed += query.execute(&mut *tx).await?.rows_affected();
+        changed += move_states(&mut tx, backend, workspace, chunk, state, until).await?;
     }
     tx.commit().await?;
     Ok(changed)
+}
+
+/// Moves up to 500 messages of `workspace` to `state` and the per-state counts with
+/// them (`inbox_counts`); returns how many messages matched. Every change of
+/// `messages.state` goes through here or through the batch upsert (new messages are
+/// open), so the counts always equal a recount.
+async fn move_states(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    workspace: WorkspaceId,
+    ids: &[MessageId],
+    state: InboxState,
+    until: Option<i64>,
+) -> Result<u64, StoreError> {
+    let list = placeholders(backend, 2, ids.len());
+    let sql = format!(
+        "SELECT state, COUNT(*) AS n FROM messages WHERE workspace_id = {} AND id IN ({list}) GROUP BY state",
+        placeholders(backend, 1, 1)
+    );
+    let mut query = sqlx::query(AssertSqlSafe(sql)).bind(workspace.get());
+    for id in ids {
+        query = query.bind(id.get());
+    }
+    let mut moved: Vec<(String, i64)> = Vec::new();
+    for row in query.fetch_all(&mut **tx).await? {
+        let from: String = get(&row, "state")?;
+        let n: i64 = get(&row, "n")?;
+        if from != state.as_str() {
+            moved.push((from, -n));
+            moved.push((state.as_str().to_owned(), n));
+        }
+    }
+    let sql = format!(
+        "UPDATE messages SET state = {}, snoozed_until = {} WHERE workspace_id = {} AND id IN ({})",
+        placeholders(backend, 1, 1),
+        placeholders(backend, 2, 1),
+        placeholders(backend, 3, 1),
+        placeholders(backend, 4, ids.len())
+    );
+    let mut query = sqlx::query(AssertSqlSafe(sql))
+        .bind(state.as_str())
+        .bind(until)
+        .bind(workspace.get());
+    for id in ids {
+        query = query.bind(id.get());
+    }
+    let changed = query.execute(&mut **tx).await?.rows_affected();
+    for (state, delta) in moved {
+        add_to_count(tx, workspace, &state, delta).await?;
+    }
+    Ok(changed)
+}
+
+/// Adds `delta` to the count of messages in `state`.
+pub(crate) async fn add_to_count(
+    tx: &mut Transaction<'_, Any>,
+    workspace: WorkspaceId,
+    state: &str,
+    delta: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO inbox_counts (workspace_id, state, n) VALUES ($1, $2, $3) \
+         ON CONFLICT (workspace_id, state) DO UPDATE SET n = inbox_counts.n + excluded.n",
+    )
+    .bind(workspace.get())
+    .bind(state)
+    .bind(delta)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 pub(crate) async fn assign(

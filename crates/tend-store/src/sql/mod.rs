@@ -390,7 +390,15 @@ impl Store for SqlStore {
         state: tend_domain::InboxState,
         snoozed_until: Option<Timestamp>,
     ) -> Result<tend_domain::Message, StoreError> {
-        messages::set_state(&self.pool, workspace, id, state, snoozed_until).await
+        messages::set_state(
+            &self.pool,
+            self.backend,
+            workspace,
+            id,
+            state,
+            snoozed_until,
+        )
+        .await
     }
     async fn set_states(
         &self,
@@ -399,7 +407,15 @@ impl Store for SqlStore {
         state: tend_domain::InboxState,
         snoozed_until: Option<Timestamp>,
     ) -> Result<u64, StoreError> {
-        messages::set_states(&self.pool, workspace, ids, state, snoozed_until).await
+        messages::set_states(
+            &self.pool,
+            self.backend,
+            workspace,
+            ids,
+            state,
+            snoozed_until,
+        )
+        .await
     }
     async fn assign(
         &self,

@@ -100,6 +100,9 @@ pub(crate) async fn upsert_batch(
         for chunk in rows.chunks(rows_per_insert(backend)) {
             insert_fresh(&mut tx, backend, workspace, batch, chunk, now).await?;
         }
+        let opened =
+            i64::try_from(rows.len()).map_err(|_| corrupt("messages", "batch too large"))?;
+        super::messages::add_to_count(&mut tx, workspace, "open", opened).await?;
         for row in &rows {
             created_in.insert(batch[row.index].channel_id);
             outcomes[row.index] = Some(Upserted {

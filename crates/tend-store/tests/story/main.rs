@@ -783,6 +783,29 @@ async fn story(store: Arc<dyn Store>) {
     );
     assert_eq!(store.latest_event().await.unwrap(), events[0].id);
 
+    // The per-state counts are kept, not counted per request: they equal a recount.
+    let counts = store.count_by_state(acme.id).await.unwrap();
+    for (state, kept) in [
+        (InboxState::Open, counts.open),
+        (InboxState::Done, counts.done),
+        (InboxState::Snoozed, counts.snoozed),
+        (InboxState::Archived, counts.archived),
+    ] {
+        let listed = store
+            .inbox(
+                acme.id,
+                &InboxQuery {
+                    state: Some(state),
+                    limit: 500,
+                    ..InboxQuery::default()
+                },
+            )
+            .await
+            .unwrap()
+            .len();
+        assert_eq!(kept, listed as i64, "{state:?}");
+    }
+
     rollups::signals_rollups_and_batches(&*store, &acme, &other, &forum, &x).await;
     web::web_app(&*store).await;
 

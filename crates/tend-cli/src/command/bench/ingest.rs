@@ -169,7 +169,7 @@ impl IngestBench {
 /// the input never sits in memory as a whole). Threads of ten: a post and nine
 /// replies, each answering the previous one. External ids are fixed-width and
 /// rising, as platforms' ids are (snowflakes, sequence numbers).
-fn generate(n: usize) -> impl ExactSizeIterator<Item = IncomingItem> + Send + 'static {
+pub(super) fn generate(n: usize) -> impl ExactSizeIterator<Item = IncomingItem> + Send + 'static {
     let start = Timestamp::from_second(1_767_225_600).unwrap_or(Timestamp::UNIX_EPOCH);
     let id = |i: usize| format!("{}", 1_000_000_000_000u64 + i as u64);
     (0..n).map(move |i| {

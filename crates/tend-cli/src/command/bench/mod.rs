@@ -1,6 +1,7 @@
 //! `tend bench …`: performance measured against a baseline taken in the same run,
 //! because the machines are shared and noisy; figures are quoted as ratios.
 
+mod inbox;
 mod ingest;
 mod nlp;
 mod store;
@@ -15,6 +16,8 @@ pub enum BenchCmd {
     Store(store::StoreBench),
     /// Full ingest pipeline against raw batched INSERTs of the same rows, and peak memory.
     Ingest(ingest::IngestBench),
+    /// Inbox list and search latency and throughput under concurrent load, against `/healthz`.
+    Inbox(inbox::InboxBench),
     /// Text-analysis throughput per core, and Tend's VADER against Python's (scripts/bench-nlp.sh).
     Nlp(nlp::NlpBench),
 }
@@ -25,6 +28,7 @@ impl BenchCmd {
             BenchCmd::Store(cmd) => cmd.run(ctx).await,
             BenchCmd::Nlp(cmd) => cmd.run(),
             BenchCmd::Ingest(cmd) => cmd.run(ctx).await,
+            BenchCmd::Inbox(cmd) => cmd.run(ctx).await,
         }
     }
 }

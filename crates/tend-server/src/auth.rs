@@ -115,6 +115,19 @@ fn refuse_early(req: &Request, e: AppError) -> Response {
 /// Resolves the session or API token, checks CSRF on state-changing requests, and
 /// puts `Option<Authed>` and the reader's [`Lang`] into the request extensions.
 pub async fn authenticate(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    // A state-changing request may change what the read cache holds: empty it before
+    // (so the request itself reads fresh data) and after (so nothing a concurrent
+    // reader cached meanwhile outlives the change). See `cache`.
+    if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        state.cache.clear();
+        let response = authenticate_inner(state.clone(), req, next).await;
+        state.cache.clear();
+        return response;
+    }
+    authenticate_inner(state, req, next).await
+}
+
+async fn authenticate_inner(state: AppState, req: Request, next: Next) -> Response {
     let now = Timestamp::now();
     let headers = req.headers();
     let mut authed = None;
@@ -139,7 +152,17 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
             Err(e) => return refuse_early(&req, e.into()),
         }
     } else if let Some(value) = cookie(headers, SESSION_COOKIE) {
-        match tend_core::access::resolve_session(&*state.store, value, now).await {
+        let found = match state.cache.session(value) {
+            Some(hit) if hit.0.expires_at > now => Ok(Some(hit)),
+            _ => tend_core::access::resolve_session(&*state.store, value, now)
+                .await
+                .inspect(|found| {
+                    if let Some(found) = found {
+                        state.cache.put_session(value, found.clone());
+                    }
+                }),
+        };
+        match found {
             Ok(Some((session, user))) => {
                 authed = Some(Authed {
                     user,
@@ -332,7 +355,19 @@ impl FromRequestParts<AppState> for Ws {
         let Some(slug) = params.get("slug") else {
             return Err(refuse(&path, AppError::NotFound));
         };
-        match state.store.membership(auth.user.id, slug).await {
+        let found = match state.cache.membership(auth.user.id, slug) {
+            Some(hit) => Ok(hit),
+            None => state
+                .store
+                .membership(auth.user.id, slug)
+                .await
+                .inspect(|found| {
+                    state
+                        .cache
+                        .put_membership(auth.user.id, slug, found.clone())
+                }),
+        };
+        match found {
             Ok((workspace, role)) => Ok(Ws {
                 auth,
                 workspace,

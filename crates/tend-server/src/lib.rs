@@ -10,6 +10,7 @@
 mod api;
 mod assets;
 mod auth;
+pub mod cache;
 mod error;
 mod health;
 pub mod i18n;
@@ -36,6 +37,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Failed-login counters per e-mail and per client address.
     pub login_limiter: Arc<LoginLimiter>,
+    /// Short-lived reads shared by every page (see [`cache`]).
+    pub cache: Arc<cache::ReadCache>,
 }
 
 impl AppState {
@@ -47,6 +50,7 @@ impl AppState {
             version,
             secure_cookies: false,
             login_limiter: Arc::new(LoginLimiter::default()),
+            cache: Arc::new(cache::ReadCache::default()),
         }
     }
 

@@ -51,11 +51,23 @@ pub async fn load(state: &AppState, ws: &Ws, params: &InboxParams) -> Result<Inb
         .into_iter()
         .map(|i| (i.id, i))
         .collect();
+    let around = match state.cache.surroundings(id) {
+        Some(hit) => hit,
+        None => {
+            let around = crate::cache::Surroundings {
+                channels: store.channels(id).await?,
+                tags: store.tags(id).await?,
+                team: store.workspace_users(id).await?,
+            };
+            state.cache.put_surroundings(id, around.clone());
+            around
+        }
+    };
     Ok(InboxData {
         counts: store.count_by_state(id).await?,
-        channels: store.channels(id).await?,
-        tags: store.tags(id).await?,
-        team: store.workspace_users(id).await?,
+        channels: around.channels,
+        tags: around.tags,
+        team: around.team,
         authors,
         messages,
         next,

@@ -58,7 +58,14 @@ impl PageCtx {
         auth: &Authed,
         current: Option<(&Workspace, Role)>,
     ) -> Result<PageCtx, AppError> {
-        let list = state.store.user_workspaces(auth.user.id).await?;
+        let list = match state.cache.workspaces_of(auth.user.id) {
+            Some(hit) => hit,
+            None => {
+                let list = state.store.user_workspaces(auth.user.id).await?;
+                state.cache.put_workspaces_of(auth.user.id, list.clone());
+                list
+            }
+        };
         let slug = current
             .map(|(w, _)| w.slug.as_str().to_owned())
             .unwrap_or_default();

@@ -291,6 +291,9 @@ pub trait Store: Send + Sync {
         state: InboxState,
         snoozed_until: Option<Timestamp>,
     ) -> Result<u64, StoreError>;
+    /// Reopens every snoozed message whose wake-up time is at or before `now` (all
+    /// workspaces; run periodically by the server); returns how many.
+    async fn wake_snoozed(&self, now: Timestamp) -> Result<u64, StoreError>;
     /// Assigns a message to a teammate of the workspace, or unassigns it.
     async fn assign(
         &self,

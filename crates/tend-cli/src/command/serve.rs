@@ -51,13 +51,34 @@ pub async fn serve(
         ctx.database_label()
     );
     ready(addr);
+    let waker = tokio::spawn(wake_snoozed_every(Arc::clone(&store), SNOOZE_CHECK));
     let state = tend_server::AppState::new(store, env!("CARGO_PKG_VERSION"))
         .with_secure_cookies(ctx.config.server.secure_cookies);
     tend_server::serve(listener, state, shutdown_signal())
         .await
         .context("serving HTTP")?;
+    waker.abort();
     println!("Tend stopped");
     Ok(ExitCode::SUCCESS)
+}
+
+/// How often snoozed conversations are checked for their wake-up time.
+const SNOOZE_CHECK: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Reopens snoozed conversations when their time comes, at start and then every
+/// `every`, for as long as the server runs. A failure is logged and retried at the
+/// next tick.
+async fn wake_snoozed_every(store: Arc<dyn Store>, every: std::time::Duration) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        match store.wake_snoozed(jiff::Timestamp::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(reopened = n, "snoozed conversations reopened"),
+            Err(e) => tracing::warn!(error = %e, "reopening snoozed conversations failed"),
+        }
+    }
 }
 
 async fn shutdown_signal() {

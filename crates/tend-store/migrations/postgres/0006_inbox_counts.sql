@@ -10,3 +10,6 @@ CREATE TABLE inbox_counts (
 );
 INSERT INTO inbox_counts (workspace_id, state, n)
 SELECT workspace_id, state, COUNT(*) FROM messages GROUP BY workspace_id, state;
+
+-- Snoozed messages by wake-up time, for the job that reopens them when it comes.
+CREATE INDEX messages_snoozed ON messages (snoozed_until) WHERE state = 'snoozed';

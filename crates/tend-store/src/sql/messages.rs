@@ -368,6 +368,48 @@ pub(crate) async fn set_states(
     Ok(changed)
 }
 
+/// Reopens snoozed messages whose wake-up time is at or before `now`, in batches of
+/// up to 500 per transaction; returns how many were reopened.
+pub(crate) async fn wake_snoozed(
+    pool: &AnyPool,
+    backend: Backend,
+    now: Timestamp,
+) -> Result<u64, StoreError> {
+    let mut woken = 0;
+    loop {
+        let rows = sqlx::query(
+            "SELECT workspace_id, id FROM messages WHERE state = 'snoozed' AND snoozed_until <= $1 \
+             ORDER BY snoozed_until LIMIT 500",
+        )
+        .bind(ms(now))
+        .fetch_all(pool)
+        .await?;
+        if rows.is_empty() {
+            return Ok(woken);
+        }
+        let mut by_workspace: HashMap<i64, Vec<MessageId>> = HashMap::new();
+        for row in &rows {
+            by_workspace
+                .entry(get(row, "workspace_id")?)
+                .or_default()
+                .push(MessageId(get(row, "id")?));
+        }
+        let mut tx = pool.begin().await?;
+        for (workspace, ids) in by_workspace {
+            woken += move_states(
+                &mut tx,
+                backend,
+                WorkspaceId(workspace),
+                &ids,
+                InboxState::Open,
+                None,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+    }
+}
+
 /// Moves up to 500 messages of `workspace` to `state` and the per-state counts with
 /// them (`inbox_counts`); returns how many messages matched. Every change of
 /// `messages.state` goes through here or through the batch upsert (new messages are

@@ -417,6 +417,10 @@ impl Store for SqlStore {
         )
         .await
     }
+    async fn wake_snoozed(&self, now: Timestamp) -> Result<u64, StoreError> {
+        messages::wake_snoozed(&self.pool, self.backend, now).await
+    }
+
     async fn assign(
         &self,
         workspace: tend_domain::WorkspaceId,

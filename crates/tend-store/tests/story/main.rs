@@ -11,7 +11,7 @@
 use jiff::{Timestamp, ToSpan as _};
 use std::sync::Arc;
 use tend_domain::*;
-use tend_store::{InboxQuery, Store, StoreError, UpsertOutcome};
+use tend_store::{InboxQuery, StateCounts, Store, StoreError, UpsertOutcome};
 
 mod postgres;
 mod rollups;
@@ -494,6 +494,23 @@ async fn story(store: Arc<dyn Store>) {
         (counts.open, counts.done, counts.snoozed, counts.archived),
         (2, 1, 1, 0)
     );
+    // Waking: nothing before the time, the message (and the counts) at the time.
+    assert_eq!(store.wake_snoozed(until - 1.minutes()).await.unwrap(), 0);
+    assert_eq!(store.wake_snoozed(until).await.unwrap(), 1);
+    let woken = store.message(acme.id, root_id).await.unwrap();
+    assert_eq!((woken.state, woken.snoozed_until), (InboxState::Open, None));
+    assert_eq!(
+        store.count_by_state(acme.id).await.unwrap(),
+        StateCounts {
+            snoozed: 0,
+            open: 3,
+            ..counts
+        }
+    );
+    store
+        .set_state(acme.id, root_id, InboxState::Snoozed, Some(until))
+        .await
+        .unwrap();
     let open = store
         .inbox(
             acme.id,

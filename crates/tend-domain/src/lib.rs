@@ -33,7 +33,7 @@ pub use message::{
 pub use outbox::{NewReply, OutboxEvent, OutboxItem, OutboxState};
 pub use tag::{Tag, TagName};
 pub use user::{Email, NewUser, Role, User};
-pub use workspace::{BusinessHours, NewWorkspace, Slug, Workspace};
+pub use workspace::{BusinessHours, NewWorkspace, ResponseStatus, Slug, Workspace};
 
 /// A value failed validation. The message names the field and what is wrong,
 /// so it can be shown to the person who typed it.

@@ -26,7 +26,59 @@ pub struct Workspace {
     pub created_at: Timestamp,
 }
 
+/// Where a conversation stands against the workspace's first-response target,
+/// counted in business time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResponseStatus {
+    /// The brand answered after this much business time.
+    Answered {
+        /// Business seconds from the first inbound message to the first reply.
+        business_secs: i64,
+        /// Whether that was within the target.
+        within_target: bool,
+    },
+    /// No answer yet, after this much business time.
+    Waiting {
+        /// Business seconds from the first inbound message until now.
+        business_secs: i64,
+        /// Whether the target has passed.
+        overdue: bool,
+    },
+}
+
 impl Workspace {
+    /// A conversation's standing against the first-response target: answered (and
+    /// how fast) or waiting (and whether overdue), in business time of this
+    /// workspace's hours and time zone.
+    pub fn response_status(
+        &self,
+        first_inbound: Timestamp,
+        first_reply: Option<Timestamp>,
+        now: Timestamp,
+    ) -> ResponseStatus {
+        let tz = self.tz();
+        match first_reply {
+            Some(reply) => {
+                let secs = self
+                    .business_hours
+                    .business_seconds_between(&tz, first_inbound, reply);
+                ResponseStatus::Answered {
+                    business_secs: secs,
+                    within_target: secs <= self.response_target_secs,
+                }
+            }
+            None => {
+                let secs = self
+                    .business_hours
+                    .business_seconds_between(&tz, first_inbound, now);
+                ResponseStatus::Waiting {
+                    business_secs: secs,
+                    overdue: secs > self.response_target_secs,
+                }
+            }
+        }
+    }
+
     /// The workspace's time zone; falls back to UTC if the stored name is unknown
     /// to this build's time-zone database (names are validated on write).
     pub fn tz(&self) -> TimeZone {
@@ -301,5 +353,47 @@ mod tests {
         hours.days[0] = vec![(600, 700), (650, 800)];
         assert!(hours.validate().is_err());
         assert!(BusinessHours::office().validate().is_ok());
+    }
+
+    #[test]
+    fn response_status_counts_business_time_against_the_target() {
+        let ws = Workspace {
+            id: crate::WorkspaceId(1),
+            slug: Slug::parse("acme").unwrap(),
+            name: "Acme".into(),
+            time_zone: "Europe/Stockholm".into(),
+            business_hours: BusinessHours::office(),
+            response_target_secs: 3600,
+            created_at: Timestamp::UNIX_EPOCH,
+        };
+        // Friday 2026-11-20 16:30 Stockholm (15:30 UTC); office hours end at 17:00.
+        let asked: Timestamp = "2026-11-20T15:30:00Z".parse().unwrap();
+        // Answered Monday 09:15: 30 min on Friday + 15 min on Monday.
+        let monday: Timestamp = "2026-11-23T08:15:00Z".parse().unwrap();
+        assert_eq!(
+            ws.response_status(asked, Some(monday), monday),
+            ResponseStatus::Answered {
+                business_secs: 45 * 60,
+                within_target: true
+            }
+        );
+        // Unanswered on Monday at 10:00: 30 + 60 min of business time, overdue.
+        let later: Timestamp = "2026-11-23T09:00:00Z".parse().unwrap();
+        assert_eq!(
+            ws.response_status(asked, None, later),
+            ResponseStatus::Waiting {
+                business_secs: 90 * 60,
+                overdue: true
+            }
+        );
+        // Over the weekend nothing counts.
+        let sunday: Timestamp = "2026-11-22T12:00:00Z".parse().unwrap();
+        assert_eq!(
+            ws.response_status(asked, None, sunday),
+            ResponseStatus::Waiting {
+                business_secs: 30 * 60,
+                overdue: false
+            }
+        );
     }
 }

@@ -230,6 +230,21 @@ pub fn format_datetime(lang: Lang, at: Timestamp, tz: &TimeZone) -> String {
     }
 }
 
+/// A span of (business) time in minutes and hours: "45 min", "3 h 5 min"
+/// ("3 tim 5 min" in Swedish). Seconds are rounded down to the minute.
+pub fn format_duration(lang: Lang, secs: i64) -> String {
+    let minutes = secs.max(0) / 60;
+    let mut args = FluentArgs::new();
+    args.set("h", FluentValue::from(format_int(lang, minutes / 60)));
+    args.set("m", FluentValue::from(minutes % 60));
+    let key = if minutes < 60 {
+        "duration-minutes"
+    } else {
+        "duration-hours"
+    };
+    format(lang, key, Some(&args))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,7 +21,9 @@ mod store;
 pub use error::StoreError;
 pub use sql::rollups::Rollup;
 pub use sql::{Backend, SqlStore};
-pub use store::{Event, InboxQuery, MemberCounts, StateCounts, Store, UpsertOutcome, Upserted};
+pub use store::{
+    Event, InboxQuery, MemberCounts, ResponseTimes, StateCounts, Store, UpsertOutcome, Upserted,
+};
 
 /// Opens the database at `url` (`sqlite://…` or `postgres://…`), creating an
 /// SQLite file if it does not exist, and runs pending migrations.

@@ -34,6 +34,17 @@ pub struct Upserted {
     pub outcome: UpsertOutcome,
 }
 
+/// When a conversation was first written to and when the brand first answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct ResponseTimes {
+    /// The conversation's root message.
+    pub conversation: MessageId,
+    /// Its first inbound message.
+    pub first_inbound: Timestamp,
+    /// The first outbound message at or after that, if any.
+    pub first_reply: Option<Timestamp>,
+}
+
 /// One entry of the event log (see [`Store::events_after`]).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Event {
@@ -291,6 +302,12 @@ pub trait Store: Send + Sync {
         state: InboxState,
         snoozed_until: Option<Timestamp>,
     ) -> Result<u64, StoreError>;
+    /// First-response times of the conversations rooted at `roots` (at most 500).
+    async fn response_times(
+        &self,
+        workspace: WorkspaceId,
+        roots: &[MessageId],
+    ) -> Result<Vec<ResponseTimes>, StoreError>;
     /// Reopens every snoozed message whose wake-up time is at or before `now` (all
     /// workspaces; run periodically by the server); returns how many.
     async fn wake_snoozed(&self, now: Timestamp) -> Result<u64, StoreError>;

@@ -155,3 +155,9 @@ month-9 = Sep
 month-10 = Oct
 month-11 = Nov
 month-12 = Dec
+
+## First response (business time against the workspace's target)
+response-answered = Answered in { $time }
+response-waiting = Waiting { $time }
+duration-minutes = { $m } min
+duration-hours = { $h } h { $m } min

@@ -155,3 +155,9 @@ month-9 = sep.
 month-10 = okt.
 month-11 = nov.
 month-12 = dec.
+
+## First response (business time against the workspace's target)
+response-answered = Besvarad på { $time }
+response-waiting = Väntar sedan { $time }
+duration-minutes = { $m } min
+duration-hours = { $h } tim { $m } min

@@ -6,6 +6,7 @@ use super::{PageCtx, local_path, render};
 use crate::AppState;
 use crate::auth::Ws;
 use crate::error::{AppError, PageError};
+use crate::i18n::Lang;
 use crate::params::{InboxParams, cursor};
 use askama::Template;
 use axum::Form;
@@ -13,9 +14,10 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::HashMap;
 use tend_domain::{
-    Channel, Identity, IdentityId, InboxState, Message, MessageId, Role, Signals, Tag, User, UserId,
+    Channel, Identity, IdentityId, InboxState, Message, MessageId, ResponseStatus, Role, Signals,
+    Tag, User, UserId,
 };
-use tend_store::StateCounts;
+use tend_store::{ResponseTimes, StateCounts};
 
 /// One page of the inbox and what is needed to show it.
 pub struct InboxData {
@@ -33,6 +35,8 @@ pub struct InboxData {
     pub team: Vec<(User, Role)>,
     /// The cursor of the next page, if the page was full.
     pub next: Option<String>,
+    /// First-response times by conversation root.
+    pub responses: HashMap<MessageId, ResponseTimes>,
 }
 
 /// Loads a page of the inbox for `ws` with `params`.
@@ -63,7 +67,20 @@ pub async fn load(state: &AppState, ws: &Ws, params: &InboxParams) -> Result<Inb
             around
         }
     };
+    let mut roots: Vec<MessageId> = messages
+        .iter()
+        .map(|m| m.thread_root_id.unwrap_or(m.id))
+        .collect();
+    roots.sort_unstable();
+    roots.dedup();
+    let responses = store
+        .response_times(id, &roots)
+        .await?
+        .into_iter()
+        .map(|r| (r.conversation, r))
+        .collect();
     Ok(InboxData {
+        responses,
         counts: store.count_by_state(id).await?,
         channels: around.channels,
         tags: around.tags,
@@ -110,6 +127,10 @@ pub struct Row {
     question: bool,
     toxic: bool,
     lang: String,
+    /// "Answered in 40 min" / "Waiting 2 h 5 min" (business time), or empty.
+    response: String,
+    /// Waiting past the workspace's first-response target.
+    overdue: bool,
 }
 
 /// A status tab.
@@ -152,6 +173,7 @@ pub async fn inbox_page(
     let data = load(&state, &ws, &params).await?;
     let ctx = PageCtx::for_user(&state, &ws.auth, Some((&ws.workspace, ws.role))).await?;
     let lang = ctx.lang;
+    let now = jiff::Timestamp::now();
     let slug = ws.workspace.slug.as_str();
     let base = format!("/w/{slug}/inbox");
     let channel_names: HashMap<_, _> = data
@@ -179,6 +201,11 @@ pub async fn inbox_page(
                 .map(|i| i.display_name.clone().unwrap_or_else(|| i.handle.clone()))
                 .unwrap_or_default();
             let label = m.sentiment_label();
+            let (response, overdue) = data
+                .responses
+                .get(&m.thread_root_id.unwrap_or(m.id))
+                .map(|r| response_badge(lang, &ws.workspace, r, m.state, now))
+                .unwrap_or_default();
             Row {
                 id: m.id.get(),
                 href: format!("/w/{slug}/c/{}", m.id),
@@ -207,6 +234,8 @@ pub async fn inbox_page(
                 question: m.signals.is_some_and(|s| s.question),
                 toxic: m.signals.is_some_and(|s| s.toxicity >= Signals::TOXIC),
                 lang: m.lang.clone().unwrap_or_default(),
+                response,
+                overdue,
             }
         })
         .collect();
@@ -403,4 +432,37 @@ pub async fn bulk_form(
         .map(|(_, v)| v.as_str());
     let fallback = format!("/w/{}/inbox", ws.workspace.slug.as_str());
     Ok(Redirect::to(&local_path(back, &fallback)).into_response())
+}
+
+/// The first-response badge of a row: how fast the conversation was answered, or
+/// how long it has waited (only while it is still to be worked), in business time.
+fn response_badge(
+    lang: Lang,
+    workspace: &tend_domain::Workspace,
+    r: &ResponseTimes,
+    state: InboxState,
+    now: jiff::Timestamp,
+) -> (String, bool) {
+    match workspace.response_status(r.first_inbound, r.first_reply, now) {
+        ResponseStatus::Answered { business_secs, .. } => (
+            lang.ta(
+                "response-answered",
+                "time",
+                &crate::i18n::format_duration(lang, business_secs),
+            ),
+            false,
+        ),
+        ResponseStatus::Waiting {
+            business_secs,
+            overdue,
+        } if matches!(state, InboxState::Open | InboxState::Snoozed) => (
+            lang.ta(
+                "response-waiting",
+                "time",
+                &crate::i18n::format_duration(lang, business_secs),
+            ),
+            overdue,
+        ),
+        ResponseStatus::Waiting { .. } => (String::new(), false),
+    }
 }

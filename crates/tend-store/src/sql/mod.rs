@@ -13,6 +13,7 @@ mod events;
 mod identities;
 mod messages;
 mod outbox;
+mod response;
 pub(crate) mod rollups;
 mod search;
 mod tags;
@@ -417,6 +418,14 @@ impl Store for SqlStore {
         )
         .await
     }
+    async fn response_times(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        roots: &[tend_domain::MessageId],
+    ) -> Result<Vec<crate::ResponseTimes>, StoreError> {
+        response::of(&self.pool, self.backend, workspace, roots).await
+    }
+
     async fn wake_snoozed(&self, now: Timestamp) -> Result<u64, StoreError> {
         messages::wake_snoozed(&self.pool, self.backend, now).await
     }

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, exactly as CI runs it (.ci/run calls this script):
 # format, lints, docs, dependency invariants, and every test on SQLite and on a
-# real PostgreSQL that this script starts on 127.0.0.1 and stops afterwards.
+# real PostgreSQL that this script starts on 127.0.0.1 and stops afterwards, and
+# the browser tests in Debian's Chromium (installed if missing, run headless).
+# Their screenshots land in target/screenshots/<test>/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,7 +28,12 @@ start_postgres
 trap stop_postgres EXIT
 export TEND_REQUIRE_POSTGRES=1
 
-step "tests (SQLite and PostgreSQL)"
+step "Chromium for the browser tests"
+# shellcheck source=scripts/chromium.sh
+source scripts/chromium.sh
+find_chromium
+
+step "tests (SQLite, PostgreSQL and Chromium)"
 if cargo nextest --version >/dev/null 2>&1; then
     cargo nextest run --workspace --locked --no-fail-fast --status-level pass --final-status-level fail
 else
@@ -35,5 +42,8 @@ fi
 
 step "store story on PostgreSQL, with its output"
 cargo test --locked -p tend-store --test story story_on_postgres -- --nocapture 2>&1 | grep -E "story_on_postgres|test result"
+
+step "browser test screenshots"
+find "${CARGO_TARGET_DIR:-target}/screenshots" -name '*.png' | sort
 
 step "all checks passed"

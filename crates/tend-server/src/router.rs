@@ -3,9 +3,13 @@
 //! Pages live under `/w/{slug}/…`, the JSON API under `/api/…`. Layers (outermost
 //! first): security headers, authentication + CSRF, localised error pages.
 
+use crate::error::{ApiError, AppError};
+use crate::i18n::Lang;
 use crate::{AppState, api, assets, auth, health, pages, security};
 use axum::Router;
+use axum::extract::Request;
 use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 
 /// Builds the router with all routes.
@@ -84,7 +88,18 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/static/app.css", get(assets::css))
         .route("/static/app.js", get(assets::js))
+        .fallback(not_found)
         .layer(from_fn_with_state(state.clone(), auth::authenticate))
         .layer(from_fn(security::headers))
         .with_state(state)
+}
+
+/// Any other URL: the API's JSON error under `/api/`, otherwise the "not found" page
+/// in the reader's language (a browser would show an empty 404 as its own error page).
+async fn not_found(req: Request) -> Response {
+    if req.uri().path().starts_with("/api/") {
+        return ApiError(AppError::NotFound).into_response();
+    }
+    let lang = req.extensions().get::<Lang>().copied().unwrap_or(Lang::En);
+    pages::error_response(lang, &AppError::NotFound, "/")
 }

@@ -142,6 +142,30 @@ reply-too-long = The reply is too long for this network ({ $detail }).
 reply-too-many-hashtags = Too many hashtags for this network ({ $detail }).
 reply-invalid-characters = The reply contains characters the network rejects.
 
+## Platforms (the author card)
+platform-x = X
+platform-facebook = Facebook
+platform-instagram = Instagram
+platform-linkedin = LinkedIn
+platform-tiktok = TikTok
+platform-youtube = YouTube
+platform-threads = Threads
+platform-reddit = Reddit
+platform-discourse = Discourse
+platform-stackexchange = Stack Exchange
+platform-quora = Quora
+platform-discord = Discord
+platform-slack = Slack
+platform-matrix = Matrix
+platform-telegram = Telegram
+platform-mastodon = Mastodon
+platform-bluesky = Bluesky
+platform-email = E-mail
+platform-rss = RSS
+platform-reviews = Reviews
+platform-ideas = Ideas
+platform-other = Other
+
 ## Months (short)
 month-1 = Jan
 month-2 = Feb

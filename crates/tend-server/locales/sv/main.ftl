@@ -142,6 +142,30 @@ reply-too-long = Svaret är för långt för det här nätverket ({ $detail }).
 reply-too-many-hashtags = För många hashtaggar för det här nätverket ({ $detail }).
 reply-invalid-characters = Svaret innehåller tecken som nätverket inte tar emot.
 
+## Plattformar (författarkortet)
+platform-x = X
+platform-facebook = Facebook
+platform-instagram = Instagram
+platform-linkedin = LinkedIn
+platform-tiktok = TikTok
+platform-youtube = YouTube
+platform-threads = Threads
+platform-reddit = Reddit
+platform-discourse = Discourse
+platform-stackexchange = Stack Exchange
+platform-quora = Quora
+platform-discord = Discord
+platform-slack = Slack
+platform-matrix = Matrix
+platform-telegram = Telegram
+platform-mastodon = Mastodon
+platform-bluesky = Bluesky
+platform-email = E-post
+platform-rss = RSS
+platform-reviews = Recensioner
+platform-ideas = Idéer
+platform-other = Annat
+
 ## Månader (korta)
 month-1 = jan.
 month-2 = feb.

@@ -356,7 +356,7 @@ async fn show(
     let author = data.author.as_ref().map(|(i, others, earlier)| AuthorCard {
         name: i.display_name.clone().unwrap_or_else(|| i.handle.clone()),
         handle: i.handle.clone(),
-        platform: i.platform.as_str().to_owned(),
+        platform: lang.t(&format!("platform-{}", i.platform.as_str())),
         followers: i.followers.map(|f| ctx.num(&f)).unwrap_or_default(),
         verified: i.verified,
         profile: i
@@ -367,7 +367,10 @@ async fn show(
         others: others
             .iter()
             .filter(|o| o.id != i.id)
-            .map(|o| format!("{} ({})", o.handle, o.platform.as_str()))
+            .map(|o| {
+                let platform = lang.t(&format!("platform-{}", o.platform.as_str()));
+                format!("{} ({platform})", o.handle)
+            })
             .collect(),
         earlier: earlier
             .iter()

@@ -11,13 +11,21 @@ async fn healthz_answers_ok_with_the_database_kind() {
 }
 
 #[tokio::test]
-async fn unknown_paths_are_404() {
+async fn unknown_paths_are_404_pages_in_the_readers_language_or_json_under_api() {
     let app = spawn_app().await;
     let res = app
         .client
         .get(app.url("/no-such-page"))
+        .header("accept-language", "sv")
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 404);
+    // A page, not an empty body (which a browser replaces with its own error page).
+    let html = res.text().await.unwrap();
+    assert!(html.contains("<h1>Hittades inte</h1>"), "{html}");
+    let res = app.client.get(app.url("/api/nope")).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["error"], "not_found");
 }

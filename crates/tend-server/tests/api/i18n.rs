@@ -3,7 +3,7 @@
 
 use crate::helpers::*;
 use std::path::Path;
-use tend_domain::{EventKind, OutboxState, Role, SentimentLabel};
+use tend_domain::{ChannelKind, EventKind, OutboxState, Role, SentimentLabel};
 use tend_server::i18n::{Lang, has_key, keys};
 
 #[test]
@@ -92,6 +92,9 @@ fn every_key_in_use_exists_in_both_languages() {
         "internal",
     ] {
         keys.push(format!("error-{code}"));
+    }
+    for kind in ChannelKind::ALL {
+        keys.push(format!("platform-{}", kind.as_str()));
     }
     for month in 1..=12 {
         keys.push(format!("month-{month}"));

@@ -36,6 +36,7 @@ pub struct Upserted {
 
 /// One entry of the event log (see [`Store::events_after`]).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Event {
     /// Position in the log; consumers keep the last one they handled as their cursor.
     pub id: i64,
@@ -92,6 +93,7 @@ pub struct InboxQuery {
 
 /// Number of messages per inbox state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StateCounts {
     /// Open.
     pub open: i64,

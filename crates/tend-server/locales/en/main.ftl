@@ -155,3 +155,15 @@ month-9 = Sep
 month-10 = Oct
 month-11 = Nov
 month-12 = Dec
+
+## API reference
+api-docs-title = API reference
+api-docs-spec = OpenAPI document (JSON)
+api-docs-contents = Contents
+api-docs-schemas = Schemas
+api-docs-security = Authentication
+api-docs-parameters = Parameters
+api-docs-request-body = Request body
+api-docs-responses = Responses
+api-docs-required = required
+nav-api = API

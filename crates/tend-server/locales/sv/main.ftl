@@ -155,3 +155,15 @@ month-9 = sep.
 month-10 = okt.
 month-11 = nov.
 month-12 = dec.
+
+## API reference
+api-docs-title = API-referens
+api-docs-spec = OpenAPI-dokument (JSON)
+api-docs-contents = Innehåll
+api-docs-schemas = Scheman
+api-docs-security = Autentisering
+api-docs-parameters = Parametrar
+api-docs-request-body = Anropets innehåll
+api-docs-responses = Svar
+api-docs-required = obligatorisk
+nav-api = API

@@ -10,6 +10,7 @@ mod helpers;
 mod i18n;
 mod inbox;
 mod isolation;
+mod openapi;
 mod roles;
 mod tokens;
 mod xss;

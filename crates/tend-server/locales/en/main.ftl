@@ -167,3 +167,6 @@ api-docs-request-body = Request body
 api-docs-responses = Responses
 api-docs-required = required
 nav-api = API
+
+## Live updates
+live-new = new — show

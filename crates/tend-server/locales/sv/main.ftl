@@ -167,3 +167,6 @@ api-docs-request-body = Anropets innehåll
 api-docs-responses = Svar
 api-docs-required = obligatorisk
 nav-api = API
+
+## Live updates
+live-new = nya — visa

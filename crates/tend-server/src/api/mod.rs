@@ -10,6 +10,7 @@
 //! added in one place ([`Conventions`]).
 
 pub mod conversations;
+pub mod events;
 pub mod inbox;
 pub mod me;
 pub mod tokens;
@@ -110,6 +111,7 @@ where
         (name = "account", description = "The signed-in user and their API tokens"),
         (name = "inbox", description = "The inbox list, its filters and bulk actions"),
         (name = "conversations", description = "A conversation and the actions on it"),
+        (name = "live", description = "Live updates as server-sent events"),
         (name = "meta", description = "This description"),
     )
 )]
@@ -242,6 +244,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(conversations::correct_sentiment))
         .routes(routes!(conversations::add_note))
         .routes(routes!(conversations::queue_reply))
+        .routes(routes!(events::events))
 }
 
 /// The OpenAPI document, built once.

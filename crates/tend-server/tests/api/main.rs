@@ -10,6 +10,7 @@ mod helpers;
 mod i18n;
 mod inbox;
 mod isolation;
+mod live;
 mod openapi;
 mod roles;
 mod tokens;

@@ -27,6 +27,7 @@ const API: &[(&str, &str)] = &[
     ("POST", "/api/w/{slug}/messages/{id}/sentiment"),
     ("POST", "/api/w/{slug}/messages/{id}/notes"),
     ("POST", "/api/w/{slug}/messages/{id}/replies"),
+    ("GET", "/api/w/{slug}/events"),
 ];
 
 async fn spec(app: &TestApp) -> Value {
@@ -224,7 +225,7 @@ fn collect_refs(v: &Value, out: &mut Vec<String>) {
 /// Checks `value` against `schema` (the subset the spec uses: `$ref`, `type`
 /// including type lists, `properties` with `required`, `items`, `enum`, `oneOf`
 /// and friends). Unknown properties are errors: the spec must name every field.
-fn conforms(spec: &Value, schema: &Value, value: &Value, at: &str) -> Result<(), String> {
+pub fn conforms(spec: &Value, schema: &Value, value: &Value, at: &str) -> Result<(), String> {
     if let Some(r) = schema["$ref"].as_str() {
         let name = r.rsplit('/').next().unwrap();
         return conforms(spec, &spec["components"]["schemas"][name], value, at);

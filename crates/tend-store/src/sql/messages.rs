@@ -1,6 +1,7 @@
 //! Reading messages: one message, its revisions, threads, the inbox list and
 //! counts; and inbox state changes. The write path is in `upsert`.
 
+use super::activity::{Change, record_change};
 use super::{Backend, corrupt, get, ms, search, ts, ts_opt};
 use crate::{InboxQuery, StateCounts, StoreError};
 use jiff::Timestamp;
@@ -8,8 +9,8 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyPool, AssertSqlSafe};
 use std::collections::HashMap;
 use tend_domain::{
-    ChannelId, Direction, Engagement, IdentityId, InboxState, Message, MessageId, MessageKind,
-    MessageRevision, SentimentLabel, Signals, TagId, UserId, WorkspaceId,
+    ChannelId, Direction, Engagement, EventKind, IdentityId, InboxState, Message, MessageId,
+    MessageKind, MessageRevision, SentimentLabel, Signals, TagId, UserId, WorkspaceId,
 };
 
 pub(crate) const COLUMNS: &str = "m.id, m.workspace_id, m.channel_id, m.external_id, m.direction, m.kind, m.thread_root_id, \
@@ -319,14 +320,25 @@ pub(crate) async fn count_by_state(
     Ok(counts)
 }
 
+/// The history detail of a state change: the state, and the snooze time.
+fn state_detail(state: InboxState, until: Option<i64>) -> Result<String, StoreError> {
+    Ok(match until {
+        Some(t) => format!("{} {}", state.as_str(), ts(t)?),
+        None => state.as_str().to_owned(),
+    })
+}
+
 pub(crate) async fn set_state(
     pool: &AnyPool,
+    backend: Backend,
     workspace: WorkspaceId,
     id: MessageId,
     state: InboxState,
     snoozed_until: Option<Timestamp>,
+    by: Option<UserId>,
 ) -> Result<Message, StoreError> {
     let until = snooze_until(state, snoozed_until)?;
+    let mut tx = pool.begin().await?;
     let res = sqlx::query(
         "UPDATE messages SET state = $1, snoozed_until = $2 WHERE id = $3 AND workspace_id = $4",
     )
@@ -334,15 +346,28 @@ pub(crate) async fn set_state(
     .bind(until)
     .bind(id.get())
     .bind(workspace.get())
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
     if res.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
+    record_change(
+        &mut tx,
+        backend,
+        workspace,
+        &Change {
+            messages: &[id],
+            kind: EventKind::State,
+            detail: state_detail(state, until)?,
+            by,
+            extra: serde_json::json!({ "state": state.as_str() }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
     by_id(pool, workspace, id).await
 }
 
-/// The stored `snoozed_until`: required to snooze, dropped otherwise.
 fn snooze_until(
     state: InboxState,
     snoozed_until: Option<Timestamp>,
@@ -356,17 +381,20 @@ fn snooze_until(
     }
 }
 
-/// Sets the state of many messages in one transaction, 500 ids per statement.
+/// Sets the state of many messages in one transaction, 500 ids per statement;
+/// one history entry per changed message and one event for them all.
 pub(crate) async fn set_states(
     pool: &AnyPool,
+    backend: Backend,
     workspace: WorkspaceId,
     ids: &[MessageId],
     state: InboxState,
     snoozed_until: Option<Timestamp>,
+    by: Option<UserId>,
 ) -> Result<u64, StoreError> {
     let until = snooze_until(state, snoozed_until)?;
     let mut tx = pool.begin().await?;
-    let mut changed = 0;
+    let mut changed = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
         let placeholders = (4..chunk.len() + 4)
             .map(|i| format!("${i}"))
@@ -374,26 +402,43 @@ pub(crate) async fn set_states(
             .join(", ");
         let sql = format!(
             "UPDATE messages SET state = $1, snoozed_until = $2 \
-             WHERE workspace_id = $3 AND id IN ({placeholders})"
+             WHERE workspace_id = $3 AND id IN ({placeholders}) RETURNING id"
         );
-        let mut query = sqlx::query(AssertSqlSafe(sql))
+        let mut query = sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql))
             .bind(state.as_str())
             .bind(until)
             .bind(workspace.get());
         for id in chunk {
             query = query.bind(id.get());
         }
-        changed += query.execute(&mut *tx).await?.rows_affected();
+        changed.extend(query.fetch_all(&mut *tx).await?.into_iter().map(MessageId));
     }
+    changed.sort_unstable();
+    changed.dedup();
+    record_change(
+        &mut tx,
+        backend,
+        workspace,
+        &Change {
+            messages: &changed,
+            kind: EventKind::State,
+            detail: state_detail(state, until)?,
+            by,
+            extra: serde_json::json!({ "state": state.as_str() }),
+        },
+    )
+    .await?;
     tx.commit().await?;
-    Ok(changed)
+    Ok(changed.len() as u64)
 }
 
 pub(crate) async fn assign(
     pool: &AnyPool,
+    backend: Backend,
     workspace: WorkspaceId,
     id: MessageId,
     assignee: Option<UserId>,
+    by: Option<UserId>,
 ) -> Result<Message, StoreError> {
     if let Some(user) = assignee
         && super::users::role_in(pool, user, workspace)
@@ -403,15 +448,30 @@ pub(crate) async fn assign(
         // Only teammates of this workspace can be assigned.
         return Err(StoreError::NotFound);
     }
+    let mut tx = pool.begin().await?;
     let res =
         sqlx::query("UPDATE messages SET assignee_id = $1 WHERE id = $2 AND workspace_id = $3")
             .bind(assignee.map(UserId::get))
             .bind(id.get())
             .bind(workspace.get())
-            .execute(pool)
+            .execute(&mut *tx)
             .await?;
     if res.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
+    record_change(
+        &mut tx,
+        backend,
+        workspace,
+        &Change {
+            messages: &[id],
+            kind: EventKind::Assigned,
+            detail: assignee.map(|u| u.to_string()).unwrap_or_default(),
+            by,
+            extra: serde_json::json!({ "assignee": assignee }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
     by_id(pool, workspace, id).await
 }

@@ -143,8 +143,15 @@
           if (current >= rows.length) current = rows.length - 1;
         }
       }
+      // New rows are those above the last row still shown; rows below it only moved
+      // up into the page because others left it.
+      const order = Array.from(fresh.keys());
+      let end = order.length;
+      for (let i = order.length - 1; i >= 0; i -= 1) {
+        if (shown.has(order[i]) && rows.some((r) => r.dataset.id === order[i])) { end = i; break; }
+      }
       let added = 0;
-      for (const id of fresh.keys()) if (!shown.has(id)) added += 1;
+      for (const id of order.slice(0, end)) if (!shown.has(id)) added += 1;
       const bar = document.getElementById("live-bar");
       if (bar) {
         bar.hidden = added === 0;

@@ -1,14 +1,15 @@
 //! Working a conversation: state, assignment, tags, sentiment corrections, internal
-//! notes with @mentions, and replies queued in the outbox. Each change is also
-//! written to the message's history, with who made it.
+//! notes with @mentions, and replies queued in the outbox. The store writes each
+//! change, the message's history entry (with who made it) and the live-update event
+//! in one transaction.
 //!
 //! Role checks are the caller's (the HTTP layer checks every route); workspace
 //! isolation is the store's.
 
 use jiff::Timestamp;
 use tend_domain::{
-    ChannelKind, EventKind, InboxState, Message, MessageEvent, MessageId, NewReply, Note,
-    OutboxItem, SentimentLabel, Tag, TagName, UserId, ValidationError, WorkspaceId,
+    ChannelKind, InboxState, Message, MessageId, NewReply, Note, OutboxItem, SentimentLabel, Tag,
+    TagName, UserId, ValidationError, WorkspaceId,
 };
 use tend_nlp::length::{Limits, Network, Problem};
 use tend_store::{Store, StoreError};
@@ -36,27 +37,6 @@ pub struct Actor {
     pub user: UserId,
 }
 
-async fn record(
-    store: &dyn Store,
-    actor: Actor,
-    message: MessageId,
-    kind: EventKind,
-    detail: String,
-) -> Result<(), StoreError> {
-    store
-        .record_event(
-            actor.workspace,
-            &MessageEvent {
-                message_id: message,
-                user_id: Some(actor.user),
-                kind,
-                detail,
-                at: Timestamp::now(),
-            },
-        )
-        .await
-}
-
 /// Marks done, reopens, archives or snoozes (`until` required for snoozing, in the future).
 pub async fn set_state(
     store: &dyn Store,
@@ -73,15 +53,9 @@ pub async fn set_state(
             }
         }
     }
-    let updated = store
-        .set_state(actor.workspace, message, state, until)
-        .await?;
-    let detail = match updated.snoozed_until {
-        Some(t) => format!("{} {t}", state.as_str()),
-        None => state.as_str().to_owned(),
-    };
-    record(store, actor, message, EventKind::State, detail).await?;
-    Ok(updated)
+    Ok(store
+        .set_state(actor.workspace, message, state, until, Some(actor.user))
+        .await?)
 }
 
 /// Assigns to a teammate of the workspace, or unassigns.
@@ -91,10 +65,9 @@ pub async fn assign(
     message: MessageId,
     assignee: Option<UserId>,
 ) -> Result<Message, ActionError> {
-    let updated = store.assign(actor.workspace, message, assignee).await?;
-    let detail = assignee.map(|u| u.to_string()).unwrap_or_default();
-    record(store, actor, message, EventKind::Assigned, detail).await?;
-    Ok(updated)
+    Ok(store
+        .assign(actor.workspace, message, assignee, Some(actor.user))
+        .await?)
 }
 
 /// Puts a tag (created if new) on a message.
@@ -108,15 +81,9 @@ pub async fn tag(
     // Check the message first so a foreign id does not create a tag.
     store.message(actor.workspace, message).await?;
     let tag = store.ensure_tag(actor.workspace, &name).await?;
-    store.tag_message(actor.workspace, message, tag.id).await?;
-    record(
-        store,
-        actor,
-        message,
-        EventKind::Tagged,
-        tag.name.as_str().to_owned(),
-    )
-    .await?;
+    store
+        .tag_message(actor.workspace, message, tag.id, Some(actor.user))
+        .await?;
     Ok(tag)
 }
 
@@ -128,16 +95,8 @@ pub async fn untag(
     tag: &Tag,
 ) -> Result<(), ActionError> {
     store
-        .untag_message(actor.workspace, message, tag.id)
+        .untag_message(actor.workspace, message, tag.id, Some(actor.user))
         .await?;
-    record(
-        store,
-        actor,
-        message,
-        EventKind::Untagged,
-        tag.name.as_str().to_owned(),
-    )
-    .await?;
     Ok(())
 }
 
@@ -148,12 +107,9 @@ pub async fn correct_sentiment(
     message: MessageId,
     label: Option<SentimentLabel>,
 ) -> Result<Message, ActionError> {
-    let updated = store
-        .correct_sentiment(actor.workspace, message, label)
-        .await?;
-    let detail = label.map(|l| l.as_str().to_owned()).unwrap_or_default();
-    record(store, actor, message, EventKind::SentimentCorrected, detail).await?;
-    Ok(updated)
+    Ok(store
+        .correct_sentiment(actor.workspace, message, label, Some(actor.user))
+        .await?)
 }
 
 /// Adds an internal note; `@name` mentions teammates by the part of their e-mail
@@ -179,11 +135,9 @@ pub async fn add_note(
             }
         }
     }
-    let note = store
+    Ok(store
         .add_note(actor.workspace, message, actor.user, text, &mentions)
-        .await?;
-    record(store, actor, message, EventKind::Noted, note.id.to_string()).await?;
-    Ok(note)
+        .await?)
 }
 
 /// The post limits for replies on a channel kind: the network's published limits
@@ -238,13 +192,5 @@ pub async fn queue_reply(
             },
         )
         .await?;
-    record(
-        store,
-        actor,
-        message,
-        EventKind::ReplyQueued,
-        item.id.to_string(),
-    )
-    .await?;
     Ok(item)
 }

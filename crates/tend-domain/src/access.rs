@@ -24,6 +24,7 @@ pub struct Session {
 
 /// An API token as listed (without its secret).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiToken {
     /// Its id.
     pub id: ApiTokenId,

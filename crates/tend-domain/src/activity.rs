@@ -10,6 +10,7 @@ pub const MAX_NOTE_CHARS: usize = 10_000;
 
 /// An internal note as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Note {
     /// Its id.
     pub id: NoteId,
@@ -77,6 +78,7 @@ fn is_name_char(c: char) -> bool {
 /// What happened to a message, for its history.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum EventKind {
     /// The inbox state changed (detail: the new state, and the snooze time).
     State,
@@ -130,6 +132,7 @@ impl EventKind {
 
 /// One entry of a message's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MessageEvent {
     /// The message.
     pub message_id: MessageId,

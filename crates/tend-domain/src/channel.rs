@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 /// (a connector module), not configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ChannelKind {
     /// X (Twitter).
     X,
@@ -131,6 +132,7 @@ impl std::fmt::Display for ChannelKind {
 
 /// A channel as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Channel {
     /// Its id.
     pub id: ChannelId,
@@ -143,6 +145,7 @@ pub struct Channel {
     /// The brand's account handle on the platform (e.g. `@acme`), if any.
     pub handle: Option<String>,
     /// Connector settings (instance URL, limits …); secrets are not stored here.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub settings: serde_json::Map<String, serde_json::Value>,
     /// When it was created.
     pub created_at: Timestamp,

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// A handle on one platform, as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Identity {
     /// Its id.
     pub id: IdentityId,

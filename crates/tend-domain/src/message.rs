@@ -14,6 +14,7 @@ pub const MAX_EXTERNAL_ID_BYTES: usize = 512;
 /// Whether the community sent it to us or we sent it out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Direction {
     /// From the community.
     Inbound,
@@ -24,6 +25,7 @@ pub enum Direction {
 /// What kind of item it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum MessageKind {
     /// A public post naming the brand.
     Mention,
@@ -44,6 +46,7 @@ pub enum MessageKind {
 /// Where a conversation is in the team's work.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum InboxState {
     /// Needs attention.
     Open,
@@ -89,6 +92,7 @@ impl MessageKind {
 
 /// Engagement counts as last reported by the platform.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Engagement {
     /// Likes, favourites, upvotes; the net score (may be negative) on vote-based platforms.
     pub likes: i64,
@@ -103,6 +107,7 @@ pub struct Engagement {
 /// The sentiment class of a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum SentimentLabel {
     /// Positive.
     Positive,
@@ -116,6 +121,7 @@ str_enum!(SentimentLabel { Positive => "positive", Neutral => "neutral", Negativ
 
 /// What the text of a message says, as read by the text-understanding crate at ingest.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Signals {
     /// Sentiment score in [-1, 1].
     pub sentiment: f64,
@@ -138,6 +144,7 @@ impl Signals {
 
 /// A message as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Message {
     /// Its id.
     pub id: MessageId,

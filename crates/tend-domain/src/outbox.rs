@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 /// Where an outbound item is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum OutboxState {
     /// Waiting for the sender.
     Queued,
@@ -63,6 +64,7 @@ impl OutboxState {
 
 /// An outbound item as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OutboxItem {
     /// Its id.
     pub id: OutboxId,
@@ -90,6 +92,7 @@ pub struct OutboxItem {
 
 /// One state change of an outbound item.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OutboxEvent {
     /// The new state.
     pub state: OutboxState,

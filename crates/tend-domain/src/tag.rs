@@ -5,12 +5,14 @@ use serde::{Deserialize, Serialize};
 
 /// A tag as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Tag {
     /// Its id.
     pub id: TagId,
     /// Its workspace.
     pub workspace_id: WorkspaceId,
     /// The name, unique (case-insensitively) within the workspace.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub name: TagName,
 }
 

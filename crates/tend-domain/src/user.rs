@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// What a teammate may do in one workspace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Role {
     /// Everything, including members, roles, tokens and settings.
     Admin,

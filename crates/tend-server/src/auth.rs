@@ -112,6 +112,52 @@ fn refuse_early(req: &Request, e: AppError) -> Response {
     crate::pages::error_response(lang, &e, path)
 }
 
+/// Who the credentials in `headers` belong to: an `Authorization: Bearer` API
+/// token (a bad one is `Unauthorized`), else the session cookie (an unknown or
+/// expired one is nobody).
+pub async fn resolve(state: &AppState, headers: &HeaderMap) -> Result<Option<Authed>, AppError> {
+    if let Some(value) = headers.get(header::AUTHORIZATION) {
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| SecretString::from(t.trim().to_owned()));
+        let found = match token {
+            Some(t) => tend_core::access::resolve_token(&*state.store, &t).await?,
+            None => None,
+        };
+        return match found {
+            Some((_, user)) => Ok(Some(Authed {
+                user,
+                via: Via::Token,
+            })),
+            None => Err(AppError::Unauthorized),
+        };
+    }
+    if let Some(value) = cookie(headers, SESSION_COOKIE) {
+        let now = Timestamp::now();
+        let found = match state.cache.session(value) {
+            Some(hit) if hit.0.expires_at > now => Some(hit),
+            _ => {
+                let found = tend_core::access::resolve_session(&*state.store, value, now).await?;
+                if let Some(found) = &found {
+                    state.cache.put_session(value, found.clone());
+                }
+                found
+            }
+        };
+        if let Some((session, user)) = found {
+            return Ok(Some(Authed {
+                user,
+                via: Via::Session {
+                    csrf: session.csrf_token,
+                },
+            }));
+        }
+    }
+    Ok(None)
+}
+
 /// Resolves the session or API token, checks CSRF on state-changing requests, and
 /// puts `Option<Authed>` and the reader's [`Lang`] into the request extensions.
 pub async fn authenticate(State(state): State<AppState>, req: Request, next: Next) -> Response {
@@ -128,54 +174,10 @@ pub async fn authenticate(State(state): State<AppState>, req: Request, next: Nex
 }
 
 async fn authenticate_inner(state: AppState, req: Request, next: Next) -> Response {
-    let now = Timestamp::now();
-    let headers = req.headers();
-    let mut authed = None;
-    if let Some(value) = headers.get(header::AUTHORIZATION) {
-        let token = value
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(|t| SecretString::from(t.trim().to_owned()));
-        let found = match token {
-            Some(t) => tend_core::access::resolve_token(&*state.store, &t).await,
-            None => Ok(None),
-        };
-        match found {
-            Ok(Some((_, user))) => {
-                authed = Some(Authed {
-                    user,
-                    via: Via::Token,
-                })
-            }
-            Ok(None) => return refuse_early(&req, AppError::Unauthorized),
-            Err(e) => return refuse_early(&req, e.into()),
-        }
-    } else if let Some(value) = cookie(headers, SESSION_COOKIE) {
-        let found = match state.cache.session(value) {
-            Some(hit) if hit.0.expires_at > now => Ok(Some(hit)),
-            _ => tend_core::access::resolve_session(&*state.store, value, now)
-                .await
-                .inspect(|found| {
-                    if let Some(found) = found {
-                        state.cache.put_session(value, found.clone());
-                    }
-                }),
-        };
-        match found {
-            Ok(Some((session, user))) => {
-                authed = Some(Authed {
-                    user,
-                    via: Via::Session {
-                        csrf: session.csrf_token,
-                    },
-                })
-            }
-            Ok(None) => {}
-            Err(e) => return refuse_early(&req, e.into()),
-        }
-    }
-
+    let authed = match resolve(&state, req.headers()).await {
+        Ok(a) => a,
+        Err(e) => return refuse_early(&req, e),
+    };
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let mut req = req;
     if unsafe_method {

@@ -15,6 +15,7 @@ mod error;
 mod health;
 pub mod i18n;
 mod limiter;
+pub mod live;
 mod pages;
 mod params;
 mod router;
@@ -39,6 +40,8 @@ pub struct AppState {
     pub login_limiter: Arc<LoginLimiter>,
     /// Short-lived reads shared by every page (see [`cache`]).
     pub cache: Arc<cache::ReadCache>,
+    /// The follower of the event log behind the live-update streams.
+    pub live: Arc<live::Live>,
 }
 
 impl AppState {
@@ -46,6 +49,7 @@ impl AppState {
     /// the default login limits.
     pub fn new(store: Arc<dyn Store>, version: &'static str) -> AppState {
         AppState {
+            live: Arc::new(live::Live::new(store.clone(), live::POLL_INTERVAL)),
             store,
             version,
             secure_cookies: false,
@@ -61,13 +65,18 @@ impl AppState {
     }
 }
 
-/// Serves the app on `listener` until `shutdown` resolves, then finishes the
-/// requests in flight.
+/// Serves the app on `listener` until `shutdown` resolves, then ends the live
+/// streams and finishes the requests in flight.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let live = state.live.clone();
+    let shutdown = async move {
+        shutdown.await;
+        live.close();
+    };
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),

@@ -10,7 +10,8 @@ use tend_domain::{ChannelId, InboxState, MessageId, SentimentLabel, TagId, UserI
 use tend_store::InboxQuery;
 
 /// The filters, as written in the URL.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct InboxParams {
     /// `open` (default), `done`, `snoozed`, `archived` or `all`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

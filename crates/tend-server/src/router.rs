@@ -1,6 +1,7 @@
 //! The URL table: every route of the app in one place.
 //!
-//! Pages live under `/w/{slug}/…`, the JSON API under `/api/…`. Layers (outermost
+//! Pages live under `/w/{slug}/…`, the JSON API under `/api/…` (generated with its
+//! OpenAPI description by `api::routes`, never added here with `.route`). Layers (outermost
 //! first): security headers, authentication + CSRF, localised error pages.
 
 use crate::error::{ApiError, AppError};
@@ -10,7 +11,7 @@ use axum::Router;
 use axum::extract::Request;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{get, post};
 
 /// Builds the router with all routes.
 pub fn router(state: AppState) -> Router {
@@ -30,6 +31,7 @@ pub fn router(state: AppState) -> Router {
             "/settings/tokens/revoke",
             post(pages::settings::revoke_token),
         )
+        .route("/docs/api", get(pages::api_docs::api_docs))
         .route("/w/{slug}/inbox", get(pages::inbox::inbox_page))
         .route("/w/{slug}/inbox/bulk", post(pages::inbox::bulk_form))
         .route(
@@ -41,47 +43,7 @@ pub fn router(state: AppState) -> Router {
             post(pages::conversation::conversation_action),
         )
         .layer(from_fn(pages::error_pages));
-    let api = Router::new()
-        .route("/api/me", get(api::me::me))
-        .route(
-            "/api/tokens",
-            get(api::tokens::list_tokens).post(api::tokens::create_token),
-        )
-        .route("/api/tokens/{id}", delete(api::tokens::revoke_token))
-        .route("/api/w/{slug}/inbox", get(api::inbox::list_inbox))
-        .route("/api/w/{slug}/inbox/bulk", post(api::inbox::bulk))
-        .route(
-            "/api/w/{slug}/messages/{id}",
-            get(api::conversations::get_conversation),
-        )
-        .route(
-            "/api/w/{slug}/messages/{id}/state",
-            post(api::conversations::set_state),
-        )
-        .route(
-            "/api/w/{slug}/messages/{id}/assign",
-            post(api::conversations::assign),
-        )
-        .route(
-            "/api/w/{slug}/messages/{id}/tags",
-            post(api::conversations::add_tag),
-        )
-        .route(
-            "/api/w/{slug}/messages/{id}/tags/{tag}",
-            delete(api::conversations::remove_tag),
-        )
-        .route(
-            "/api/w/{slug}/messages/{id}/sentiment",
-            post(api::conversations::correct_sentiment),
-        )
-        .route(
-            "/api/w/{slug}/messages/{id}/notes",
-            post(api::conversations::add_note),
-        )
-        .route(
-            "/api/w/{slug}/messages/{id}/replies",
-            post(api::conversations::queue_reply),
-        );
+    let (api, _) = api::routes().split_for_parts();
     Router::new()
         .merge(pages)
         .merge(api)

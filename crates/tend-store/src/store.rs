@@ -47,6 +47,7 @@ pub struct ResponseTimes {
 
 /// One entry of the event log (see [`Store::events_after`]).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Event {
     /// Position in the log; consumers keep the last one they handled as their cursor.
     pub id: i64,
@@ -65,6 +66,13 @@ impl Event {
     /// "edited": [id…], "updated": [id…]}` (message ids; unchanged ones are left out,
     /// and a batch that changed nothing writes no event).
     pub const MESSAGES_STORED: &'static str = "messages.stored";
+    /// A teammate (or the system) changed conversations. Payload: `{"messages":
+    /// [id…], "what": "state" | "assignee" | "tags" | "sentiment" | "note" |
+    /// "reply", "by": user id | null}`, plus `"state"` (the new state) for
+    /// `state`, `"assignee"` (id or null) for `assignee`, `"tag"` (its id) and
+    /// `"added"` for `tags`, `"note"` and `"outbox"` ids for `note` and `reply`.
+    /// Written in the change's transaction, with the messages' history entries.
+    pub const MESSAGES_CHANGED: &'static str = "messages.changed";
 }
 
 /// Filters and paging for the inbox list. Results are newest first. Every filter
@@ -103,6 +111,7 @@ pub struct InboxQuery {
 
 /// Number of messages per inbox state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StateCounts {
     /// Open.
     pub open: i64,
@@ -285,12 +294,18 @@ pub trait Store: Send + Sync {
     /// Messages per state.
     async fn count_by_state(&self, workspace: WorkspaceId) -> Result<StateCounts, StoreError>;
     /// Changes a message's inbox state; `snoozed_until` is required for `Snoozed` and ignored otherwise.
+    ///
+    /// This and every other change to a conversation (assign, tag, untag, sentiment
+    /// correction, note, reply) writes, in the same transaction, the history entry
+    /// of each changed message with `by` as its author and one
+    /// [`Event::MESSAGES_CHANGED`] event.
     async fn set_state(
         &self,
         workspace: WorkspaceId,
         id: MessageId,
         state: InboxState,
         snoozed_until: Option<Timestamp>,
+        by: Option<UserId>,
     ) -> Result<Message, StoreError>;
     /// Changes the inbox state of many messages at once, in one transaction (bulk
     /// actions); ids that are unknown or of another workspace are skipped. Returns
@@ -301,6 +316,7 @@ pub trait Store: Send + Sync {
         ids: &[MessageId],
         state: InboxState,
         snoozed_until: Option<Timestamp>,
+        by: Option<UserId>,
     ) -> Result<u64, StoreError>;
     /// First-response times of the conversations rooted at `roots` (at most 500).
     async fn response_times(
@@ -317,6 +333,7 @@ pub trait Store: Send + Sync {
         workspace: WorkspaceId,
         id: MessageId,
         assignee: Option<UserId>,
+        by: Option<UserId>,
     ) -> Result<Message, StoreError>;
 
     /// Events after `cursor` in commit order, at most `limit` (1..=1000), of one
@@ -334,19 +351,21 @@ pub trait Store: Send + Sync {
     async fn ensure_tag(&self, workspace: WorkspaceId, name: &TagName) -> Result<Tag, StoreError>;
     /// The tags of a workspace, by name.
     async fn tags(&self, workspace: WorkspaceId) -> Result<Vec<Tag>, StoreError>;
-    /// Puts a tag on a message (idempotent).
+    /// Puts a tag on a message (idempotent: only a new tag is recorded).
     async fn tag_message(
         &self,
         workspace: WorkspaceId,
         message: MessageId,
         tag: TagId,
+        by: Option<UserId>,
     ) -> Result<(), StoreError>;
-    /// Takes a tag off a message (idempotent).
+    /// Takes a tag off a message (idempotent: only a removal is recorded).
     async fn untag_message(
         &self,
         workspace: WorkspaceId,
         message: MessageId,
         tag: TagId,
+        by: Option<UserId>,
     ) -> Result<(), StoreError>;
 
     // --- The web app: access -------------------------------------------------
@@ -410,8 +429,10 @@ pub trait Store: Send + Sync {
         workspace: WorkspaceId,
         id: MessageId,
         label: Option<SentimentLabel>,
+        by: Option<UserId>,
     ) -> Result<Message, StoreError>;
-    /// Adds an internal note mentioning the given teammates (who must be in the workspace).
+    /// Adds an internal note mentioning the given teammates (who must be in the
+    /// workspace), with the message's history entry and a `messages.changed` event.
     async fn add_note(
         &self,
         workspace: WorkspaceId,
@@ -426,12 +447,6 @@ pub trait Store: Send + Sync {
         workspace: WorkspaceId,
         message: MessageId,
     ) -> Result<Vec<Note>, StoreError>;
-    /// Appends an entry to a message's history.
-    async fn record_event(
-        &self,
-        workspace: WorkspaceId,
-        event: &MessageEvent,
-    ) -> Result<(), StoreError>;
     /// A message's history, oldest first.
     async fn message_events(
         &self,
@@ -441,7 +456,8 @@ pub trait Store: Send + Sync {
 
     // --- The outbox ---------------------------------------------------------------
 
-    /// Queues a reply on the channel of the message it answers, with its first audit entry.
+    /// Queues a reply on the channel of the message it answers, with its first audit
+    /// entry, the message's history entry and a `messages.changed` event.
     async fn enqueue_reply(
         &self,
         workspace: WorkspaceId,

@@ -104,7 +104,7 @@ pub async fn triage(
                 }
                 let assignee = plan.assignee.and_then(|i| team.get(i).copied());
                 if m.assignee_id != assignee {
-                    store.assign(workspace.id, m.id, assignee).await?;
+                    store.assign(workspace.id, m.id, assignee, None).await?;
                 }
                 for name in &plan.tags {
                     let tag = match tags.get(name) {
@@ -119,13 +119,15 @@ pub async fn triage(
                         }
                     };
                     if !m.tags.contains(&tag) {
-                        store.tag_message(workspace.id, m.id, tag).await?;
+                        store.tag_message(workspace.id, m.id, tag, None).await?;
                     }
                 }
             }
         }
         for (state, until, ids) in states {
-            store.set_states(workspace.id, &ids, state, until).await?;
+            store
+                .set_states(workspace.id, &ids, state, until, None)
+                .await?;
         }
     }
     Ok(())

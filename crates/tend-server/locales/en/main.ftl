@@ -185,3 +185,18 @@ response-answered = Answered in { $time }
 response-waiting = Waiting { $time }
 duration-minutes = { $m } min
 duration-hours = { $h } h { $m } min
+
+## API reference
+api-docs-title = API reference
+api-docs-spec = OpenAPI document (JSON)
+api-docs-contents = Contents
+api-docs-schemas = Schemas
+api-docs-security = Authentication
+api-docs-parameters = Parameters
+api-docs-request-body = Request body
+api-docs-responses = Responses
+api-docs-required = required
+nav-api = API
+
+## Live updates
+live-new = new — show

@@ -185,3 +185,18 @@ response-answered = Besvarad på { $time }
 response-waiting = Väntar sedan { $time }
 duration-minutes = { $m } min
 duration-hours = { $h } tim { $m } min
+
+## API reference
+api-docs-title = API-referens
+api-docs-spec = OpenAPI-dokument (JSON)
+api-docs-contents = Innehåll
+api-docs-schemas = Scheman
+api-docs-security = Autentisering
+api-docs-parameters = Parametrar
+api-docs-request-body = Anropets innehåll
+api-docs-responses = Svar
+api-docs-required = obligatorisk
+nav-api = API
+
+## Live updates
+live-new = nya — visa

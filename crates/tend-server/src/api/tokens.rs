@@ -1,6 +1,7 @@
 //! `/api/tokens`: a user's API tokens (list, create, revoke). The secret is in the
 //! create response only.
 
+use super::Body;
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::ApiError;
@@ -8,11 +9,17 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use secrecy::ExposeSecret;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 use tend_domain::{ApiToken, ApiTokenId};
+use utoipa::ToSchema;
 
-/// `GET /api/tokens`.
+/// The user's tokens, newest first, revoked ones included.
+#[utoipa::path(
+    get,
+    path = "/api/tokens",
+    tag = "account",
+    responses((status = 200, description = "The tokens (without secrets)", body = Vec<ApiToken>))
+)]
 pub async fn list_tokens(
     State(state): State<AppState>,
     CurrentUser(auth): CurrentUser,
@@ -21,26 +28,53 @@ pub async fn list_tokens(
 }
 
 /// The body of `POST /api/tokens`.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct NewToken {
+    /// What to call it (1-100 characters).
     name: String,
 }
 
-/// `POST /api/tokens`: 201 with `{token, secret}`.
+/// A new token and its secret.
+#[derive(Serialize, ToSchema)]
+pub struct CreatedToken {
+    /// The token as listed.
+    pub token: ApiToken,
+    /// The secret to send as `Authorization: Bearer …`; shown this once only.
+    pub secret: String,
+}
+
+/// Creates a token that acts with the user's roles.
+#[utoipa::path(
+    post,
+    path = "/api/tokens",
+    tag = "account",
+    request_body = NewToken,
+    responses((status = 201, description = "Created; the secret is shown only here", body = CreatedToken))
+)]
 pub async fn create_token(
     State(state): State<AppState>,
     CurrentUser(auth): CurrentUser,
-    Json(body): Json<NewToken>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+    Body(body): Body<NewToken>,
+) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
     let (token, secret) =
         tend_core::access::create_token(&*state.store, auth.user.id, &body.name).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({"token": token, "secret": secret.expose_secret()})),
+        Json(CreatedToken {
+            token,
+            secret: secret.expose_secret().to_owned(),
+        }),
     ))
 }
 
-/// `DELETE /api/tokens/{id}`: 204; 404 for someone else's.
+/// Revokes one of the user's tokens; someone else's answers 404.
+#[utoipa::path(
+    delete,
+    path = "/api/tokens/{id}",
+    tag = "account",
+    params(("id" = i64, Path, description = "The token's id")),
+    responses((status = 204, description = "Revoked"))
+)]
 pub async fn revoke_token(
     State(state): State<AppState>,
     CurrentUser(auth): CurrentUser,

@@ -243,6 +243,7 @@ struct ConversationPage {
     state_label: String,
     snoozed_until: String,
     channel: String,
+    channel_id: i64,
     messages: Vec<MsgView>,
     author: Option<AuthorCard>,
     tags: Vec<(i64, String)>,
@@ -395,6 +396,7 @@ async fn show(
         state_label: lang.t(&format!("state-{}", m.state.as_str())),
         snoozed_until: m.snoozed_until.map(|t| ctx.date(&t)).unwrap_or_default(),
         channel: data.channel.name.clone(),
+        channel_id: data.channel.id.get(),
         messages,
         author,
         tags: m

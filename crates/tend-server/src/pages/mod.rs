@@ -1,6 +1,7 @@
 //! The web app's pages: server-rendered askama templates (auto-escaped; user text is
 //! never marked safe), one handler module per page, and the shared page context.
 
+pub mod api_docs;
 pub mod conversation;
 pub mod inbox;
 pub mod login;

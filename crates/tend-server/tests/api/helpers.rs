@@ -15,6 +15,8 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub client: reqwest::Client,
     pub store: Arc<dyn Store>,
+    /// The database, for opening it again as another process would.
+    pub db_url: String,
     _dir: tempfile::TempDir,
 }
 
@@ -140,12 +142,8 @@ pub async fn spawn_app() -> TestApp {
 
 pub async fn spawn_with(configure: impl FnOnce(AppState) -> AppState) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
-    let store = tend_store::open(
-        &format!("sqlite://{}", dir.path().join("tend.db").display()),
-        4,
-    )
-    .await
-    .unwrap();
+    let db_url = format!("sqlite://{}", dir.path().join("tend.db").display());
+    let store = tend_store::open(&db_url, 4).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let state = configure(AppState::new(store.clone(), "test"));
@@ -157,6 +155,7 @@ pub async fn spawn_with(configure: impl FnOnce(AppState) -> AppState) -> TestApp
             .build()
             .unwrap(),
         store,
+        db_url,
         _dir: dir,
     }
 }

@@ -10,6 +10,8 @@ mod helpers;
 mod i18n;
 mod inbox;
 mod isolation;
+mod live;
+mod openapi;
 mod response;
 mod roles;
 mod tokens;

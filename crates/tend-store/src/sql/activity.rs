@@ -1,14 +1,102 @@
 //! Internal notes (with their mentions) and the history of changes to a message.
+//!
+//! Every change a teammate makes to a conversation is recorded by
+//! [`record_change`] inside the change's own transaction: one history entry per
+//! message (`message_events`) and one `messages.changed` event in the event log,
+//! so the change, its history and the live update commit together or not at all.
 
-use super::{conversations, corrupt, get, messages, ms, now_ms, ts};
-use crate::StoreError;
-use sqlx::AnyPool;
+use super::{Backend, conversations, corrupt, events, get, messages, now_ms, ts};
+use crate::{Event, StoreError};
 use sqlx::any::AnyRow;
+use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
 use std::collections::HashMap;
 use tend_domain::{EventKind, MessageEvent, MessageId, Note, NoteId, UserId, WorkspaceId};
 
+/// One change to one or more messages, as recorded.
+pub(crate) struct Change<'a> {
+    /// The messages changed.
+    pub messages: &'a [MessageId],
+    /// What kind of change, for the history.
+    pub kind: EventKind,
+    /// The history detail (see [`EventKind`]).
+    pub detail: String,
+    /// Who made it (None: the system, e.g. the demo's triage).
+    pub by: Option<UserId>,
+    /// More fields for the event's payload (an object), e.g. the new state.
+    pub extra: serde_json::Value,
+}
+
+/// The `what` of a `messages.changed` event for a history kind.
+pub(crate) fn what(kind: EventKind) -> &'static str {
+    match kind {
+        EventKind::State => "state",
+        EventKind::Assigned => "assignee",
+        EventKind::Tagged | EventKind::Untagged => "tags",
+        EventKind::SentimentCorrected => "sentiment",
+        EventKind::Noted => "note",
+        EventKind::ReplyQueued => "reply",
+    }
+}
+
+/// Writes the history entries and the `messages.changed` event of `change` in `tx`.
+pub(crate) async fn record_change(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    workspace: WorkspaceId,
+    change: &Change<'_>,
+) -> Result<(), StoreError> {
+    if change.messages.is_empty() {
+        return Ok(());
+    }
+    let at = now_ms();
+    // Six parameters a row; at most 480 per statement.
+    for chunk in change.messages.chunks(80) {
+        let rows = (0..chunk.len())
+            .map(|i| {
+                let b = i * 6;
+                format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut query = sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO message_events (workspace_id, message_id, user_id, kind, detail, at) \
+             VALUES {rows}"
+        )));
+        for id in chunk {
+            query = query
+                .bind(workspace.get())
+                .bind(id.get())
+                .bind(change.by.map(UserId::get))
+                .bind(change.kind.as_str())
+                .bind(change.detail.as_str())
+                .bind(at);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    let mut payload = serde_json::json!({
+        "messages": change.messages,
+        "what": what(change.kind),
+        "by": change.by,
+    });
+    if let (Some(p), Some(extra)) = (payload.as_object_mut(), change.extra.as_object()) {
+        for (k, v) in extra {
+            p.insert(k.clone(), v.clone());
+        }
+    }
+    events::append(tx, backend, workspace, Event::MESSAGES_CHANGED, &payload).await
+}
+
 pub(crate) async fn add_note(
     pool: &AnyPool,
+    backend: Backend,
     workspace: WorkspaceId,
     message: MessageId,
     author: UserId,
@@ -42,6 +130,19 @@ pub(crate) async fn add_note(
             .execute(&mut *tx)
             .await?;
     }
+    record_change(
+        &mut tx,
+        backend,
+        workspace,
+        &Change {
+            messages: &[message],
+            kind: EventKind::Noted,
+            detail: id.to_string(),
+            by: Some(author),
+            extra: serde_json::json!({ "note": id }),
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(Note {
         id: NoteId(id),
@@ -96,27 +197,6 @@ pub(crate) async fn notes(
             })
         })
         .collect()
-}
-
-pub(crate) async fn record_event(
-    pool: &AnyPool,
-    workspace: WorkspaceId,
-    event: &MessageEvent,
-) -> Result<(), StoreError> {
-    messages::check_exists(pool, workspace, event.message_id).await?;
-    sqlx::query(
-        "INSERT INTO message_events (workspace_id, message_id, user_id, kind, detail, at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(workspace.get())
-    .bind(event.message_id.get())
-    .bind(event.user_id.map(UserId::get))
-    .bind(event.kind.as_str())
-    .bind(&event.detail)
-    .bind(ms(event.at))
-    .execute(pool)
-    .await?;
-    Ok(())
 }
 
 fn event_from_row(row: &AnyRow) -> Result<MessageEvent, StoreError> {

@@ -1,11 +1,13 @@
 //! Reading around a conversation (authors, a member's earlier messages) and the
 //! teammate's sentiment correction.
 
-use super::{identities, messages};
+use super::activity::{Change, record_change};
+use super::{Backend, identities, messages};
 use crate::StoreError;
 use sqlx::{AnyPool, AssertSqlSafe};
 use tend_domain::{
-    Identity, IdentityId, MemberId, Message, MessageId, SentimentLabel, WorkspaceId,
+    EventKind, Identity, IdentityId, MemberId, Message, MessageId, SentimentLabel, UserId,
+    WorkspaceId,
 };
 
 pub(crate) async fn identities_by_ids(
@@ -65,21 +67,38 @@ pub(crate) async fn member_messages(
 
 pub(crate) async fn correct_sentiment(
     pool: &AnyPool,
+    backend: Backend,
     workspace: WorkspaceId,
     id: MessageId,
     label: Option<SentimentLabel>,
+    by: Option<UserId>,
 ) -> Result<Message, StoreError> {
+    let mut tx = pool.begin().await?;
     let res = sqlx::query(
         "UPDATE messages SET sentiment_corrected = $1 WHERE id = $2 AND workspace_id = $3",
     )
     .bind(label.map(|l| l.as_str()))
     .bind(id.get())
     .bind(workspace.get())
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
     if res.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
+    record_change(
+        &mut tx,
+        backend,
+        workspace,
+        &Change {
+            messages: &[id],
+            kind: EventKind::SentimentCorrected,
+            detail: label.map(|l| l.as_str().to_owned()).unwrap_or_default(),
+            by,
+            extra: serde_json::json!({ "sentiment": label }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
     messages::by_id(pool, workspace, id).await
 }
 

@@ -1,6 +1,7 @@
 //! Reading messages: one message, its revisions, threads, the inbox list and
 //! counts; and inbox state changes. The write path is in `upsert`.
 
+use super::activity::{Change, record_change};
 use super::rollups::placeholders;
 use super::{Backend, corrupt, get, ms, search, ts, ts_opt};
 use crate::{InboxQuery, StateCounts, StoreError};
@@ -9,8 +10,8 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
 use std::collections::HashMap;
 use tend_domain::{
-    ChannelId, Direction, Engagement, IdentityId, InboxState, Message, MessageId, MessageKind,
-    MessageRevision, SentimentLabel, Signals, TagId, UserId, WorkspaceId,
+    ChannelId, Direction, Engagement, EventKind, IdentityId, InboxState, Message, MessageId,
+    MessageKind, MessageRevision, SentimentLabel, Signals, TagId, UserId, WorkspaceId,
 };
 
 pub(crate) const COLUMNS: &str = "m.id, m.workspace_id, m.channel_id, m.external_id, m.direction, m.kind, m.thread_root_id, \
@@ -318,6 +319,14 @@ pub(crate) async fn count_by_state(
     Ok(counts)
 }
 
+/// The history detail of a state change: the state, and the snooze time.
+fn state_detail(state: InboxState, until: Option<i64>) -> Result<String, StoreError> {
+    Ok(match until {
+        Some(t) => format!("{} {}", state.as_str(), ts(t)?),
+        None => state.as_str().to_owned(),
+    })
+}
+
 pub(crate) async fn set_state(
     pool: &AnyPool,
     backend: Backend,
@@ -325,17 +334,31 @@ pub(crate) async fn set_state(
     id: MessageId,
     state: InboxState,
     snoozed_until: Option<Timestamp>,
+    by: Option<UserId>,
 ) -> Result<Message, StoreError> {
     let until = snooze_until(state, snoozed_until)?;
     let mut tx = pool.begin().await?;
-    if move_states(&mut tx, backend, workspace, &[id], state, until).await? == 0 {
+    let moved = move_states(&mut tx, backend, workspace, &[id], state, until).await?;
+    if moved.is_empty() {
         return Err(StoreError::NotFound);
     }
+    record_change(
+        &mut tx,
+        backend,
+        workspace,
+        &Change {
+            messages: &moved,
+            kind: EventKind::State,
+            detail: state_detail(state, until)?,
+            by,
+            extra: serde_json::json!({ "state": state.as_str() }),
+        },
+    )
+    .await?;
     tx.commit().await?;
     by_id(pool, workspace, id).await
 }
 
-/// The stored `snoozed_until`: required to snooze, dropped otherwise.
 fn snooze_until(
     state: InboxState,
     snoozed_until: Option<Timestamp>,
@@ -349,7 +372,8 @@ fn snooze_until(
     }
 }
 
-/// Sets the state of many messages in one transaction, 500 ids per statement.
+/// Sets the state of many messages in one transaction, 500 ids per statement;
+/// one history entry per changed message and one event for them all.
 pub(crate) async fn set_states(
     pool: &AnyPool,
     backend: Backend,
@@ -357,15 +381,31 @@ pub(crate) async fn set_states(
     ids: &[MessageId],
     state: InboxState,
     snoozed_until: Option<Timestamp>,
+    by: Option<UserId>,
 ) -> Result<u64, StoreError> {
     let until = snooze_until(state, snoozed_until)?;
     let mut tx = pool.begin().await?;
-    let mut changed = 0;
+    let mut changed = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
-        changed += move_states(&mut tx, backend, workspace, chunk, state, until).await?;
+        changed.extend(move_states(&mut tx, backend, workspace, chunk, state, until).await?);
     }
+    changed.sort_unstable();
+    changed.dedup();
+    record_change(
+        &mut tx,
+        backend,
+        workspace,
+        &Change {
+            messages: &changed,
+            kind: EventKind::State,
+            detail: state_detail(state, until)?,
+            by,
+            extra: serde_json::json!({ "state": state.as_str() }),
+        },
+    )
+    .await?;
     tx.commit().await?;
-    Ok(changed)
+    Ok(changed.len() as u64)
 }
 
 /// Reopens snoozed messages whose wake-up time is at or before `now`, in batches of
@@ -396,22 +436,32 @@ pub(crate) async fn wake_snoozed(
         }
         let mut tx = pool.begin().await?;
         for (workspace, ids) in by_workspace {
-            woken += move_states(
+            let workspace = WorkspaceId(workspace);
+            let moved =
+                move_states(&mut tx, backend, workspace, &ids, InboxState::Open, None).await?;
+            // Recorded like a teammate's change (by nobody), so the history says why the
+            // conversation is back and live pages update.
+            record_change(
                 &mut tx,
                 backend,
-                WorkspaceId(workspace),
-                &ids,
-                InboxState::Open,
-                None,
+                workspace,
+                &Change {
+                    messages: &moved,
+                    kind: EventKind::State,
+                    detail: state_detail(InboxState::Open, None)?,
+                    by: None,
+                    extra: serde_json::json!({ "state": InboxState::Open.as_str(), "woken": true }),
+                },
             )
             .await?;
+            woken += moved.len() as u64;
         }
         tx.commit().await?;
     }
 }
 
 /// Moves up to 500 messages of `workspace` to `state` and the per-state counts with
-/// them (`inbox_counts`); returns how many messages matched. Every change of
+/// them (`inbox_counts`); returns the messages that matched. Every change of
 /// `messages.state` goes through here or through the batch upsert (new messages are
 /// open), so the counts always equal a recount.
 async fn move_states(
@@ -421,7 +471,7 @@ async fn move_states(
     ids: &[MessageId],
     state: InboxState,
     until: Option<i64>,
-) -> Result<u64, StoreError> {
+) -> Result<Vec<MessageId>, StoreError> {
     let list = placeholders(backend, 2, ids.len());
     let sql = format!(
         "SELECT state, COUNT(*) AS n FROM messages WHERE workspace_id = {} AND id IN ({list}) GROUP BY state",
@@ -441,20 +491,25 @@ async fn move_states(
         }
     }
     let sql = format!(
-        "UPDATE messages SET state = {}, snoozed_until = {} WHERE workspace_id = {} AND id IN ({})",
+        "UPDATE messages SET state = {}, snoozed_until = {} WHERE workspace_id = {} AND id IN ({}) RETURNING id",
         placeholders(backend, 1, 1),
         placeholders(backend, 2, 1),
         placeholders(backend, 3, 1),
         placeholders(backend, 4, ids.len())
     );
-    let mut query = sqlx::query(AssertSqlSafe(sql))
+    let mut query = sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql))
         .bind(state.as_str())
         .bind(until)
         .bind(workspace.get());
     for id in ids {
         query = query.bind(id.get());
     }
-    let changed = query.execute(&mut **tx).await?.rows_affected();
+    let changed: Vec<MessageId> = query
+        .fetch_all(&mut **tx)
+        .await?
+        .into_iter()
+        .map(MessageId)
+        .collect();
     for (state, delta) in moved {
         add_to_count(tx, workspace, &state, delta).await?;
     }
@@ -482,9 +537,11 @@ pub(crate) async fn add_to_count(
 
 pub(crate) async fn assign(
     pool: &AnyPool,
+    backend: Backend,
     workspace: WorkspaceId,
     id: MessageId,
     assignee: Option<UserId>,
+    by: Option<UserId>,
 ) -> Result<Message, StoreError> {
     if let Some(user) = assignee
         && super::users::role_in(pool, user, workspace)
@@ -494,15 +551,30 @@ pub(crate) async fn assign(
         // Only teammates of this workspace can be assigned.
         return Err(StoreError::NotFound);
     }
+    let mut tx = pool.begin().await?;
     let res =
         sqlx::query("UPDATE messages SET assignee_id = $1 WHERE id = $2 AND workspace_id = $3")
             .bind(assignee.map(UserId::get))
             .bind(id.get())
             .bind(workspace.get())
-            .execute(pool)
+            .execute(&mut *tx)
             .await?;
     if res.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
+    record_change(
+        &mut tx,
+        backend,
+        workspace,
+        &Change {
+            messages: &[id],
+            kind: EventKind::Assigned,
+            detail: assignee.map(|u| u.to_string()).unwrap_or_default(),
+            by,
+            extra: serde_json::json!({ "assignee": assignee }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
     by_id(pool, workspace, id).await
 }

@@ -390,6 +390,7 @@ impl Store for SqlStore {
         id: tend_domain::MessageId,
         state: tend_domain::InboxState,
         snoozed_until: Option<Timestamp>,
+        by: Option<tend_domain::UserId>,
     ) -> Result<tend_domain::Message, StoreError> {
         messages::set_state(
             &self.pool,
@@ -398,6 +399,7 @@ impl Store for SqlStore {
             id,
             state,
             snoozed_until,
+            by,
         )
         .await
     }
@@ -407,6 +409,7 @@ impl Store for SqlStore {
         ids: &[tend_domain::MessageId],
         state: tend_domain::InboxState,
         snoozed_until: Option<Timestamp>,
+        by: Option<tend_domain::UserId>,
     ) -> Result<u64, StoreError> {
         messages::set_states(
             &self.pool,
@@ -415,6 +418,7 @@ impl Store for SqlStore {
             ids,
             state,
             snoozed_until,
+            by,
         )
         .await
     }
@@ -435,8 +439,9 @@ impl Store for SqlStore {
         workspace: tend_domain::WorkspaceId,
         id: tend_domain::MessageId,
         assignee: Option<tend_domain::UserId>,
+        by: Option<tend_domain::UserId>,
     ) -> Result<tend_domain::Message, StoreError> {
-        messages::assign(&self.pool, workspace, id, assignee).await
+        messages::assign(&self.pool, self.backend, workspace, id, assignee, by).await
     }
 
     async fn events_after(
@@ -470,16 +475,18 @@ impl Store for SqlStore {
         workspace: tend_domain::WorkspaceId,
         message: tend_domain::MessageId,
         tag: tend_domain::TagId,
+        by: Option<tend_domain::UserId>,
     ) -> Result<(), StoreError> {
-        tags::tag_message(&self.pool, workspace, message, tag).await
+        tags::set_tag(&self.pool, self.backend, workspace, message, tag, true, by).await
     }
     async fn untag_message(
         &self,
         workspace: tend_domain::WorkspaceId,
         message: tend_domain::MessageId,
         tag: tend_domain::TagId,
+        by: Option<tend_domain::UserId>,
     ) -> Result<(), StoreError> {
-        tags::untag_message(&self.pool, workspace, message, tag).await
+        tags::set_tag(&self.pool, self.backend, workspace, message, tag, false, by).await
     }
 
     async fn create_session(&self, session: &tend_domain::Session) -> Result<(), StoreError> {
@@ -570,8 +577,9 @@ impl Store for SqlStore {
         workspace: tend_domain::WorkspaceId,
         id: tend_domain::MessageId,
         label: Option<tend_domain::SentimentLabel>,
+        by: Option<tend_domain::UserId>,
     ) -> Result<tend_domain::Message, StoreError> {
-        conversations::correct_sentiment(&self.pool, workspace, id, label).await
+        conversations::correct_sentiment(&self.pool, self.backend, workspace, id, label, by).await
     }
     async fn add_note(
         &self,
@@ -581,7 +589,16 @@ impl Store for SqlStore {
         text: &str,
         mentions: &[tend_domain::UserId],
     ) -> Result<tend_domain::Note, StoreError> {
-        activity::add_note(&self.pool, workspace, message, author, text, mentions).await
+        activity::add_note(
+            &self.pool,
+            self.backend,
+            workspace,
+            message,
+            author,
+            text,
+            mentions,
+        )
+        .await
     }
     async fn notes(
         &self,
@@ -589,13 +606,6 @@ impl Store for SqlStore {
         message: tend_domain::MessageId,
     ) -> Result<Vec<tend_domain::Note>, StoreError> {
         activity::notes(&self.pool, workspace, message).await
-    }
-    async fn record_event(
-        &self,
-        workspace: tend_domain::WorkspaceId,
-        event: &tend_domain::MessageEvent,
-    ) -> Result<(), StoreError> {
-        activity::record_event(&self.pool, workspace, event).await
     }
     async fn message_events(
         &self,
@@ -610,7 +620,7 @@ impl Store for SqlStore {
         workspace: tend_domain::WorkspaceId,
         reply: &tend_domain::NewReply,
     ) -> Result<tend_domain::OutboxItem, StoreError> {
-        outbox::enqueue_reply(&self.pool, workspace, reply).await
+        outbox::enqueue_reply(&self.pool, self.backend, workspace, reply).await
     }
     async fn message_outbox(
         &self,

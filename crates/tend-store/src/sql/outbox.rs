@@ -1,13 +1,14 @@
 //! The outbox: queued replies, their state machine and audit trail. A later
 //! sender claims `queued` items; the queue, the moves and the audit are real now.
 
-use super::{corrupt, get, messages, now_ms, ts};
+use super::activity::{Change, record_change};
+use super::{Backend, corrupt, get, messages, now_ms, ts};
 use crate::StoreError;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
 use tend_domain::{
-    ChannelId, MessageId, NewReply, OutboxEvent, OutboxId, OutboxItem, OutboxState, UserId,
-    WorkspaceId,
+    ChannelId, EventKind, MessageId, NewReply, OutboxEvent, OutboxId, OutboxItem, OutboxState,
+    UserId, WorkspaceId,
 };
 
 const COLUMNS: &str = "id, workspace_id, channel_id, in_reply_to, author_id, text, state, attempts, \
@@ -69,6 +70,7 @@ async fn by_id(
 
 pub(crate) async fn enqueue_reply(
     pool: &AnyPool,
+    backend: Backend,
     workspace: WorkspaceId,
     reply: &NewReply,
 ) -> Result<OutboxItem, StoreError> {
@@ -99,6 +101,19 @@ pub(crate) async fn enqueue_reply(
         Some(reply.author_id),
         None,
         now,
+    )
+    .await?;
+    record_change(
+        &mut tx,
+        backend,
+        workspace,
+        &Change {
+            messages: &[message.id],
+            kind: EventKind::ReplyQueued,
+            detail: id.to_string(),
+            by: Some(reply.author_id),
+            extra: serde_json::json!({ "outbox": id }),
+        },
     )
     .await?;
     tx.commit().await?;

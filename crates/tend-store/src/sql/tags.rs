@@ -1,10 +1,11 @@
 //! Tags and their use on messages.
 
-use super::{corrupt, get, messages};
+use super::activity::{Change, record_change};
+use super::{Backend, corrupt, get, messages};
 use crate::StoreError;
 use sqlx::AnyPool;
 use sqlx::any::AnyRow;
-use tend_domain::{MessageId, Tag, TagId, TagName, WorkspaceId};
+use tend_domain::{EventKind, MessageId, Tag, TagId, TagName, UserId, WorkspaceId};
 
 fn from_row(row: &AnyRow) -> Result<Tag, StoreError> {
     Ok(Tag {
@@ -45,46 +46,63 @@ pub(crate) async fn list(pool: &AnyPool, workspace: WorkspaceId) -> Result<Vec<T
     rows.iter().map(from_row).collect()
 }
 
-async fn check_tag(pool: &AnyPool, workspace: WorkspaceId, tag: TagId) -> Result<(), StoreError> {
-    let found: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM tags WHERE id = $1 AND workspace_id = $2")
+/// The tag's name, if it is one of the workspace's.
+async fn tag_name(
+    pool: &AnyPool,
+    workspace: WorkspaceId,
+    tag: TagId,
+) -> Result<String, StoreError> {
+    let found: Option<String> =
+        sqlx::query_scalar("SELECT name FROM tags WHERE id = $1 AND workspace_id = $2")
             .bind(tag.get())
             .bind(workspace.get())
             .fetch_optional(pool)
             .await?;
-    found.map(|_| ()).ok_or(StoreError::NotFound)
+    found.ok_or(StoreError::NotFound)
 }
 
-pub(crate) async fn tag_message(
+/// Puts a tag on (`add`) or takes it off a message; records only a real change.
+pub(crate) async fn set_tag(
     pool: &AnyPool,
+    backend: Backend,
     workspace: WorkspaceId,
     message: MessageId,
     tag: TagId,
+    add: bool,
+    by: Option<UserId>,
 ) -> Result<(), StoreError> {
     messages::check_exists(pool, workspace, message).await?;
-    check_tag(pool, workspace, tag).await?;
-    sqlx::query(
-        "INSERT INTO message_tags (message_id, tag_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-    )
-    .bind(message.get())
-    .bind(tag.get())
-    .execute(pool)
-    .await?;
-    Ok(())
-}
-
-pub(crate) async fn untag_message(
-    pool: &AnyPool,
-    workspace: WorkspaceId,
-    message: MessageId,
-    tag: TagId,
-) -> Result<(), StoreError> {
-    messages::check_exists(pool, workspace, message).await?;
-    check_tag(pool, workspace, tag).await?;
-    sqlx::query("DELETE FROM message_tags WHERE message_id = $1 AND tag_id = $2")
+    let name = tag_name(pool, workspace, tag).await?;
+    let mut tx = pool.begin().await?;
+    let sql = if add {
+        "INSERT INTO message_tags (message_id, tag_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+    } else {
+        "DELETE FROM message_tags WHERE message_id = $1 AND tag_id = $2"
+    };
+    let res = sqlx::query(sql)
         .bind(message.get())
         .bind(tag.get())
-        .execute(pool)
+        .execute(&mut *tx)
         .await?;
+    if res.rows_affected() > 0 {
+        record_change(
+            &mut tx,
+            backend,
+            workspace,
+            &Change {
+                messages: &[message],
+                kind: if add {
+                    EventKind::Tagged
+                } else {
+                    EventKind::Untagged
+                },
+                detail: name,
+                by,
+                extra: serde_json::json!({ "tag": tag, "added": add }),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
     Ok(())
 }

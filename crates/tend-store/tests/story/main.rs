@@ -13,6 +13,7 @@ use std::sync::Arc;
 use tend_domain::*;
 use tend_store::{InboxQuery, StateCounts, Store, StoreError, UpsertOutcome};
 
+mod changes;
 mod postgres;
 mod rollups;
 mod web;
@@ -473,19 +474,19 @@ async fn story(store: Arc<dyn Store>) {
     );
 
     let done = store
-        .set_state(acme.id, t1, InboxState::Done, None)
+        .set_state(acme.id, t1, InboxState::Done, None, None)
         .await
         .unwrap();
     assert_eq!(done.state, InboxState::Done);
     assert!(
         store
-            .set_state(acme.id, root_id, InboxState::Snoozed, None)
+            .set_state(acme.id, root_id, InboxState::Snoozed, None, None)
             .await
             .is_err()
     );
     let until = t0 + 48.hours();
     let snoozed = store
-        .set_state(acme.id, root_id, InboxState::Snoozed, Some(until))
+        .set_state(acme.id, root_id, InboxState::Snoozed, Some(until), None)
         .await
         .unwrap();
     assert_eq!(snoozed.snoozed_until, Some(until));
@@ -508,7 +509,7 @@ async fn story(store: Arc<dyn Store>) {
         }
     );
     store
-        .set_state(acme.id, root_id, InboxState::Snoozed, Some(until))
+        .set_state(acme.id, root_id, InboxState::Snoozed, Some(until), None)
         .await
         .unwrap();
     let open = store
@@ -523,7 +524,9 @@ async fn story(store: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(open.len(), 2);
     assert!(matches!(
-        store.set_state(other.id, t1, InboxState::Open, None).await,
+        store
+            .set_state(other.id, t1, InboxState::Open, None, None)
+            .await,
         Err(StoreError::NotFound)
     ));
     // Bulk state changes: one transaction; another workspace's ids are skipped.
@@ -532,20 +535,20 @@ async fn story(store: Arc<dyn Store>) {
     assert_eq!(ids.len(), 4);
     assert!(
         store
-            .set_states(acme.id, &ids, InboxState::Snoozed, None)
+            .set_states(acme.id, &ids, InboxState::Snoozed, None, None)
             .await
             .is_err()
     );
     assert_eq!(
         store
-            .set_states(other.id, &ids, InboxState::Done, None)
+            .set_states(other.id, &ids, InboxState::Done, None, None)
             .await
             .unwrap(),
         0
     );
     assert_eq!(
         store
-            .set_states(acme.id, &ids, InboxState::Archived, None)
+            .set_states(acme.id, &ids, InboxState::Archived, None, None)
             .await
             .unwrap(),
         4
@@ -557,17 +560,20 @@ async fn story(store: Arc<dyn Store>) {
     );
     for m in &before {
         store
-            .set_state(acme.id, m.id, m.state, m.snoozed_until)
+            .set_state(acme.id, m.id, m.state, m.snoozed_until, None)
             .await
             .unwrap();
     }
     assert_eq!(store.count_by_state(acme.id).await.unwrap(), counts);
 
-    let assigned = store.assign(acme.id, t1, Some(anna.id)).await.unwrap();
+    let assigned = store
+        .assign(acme.id, t1, Some(anna.id), None)
+        .await
+        .unwrap();
     assert_eq!(assigned.assignee_id, Some(anna.id));
     assert!(
         matches!(
-            store.assign(acme.id, t1, Some(bo.id)).await,
+            store.assign(acme.id, t1, Some(bo.id), None).await,
             Err(StoreError::NotFound)
         ),
         "Bo is not in Acme"
@@ -584,7 +590,11 @@ async fn story(store: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(mine.len(), 1);
     assert_eq!(
-        store.assign(acme.id, t1, None).await.unwrap().assignee_id,
+        store
+            .assign(acme.id, t1, None, None)
+            .await
+            .unwrap()
+            .assignee_id,
         None
     );
 
@@ -621,11 +631,22 @@ async fn story(store: Arc<dyn Store>) {
             .collect::<Vec<_>>(),
         ["Bug", "praise"]
     );
-    store.tag_message(acme.id, root_id, bug.id).await.unwrap();
-    store.tag_message(acme.id, root_id, bug.id).await.unwrap();
-    store.tag_message(acme.id, t1, praise.id).await.unwrap();
+    store
+        .tag_message(acme.id, root_id, bug.id, None)
+        .await
+        .unwrap();
+    store
+        .tag_message(acme.id, root_id, bug.id, None)
+        .await
+        .unwrap();
+    store
+        .tag_message(acme.id, t1, praise.id, None)
+        .await
+        .unwrap();
     assert!(matches!(
-        store.tag_message(acme.id, root_id, foreign_tag.id).await,
+        store
+            .tag_message(acme.id, root_id, foreign_tag.id, None)
+            .await,
         Err(StoreError::NotFound)
     ));
     assert_eq!(
@@ -643,7 +664,10 @@ async fn story(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(tagged.iter().map(|m| m.id).collect::<Vec<_>>(), [root_id]);
-    store.untag_message(acme.id, root_id, bug.id).await.unwrap();
+    store
+        .untag_message(acme.id, root_id, bug.id, None)
+        .await
+        .unwrap();
     assert!(
         store
             .message(acme.id, root_id)
@@ -825,6 +849,7 @@ async fn story(store: Arc<dyn Store>) {
 
     rollups::signals_rollups_and_batches(&*store, &acme, &other, &forum, &x).await;
     web::web_app(&*store).await;
+    changes::changes_are_recorded(&*store).await;
 
     // --- The demo manifest: one JSON document per workspace --------------------
     assert_eq!(store.demo_manifest(acme.id).await.unwrap(), None);
@@ -861,11 +886,13 @@ async fn story(store: Arc<dyn Store>) {
         Err(StoreError::NotFound)
     ));
     assert!(matches!(
-        store.assign(other.id, root_id, None).await,
+        store.assign(other.id, root_id, None, None).await,
         Err(StoreError::NotFound)
     ));
     assert!(matches!(
-        store.tag_message(other.id, root_id, foreign_tag.id).await,
+        store
+            .tag_message(other.id, root_id, foreign_tag.id, None)
+            .await,
         Err(StoreError::NotFound)
     ));
     assert!(matches!(

@@ -382,7 +382,10 @@ pub async fn web_app(store: &dyn Store) {
         ["w3", "w2"],
         "from is inclusive, to exclusive"
     );
-    store.assign(a.id, ids[0], Some(eva.id)).await.unwrap();
+    store
+        .assign(a.id, ids[0], Some(eva.id), None)
+        .await
+        .unwrap();
     assert_eq!(
         inbox(InboxQuery {
             assignee: Some(eva.id),
@@ -441,7 +444,7 @@ pub async fn web_app(store: &dyn Store) {
 
     // --- Sentiment corrections --------------------------------------------------
     let corrected = store
-        .correct_sentiment(a.id, ids[2], Some(SentimentLabel::Neutral))
+        .correct_sentiment(a.id, ids[2], Some(SentimentLabel::Neutral), None)
         .await
         .unwrap();
     assert_eq!(corrected.sentiment_corrected, Some(SentimentLabel::Neutral));
@@ -466,10 +469,13 @@ pub async fn web_app(store: &dyn Store) {
         .await,
         ["w3", "w2"]
     );
-    let cleared = store.correct_sentiment(a.id, ids[2], None).await.unwrap();
+    let cleared = store
+        .correct_sentiment(a.id, ids[2], None, None)
+        .await
+        .unwrap();
     assert_eq!(cleared.sentiment_label(), Some(SentimentLabel::Negative));
     assert!(matches!(
-        store.correct_sentiment(b.id, ids[2], None).await,
+        store.correct_sentiment(b.id, ids[2], None, None).await,
         Err(StoreError::NotFound)
     ));
 
@@ -529,27 +535,29 @@ pub async fn web_app(store: &dyn Store) {
         store.add_note(b.id, ids[0], stranger.id, "x", &[]).await,
         Err(StoreError::NotFound)
     ));
-    assert_eq!(store.notes(a.id, ids[0]).await.unwrap(), vec![note]);
+    assert_eq!(store.notes(a.id, ids[0]).await.unwrap(), vec![note.clone()]);
     assert!(matches!(
         store.notes(b.id, ids[0]).await,
         Err(StoreError::NotFound)
     ));
-    let event = MessageEvent {
-        message_id: ids[0],
-        user_id: Some(eva.id),
-        kind: EventKind::State,
-        detail: "done".into(),
-        at: now,
-    };
-    store.record_event(a.id, &event).await.unwrap();
+    // The history is written by the changes themselves (see the `changes` chapter):
+    // the assignment above (by the system) and the note (by Eva).
+    let history = store.message_events(a.id, ids[0]).await.unwrap();
     assert_eq!(
-        store.message_events(a.id, ids[0]).await.unwrap(),
-        vec![event.clone()]
+        history
+            .iter()
+            .map(|e| (e.kind, e.user_id, e.detail.clone()))
+            .collect::<Vec<_>>(),
+        [
+            (EventKind::Assigned, None, eva.id.to_string()),
+            (EventKind::Noted, Some(eva.id), note.id.to_string()),
+        ]
     );
-    assert!(matches!(
-        store.record_event(b.id, &event).await,
-        Err(StoreError::NotFound)
-    ));
+    assert!(
+        history
+            .iter()
+            .all(|e| e.message_id == ids[0] && e.at <= Timestamp::now())
+    );
     assert!(matches!(
         store.message_events(b.id, ids[0]).await,
         Err(StoreError::NotFound)

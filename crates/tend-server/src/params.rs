@@ -52,6 +52,9 @@ pub struct InboxParams {
     /// Page size (1-200, default 50).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<String>,
+    /// Order: `newest` (default) or `oldest` (longest waiting first).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort: Option<String>,
 }
 
 fn set(v: &Option<String>) -> Option<&str> {
@@ -164,6 +167,11 @@ impl InboxParams {
             text: set(&self.q).map(|q| q.chars().take(200).collect()),
             before,
             limit,
+            oldest_first: match set(&self.sort) {
+                None | Some("newest") => false,
+                Some("oldest") => true,
+                Some(_) => return Err(AppError::bad("sort", "must be newest or oldest")),
+            },
         })
     }
 

@@ -103,10 +103,14 @@ pub struct InboxQuery {
     pub to: Option<Timestamp>,
     /// Full-text search: every word must occur in the title or text (case-insensitive).
     pub text: Option<String>,
-    /// Keyset cursor: only messages strictly older than `(created_at, id)`.
+    /// Keyset cursor: only messages strictly past `(created_at, id)` in the chosen
+    /// order (older ones newest-first; newer ones with [`InboxQuery::oldest_first`]).
     pub before: Option<(Timestamp, MessageId)>,
     /// Page size (clamped to 1..=500; 0 means 50).
     pub limit: u32,
+    /// Oldest first: the conversations that have waited longest come first (the
+    /// order for working down overdue ones). Default: newest first.
+    pub oldest_first: bool,
 }
 
 /// Number of messages per inbox state.

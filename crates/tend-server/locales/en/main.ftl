@@ -181,6 +181,9 @@ month-11 = Nov
 month-12 = Dec
 
 ## First response (business time against the workspace's target)
+filter-sort = Order
+sort-newest = Newest first
+sort-oldest = Longest waiting first
 response-answered = Answered in { $time }
 response-waiting = Waiting { $time }
 duration-minutes = { $m } min

@@ -181,6 +181,9 @@ month-11 = nov.
 month-12 = dec.
 
 ## First response (business time against the workspace's target)
+filter-sort = Ordning
+sort-newest = Nyast först
+sort-oldest = Längst väntan först
 response-answered = Besvarad på { $time }
 response-waiting = Väntar sedan { $time }
 duration-minutes = { $m } min

@@ -153,6 +153,7 @@ struct InboxPage {
     sentiments: Vec<Opt>,
     assignees: Vec<Opt>,
     questions: Vec<Opt>,
+    sorts: Vec<Opt>,
     toxics: Vec<Opt>,
     team: Vec<(i64, String)>,
     lang: String,
@@ -305,6 +306,13 @@ pub async fn inbox_page(
         ),
         assignees: opts(&params.assignee, assignee_items),
         questions: yes_no(&params.question),
+        sorts: ["newest", "oldest"]
+            .map(|s| Opt {
+                value: s.to_owned(),
+                label: lang.t(&format!("sort-{s}")),
+                selected: params.sort.as_deref().unwrap_or("newest") == s,
+            })
+            .into(),
         toxics: yes_no(&params.toxic),
         team: data
             .team

@@ -27,6 +27,13 @@ async fn every_filter_narrows_the_list() {
         ["m4", "m3", "m2", "m1"],
         "open, newest first"
     );
+    assert_eq!(ids(&app, &b, "sort=oldest").await, ["m1", "m2", "m3", "m4"]);
+    assert_eq!(
+        ids(&app, &b, "sort=oldest&limit=2&before=").await,
+        ["m1", "m2"]
+    );
+    let bad = app.get("/api/w/acme/inbox?sort=sideways", &b).await;
+    assert_eq!(bad.status(), 400);
     assert_eq!(ids(&app, &b, "q=refund").await, ["m2", "m1"]);
     assert_eq!(ids(&app, &b, "q=REFUND+waiting").await, ["m2"]);
     assert_eq!(ids(&app, &b, "sentiment=positive").await, ["m4"]);

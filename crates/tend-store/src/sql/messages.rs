@@ -265,16 +265,18 @@ pub(crate) async fn inbox(
         let a = binds.len();
         binds.push(Bind::Int(id.get()));
         let b = binds.len();
+        let past = if q.oldest_first { '>' } else { '<' };
         sql.push_str(&format!(
-            " AND (m.created_at < ${a} OR (m.created_at = ${a} AND m.id < ${b}))"
+            " AND (m.created_at {past} ${a} OR (m.created_at = ${a} AND m.id {past} ${b}))"
         ));
     }
     let limit = match q.limit {
         0 => 50,
         l => l.min(500),
     };
+    let order = if q.oldest_first { "ASC" } else { "DESC" };
     sql.push_str(&format!(
-        " ORDER BY m.created_at DESC, m.id DESC LIMIT {limit}"
+        " ORDER BY m.created_at {order}, m.id {order} LIMIT {limit}"
     ));
 
     let mut query = sqlx::query(AssertSqlSafe(sql));

@@ -824,6 +824,31 @@ async fn story(store: Arc<dyn Store>) {
     );
     assert_eq!(store.latest_event().await.unwrap(), events[0].id);
 
+    // Oldest first (the longest waiting first), paged by the same keyset cursor:
+    // the pages together are the newest-first list reversed.
+    let all = |oldest_first, before| InboxQuery {
+        limit: 3,
+        oldest_first,
+        before,
+        ..InboxQuery::default()
+    };
+    let mut newest: Vec<MessageId> = Vec::new();
+    let mut oldest: Vec<MessageId> = Vec::new();
+    for (order, out) in [(false, &mut newest), (true, &mut oldest)] {
+        let mut cursor = None;
+        loop {
+            let page = store.inbox(acme.id, &all(order, cursor)).await.unwrap();
+            out.extend(page.iter().map(|m| m.id));
+            match page.last() {
+                Some(m) if page.len() == 3 => cursor = Some((m.created_at, m.id)),
+                _ => break,
+            }
+        }
+    }
+    assert!(newest.len() > 3, "several pages");
+    oldest.reverse();
+    assert_eq!(oldest, newest);
+
     // The per-state counts are kept, not counted per request: they equal a recount.
     let counts = store.count_by_state(acme.id).await.unwrap();
     for (state, kept) in [

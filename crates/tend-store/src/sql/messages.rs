@@ -338,26 +338,9 @@ pub(crate) async fn set_state(
     snoozed_until: Option<Timestamp>,
     by: Option<UserId>,
 ) -> Result<Message, StoreError> {
-    let until = snooze_until(state, snoozed_until)?;
-    let mut tx = pool.begin().await?;
-    let moved = move_states(&mut tx, backend, workspace, &[id], state, until).await?;
-    if moved.is_empty() {
+    if set_states(pool, backend, workspace, &[id], state, snoozed_until, by).await? == 0 {
         return Err(StoreError::NotFound);
     }
-    record_change(
-        &mut tx,
-        backend,
-        workspace,
-        &Change {
-            messages: &moved,
-            kind: EventKind::State,
-            detail: state_detail(state, until)?,
-            by,
-            extra: serde_json::json!({ "state": state.as_str() }),
-        },
-    )
-    .await?;
-    tx.commit().await?;
     by_id(pool, workspace, id).await
 }
 

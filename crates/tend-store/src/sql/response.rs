@@ -20,24 +20,44 @@ pub(crate) async fn of(
     if roots.is_empty() {
         return Ok(Vec::new());
     }
-    // Both lists bind the same ids; `?` placeholders bind in order of appearance.
     let n = roots.len();
+    // Two indexed lookups (the roots by primary key, their replies by
+    // `messages_thread`), never a scan of the workspace: an `id IN … OR
+    // thread_root_id IN …` filter made SQLite walk every message of the workspace.
     let sql = format!(
-        "WITH conv AS (SELECT COALESCE(thread_root_id, id) AS root, MIN(created_at) AS first_in \
-           FROM messages WHERE workspace_id = {ws} AND direction = 'inbound' \
-           AND (id IN ({a}) OR thread_root_id IN ({b})) GROUP BY COALESCE(thread_root_id, id)) \
-         SELECT root, first_in, (SELECT MIN(m.created_at) FROM messages m \
-           WHERE (m.id = conv.root OR m.thread_root_id = conv.root) AND m.direction = 'outbound' \
-           AND m.created_at >= conv.first_in) AS first_reply \
-         FROM conv",
+        "WITH c AS (\
+           SELECT id AS root, created_at, direction FROM messages \
+             WHERE id IN ({a}) AND +workspace_id = {ws} \
+           UNION ALL \
+           SELECT thread_root_id AS root, created_at, direction FROM messages \
+             WHERE thread_root_id IN ({b}) AND +workspace_id = {ws}), \
+         f AS (SELECT root, MIN(created_at) AS first_in FROM c WHERE direction = 'inbound' GROUP BY root) \
+         SELECT f.root AS root, f.first_in AS first_in, \
+           (SELECT MIN(c.created_at) FROM c WHERE c.root = f.root AND c.direction = 'outbound' \
+              AND c.created_at >= f.first_in) AS first_reply \
+         FROM f",
         ws = placeholders(backend, 1, 1),
         a = placeholders(backend, 2, n),
         b = placeholders(backend, 2 + n, n),
     );
-    let mut query = sqlx::query(AssertSqlSafe(sql)).bind(workspace.get());
-    for _ in 0..2 {
-        for id in roots {
-            query = query.bind(id.get());
+    // `?` (SQLite) binds in order of appearance; `$N` (PostgreSQL) by number.
+    let mut query = sqlx::query(AssertSqlSafe(sql));
+    match backend {
+        Backend::Sqlite => {
+            for _ in 0..2 {
+                for id in roots {
+                    query = query.bind(id.get());
+                }
+                query = query.bind(workspace.get());
+            }
+        }
+        Backend::Postgres => {
+            query = query.bind(workspace.get());
+            for _ in 0..2 {
+                for id in roots {
+                    query = query.bind(id.get());
+                }
+            }
         }
     }
     query

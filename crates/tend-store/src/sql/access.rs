@@ -1,7 +1,7 @@
 //! Signing in: login sessions, API tokens, and the membership lookup every
 //! workspace route makes. Secrets are never stored, only their SHA-256 hashes.
 
-use super::{corrupt, get, ms, now_ms, ts, ts_opt, users, workspaces};
+use super::{get, ms, now_ms, ts, ts_opt, users, workspaces};
 use crate::StoreError;
 use jiff::Timestamp;
 use sqlx::any::AnyRow;
@@ -206,8 +206,7 @@ pub(crate) async fn membership(
     .fetch_optional(pool)
     .await?
     .ok_or(StoreError::NotFound)?;
-    let role = Role::parse(&get::<String>(&row, "role")?).map_err(|e| corrupt("memberships", e))?;
-    Ok((workspaces::from_row(&row)?, role))
+    Ok((workspaces::from_row(&row)?, users::role_of(&row)?))
 }
 
 pub(crate) async fn workspace_users(
@@ -224,9 +223,7 @@ pub(crate) async fn workspace_users(
     .await?;
     rows.iter()
         .map(|row| {
-            let role =
-                Role::parse(&get::<String>(row, "role")?).map_err(|e| corrupt("memberships", e))?;
-            Ok((users::from_row(row)?, role))
+            Ok((users::from_row(row)?, users::role_of(row)?))
         })
         .collect()
 }

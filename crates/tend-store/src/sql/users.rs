@@ -148,9 +148,12 @@ pub(crate) async fn workspaces(
     .await?;
     rows.iter()
         .map(|row| {
-            let role =
-                Role::parse(&get::<String>(row, "role")?).map_err(|e| corrupt("memberships", e))?;
-            Ok((workspaces::from_row(row)?, role))
+            Ok((workspaces::from_row(row)?, role_of(row)?))
         })
         .collect()
+}
+
+/// The `role` column of a membership row.
+pub(crate) fn role_of(row: &sqlx::any::AnyRow) -> Result<Role, StoreError> {
+    Role::parse(&get::<String>(row, "role")?).map_err(|e| corrupt("memberships", e))
 }

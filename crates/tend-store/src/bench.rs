@@ -24,22 +24,11 @@ pub async fn raw_insert_messages(
                  parent_external_id, author_id, title, text, lang, created_at, edited_at, ingested_at, permalink, likes, \
                  shares, replies, views, state) VALUES ",
             );
-            let sqlite = store.backend() == crate::Backend::Sqlite;
             for row in 0..part.len() {
-                let base = row * 19;
-                // SQLite looks named parameters up by a linear scan when it prepares a
-                // statement, so thousands of `$N` make the baseline quadratic: use `?`.
-                let params: Vec<String> = (1..=19)
-                    .map(|i| {
-                        if sqlite {
-                            "?".to_owned()
-                        } else {
-                            format!("${}", base + i)
-                        }
-                    })
-                    .collect();
+                // `?` on SQLite (thousands of `$N` would make the baseline quadratic).
+                let params = crate::sql::placeholders(store.backend(), row * 19 + 1, 19);
                 sql.push_str(if row == 0 { "(" } else { ", (" });
-                sql.push_str(&params.join(", "));
+                sql.push_str(&params);
                 sql.push_str(", 'open')");
             }
             let mut query = sqlx::query(AssertSqlSafe(sql));

@@ -222,9 +222,7 @@ pub(crate) async fn workspace_users(
     .fetch_all(pool)
     .await?;
     rows.iter()
-        .map(|row| {
-            Ok((users::from_row(row)?, users::role_of(row)?))
-        })
+        .map(|row| Ok((users::from_row(row)?, users::role_of(row)?)))
         .collect()
 }
 

@@ -21,10 +21,7 @@ pub(crate) async fn identities_by_ids(
     let mut out = Vec::with_capacity(ids.len());
     // At most 500 parameters per statement (SQLite prepares named parameters linearly).
     for chunk in ids.chunks(500) {
-        let placeholders = (2..chunk.len() + 2)
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let placeholders = super::numbered(2, chunk.len());
         let mut query = sqlx::query(AssertSqlSafe(format!(
             "SELECT {} FROM identities WHERE workspace_id = $1 AND id IN ({placeholders})",
             identities::COLUMNS

@@ -221,10 +221,7 @@ async fn load_existing(
     for ((workspace, platform), exts) in groups {
         let exts: Vec<&str> = exts.into_iter().collect();
         for chunk in exts.chunks(500) {
-            let placeholders = (3..chunk.len() + 3)
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let placeholders = super::numbered(3, chunk.len());
             let sql = format!(
                 "SELECT id, external_id, handle, display_name, profile_url, followers, verified, email FROM identities \
                  WHERE workspace_id = $1 AND platform = $2 AND external_id IN ({placeholders})"

@@ -2,8 +2,7 @@
 //! counts; and inbox state changes. The write path is in `upsert`.
 
 use super::activity::{Change, record_change};
-use super::rollups::placeholders;
-use super::{Backend, corrupt, get, ms, search, ts, ts_opt};
+use super::{Backend, corrupt, get, ms, placeholders, search, ts, ts_opt};
 use crate::{InboxQuery, StateCounts, StoreError};
 use jiff::Timestamp;
 use sqlx::any::AnyRow;
@@ -78,10 +77,7 @@ pub(crate) async fn attach_tags(
     if messages.is_empty() {
         return Ok(());
     }
-    let placeholders = (1..=messages.len())
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let placeholders = super::numbered(1, messages.len());
     let sql = format!(
         "SELECT message_id, tag_id FROM message_tags WHERE message_id IN ({placeholders}) ORDER BY tag_id"
     );

@@ -129,6 +129,26 @@ impl SqlStore {
     }
 }
 
+/// `n` bind placeholders numbered from `first`, comma-separated: anonymous `?` on
+/// SQLite (which resolves `$N` names by a linear scan per parameter, quadratic in
+/// large statements), `$N` on PostgreSQL. With `?`, values bind in the order the
+/// placeholders appear in the statement.
+pub(crate) fn placeholders(backend: Backend, first: usize, n: usize) -> String {
+    match backend {
+        Backend::Sqlite => vec!["?"; n].join(", "),
+        Backend::Postgres => numbered(first, n),
+    }
+}
+
+/// `$first, …, $(first + n - 1)`: numbered placeholders, which both databases accept
+/// (for lists of at most 500, where SQLite's linear lookup does not matter).
+pub(crate) fn numbered(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub(crate) fn ts(ms: i64) -> Result<Timestamp, StoreError> {
     Timestamp::from_millisecond(ms).map_err(|e| StoreError::Corrupt {
         table: "?",

@@ -1,8 +1,7 @@
 //! First-response times: when a conversation's first inbound message came, and when
 //! the brand first answered after it.
 
-use super::rollups::placeholders;
-use super::{Backend, get, ts, ts_opt};
+use super::{Backend, get, placeholders, ts, ts_opt};
 use crate::{ResponseTimes, StoreError};
 use sqlx::{AnyPool, AssertSqlSafe};
 use tend_domain::{MessageId, WorkspaceId};

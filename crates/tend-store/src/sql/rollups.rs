@@ -3,7 +3,7 @@
 //! counted in, updated rows counted out with their stored values and in with their
 //! new ones) in the same transaction, so a crash can never leave them out of step.
 
-use super::{get, ms};
+use super::{get, ms, placeholders};
 use crate::{Backend, StoreError};
 use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -273,26 +273,6 @@ impl Deltas {
         }
         Ok(())
     }
-}
-
-/// `n` bind placeholders numbered from `first`, comma-separated: anonymous `?` on
-/// SQLite (which resolves `$N` names by a linear scan per parameter, quadratic in
-/// large statements), `$N` on PostgreSQL.
-pub(crate) fn placeholders(backend: Backend, first: usize, n: usize) -> String {
-    let mut out = String::with_capacity(n * 4);
-    for i in 0..n {
-        if i > 0 {
-            out.push_str(", ");
-        }
-        match backend {
-            Backend::Sqlite => out.push('?'),
-            Backend::Postgres => {
-                out.push('$');
-                out.push_str(&(first + i).to_string());
-            }
-        }
-    }
-    out
 }
 
 /// The hourly buckets of a channel in `[from, to)` (epoch ms), oldest first.

@@ -3,8 +3,8 @@
 //! compare-and-update of stored ones, adoption of messages that arrived before
 //! their parent, rollup deltas) and known-missing items.
 
-use super::rollups::{Counted, Deltas, placeholders};
-use super::{corrupt, get, ms, now_ms};
+use super::rollups::{Counted, Deltas};
+use super::{corrupt, get, ms, now_ms, placeholders};
 use crate::{Backend, Event, StoreError, UpsertOutcome, Upserted};
 use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
 use std::collections::{BTreeSet, HashMap};

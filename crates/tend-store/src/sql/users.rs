@@ -147,9 +147,7 @@ pub(crate) async fn workspaces(
     .fetch_all(pool)
     .await?;
     rows.iter()
-        .map(|row| {
-            Ok((workspaces::from_row(row)?, role_of(row)?))
-        })
+        .map(|row| Ok((workspaces::from_row(row)?, role_of(row)?)))
         .collect()
 }
 

@@ -7,7 +7,7 @@ use super::rollups::{Counted, Deltas};
 use super::{corrupt, get, ms, now_ms, placeholders};
 use crate::{Backend, Event, StoreError, UpsertOutcome, Upserted};
 use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use tend_domain::{ChannelId, IdentityId, MessageId, NewMessage, WorkspaceId};
 
 /// Checks that every channel and author named in the batch belongs to the workspace.
@@ -225,18 +225,17 @@ async fn plan_fresh(
             },
         );
     }
-    let mut placed: HashMap<i64, usize> = HashMap::new();
+    let fresh_ids: HashSet<i64> = ids.iter().copied().collect();
+    let mut placed: HashSet<i64> = HashSet::new();
     let mut rows = Vec::with_capacity(fresh.len());
-    for (position, &k) in order.iter().enumerate() {
+    for &k in &order {
         let i = fresh[k];
         let m = &batch[i];
         let channel = m.channel_id.get();
         // A link to a new message inserted later would break the foreign key when its
         // statement ends; such links (only from hostile cycles) are left for
         // `link_waiting`.
-        let usable = |l: &Link| {
-            placed.contains_key(&l.id) || !fresh_at.contains_key(&(channel, l.external_id.clone()))
-        };
+        let usable = |l: &Link| placed.contains(&l.id) || !fresh_ids.contains(&l.id);
         let find = |ext: &str| links.get(&(channel, ext.to_owned())).filter(|l| usable(l));
         let parent = m.parent_external_id.as_deref().and_then(find);
         let (thread_external_id, thread_root_id) = match (&m.thread_external_id, parent) {
@@ -258,7 +257,7 @@ async fn plan_fresh(
             link.thread_root_id = row.thread_root_id;
             link.thread_external_id = row.thread_external_id.clone();
         }
-        placed.insert(row.id, position);
+        placed.insert(row.id);
         rows.push(row);
     }
     Ok(rows)

@@ -173,12 +173,89 @@ pub(crate) async fn thread(
     Ok(messages)
 }
 
+/// Rows of the newest-first order a window pass of a SQLite search looks at.
+const SEARCH_WINDOW: i64 = 5_000;
+
 pub(crate) async fn inbox(
     pool: &AnyPool,
     backend: Backend,
     workspace: WorkspaceId,
     q: &InboxQuery,
 ) -> Result<Vec<Message>, StoreError> {
+    let limit = match q.limit {
+        0 => 50,
+        l => l.min(500),
+    };
+    let text = q.text.as_deref().and_then(|t| search::prepare(backend, t));
+    let mut rows = None;
+    if let (Some(text), Backend::Sqlite, false) = (&text, backend, q.oldest_first) {
+        // FTS5 hands back every match of a word before the newest 50 can be picked,
+        // and a common word matches a tenth of a large workspace. So first look only
+        // at the newest `SEARCH_WINDOW` messages of the order (after the cursor):
+        // every message outside them comes after all of them, so when the window
+        // alone yields a full page, that page is the answer. The FTS side is bounded
+        // by the window's lowest id (FTS5 seeks to it) and the message side by its
+        // oldest time, which together admit every message of the window.
+        if let Some(window) = search_window(pool, workspace, q).await? {
+            let (sql, binds) = inbox_sql(backend, workspace, q, Some(text), Some(window), limit);
+            let found = bind_all(sqlx::query(AssertSqlSafe(sql)), binds)
+                .fetch_all(pool)
+                .await?;
+            if found.len() as u64 >= u64::from(limit) {
+                rows = Some(found);
+            }
+        }
+    }
+    let rows = match rows {
+        Some(rows) => rows,
+        None => {
+            let (sql, binds) = inbox_sql(backend, workspace, q, text.as_deref(), None, limit);
+            bind_all(sqlx::query(AssertSqlSafe(sql)), binds)
+                .fetch_all(pool)
+                .await?
+        }
+    };
+    let mut messages = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+    attach_tags(pool, &mut messages).await?;
+    Ok(messages)
+}
+
+/// The lowest id and oldest time among the first [`SEARCH_WINDOW`] messages of the
+/// workspace in newest-first order after the query's cursor (`None`: none there).
+async fn search_window(
+    pool: &AnyPool,
+    workspace: WorkspaceId,
+    q: &InboxQuery,
+) -> Result<Option<(i64, i64)>, StoreError> {
+    let mut sql = String::from(
+        "SELECT MIN(id) AS lo, MIN(created_at) AS since FROM (SELECT id, created_at FROM messages WHERE workspace_id = $1",
+    );
+    if q.before.is_some() {
+        sql.push_str(" AND (created_at < $2 OR (created_at = $2 AND id < $3))");
+    }
+    sql.push_str(&format!(
+        " ORDER BY created_at DESC, id DESC LIMIT {SEARCH_WINDOW})"
+    ));
+    let mut query = sqlx::query(AssertSqlSafe(sql)).bind(workspace.get());
+    if let Some((at, id)) = q.before {
+        query = query.bind(ms(at)).bind(id.get());
+    }
+    let row = query.fetch_one(pool).await?;
+    let lo: Option<i64> = get(&row, "lo")?;
+    let since: Option<i64> = get(&row, "since")?;
+    Ok(lo.zip(since))
+}
+
+/// The inbox query and its binds; `window` bounds a SQLite search to the messages
+/// from that lowest id and oldest time on (see [`inbox`]).
+fn inbox_sql(
+    backend: Backend,
+    workspace: WorkspaceId,
+    q: &InboxQuery,
+    text: Option<&str>,
+    window: Option<(i64, i64)>,
+    limit: u32,
+) -> (String, Vec<Bind>) {
     let mut sql = format!("SELECT {COLUMNS} FROM messages m WHERE m.workspace_id = $1");
     let mut binds: Vec<Bind> = vec![Bind::Int(workspace.get())];
     let mut clause = |sql: &mut String, text: &str, value: Bind| {
@@ -252,8 +329,20 @@ pub(crate) async fn inbox(
     if let Some(to) = q.to {
         clause(&mut sql, " AND m.created_at < ?", Bind::Int(ms(to)));
     }
-    if let Some(text) = q.text.as_deref().and_then(|t| search::prepare(backend, t)) {
-        clause(&mut sql, search::clause(backend), Bind::Text(text));
+    if let Some(text) = text {
+        match window {
+            Some((lo, since)) => {
+                clause(&mut sql, " AND m.created_at >= ?", Bind::Int(since));
+                binds.push(Bind::Text(text.to_owned()));
+                binds.push(Bind::Int(lo));
+                sql.push_str(&search::sqlite_window_clause(binds.len() - 1, binds.len()));
+            }
+            None => clause(
+                &mut sql,
+                search::clause(backend),
+                Bind::Text(text.to_owned()),
+            ),
+        }
     }
     if let Some((at, id)) = q.before {
         // Keyset paging on (created_at, id); written without row values for portability.
@@ -266,26 +355,24 @@ pub(crate) async fn inbox(
             " AND (m.created_at {past} ${a} OR (m.created_at = ${a} AND m.id {past} ${b}))"
         ));
     }
-    let limit = match q.limit {
-        0 => 50,
-        l => l.min(500),
-    };
     let order = if q.oldest_first { "ASC" } else { "DESC" };
     sql.push_str(&format!(
         " ORDER BY m.created_at {order}, m.id {order} LIMIT {limit}"
     ));
+    (sql, binds)
+}
 
-    let mut query = sqlx::query(AssertSqlSafe(sql));
+fn bind_all<'q>(
+    mut query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>,
+    binds: Vec<Bind>,
+) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments> {
     for bind in binds {
         query = match bind {
             Bind::Int(v) => query.bind(v),
             Bind::Text(v) => query.bind(v),
         };
     }
-    let rows = query.fetch_all(pool).await?;
-    let mut messages = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
-    attach_tags(pool, &mut messages).await?;
-    Ok(messages)
+    query
 }
 
 /// A value bound to a dynamically built query.

@@ -38,6 +38,14 @@ pub(crate) fn clause(backend: Backend) -> &'static str {
     }
 }
 
+/// The SQLite clause of a search bounded below by a message id, with the numbers of
+/// the prepared text's and the id's placeholders (FTS5 seeks to the id).
+pub(crate) fn sqlite_window_clause(text: usize, lowest_id: usize) -> String {
+    format!(
+        " AND m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ${text} AND rowid >= ${lowest_id})"
+    )
+}
+
 /// The words of a query: runs of letters and digits, at most 16 of at most 64 characters.
 fn words(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_alphanumeric())

@@ -18,6 +18,7 @@ mod inbox_order;
 mod links;
 mod postgres;
 mod rollups;
+mod search_window;
 mod tags;
 mod web;
 
@@ -606,6 +607,7 @@ async fn story(store: Arc<dyn Store>) {
 
     links::chains_cycles_and_events(&*store, &acme, &other, &forum, t0).await;
     inbox_order::order_and_counts(&*store, &acme).await;
+    search_window::search_beyond_the_window(&*store, t0).await;
 
     rollups::signals_rollups_and_batches(&*store, &acme, &other, &forum, &x).await;
     web::web_app(&*store).await;

@@ -39,6 +39,7 @@ pub(crate) async fn identities_by_ids(
 
 pub(crate) async fn member_messages(
     pool: &AnyPool,
+    backend: Backend,
     workspace: WorkspaceId,
     member: MemberId,
     limit: u32,
@@ -48,18 +49,13 @@ pub(crate) async fn member_messages(
         "SELECT {} FROM messages m WHERE m.workspace_id = $1 AND m.author_id IN \
          (SELECT id FROM identities WHERE member_id = $2 AND workspace_id = $1) \
          ORDER BY m.created_at DESC, m.id DESC LIMIT {limit}",
-        messages::COLUMNS
+        messages::columns(backend)
     )))
     .bind(workspace.get())
     .bind(member.get())
     .fetch_all(pool)
     .await?;
-    let mut out = rows
-        .iter()
-        .map(messages::from_row)
-        .collect::<Result<Vec<_>, _>>()?;
-    messages::attach_tags(pool, &mut out).await?;
-    Ok(out)
+    rows.iter().map(messages::from_row).collect()
 }
 
 pub(crate) async fn correct_sentiment(
@@ -96,7 +92,7 @@ pub(crate) async fn correct_sentiment(
     )
     .await?;
     tx.commit().await?;
-    messages::by_id(pool, workspace, id).await
+    messages::by_id(pool, backend, workspace, id).await
 }
 
 /// Checks that every user is a teammate of the workspace.

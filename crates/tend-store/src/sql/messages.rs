@@ -13,10 +13,31 @@ use tend_domain::{
     MessageKind, MessageRevision, SentimentLabel, Signals, TagId, UserId, WorkspaceId,
 };
 
-pub(crate) const COLUMNS: &str = "m.id, m.workspace_id, m.channel_id, m.external_id, m.direction, m.kind, m.thread_root_id, \
+/// The message columns, without its tags (see [`columns`]).
+macro_rules! message_columns {
+    () => {
+        "m.id, m.workspace_id, m.channel_id, m.external_id, m.direction, m.kind, m.thread_root_id, \
     m.parent_id, m.thread_external_id, m.parent_external_id, m.author_id, m.title, m.text, m.lang, m.created_at, \
     m.edited_at, m.ingested_at, m.permalink, m.likes, m.shares, m.replies, m.views, m.state, m.snoozed_until, \
-    m.assignee_id, m.sentiment, m.sentiment_label, m.toxicity, m.spam, m.is_question, m.sentiment_corrected";
+    m.assignee_id, m.sentiment, m.sentiment_label, m.toxicity, m.spam, m.is_question, m.sentiment_corrected"
+    };
+}
+
+/// What `SELECT … FROM messages m` lists for [`from_row`]: the message's columns and
+/// its tag ids as one comma-separated text (`tag_ids`), so a list of messages is one
+/// query rather than one for the messages and one for their tags.
+pub(crate) fn columns(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => concat!(
+            message_columns!(),
+            ", (SELECT group_concat(t.tag_id) FROM message_tags t WHERE t.message_id = m.id) AS tag_ids"
+        ),
+        Backend::Postgres => concat!(
+            message_columns!(),
+            ", (SELECT string_agg(t.tag_id::text, ',') FROM message_tags t WHERE t.message_id = m.id) AS tag_ids"
+        ),
+    }
+}
 
 pub(crate) fn from_row(row: &AnyRow) -> Result<Message, StoreError> {
     let bad = |e: tend_domain::ValidationError| corrupt("messages", e);
@@ -48,7 +69,7 @@ pub(crate) fn from_row(row: &AnyRow) -> Result<Message, StoreError> {
         state: InboxState::parse(&get::<String>(row, "state")?).map_err(bad)?,
         snoozed_until: ts_opt(get(row, "snoozed_until")?)?,
         assignee_id: get::<Option<i64>>(row, "assignee_id")?.map(UserId),
-        tags: Vec::new(),
+        tags: tags_from_row(row)?,
         signals: signals_from_row(row)?,
         sentiment_corrected: get::<Option<String>>(row, "sentiment_corrected")?
             .map(|l| SentimentLabel::parse(&l))
@@ -69,33 +90,22 @@ fn signals_from_row(row: &AnyRow) -> Result<Option<Signals>, StoreError> {
     }))
 }
 
-/// Loads the tags of the given messages in one query and attaches them.
-pub(crate) async fn attach_tags(
-    pool: &AnyPool,
-    messages: &mut [Message],
-) -> Result<(), StoreError> {
-    if messages.is_empty() {
-        return Ok(());
-    }
-    let placeholders = super::numbered(1, messages.len());
-    let sql = format!(
-        "SELECT message_id, tag_id FROM message_tags WHERE message_id IN ({placeholders}) ORDER BY tag_id"
-    );
-    let mut query = sqlx::query(AssertSqlSafe(sql));
-    for m in messages.iter() {
-        query = query.bind(m.id.get());
-    }
-    let mut by_message: HashMap<i64, Vec<TagId>> = HashMap::new();
-    for row in query.fetch_all(pool).await? {
-        by_message
-            .entry(get(&row, "message_id")?)
-            .or_default()
-            .push(TagId(get(&row, "tag_id")?));
-    }
-    for m in messages.iter_mut() {
-        m.tags = by_message.remove(&m.id.get()).unwrap_or_default();
-    }
-    Ok(())
+/// The `tag_ids` list of [`columns`], in tag id order.
+fn tags_from_row(row: &AnyRow) -> Result<Vec<TagId>, StoreError> {
+    let Some(list) = get::<Option<String>>(row, "tag_ids")? else {
+        return Ok(Vec::new());
+    };
+    let mut tags = list
+        .split(',')
+        .map(|id| {
+            id.trim()
+                .parse()
+                .map(TagId)
+                .map_err(|_| corrupt("message_tags", format!("tag id {id:?}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    tags.sort_unstable();
+    Ok(tags)
 }
 
 pub(crate) async fn check_exists(
@@ -114,11 +124,13 @@ pub(crate) async fn check_exists(
 
 pub(crate) async fn by_id(
     pool: &AnyPool,
+    backend: Backend,
     workspace: WorkspaceId,
     id: MessageId,
 ) -> Result<Message, StoreError> {
     let row = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM messages m WHERE m.id = $1 AND m.workspace_id = $2"
+        "SELECT {} FROM messages m WHERE m.id = $1 AND m.workspace_id = $2",
+        columns(backend)
     )))
     .bind(id.get())
     .bind(workspace.get())
@@ -126,7 +138,6 @@ pub(crate) async fn by_id(
     .await?
     .ok_or(StoreError::NotFound)?;
     let mut messages = vec![from_row(&row)?];
-    attach_tags(pool, &mut messages).await?;
     messages.pop().ok_or(StoreError::NotFound)
 }
 
@@ -154,12 +165,14 @@ pub(crate) async fn revisions(
 
 pub(crate) async fn thread(
     pool: &AnyPool,
+    backend: Backend,
     workspace: WorkspaceId,
     root: MessageId,
 ) -> Result<Vec<Message>, StoreError> {
     let rows = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM messages m WHERE m.workspace_id = $1 AND (m.id = $2 OR m.thread_root_id = $2) \
-         ORDER BY m.created_at, m.id"
+        "SELECT {} FROM messages m WHERE m.workspace_id = $1 AND (m.id = $2 OR m.thread_root_id = $2) \
+         ORDER BY m.created_at, m.id",
+        columns(backend)
     )))
     .bind(workspace.get())
     .bind(root.get())
@@ -168,8 +181,7 @@ pub(crate) async fn thread(
     if rows.is_empty() {
         return Err(StoreError::NotFound);
     }
-    let mut messages = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
-    attach_tags(pool, &mut messages).await?;
+    let messages = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
     Ok(messages)
 }
 
@@ -215,8 +227,7 @@ pub(crate) async fn inbox(
                 .await?
         }
     };
-    let mut messages = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
-    attach_tags(pool, &mut messages).await?;
+    let messages = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
     Ok(messages)
 }
 
@@ -256,7 +267,10 @@ fn inbox_sql(
     window: Option<(i64, i64)>,
     limit: u32,
 ) -> (String, Vec<Bind>) {
-    let mut sql = format!("SELECT {COLUMNS} FROM messages m WHERE m.workspace_id = $1");
+    let mut sql = format!(
+        "SELECT {} FROM messages m WHERE m.workspace_id = $1",
+        columns(backend)
+    );
     let mut binds: Vec<Bind> = vec![Bind::Int(workspace.get())];
     let mut clause = |sql: &mut String, text: &str, value: Bind| {
         binds.push(value);
@@ -424,7 +438,7 @@ pub(crate) async fn set_state(
     if set_states(pool, backend, workspace, &[id], state, snoozed_until, by).await? == 0 {
         return Err(StoreError::NotFound);
     }
-    by_id(pool, workspace, id).await
+    by_id(pool, backend, workspace, id).await
 }
 
 fn snooze_until(
@@ -644,5 +658,5 @@ pub(crate) async fn assign(
     )
     .await?;
     tx.commit().await?;
-    by_id(pool, workspace, id).await
+    by_id(pool, backend, workspace, id).await
 }

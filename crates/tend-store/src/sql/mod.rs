@@ -375,7 +375,7 @@ impl Store for SqlStore {
         workspace: tend_domain::WorkspaceId,
         id: tend_domain::MessageId,
     ) -> Result<tend_domain::Message, StoreError> {
-        messages::by_id(&self.pool, workspace, id).await
+        messages::by_id(&self.pool, self.backend, workspace, id).await
     }
     async fn message_revisions(
         &self,
@@ -389,7 +389,7 @@ impl Store for SqlStore {
         workspace: tend_domain::WorkspaceId,
         root: tend_domain::MessageId,
     ) -> Result<Vec<tend_domain::Message>, StoreError> {
-        messages::thread(&self.pool, workspace, root).await
+        messages::thread(&self.pool, self.backend, workspace, root).await
     }
     async fn inbox(
         &self,
@@ -590,7 +590,7 @@ impl Store for SqlStore {
         member: tend_domain::MemberId,
         limit: u32,
     ) -> Result<Vec<tend_domain::Message>, StoreError> {
-        conversations::member_messages(&self.pool, workspace, member, limit).await
+        conversations::member_messages(&self.pool, self.backend, workspace, member, limit).await
     }
     async fn correct_sentiment(
         &self,

@@ -77,7 +77,7 @@ pub(crate) async fn enqueue_reply(
     if reply.text.trim().is_empty() {
         return Err(tend_domain::ValidationError::new("text", "must not be empty").into());
     }
-    let message = messages::by_id(pool, workspace, reply.in_reply_to).await?;
+    let message = messages::by_id(pool, backend, workspace, reply.in_reply_to).await?;
     super::conversations::check_teammates(pool, workspace, &[reply.author_id]).await?;
     let now = now_ms();
     let mut tx = pool.begin().await?;

@@ -239,7 +239,11 @@ impl InboxBench {
                     res.status()
                 );
             }
+            let cpu_before = process_cpu_seconds();
             let figures = self.load(&client, &base, &cookie, &scenario.paths).await?;
+            let cpu = cpu_before
+                .zip(process_cpu_seconds())
+                .map(|(a, b)| (b - a) * 1000.0 / figures.latencies.len().max(1) as f64);
             let p95 = figures.percentile(0.95);
             let ratio = match baseline_p95 {
                 None => {
@@ -249,8 +253,9 @@ impl InboxBench {
                 Some(b) if b > 0.0 => format!("  p95 = {:.1}× baseline", p95 / b),
                 Some(_) => String::new(),
             };
+            let cpu = cpu.map_or_else(|| "n/a".to_owned(), |ms| format!("{ms:.2} ms"));
             println!(
-                "{:<40} {:>8.0} req/s  p50 {:>6.2} ms  p95 {:>6.2} ms  p99 {:>6.2} ms{ratio}",
+                "{:<40} {:>8.0} req/s  p50 {:>6.2} ms  p95 {:>6.2} ms  p99 {:>6.2} ms  cpu/req {cpu}{ratio}",
                 scenario.name,
                 figures.rate(),
                 figures.percentile(0.50),
@@ -261,7 +266,9 @@ impl InboxBench {
         let _ = stop.send(());
         server.await.context("joining the server")??;
         println!(
-            "(client and server share the machine's cores; the baseline row shows their floor)"
+            "(client and server share the machine's cores; the baseline row shows their floor; \
+             cpu/req is the process's CPU time per request, client included, which other load on \
+             the machine does not inflate)"
         );
         Ok(())
     }
@@ -306,6 +313,18 @@ impl InboxBench {
             seconds: started.elapsed().as_secs_f64(),
         })
     }
+}
+
+/// User plus system CPU seconds this process has used (Linux; `None` elsewhere).
+fn process_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the parenthesised command name; utime and stime are the 14th
+    // and 15th fields of the whole line, in clock ticks (100 per second on Linux).
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
 }
 
 struct Figures {

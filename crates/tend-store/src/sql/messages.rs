@@ -259,7 +259,7 @@ async fn search_window(
 
 /// The inbox query and its binds; `window` bounds a SQLite search to the messages
 /// from that lowest id and oldest time on (see [`inbox`]).
-fn inbox_sql(
+pub(crate) fn inbox_sql(
     backend: Backend,
     workspace: WorkspaceId,
     q: &InboxQuery,
@@ -376,7 +376,7 @@ fn inbox_sql(
     (sql, binds)
 }
 
-fn bind_all<'q>(
+pub(crate) fn bind_all<'q>(
     mut query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>,
     binds: Vec<Bind>,
 ) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments> {
@@ -390,7 +390,7 @@ fn bind_all<'q>(
 }
 
 /// A value bound to a dynamically built query.
-enum Bind {
+pub(crate) enum Bind {
     Int(i64),
     Text(String),
 }

@@ -13,6 +13,8 @@ mod events;
 mod identities;
 mod messages;
 mod outbox;
+#[cfg(test)]
+mod plans;
 mod response;
 pub(crate) mod rollups;
 mod search;

@@ -19,26 +19,7 @@ pub(crate) async fn of(
     if roots.is_empty() {
         return Ok(Vec::new());
     }
-    let n = roots.len();
-    // Two indexed lookups (the roots by primary key, their replies by
-    // `messages_thread`), never a scan of the workspace: an `id IN … OR
-    // thread_root_id IN …` filter made SQLite walk every message of the workspace.
-    let sql = format!(
-        "WITH c AS (\
-           SELECT id AS root, created_at, direction FROM messages \
-             WHERE id IN ({a}) AND +workspace_id = {ws} \
-           UNION ALL \
-           SELECT thread_root_id AS root, created_at, direction FROM messages \
-             WHERE thread_root_id IN ({b}) AND +workspace_id = {ws}), \
-         f AS (SELECT root, MIN(created_at) AS first_in FROM c WHERE direction = 'inbound' GROUP BY root) \
-         SELECT f.root AS root, f.first_in AS first_in, \
-           (SELECT MIN(c.created_at) FROM c WHERE c.root = f.root AND c.direction = 'outbound' \
-              AND c.created_at >= f.first_in) AS first_reply \
-         FROM f",
-        ws = placeholders(backend, 1, 1),
-        a = placeholders(backend, 2, n),
-        b = placeholders(backend, 2 + n, n),
-    );
+    let sql = sql(backend, roots.len());
     // `?` (SQLite) binds in order of appearance; `$N` (PostgreSQL) by number.
     let mut query = sqlx::query(AssertSqlSafe(sql));
     match backend {
@@ -71,4 +52,27 @@ pub(crate) async fn of(
             })
         })
         .collect()
+}
+
+/// The query of [`of`] for `n` roots (binding order in [`of`]).
+pub(crate) fn sql(backend: Backend, n: usize) -> String {
+    // Two indexed lookups (the roots by primary key, their replies by
+    // `messages_thread`), never a scan of the workspace: an `id IN … OR
+    // thread_root_id IN …` filter made SQLite walk every message of the workspace.
+    format!(
+        "WITH c AS (\
+           SELECT id AS root, created_at, direction FROM messages \
+             WHERE id IN ({a}) AND +workspace_id = {ws} \
+           UNION ALL \
+           SELECT thread_root_id AS root, created_at, direction FROM messages \
+             WHERE thread_root_id IN ({b}) AND +workspace_id = {ws}), \
+         f AS (SELECT root, MIN(created_at) AS first_in FROM c WHERE direction = 'inbound' GROUP BY root) \
+         SELECT f.root AS root, f.first_in AS first_in, \
+           (SELECT MIN(c.created_at) FROM c WHERE c.root = f.root AND c.direction = 'outbound' \
+              AND c.created_at >= f.first_in) AS first_reply \
+         FROM f",
+        ws = placeholders(backend, 1, 1),
+        a = placeholders(backend, 2, n),
+        b = placeholders(backend, 2 + n, n),
+    )
 }

@@ -274,4 +274,22 @@ async fn every_response_carries_the_security_headers() {
         js.headers()["content-type"],
         "text/javascript; charset=utf-8"
     );
+    // Without the page's fingerprint the file must be revalidated; with it, it is
+    // kept for a year (a new build links a new fingerprint).
+    assert_eq!(js.headers()["cache-control"], "no-cache");
+    let login = app.client.get(app.url("/login")).send().await.unwrap();
+    let html = login.text().await.unwrap();
+    for asset in ["/static/app.js?v=", "/static/app.css?v="] {
+        let at = html
+            .find(asset)
+            .unwrap_or_else(|| panic!("{asset} in {html}"));
+        let url = &html[at..at + asset.len() + 16];
+        let res = app.client.get(app.url(url)).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{url}");
+        assert_eq!(
+            res.headers()["cache-control"],
+            "public, max-age=31536000, immutable",
+            "{url}"
+        );
+    }
 }

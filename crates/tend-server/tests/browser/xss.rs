@@ -109,7 +109,7 @@ async fn assert_inert(page: &mut Page, what: &str, visible: &[&str]) {
         .eval(
             r#"({
                 xss: typeof window.__xss,
-                scripts: Array.from(document.scripts).map((s) => s.getAttribute("src")),
+                scripts: Array.from(document.scripts).map((s) => s.getAttribute("src").replace(/\?v=[0-9a-f]{16}$/, "")),
                 injected: document.querySelectorAll("img, svg, iframe, object, embed, b").length,
                 links: Array.from(document.querySelectorAll("a[href]")).map((a) => a.href)
                     .filter((h) => !/^https?:\/\//i.test(h)),

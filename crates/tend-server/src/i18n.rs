@@ -89,6 +89,15 @@ impl Lang {
         format(self, key, Some(&args))
     }
 
+    /// The string for `key` with named string arguments.
+    pub fn targs(self, key: &str, named: &[(&str, String)]) -> String {
+        let mut args = FluentArgs::new();
+        for (name, value) in named {
+            args.set((*name).to_owned(), FluentValue::from(value.clone()));
+        }
+        format(self, key, Some(&args))
+    }
+
     /// The string for `key` with one named string argument.
     pub fn ta(self, key: &str, name: &str, value: &str) -> String {
         let mut args = FluentArgs::new();

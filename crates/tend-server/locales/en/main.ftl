@@ -203,3 +203,20 @@ nav-api = API
 
 ## Live updates
 live-new = new — show
+
+## Sentiment explanation (VADER trace), one line per step
+explain-compound = Overall score { $compound } (positive { $pos }, neutral { $neu }, negative { $neg })
+explain-emoji = Emoji { $emoji } read as “{ $description }”
+explain-token = “{ $token }” { $valence }: lexicon { $lexicon }
+explain-token-unknown = “{ $token }” { $valence }: not in the lexicon
+explain-rule-determiner = used as a determiner before “{ $trigger }” ({ $before } → { $after })
+explain-rule-negated = negated by “{ $trigger }” ({ $before } → { $after })
+explain-rule-caps = capitals emphasise “{ $trigger }” ({ $before } → { $after })
+explain-rule-booster = boosted by “{ $trigger }” ({ $before } → { $after })
+explain-rule-dampener = dampened by “{ $trigger }” ({ $before } → { $after })
+explain-rule-emphasis = emphasised by “{ $trigger }” ({ $before } → { $after })
+explain-rule-idiom = idiom “{ $trigger }” ({ $before } → { $after })
+explain-rule-but-before = before “{ $trigger }” counts less ({ $before } → { $after })
+explain-rule-but-after = after “{ $trigger }” counts more ({ $before } → { $after })
+explain-punctuation = Punctuation emphasis { $amplifier } ({ $exclamations } “!”, { $questions } “?”) pushes the sum away from 0
+explain-sum = Sum of the words { $sum }, with emphasis { $total }; overall score = x / √(x² + 15)

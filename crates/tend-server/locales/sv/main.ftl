@@ -203,3 +203,20 @@ nav-api = API
 
 ## Live updates
 live-new = nya — visa
+
+## Sentimentförklaring (VADER-spår), en rad per steg
+explain-compound = Sammanlagt värde { $compound } (positivt { $pos }, neutralt { $neu }, negativt { $neg })
+explain-emoji = Emojin { $emoji } läses som ”{ $description }”
+explain-token = ”{ $token }” { $valence }: lexikon { $lexicon }
+explain-token-unknown = ”{ $token }” { $valence }: finns inte i lexikonet
+explain-rule-determiner = används som bestämningsord före ”{ $trigger }” ({ $before } → { $after })
+explain-rule-negated = negerat av ”{ $trigger }” ({ $before } → { $after })
+explain-rule-caps = versaler betonar ”{ $trigger }” ({ $before } → { $after })
+explain-rule-booster = förstärkt av ”{ $trigger }” ({ $before } → { $after })
+explain-rule-dampener = försvagat av ”{ $trigger }” ({ $before } → { $after })
+explain-rule-emphasis = betonat av ”{ $trigger }” ({ $before } → { $after })
+explain-rule-idiom = idiom ”{ $trigger }” ({ $before } → { $after })
+explain-rule-but-before = före ”{ $trigger }” väger mindre ({ $before } → { $after })
+explain-rule-but-after = efter ”{ $trigger }” väger mer ({ $before } → { $after })
+explain-punctuation = Skiljeteckensbetoning { $amplifier } ({ $exclamations } ”!”, { $questions } ”?”) drar summan bort från 0
+explain-sum = Ordens summa { $sum }, med betoning { $total }; sammanlagt värde = x / √(x² + 15)

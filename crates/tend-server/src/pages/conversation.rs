@@ -347,7 +347,7 @@ async fn show(
                 question: s.is_some_and(|s| s.question),
                 lang: m.lang.clone().unwrap_or_default(),
                 explanation: if m.id == data.message.id && s.is_some() {
-                    tend_nlp::sentiment::explain(&m.text).summary
+                    super::explain::lines(lang, &tend_nlp::sentiment::explain(&m.text))
                 } else {
                     Vec::new()
                 },

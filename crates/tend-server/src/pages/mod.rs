@@ -3,6 +3,7 @@
 
 pub mod api_docs;
 pub mod conversation;
+pub mod explain;
 pub mod inbox;
 pub mod login;
 pub mod settings;

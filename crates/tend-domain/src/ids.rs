@@ -84,3 +84,11 @@ id_type!(
     /// An outbound item in the outbox.
     OutboxId
 );
+id_type!(
+    /// One saved version of a workspace's moderation rules.
+    RuleSetId
+);
+id_type!(
+    /// An item in the moderation review queue.
+    ReviewId
+);

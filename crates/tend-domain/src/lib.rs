@@ -12,6 +12,7 @@ pub mod identity;
 pub mod ids;
 pub mod incoming;
 pub mod message;
+pub mod moderation;
 pub mod outbox;
 pub mod tag;
 pub mod user;
@@ -22,13 +23,17 @@ pub use activity::{EventKind, MessageEvent, Note};
 pub use channel::{Channel, ChannelKind, NewChannel};
 pub use identity::{Identity, Member, MemberProfile, NewIdentity};
 pub use ids::{
-    ApiTokenId, ChannelId, IdentityId, MemberId, MessageId, NoteId, OutboxId, TagId, UserId,
-    WorkspaceId,
+    ApiTokenId, ChannelId, IdentityId, MemberId, MessageId, NoteId, OutboxId, ReviewId, RuleSetId,
+    TagId, UserId, WorkspaceId,
 };
 pub use incoming::{IncomingAuthor, IncomingItem, IncomingMessage, MissingItem};
 pub use message::{
     Direction, Engagement, InboxState, Message, MessageKind, MessageRevision, NewMessage,
     SentimentLabel, Signals,
+};
+pub use moderation::{
+    Moderation, ModerationEntry, ModerationVerdict, ReviewDecision, ReviewItem, ReviewStatus,
+    RuleActor, RuleHit, RuleSetVersion,
 };
 pub use outbox::{NewReply, OutboxEvent, OutboxItem, OutboxState};
 pub use tag::{Tag, TagName};

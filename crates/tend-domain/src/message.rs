@@ -66,12 +66,14 @@ macro_rules! str_enum {
                 match self { $(<$ty>::$variant => $s),+ }
             }
             /// Parses the stable name.
-            pub fn parse(s: &str) -> Result<Self, ValidationError> {
-                match s { $($s => Ok(<$ty>::$variant),)+ _ => Err(ValidationError::new(stringify!($ty), format!("unknown value {s:?}"))) }
+            pub fn parse(s: &str) -> Result<Self, $crate::ValidationError> {
+                match s { $($s => Ok(<$ty>::$variant),)+ _ => Err($crate::ValidationError::new(stringify!($ty), format!("unknown value {s:?}"))) }
             }
         }
     };
 }
+
+pub(crate) use str_enum;
 
 str_enum!(Direction { Inbound => "inbound", Outbound => "outbound" });
 str_enum!(MessageKind {

@@ -22,7 +22,8 @@ pub use error::StoreError;
 pub use sql::rollups::Rollup;
 pub use sql::{Backend, SqlStore};
 pub use store::{
-    Event, InboxQuery, MemberCounts, ResponseTimes, StateCounts, Store, UpsertOutcome, Upserted,
+    Event, InboxQuery, MemberCounts, ModerationFacts, ResponseTimes, StateCounts, Store,
+    UpsertOutcome, Upserted,
 };
 
 /// Opens the database at `url` (`sqlite://…` or `postgres://…`), creating an

@@ -3,12 +3,17 @@
 use crate::StoreError;
 use async_trait::async_trait;
 use jiff::Timestamp;
+use std::collections::HashMap;
 use tend_domain::{
     ApiToken, ApiTokenId, BusinessHours, Channel, ChannelId, Email, Identity, IdentityId,
     InboxState, MemberId, MemberProfile, Message, MessageEvent, MessageId, MessageRevision,
     NewChannel, NewIdentity, NewMessage, NewReply, NewUser, NewWorkspace, Note, OutboxEvent,
     OutboxId, OutboxItem, OutboxState, Role, SentimentLabel, Session, Tag, TagId, TagName, User,
     UserId, Workspace, WorkspaceId,
+};
+use tend_domain::{
+    Moderation, ModerationEntry, ModerationVerdict, ReviewDecision, ReviewId, ReviewItem, RuleHit,
+    RuleSetId, RuleSetVersion,
 };
 
 /// What an upsert did with one incoming message.
@@ -61,7 +66,22 @@ pub struct Event {
     pub created_at: Timestamp,
 }
 
+/// What moderation needs to know about a message besides its text.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ModerationFacts {
+    pub state: Moderation,
+    /// Hashes of the unrepeatable rules already performed on it.
+    pub performed: Vec<String>,
+    /// Its author is banned from the community.
+    pub author_banned: bool,
+}
+
 impl Event {
+    /// Moderation changed messages (rules or a teammate). Payload: `{"messages":
+    /// [id…], "by": user id | null}`.
+    pub const MODERATION_CHANGED: &'static str = "moderation.changed";
+    /// A rule set version went live. Payload: `{"rule_set", "version", "by"}`.
+    pub const RULES_LIVE: &'static str = "rules.live";
     /// A batch of messages was stored. Payload: `{"channels": [id…], "created": [id…],
     /// "edited": [id…], "updated": [id…]}` (message ids; unchanged ones are left out,
     /// and a batch that changed nothing writes no event).
@@ -499,4 +519,86 @@ pub trait Store: Send + Sync {
     ) -> Result<(), StoreError>;
     /// The demo manifest of a workspace, if `tend demo` made it.
     async fn demo_manifest(&self, workspace: WorkspaceId) -> Result<Option<String>, StoreError>;
+    // --- Moderation ---------------------------------------------------------------
+
+    /// Saves a new version of the workspace's rules (not live).
+    async fn create_rule_set(
+        &self,
+        workspace: WorkspaceId,
+        source: &str,
+        by: Option<UserId>,
+    ) -> Result<RuleSetVersion, StoreError>;
+    /// Every version, newest first.
+    async fn rule_sets(&self, workspace: WorkspaceId) -> Result<Vec<RuleSetVersion>, StoreError>;
+    /// One version.
+    async fn rule_set(
+        &self,
+        workspace: WorkspaceId,
+        id: RuleSetId,
+    ) -> Result<RuleSetVersion, StoreError>;
+    /// The version running now, if any.
+    async fn live_rule_set(
+        &self,
+        workspace: WorkspaceId,
+    ) -> Result<Option<RuleSetVersion>, StoreError>;
+    /// Makes a version live (the explicit step); the previous live one ends.
+    async fn make_live(
+        &self,
+        workspace: WorkspaceId,
+        id: RuleSetId,
+        by: Option<UserId>,
+    ) -> Result<RuleSetVersion, StoreError>;
+    /// Hit counters of a version's rules (only rules that fired).
+    async fn rule_hits(
+        &self,
+        workspace: WorkspaceId,
+        id: RuleSetId,
+    ) -> Result<Vec<RuleHit>, StoreError>;
+    /// Moderation state, performed unrepeatable rules and author ban of messages.
+    async fn moderation_facts(
+        &self,
+        workspace: WorkspaceId,
+        ids: &[MessageId],
+    ) -> Result<HashMap<MessageId, ModerationFacts>, StoreError>;
+    /// Records the rules' verdicts in one transaction (see `sql/moderation.rs`),
+    /// advancing a consumer's cursor in the same transaction when given.
+    async fn record_verdicts(
+        &self,
+        workspace: WorkspaceId,
+        verdicts: &[ModerationVerdict],
+        cursor: Option<(&str, i64)>,
+    ) -> Result<(), StoreError>;
+    /// Open (pending and escalated, escalated first) or decided review items.
+    async fn review_queue(
+        &self,
+        workspace: WorkspaceId,
+        open: bool,
+        before: Option<ReviewId>,
+        limit: u32,
+    ) -> Result<Vec<ReviewItem>, StoreError>;
+    /// One review item.
+    async fn review_item(
+        &self,
+        workspace: WorkspaceId,
+        id: ReviewId,
+    ) -> Result<ReviewItem, StoreError>;
+    /// A teammate's decision on open review items; returns how many were decided.
+    async fn decide_reviews(
+        &self,
+        workspace: WorkspaceId,
+        ids: &[ReviewId],
+        decision: ReviewDecision,
+        by: Option<UserId>,
+    ) -> Result<u64, StoreError>;
+    /// The moderation audit log, newest first, of a message or the workspace.
+    async fn moderation_log(
+        &self,
+        workspace: WorkspaceId,
+        message: Option<MessageId>,
+        limit: u32,
+    ) -> Result<Vec<ModerationEntry>, StoreError>;
+    /// Where a background consumer of the event log is (0 when it never ran).
+    async fn consumer_cursor(&self, name: &str) -> Result<i64, StoreError>;
+    /// Moves a consumer's cursor.
+    async fn set_consumer_cursor(&self, name: &str, cursor: i64) -> Result<(), StoreError>;
 }

@@ -12,6 +12,7 @@ mod demo;
 mod events;
 mod identities;
 mod messages;
+mod moderation;
 mod outbox;
 #[cfg(test)]
 mod plans;
@@ -686,5 +687,102 @@ impl Store for SqlStore {
         workspace: tend_domain::WorkspaceId,
     ) -> Result<Option<String>, StoreError> {
         demo::load(&self.pool, workspace).await
+    }
+    async fn create_rule_set(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        source: &str,
+        by: Option<tend_domain::UserId>,
+    ) -> Result<tend_domain::RuleSetVersion, StoreError> {
+        moderation::create_rule_set(&self.pool, workspace, source, by).await
+    }
+    async fn rule_sets(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+    ) -> Result<Vec<tend_domain::RuleSetVersion>, StoreError> {
+        moderation::rule_sets(&self.pool, workspace).await
+    }
+    async fn rule_set(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        id: tend_domain::RuleSetId,
+    ) -> Result<tend_domain::RuleSetVersion, StoreError> {
+        moderation::rule_set(&self.pool, workspace, id).await
+    }
+    async fn live_rule_set(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+    ) -> Result<Option<tend_domain::RuleSetVersion>, StoreError> {
+        moderation::live_rule_set(&self.pool, workspace).await
+    }
+    async fn make_live(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        id: tend_domain::RuleSetId,
+        by: Option<tend_domain::UserId>,
+    ) -> Result<tend_domain::RuleSetVersion, StoreError> {
+        moderation::make_live(&self.pool, self.backend, workspace, id, by).await
+    }
+    async fn rule_hits(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        id: tend_domain::RuleSetId,
+    ) -> Result<Vec<tend_domain::RuleHit>, StoreError> {
+        moderation::rule_hits(&self.pool, workspace, id).await
+    }
+    async fn moderation_facts(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        ids: &[tend_domain::MessageId],
+    ) -> Result<std::collections::HashMap<tend_domain::MessageId, crate::ModerationFacts>, StoreError>
+    {
+        moderation::facts(&self.pool, workspace, ids).await
+    }
+    async fn record_verdicts(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        verdicts: &[tend_domain::ModerationVerdict],
+        cursor: Option<(&str, i64)>,
+    ) -> Result<(), StoreError> {
+        moderation::record_verdicts(&self.pool, self.backend, workspace, verdicts, cursor).await
+    }
+    async fn review_queue(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        open: bool,
+        before: Option<tend_domain::ReviewId>,
+        limit: u32,
+    ) -> Result<Vec<tend_domain::ReviewItem>, StoreError> {
+        moderation::review_queue(&self.pool, workspace, open, before, limit).await
+    }
+    async fn review_item(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        id: tend_domain::ReviewId,
+    ) -> Result<tend_domain::ReviewItem, StoreError> {
+        moderation::review_item(&self.pool, workspace, id).await
+    }
+    async fn decide_reviews(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        ids: &[tend_domain::ReviewId],
+        decision: tend_domain::ReviewDecision,
+        by: Option<tend_domain::UserId>,
+    ) -> Result<u64, StoreError> {
+        moderation::decide(&self.pool, self.backend, workspace, ids, decision, by).await
+    }
+    async fn moderation_log(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        message: Option<tend_domain::MessageId>,
+        limit: u32,
+    ) -> Result<Vec<tend_domain::ModerationEntry>, StoreError> {
+        moderation::log_entries(&self.pool, workspace, message, limit).await
+    }
+    async fn consumer_cursor(&self, name: &str) -> Result<i64, StoreError> {
+        moderation::cursor(&self.pool, name).await
+    }
+    async fn set_consumer_cursor(&self, name: &str, cursor: i64) -> Result<(), StoreError> {
+        moderation::set_cursor(&self.pool, name, cursor).await
     }
 }

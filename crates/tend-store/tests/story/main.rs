@@ -16,6 +16,7 @@ use tend_store::{InboxQuery, StateCounts, Store, StoreError, UpsertOutcome};
 mod changes;
 mod inbox_order;
 mod links;
+mod moderation;
 mod postgres;
 mod rollups;
 mod search_window;
@@ -608,6 +609,7 @@ async fn story(store: Arc<dyn Store>) {
     links::chains_cycles_and_events(&*store, &acme, &other, &forum, t0).await;
     inbox_order::order_and_counts(&*store, &acme).await;
     search_window::search_beyond_the_window(&*store, t0).await;
+    moderation::rules_verdicts_and_reviews(&*store, &acme, &other, &forum, anna.id, t0).await;
 
     rollups::signals_rollups_and_batches(&*store, &acme, &other, &forum, &x).await;
     web::web_app(&*store).await;

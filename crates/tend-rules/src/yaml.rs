@@ -122,7 +122,13 @@ pub(crate) fn load(source: &str) -> (Vec<Document>, Vec<Diagnostic>) {
         let root = match parse_section(&text, first_line) {
             Ok(root) => root,
             Err((line, message)) => {
-                diagnostics.push(Diagnostic::error(number, line, None, message));
+                let text = source.lines().nth(line.saturating_sub(1)).unwrap_or("");
+                let (key, hint) = key_on_line(text);
+                let message = match hint {
+                    Some(hint) => format!("{message} ({hint})"),
+                    None => message,
+                };
+                diagnostics.push(Diagnostic::error(number, line, key.as_deref(), message));
                 None
             }
         };
@@ -134,6 +140,35 @@ pub(crate) fn load(source: &str) -> (Vec<Document>, Vec<Diagnostic>) {
         });
     }
     (documents, diagnostics)
+}
+
+/// The key and a hint for the classic mistake of an unquoted `>` threshold
+/// (`comment_karma: > 10`), which YAML reports as a bad block scalar.
+fn key_on_line(line: &str) -> (Option<String>, Option<&'static str>) {
+    let trimmed = line.trim_start().trim_start_matches("- ");
+    let Some((key, value)) = trimmed.split_once(':') else {
+        return (None, None);
+    };
+    let key = key.trim();
+    if key.is_empty() || key.starts_with(['#', '"', '\'', '[', '{']) {
+        return (None, None);
+    }
+    let value = value.trim_start();
+    // Only this mistake names its key: for other errors the line YAML reports is often the one
+    // after the real mistake (an unclosed bracket), and naming its key would mislead.
+    if value.starts_with('>')
+        && value[1..]
+            .trim_start()
+            .starts_with(|c: char| c.is_ascii_digit())
+    {
+        return (
+            Some(key.to_lowercase()),
+            Some(
+                "an unquoted `>` starts a folded text block in YAML: quote greater-than checks, e.g. '> 10'",
+            ),
+        );
+    }
+    (None, None)
 }
 
 /// Cuts the file at `---` lines. The text before the first separator is a document only if it

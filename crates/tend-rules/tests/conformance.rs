@@ -25,7 +25,9 @@ fn run(set: &RuleSet, item: &Item) -> Outcome {
 
 /// The `{{match}}` of a one-check rule on `item`, or `None` when the rule does not fire.
 fn matched(check: &str, item: &Item) -> Option<String> {
-    let set = rules(&format!("{check}\naction: report\naction_reason: \"{{{{match}}}}\"\n"));
+    let set = rules(&format!(
+        "{check}\naction: report\naction_reason: \"{{{{match}}}}\"\n"
+    ));
     let outcome = run(&set, item);
     outcome.fired.first().map(|fired| match &fired.actions[0] {
         Action::Report { reason, .. } => reason.clone().unwrap_or_default(),
@@ -50,22 +52,59 @@ fn section_4_expectation_table() {
         ("title: [red, green]", title("Redgreen car"), None),
         ("title: [red, green]", title("The RED car"), Some("RED")),
         ("title: [red, green]", title("red-green"), Some("red")),
-        ("title (includes): video", title("musicvideos"), Some("video")),
+        (
+            "title (includes): video",
+            title("musicvideos"),
+            Some("video"),
+        ),
         ("title: video", title("musicvideos"), None),
-        ("domain: youtube.com", link_with_domain("m.youtube.com"), Some("youtube.com")),
-        ("domain: youtube.com", link_with_domain("notyoutube.com"), None),
-        ("domain: youtube.com", link_with_domain("youtube.community"), None),
-        ("domain: youtube.com", link_with_domain("youtube.com.evil.net"), Some("youtube.com")),
-        ("title (full-text): hello", title("  Hello!!"), Some("Hello")),
+        (
+            "domain: youtube.com",
+            link_with_domain("m.youtube.com"),
+            Some("youtube.com"),
+        ),
+        (
+            "domain: youtube.com",
+            link_with_domain("notyoutube.com"),
+            None,
+        ),
+        (
+            "domain: youtube.com",
+            link_with_domain("youtube.community"),
+            None,
+        ),
+        (
+            "domain: youtube.com",
+            link_with_domain("youtube.com.evil.net"),
+            Some("youtube.com"),
+        ),
+        (
+            "title (full-text): hello",
+            title("  Hello!!"),
+            Some("Hello"),
+        ),
         ("title (full-text): hello", title("Hello there"), None),
         ("title (full-exact): hello", title("hello "), None),
         ("body: \"c++\"", Item::comment("I love C++"), Some("C++")),
-        ("title (starts-with): \"[OC]\"", title("[oc] my art"), Some("[oc]")),
-        ("title (includes, regex): '(\\d+) things'", title("Top 10 things"), Some("10 things")),
+        (
+            "title (starts-with): \"[OC]\"",
+            title("[oc] my art"),
+            Some("[oc]"),
+        ),
+        (
+            "title (includes, regex): '(\\d+) things'",
+            title("Top 10 things"),
+            Some("10 things"),
+        ),
     ];
     assert_eq!(table.len(), 15);
     for (check, item, expected) in table {
-        assert_eq!(matched(check, &item).as_deref(), expected, "{check} on {:?}", item.title);
+        assert_eq!(
+            matched(check, &item).as_deref(),
+            expected,
+            "{check} on {:?}",
+            item.title
+        );
     }
     // The last row's capture group.
     let set = rules(
@@ -74,7 +113,10 @@ fn section_4_expectation_table() {
     let outcome = run(&set, &title("Top 10 things"));
     assert_eq!(
         outcome.fired[0].actions[0],
-        Action::Report { target: Target::Item, reason: Some("10 things/10".into()) }
+        Action::Report {
+            target: Target::Item,
+            reason: Some("10 things/10".into())
+        }
     );
 }
 
@@ -118,7 +160,11 @@ fn section_10_methods_case_and_field_shapes() {
                 let negated = shape == "negated";
                 assert_eq!(fires(hit), !negated, "{check} on {hit:?}");
                 assert_eq!(fires(miss), negated, "{check} on {miss:?}");
-                assert_eq!(fires(&recased), negated == case_sensitive, "{check} on {recased:?}");
+                assert_eq!(
+                    fires(&recased),
+                    negated == case_sensitive,
+                    "{check} on {recased:?}"
+                );
             }
         }
     }
@@ -132,8 +178,14 @@ fn joined_fields_default_to_includes_word_and_stop_at_the_first_match() {
     assert_eq!(matched("url: video", &item).as_deref(), Some("video"));
     assert_eq!(matched("url+title: video", &item), None);
     let item = Item::submission("red title", "green body");
-    assert_eq!(matched("title+body: [green, red]", &item).as_deref(), Some("red"));
-    assert_eq!(matched("body+title: [green, red]", &item).as_deref(), Some("green"));
+    assert_eq!(
+        matched("title+body: [green, red]", &item).as_deref(),
+        Some("red")
+    );
+    assert_eq!(
+        matched("body+title: [green, red]", &item).as_deref(),
+        Some("green")
+    );
 }
 
 fn author_item(configure: impl FnOnce(&mut tend_rules::Author)) -> Item {
@@ -164,17 +216,27 @@ fn section_10_threshold_grammar_floors_and_satisfy_any() {
     assert!(fires(&rule("\"== -100\""), &karma(-5000)));
     // Post karma floor 0, combined floor -100.
     let post = |k: i64| author_item(|a| a.post_karma = Some(k));
-    assert!(fires("author:\n    post_karma: \"== 0\"\naction: report\n", &post(-20)));
+    assert!(fires(
+        "author:\n    post_karma: \"== 0\"\naction: report\n",
+        &post(-20)
+    ));
     let both = |c: i64, p: i64| {
         author_item(|a| {
             a.comment_karma = Some(c);
             a.post_karma = Some(p);
         })
     };
-    assert!(fires("author:\n    combined_karma: \"== -100\"\naction: report\n", &both(-500, -500)));
-    assert!(fires("author:\n    combined_karma: \"== 30\"\naction: report\n", &both(10, 20)));
+    assert!(fires(
+        "author:\n    combined_karma: \"== -100\"\naction: report\n",
+        &both(-500, -500)
+    ));
+    assert!(fires(
+        "author:\n    combined_karma: \"== 30\"\naction: report\n",
+        &both(10, 20)
+    ));
 
-    let aged = |hours: u64| author_item(|a| a.account_age = Some(Duration::from_secs(hours * 3600)));
+    let aged =
+        |hours: u64| author_item(|a| a.account_age = Some(Duration::from_secs(hours * 3600)));
     let age = |value: &str| format!("author:\n    account_age: \"{value}\"\naction: report\n");
     assert!(fires(&age("< 60 hours"), &aged(59)));
     assert!(!fires(&age("< 60 hours"), &aged(60)));
@@ -184,7 +246,8 @@ fn section_10_threshold_grammar_floors_and_satisfy_any() {
     assert!(!fires(&age("< 7"), &aged(7 * 24)));
 
     // `<= 5` is a syntax error naming the key.
-    let errors = RuleSet::parse("author:\n    comment_karma: \"<= 5\"\naction: report\n").unwrap_err();
+    let errors =
+        RuleSet::parse("author:\n    comment_karma: \"<= 5\"\naction: report\n").unwrap_err();
     assert_eq!(errors.len(), 1);
     assert_eq!(errors[0].key.as_deref(), Some("comment_karma"));
     assert_eq!((errors[0].document, errors[0].line), (1, 2));
@@ -212,8 +275,14 @@ fn site_banned_authors_fail_every_threshold() {
         a.comment_karma = Some(-80);
         a.site_banned = true;
     });
-    assert!(!fires("author:\n    comment_karma: \"< 0\"\naction: report\n", &banned));
-    assert!(!fires("author:\n    comment_karma: \"> 0\"\naction: report\n", &banned));
+    assert!(!fires(
+        "author:\n    comment_karma: \"< 0\"\naction: report\n",
+        &banned
+    ));
+    assert!(!fires(
+        "author:\n    comment_karma: \"> 0\"\naction: report\n",
+        &banned
+    ));
 }
 
 #[test]
@@ -224,7 +293,10 @@ fn missing_figures_do_not_match_and_are_explained() {
     let outcome = run(&set, &item);
     assert!(outcome.fired.is_empty());
     assert_eq!(outcome.notes.len(), 1);
-    assert_eq!(outcome.notes[0].reason, Reason::MissingFigure(tend_rules::Figure::PostKarma));
+    assert_eq!(
+        outcome.notes[0].reason,
+        Reason::MissingFigure(tend_rules::Figure::PostKarma)
+    );
     assert!(outcome.notes[0].to_string().contains("post_karma"));
 }
 
@@ -234,7 +306,11 @@ fn section_10_ordering_removal_rules_first_and_only_one() {
         "# low\npriority: 1\ntitle: spam\naction: remove\n---\n# high\npriority: 5\ntitle: spam\naction: spam\n---\n# other one\ntitle: spam\naction: report\n---\n# other two\ntitle: spam\nset_flair: spammy\n",
     );
     let outcome = run(&set, &title("buy spam now"));
-    let fired: Vec<&str> = outcome.fired.iter().map(|f| set.rules()[f.rule].name()).collect();
+    let fired: Vec<&str> = outcome
+        .fired
+        .iter()
+        .map(|f| set.rules()[f.rule].name())
+        .collect();
     assert_eq!(fired, vec!["high", "other one", "other two"]);
     // A removal rule plus two non-removal rules: all three act.
     let set = rules(
@@ -259,23 +335,40 @@ fn section_10_moderators_are_exempt_from_removal_and_report_rules_only() {
 
 #[test]
 fn section_10_unrepeatable_actions_happen_once_per_item() {
-    let set = rules("body: hello\ncomment: Hi {{author}}!\n---\nbody: hello\nset_flair: greeting\n");
+    let set =
+        rules("body: hello\ncomment: Hi {{author}}!\n---\nbody: hello\nset_flair: greeting\n");
     let mut item = Item::comment("hello there");
     item.author.name = "ann".into();
     let first = run(&set, &item);
     assert_eq!(first.fired.len(), 2);
     let comment = &first.fired[0];
     assert!(comment.unrepeatable);
-    assert_eq!(comment.actions, vec![Action::Comment { body: "Hi ann!".into() }]);
+    assert_eq!(
+        comment.actions,
+        vec![Action::Comment {
+            body: "Hi ann!".into()
+        }]
+    );
     assert!(!first.fired[1].unrepeatable);
     // The item is edited; the caller passes the hashes recorded from the first run.
     item.is_edited = true;
     item.body = "hello again".into();
     let performed: Vec<RuleHash> = vec![comment.hash.clone()];
-    let again = set.evaluate(&item, &EvalContext { trigger: Trigger::Edited, performed: &performed });
+    let again = set.evaluate(
+        &item,
+        &EvalContext {
+            trigger: Trigger::Edited,
+            performed: &performed,
+        },
+    );
     assert_eq!(again.fired.len(), 1);
     assert_eq!(again.fired[0].rule, 1);
-    assert!(again.notes.iter().any(|n| n.reason == Reason::AlreadyPerformed));
+    assert!(
+        again
+            .notes
+            .iter()
+            .any(|n| n.reason == Reason::AlreadyPerformed)
+    );
 }
 
 #[test]
@@ -283,7 +376,10 @@ fn reports_trigger_only_runs_rules_with_a_reports_check() {
     let set = rules("reports: 2\naction: filter\n---\nbody: hello\naction: report\n");
     let mut item = Item::comment("hello");
     item.reports = 2;
-    let ctx = EvalContext { trigger: Trigger::Reported, performed: &[] };
+    let ctx = EvalContext {
+        trigger: Trigger::Reported,
+        performed: &[],
+    };
     let outcome = set.evaluate(&item, &ctx);
     assert_eq!(outcome.fired.len(), 1);
     assert_eq!(outcome.fired[0].rule, 0);
@@ -311,9 +407,15 @@ fn section_10_placeholders() {
     let outcome = run(&set, &item);
     assert_eq!(
         outcome.fired[0].actions[0],
-        Action::Report { target: Target::Item, reason: Some("blue car youtube.com".into()) }
+        Action::Report {
+            target: Target::Item,
+            reason: Some("blue car youtube.com".into())
+        }
     );
-    assert_eq!(outcome.fired[0].matched.get("title").map(String::as_str), Some("blue car"));
+    assert_eq!(
+        outcome.fired[0].matched.get("title").map(String::as_str),
+        Some("blue car")
+    );
 }
 
 #[test]
@@ -350,7 +452,10 @@ fn type_variants_and_dropped_fields() {
     // Text posts have domain self.<channel> and no url.
     let mut text = Item::submission("t", "b");
     text.channel = "pics".into();
-    assert_eq!(matched("domain: self.pics", &text).as_deref(), Some("self.pics"));
+    assert_eq!(
+        matched("domain: self.pics", &text).as_deref(),
+        Some("self.pics")
+    );
     assert_eq!(matched("~url: x", &text), None);
     // type: link submission.
     let set = rules("type: link submission\naction: report\n");
@@ -363,15 +468,31 @@ fn type_variants_and_dropped_fields() {
 fn body_length_and_blockquotes() {
     let set = rules("type: comment\nbody_shorter_than: 11\nis_top_level: true\naction: remove\n");
     assert!(!run(&set, &Item::comment("  short!! ")).fired.is_empty());
-    assert!(run(&set, &Item::comment("this one is long enough")).fired.is_empty());
+    assert!(
+        run(&set, &Item::comment("this one is long enough"))
+            .fired
+            .is_empty()
+    );
     let mut reply = Item::comment("short");
     reply.is_top_level = false;
     assert!(run(&set, &reply).fired.is_empty());
     let set = rules("body: secret\nignore_blockquotes: true\naction: report\n");
-    assert!(run(&set, &Item::comment("> the secret\nmy answer")).fired.is_empty());
-    assert!(!run(&set, &Item::comment("> quote\nthe secret")).fired.is_empty());
+    assert!(
+        run(&set, &Item::comment("> the secret\nmy answer"))
+            .fired
+            .is_empty()
+    );
+    assert!(
+        !run(&set, &Item::comment("> quote\nthe secret"))
+            .fired
+            .is_empty()
+    );
     let set = rules("body_longer_than: 5\nignore_blockquotes: true\naction: report\n");
-    assert!(run(&set, &Item::comment("> a very long quoted line\nok")).fired.is_empty());
+    assert!(
+        run(&set, &Item::comment("> a very long quoted line\nok"))
+            .fired
+            .is_empty()
+    );
 }
 
 #[test]
@@ -379,10 +500,16 @@ fn approve_only_changes_something() {
     let set = rules("author:\n    name: [alice]\nreports: 1\naction: approve\n");
     let mut item = Item::comment("hi");
     item.author.name = "alice".into();
-    assert!(run(&set, &item).fired.is_empty(), "not reported: nothing to approve");
+    assert!(
+        run(&set, &item).fired.is_empty(),
+        "not reported: nothing to approve"
+    );
     item.reports = 1;
     let outcome = run(&set, &item);
-    assert!(matches!(outcome.fired[0].actions[0], Action::Approve { .. }));
+    assert!(matches!(
+        outcome.fired[0].actions[0],
+        Action::Approve { .. }
+    ));
     // Site-banned authors are approved only by rules that check the author's name (this one).
     item.author.site_banned = true;
     assert!(!run(&set, &item).fired.is_empty());
@@ -392,7 +519,9 @@ fn approve_only_changes_something() {
 
 #[test]
 fn author_shorthand_and_negation() {
-    let set = rules("author: [spammer, troll]\naction: remove\n---\n~author: [friend]\nbody: hi\naction: report\n");
+    let set = rules(
+        "author: [spammer, troll]\naction: remove\n---\n~author: [friend]\nbody: hi\naction: report\n",
+    );
     let mut item = Item::comment("hi");
     item.author.name = "Troll".into();
     let fired: Vec<usize> = run(&set, &item).fired.iter().map(|f| f.rule).collect();
@@ -408,7 +537,12 @@ fn parent_submission_group() {
     );
     let mut item = Item::comment("this is a repost");
     assert!(run(&set, &item).fired.is_empty());
-    assert!(run(&set, &item).notes.iter().any(|n| n.reason == Reason::ParentUnknown));
+    assert!(
+        run(&set, &item)
+            .notes
+            .iter()
+            .any(|n| n.reason == Reason::ParentUnknown)
+    );
     item.parent_submission = Some(Box::new(title("cats on a mat")));
     let outcome = run(&set, &item);
     assert_eq!(
@@ -436,8 +570,17 @@ fn human_decisions_are_respected() {
 #[test]
 fn yaml_1_1_coercions_are_searched_as_python_strings() {
     // `yes` is True in YAML 1.1 and AutoModerator searches for str(True).
-    assert_eq!(matched("title: [yes]", &title("True story")).as_deref(), Some("True"));
+    assert_eq!(
+        matched("title: [yes]", &title("True story")).as_deref(),
+        Some("True")
+    );
     assert_eq!(matched("title: [yes]", &title("yes indeed")), None);
-    assert_eq!(matched("title: ['yes']", &title("yes indeed")).as_deref(), Some("yes"));
-    assert_eq!(matched("title: [0x10]", &title("the 16 best")).as_deref(), Some("16"));
+    assert_eq!(
+        matched("title: ['yes']", &title("yes indeed")).as_deref(),
+        Some("yes")
+    );
+    assert_eq!(
+        matched("title: [0x10]", &title("the 16 best")).as_deref(),
+        Some("16")
+    );
 }

@@ -40,13 +40,29 @@ fn fires(set: &RuleSet, item: &Item) -> Option<String> {
 #[test]
 fn every_library_rule_loads() {
     let set = RuleSet::parse(LIBRARY).unwrap_or_else(|d| {
-        panic!("{}", d.iter().map(|d| d.in_file("library.yaml").to_string()).collect::<Vec<_>>().join("\n"))
+        panic!(
+            "{}",
+            d.iter()
+                .map(|d| d.in_file("library.yaml").to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
     });
     assert_eq!(set.rules().len(), 68);
-    assert!(set.warnings().iter().all(|w| w.severity == Severity::Warning));
+    assert!(
+        set.warnings()
+            .iter()
+            .all(|w| w.severity == Severity::Warning)
+    );
     // Each rule is named by its first comment line.
-    assert_eq!(set.rules()[0].name(), "Library: Automatic Sticky Replies on Submissions");
-    assert_eq!(set.rules()[0].description(), "Sticky comment on submissions");
+    assert_eq!(
+        set.rules()[0].name(),
+        "Library: Automatic Sticky Replies on Submissions"
+    );
+    assert_eq!(
+        set.rules()[0].description(),
+        "Sticky comment on submissions"
+    );
     // The rules Tend cannot fully perform are the ones with warnings, and each says why.
     let warned: Vec<String> = set
         .warnings()
@@ -54,8 +70,14 @@ fn every_library_rule_loads() {
         .map(|w| format!("{}: {}", set_name(&set, w.document), w.message))
         .collect();
     let expect = [
-        ("Automatic Sticky Replies on Submissions", "stickied comment"),
-        ("Automatic Sticky Replies Based on Flair", "stickied comment"),
+        (
+            "Automatic Sticky Replies on Submissions",
+            "stickied comment",
+        ),
+        (
+            "Automatic Sticky Replies Based on Flair",
+            "stickied comment",
+        ),
         ("Domain Blacklist (with media description)", "never applies"),
         ("Subreddit Blacklist (crossposts)", "never applies"),
         ("Crosspost Whitelist\n", "never applies"),
@@ -66,11 +88,18 @@ fn every_library_rule_loads() {
     for (rule, what) in expect {
         let rule = rule.trim_end();
         assert!(
-            warned.iter().any(|w| w.starts_with(&format!("Library: {rule}:")) && w.contains(what)),
+            warned
+                .iter()
+                .any(|w| w.starts_with(&format!("Library: {rule}:")) && w.contains(what)),
             "{rule}: {what}\n{warned:#?}"
         );
     }
-    let never: Vec<&str> = set.rules().iter().filter(|r| !r.can_apply()).map(|r| r.name()).collect();
+    let never: Vec<&str> = set
+        .rules()
+        .iter()
+        .filter(|r| !r.can_apply())
+        .map(|r| r.name())
+        .collect();
     assert_eq!(never.len(), 4, "{never:?}");
 }
 
@@ -86,8 +115,14 @@ fn set_name(set: &RuleSet, document: usize) -> String {
 fn negative_lookahead_whitelists_subreddits() {
     let set = rule("Crosspost Whitelist (link posts)");
     let other = Item::link("x", "https://www.reddit.com/r/othersub/comments/1");
-    let approved = Item::link("x", "https://www.reddit.com/r/approvedsubreddit2/comments/1");
-    assert_eq!(fires(&set, &other).as_deref(), Some("Link post to an unapproved subreddit"));
+    let approved = Item::link(
+        "x",
+        "https://www.reddit.com/r/approvedsubreddit2/comments/1",
+    );
+    assert_eq!(
+        fires(&set, &other).as_deref(),
+        Some("Link post to an unapproved subreddit")
+    );
     assert_eq!(fires(&set, &approved), None);
 }
 
@@ -99,7 +134,10 @@ fn backreferences_and_lookbehind_count_username_mentions() {
         Some("Remove username mention [alice]")
     );
     // Links to profiles are not pings (lookbehind).
-    assert_eq!(fires(&set, &Item::comment("see https://www.reddit.com/u/alice")), None);
+    assert_eq!(
+        fires(&set, &Item::comment("see https://www.reddit.com/u/alice")),
+        None
+    );
     // Four distinct users: Reddit does not notify, the rule exempts it (backreferences).
     assert_eq!(fires(&set, &Item::comment("u/aaa u/bbb u/ccc u/ddd")), None);
     // Four mentions of fewer users still ping.
@@ -109,7 +147,10 @@ fn backreferences_and_lookbehind_count_username_mentions() {
 #[test]
 fn variable_length_lookbehind_in_the_profanity_filter() {
     let set = rule("Profanity Filter");
-    assert_eq!(fires(&set, &Item::submission("so pissed", "")).as_deref(), Some("Profanity [pissed]"));
+    assert_eq!(
+        fires(&set, &Item::submission("so pissed", "")).as_deref(),
+        Some("Profanity [pissed]")
+    );
     // `(?<!\bi(\sa|\W?)m pissed)`: "I'm pissed" is allowed.
     assert_eq!(fires(&set, &Item::submission("I'm pissed", "")), None);
     assert_eq!(fires(&set, &Item::submission("Moby Dick", "")), None);
@@ -135,11 +176,20 @@ fn doxxing_rules() {
         fires(&email, &Item::comment("write me at jane.doe@example.org")).as_deref(),
         Some("Email address detected [jane.doe@example.org]")
     );
-    assert_eq!(fires(&email, &Item::comment("contact support@example.org")), None);
-    assert_eq!(fires(&email, &Item::comment("okay.address1@example.com")), None);
+    assert_eq!(
+        fires(&email, &Item::comment("contact support@example.org")),
+        None
+    );
+    assert_eq!(
+        fires(&email, &Item::comment("okay.address1@example.com")),
+        None
+    );
     let ip = rule("IPv4 Addresses");
     assert!(fires(&ip, &Item::comment("server at 203.0.113.7")).is_some());
-    assert_eq!(fires(&ip, &Item::comment("dns 8.8.8.8 and lan 192.168.1.1")), None);
+    assert_eq!(
+        fires(&ip, &Item::comment("dns 8.8.8.8 and lan 192.168.1.1")),
+        None
+    );
     let phone = rule("Phone Numbers");
     assert!(fires(&phone, &Item::comment("call 555-123-4567 now")).is_some());
     assert_eq!(fires(&phone, &Item::comment("jenny 555 867-5309")), None);
@@ -147,24 +197,54 @@ fn doxxing_rules() {
     assert!(fires(&card, &Item::comment("4111111111111111")).is_some());
     let street = rule("Street Addresses");
     assert!(fires(&street, &Item::comment("I live at 42 Elm Street")).is_some());
-    assert_eq!(fires(&street, &Item::comment("visit 221b Baker Street")), None);
+    assert_eq!(
+        fires(&street, &Item::comment("visit 221b Baker Street")),
+        None
+    );
 }
 
 #[test]
 fn disguised_links_use_a_backreference_inside_a_lookahead() {
     let set = rule("Disguised Links");
-    assert!(fires(&set, &Item::comment("[paypal.com](https://evil.example/login)")).is_some());
-    assert!(fires(&set, &Item::comment("[example.com](https://www.example.com/page)")).is_none());
+    assert!(
+        fires(
+            &set,
+            &Item::comment("[paypal.com](https://evil.example/login)")
+        )
+        .is_some()
+    );
+    assert!(
+        fires(
+            &set,
+            &Item::comment("[example.com](https://www.example.com/page)")
+        )
+        .is_none()
+    );
 }
 
 #[test]
 fn non_english_rules() {
     let set = rule("Non-English Content Ban");
-    assert_eq!(fires(&set, &Item::comment("Привет мир")).as_deref(), Some("Non-English [Привет]"));
+    assert_eq!(
+        fires(&set, &Item::comment("Привет мир")).as_deref(),
+        Some("Non-English [Привет]")
+    );
     assert!(fires(&set, &Item::comment("plain english")).is_none());
     let french = rule("Non-English Content Ban (French)");
-    assert!(fires(&french, &Item::submission("Ça marche", "c'est très bien, avec les amis")).is_some());
-    assert!(fires(&french, &Item::submission("Café", "laissez faire economics")).is_none());
+    assert!(
+        fires(
+            &french,
+            &Item::submission("Ça marche", "c'est très bien, avec les amis")
+        )
+        .is_some()
+    );
+    assert!(
+        fires(
+            &french,
+            &Item::submission("Café", "laissez faire economics")
+        )
+        .is_none()
+    );
     let emoji = rule("Emoji Ban");
     assert!(fires(&emoji, &Item::submission("party 🎉", "")).is_some());
 }
@@ -180,7 +260,10 @@ fn url_shorteners_and_crowdfunding() {
     let set = rule("Crowdfunding");
     let mut item = Item::link("help", "https://www.gofundme.com/f/x");
     item.domain = Some("gofundme.com".into());
-    assert_eq!(fires(&set, &item).as_deref(), Some("Crowdfunding [gofundme.com]"));
+    assert_eq!(
+        fires(&set, &item).as_deref(),
+        Some("Crowdfunding [gofundme.com]")
+    );
 }
 
 #[test]
@@ -209,6 +292,10 @@ fn meta_drama_alert_placeholders() {
         })
         .unwrap();
     assert_eq!(modmail.0, "Submission linked from /r/drama");
-    assert!(modmail.1.contains("**Meta post:** [Look at this](https://np.reddit.com/r/drama/comments/1)"));
+    assert!(
+        modmail
+            .1
+            .contains("**Meta post:** [Look at this](https://np.reddit.com/r/drama/comments/1)")
+    );
     assert!(modmail.1.contains("[Original title]"));
 }

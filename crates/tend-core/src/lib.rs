@@ -2,11 +2,13 @@
 //! share, composed from the domain and the store. Each module is one concern.
 //!
 //! `accounts`, `access` (sessions and API tokens), `conversations` (working the
-//! inbox), `ingest` and `demo` (the generated demo workspace) exist; moderation,
-//! publishing and analytics arrive with their issues.
+//! inbox), `ingest`, `demo` (the generated demo workspace) and `moderation` (live
+//! rules on the event log, dry runs) exist; publishing and analytics arrive with
+//! their issues.
 
 pub mod access;
 pub mod accounts;
 pub mod conversations;
 pub mod demo;
 pub mod ingest;
+pub mod moderation;

@@ -297,6 +297,12 @@ pub trait Store: Send + Sync {
     -> Result<Vec<IdentityId>, StoreError>;
     /// One message.
     async fn message(&self, workspace: WorkspaceId, id: MessageId) -> Result<Message, StoreError>;
+    /// The messages with these ids, in id order (ids of other workspaces are left out).
+    async fn messages(
+        &self,
+        workspace: WorkspaceId,
+        ids: &[MessageId],
+    ) -> Result<Vec<Message>, StoreError>;
     /// The earlier texts of a message, oldest first.
     async fn message_revisions(
         &self,

@@ -7,6 +7,7 @@ mod demo;
 mod eval;
 mod import;
 mod migrate;
+mod rules;
 mod serve;
 mod train;
 mod user;
@@ -66,6 +67,9 @@ enum Command {
     Train(train::Train),
     /// Import a platform export (Stack Exchange, Reddit, Discourse, Mastodon, X archive, NDJSON, CSV).
     Import(import::ImportCmd),
+    /// Moderation rules: check, dry-run against history, save versions, go live.
+    #[command(subcommand)]
+    Rules(rules::RulesCmd),
     /// Measure performance against a baseline taken in the same run.
     #[command(subcommand)]
     Bench(bench::BenchCmd),
@@ -170,6 +174,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::User(cmd) => cmd.run(&ctx).await,
             Command::Bench(cmd) => cmd.run(&ctx).await,
             Command::Import(cmd) => cmd.run(&ctx).await,
+            Command::Rules(cmd) => cmd.run(&ctx).await,
             Command::Config(_) | Command::Analyze(_) | Command::Eval(_) | Command::Train(_) => {
                 unreachable!("handled above")
             }

@@ -52,12 +52,14 @@ pub async fn serve(
     );
     ready(addr);
     let waker = tokio::spawn(wake_snoozed_every(Arc::clone(&store), SNOOZE_CHECK));
+    let moderator = tokio::spawn(moderate_every(Arc::clone(&store), MODERATION_CHECK));
     let state = tend_server::AppState::new(store, env!("CARGO_PKG_VERSION"))
         .with_secure_cookies(ctx.config.server.secure_cookies);
     tend_server::serve(listener, state, shutdown_signal())
         .await
         .context("serving HTTP")?;
     waker.abort();
+    moderator.abort();
     println!("Tend stopped");
     Ok(ExitCode::SUCCESS)
 }
@@ -77,6 +79,31 @@ async fn wake_snoozed_every(store: Arc<dyn Store>, every: std::time::Duration) {
             Ok(0) => {}
             Ok(n) => tracing::info!(reopened = n, "snoozed conversations reopened"),
             Err(e) => tracing::warn!(error = %e, "reopening snoozed conversations failed"),
+        }
+    }
+}
+
+/// How often the event log is checked for messages the live rules have not seen.
+const MODERATION_CHECK: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Runs the live moderation rules on every new or edited message (any process may
+/// have stored it), catching up at start. Progress is kept in the store with the
+/// verdicts, so a restart neither repeats nor skips an action.
+async fn moderate_every(store: Arc<dyn Store>, every: std::time::Duration) {
+    let moderator = tend_core::moderation::Moderator::default();
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        loop {
+            match moderator.run_once(&*store).await {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "moderation failed; retried at the next tick");
+                    break;
+                }
+            }
         }
     }
 }

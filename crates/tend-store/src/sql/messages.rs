@@ -141,6 +141,34 @@ pub(crate) async fn by_id(
     messages.pop().ok_or(StoreError::NotFound)
 }
 
+/// The messages with these ids, in id order; ids of other workspaces are left out.
+pub(crate) async fn by_ids(
+    pool: &AnyPool,
+    backend: Backend,
+    workspace: WorkspaceId,
+    ids: &[MessageId],
+) -> Result<Vec<Message>, StoreError> {
+    let mut ids: Vec<i64> = ids.iter().map(|i| i.get()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(400) {
+        let mut query = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {} FROM messages m WHERE m.workspace_id = $1 AND m.id IN ({}) ORDER BY m.id",
+            columns(backend),
+            super::numbered(2, chunk.len())
+        )))
+        .bind(workspace.get());
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        for row in query.fetch_all(pool).await? {
+            out.push(from_row(&row)?);
+        }
+    }
+    Ok(out)
+}
+
 pub(crate) async fn revisions(
     pool: &AnyPool,
     workspace: WorkspaceId,

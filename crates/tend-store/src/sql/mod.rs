@@ -688,6 +688,13 @@ impl Store for SqlStore {
     ) -> Result<Option<String>, StoreError> {
         demo::load(&self.pool, workspace).await
     }
+    async fn messages(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        ids: &[tend_domain::MessageId],
+    ) -> Result<Vec<tend_domain::Message>, StoreError> {
+        messages::by_ids(&self.pool, self.backend, workspace, ids).await
+    }
     async fn create_rule_set(
         &self,
         workspace: tend_domain::WorkspaceId,

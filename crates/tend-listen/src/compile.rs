@@ -63,7 +63,7 @@ pub(crate) enum Expr {
     Not(Box<Expr>),
     And(Box<[Expr]>),
     Or(Box<[Expr]>),
-    /// Matches nothing (a hand-built `NEAR` operand that is not positional).
+    /// Matches nothing (an empty phrase, only in hand-built trees).
     Never,
 }
 
@@ -240,14 +240,11 @@ impl Builder {
                 right,
                 distance,
                 ordered,
-            } => match (self.operands(left), self.operands(right)) {
-                (Some(left), Some(right)) => Expr::Near {
-                    left: left.into(),
-                    right: right.into(),
-                    distance: *distance,
-                    ordered: *ordered,
-                },
-                _ => Expr::Never,
+            } => Expr::Near {
+                left: self.operands(left).into(),
+                right: self.operands(right).into(),
+                distance: *distance,
+                ordered: *ordered,
             },
             Query::Field(field) => Expr::Field(field.clone()),
             Query::Not(inner) => Expr::Not(Box::new(self.expr(inner))),
@@ -256,23 +253,17 @@ impl Builder {
         }
     }
 
-    /// The alternatives of one side of `NEAR`, or `None` if it is not positional.
-    fn operands(&mut self, query: &Query) -> Option<Vec<Operand>> {
+    /// The alternatives of one side of `NEAR`. What the parser would refuse there (a
+    /// filter, `NOT`, an empty phrase in a hand-built tree) occurs nowhere and adds none.
+    fn operands(&mut self, query: &Query) -> Vec<Operand> {
         match query {
-            Query::Term(term) => Some(vec![Operand::Atom(self.atom(term))]),
-            // An empty phrase (hand-built) occurs nowhere.
-            Query::Phrase(terms) if terms.is_empty() => Some(Vec::new()),
-            Query::Phrase(terms) => Some(vec![Operand::Phrase(
+            Query::Term(term) => vec![Operand::Atom(self.atom(term))],
+            Query::Phrase(terms) if terms.is_empty() => Vec::new(),
+            Query::Phrase(terms) => vec![Operand::Phrase(
                 terms.iter().map(|t| self.atom(t)).collect(),
-            )]),
-            Query::Or(children) => {
-                let mut out = Vec::new();
-                for child in children {
-                    out.extend(self.operands(child)?);
-                }
-                Some(out)
-            }
-            _ => None,
+            )],
+            Query::Or(children) => children.iter().flat_map(|c| self.operands(c)).collect(),
+            _ => Vec::new(),
         }
     }
 
@@ -288,11 +279,7 @@ impl Builder {
             Query::Near { left, right, .. } => {
                 let left = self.side_anchors(left);
                 let right = self.side_anchors(right);
-                match (left, right) {
-                    (Some(l), Some(r)) => Some(if l.cost <= r.cost { l } else { r }),
-                    // A side that is not positional never matches: anchor anywhere.
-                    (l, r) => l.or(r),
-                }
+                Some(if left.cost <= right.cost { left } else { right })
             }
             Query::Field(field) => Some(field_anchor(field)),
             Query::Not(_) => None,
@@ -315,27 +302,35 @@ impl Builder {
         }
     }
 
-    /// Anchors of a `NEAR` side: every alternative's cheapest word.
-    fn side_anchors(&mut self, query: &Query) -> Option<Anchors> {
+    /// Anchors of a `NEAR` side: every alternative's cheapest word. Alternatives that
+    /// occur nowhere (see [`Builder::operands`]) need no key.
+    fn side_anchors(&mut self, query: &Query) -> Anchors {
         match query {
-            Query::Term(term) => Some(self.positional_anchor(term)),
+            Query::Term(term) => self.positional_anchor(term),
             Query::Phrase(terms) => terms
                 .iter()
                 .map(|t| self.positional_anchor(t))
-                .min_by_key(|a| a.cost),
+                .min_by_key(|a| a.cost)
+                .unwrap_or(Anchors {
+                    cost: 0,
+                    keys: Vec::new(),
+                }),
             Query::Or(children) => {
                 let mut all = Anchors {
                     cost: 0,
                     keys: Vec::new(),
                 };
                 for child in children {
-                    let anchors = self.side_anchors(child)?;
+                    let anchors = self.side_anchors(child);
                     all.cost += anchors.cost;
                     all.keys.extend(anchors.keys);
                 }
-                Some(all)
+                all
             }
-            _ => None,
+            _ => Anchors {
+                cost: 0,
+                keys: Vec::new(),
+            },
         }
     }
 

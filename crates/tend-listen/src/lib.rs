@@ -25,6 +25,7 @@
 //! `document` is the message side, `compile` and `matcher` are the fast path and
 //! `reference` the slow, obvious definition the fast path is tested against.
 
+pub mod bench;
 mod compile;
 mod document;
 mod error;

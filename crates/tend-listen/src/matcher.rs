@@ -68,12 +68,44 @@ impl<Id> TopicSet<Id> {
             .collect()
     }
 
+    /// How many topics the prefilter lets through for `doc` (for the bench's report).
+    pub(crate) fn candidates(&self, doc: &Document<'_>) -> usize {
+        let prepared = Prepared::new(doc);
+        let (mut occurrences, mut candidates) = (Vec::new(), Vec::new());
+        self.mark_candidates(&prepared, &mut occurrences, &mut candidates);
+        candidates.iter().map(|w| w.count_ones() as usize).sum()
+    }
+
     fn matches_prepared(
         &self,
         doc: &Prepared,
         occurrences: &mut Vec<(u32, u32)>,
         candidates: &mut Vec<u64>,
     ) -> Vec<usize> {
+        self.mark_candidates(doc, occurrences, candidates);
+        let found = Found { doc, occurrences };
+        let mut out = Vec::new();
+        for (word_index, &word) in candidates.iter().enumerate() {
+            let mut bits = word;
+            while bits != 0 {
+                let topic = word_index * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                if found.eval(&self.exprs[topic]) {
+                    out.push(topic);
+                }
+            }
+        }
+        out
+    }
+
+    /// Finds the atoms of `doc` (sorted into `occurrences`) and sets the bit of every topic
+    /// anchored on them or on the message's metadata.
+    fn mark_candidates(
+        &self,
+        doc: &Prepared,
+        occurrences: &mut Vec<(u32, u32)>,
+        candidates: &mut Vec<u64>,
+    ) {
         self.find_atoms(doc, occurrences);
         occurrences.sort_unstable();
 
@@ -88,20 +120,6 @@ impl<Id> TopicSet<Id> {
         }
         self.mark_metadata(doc, candidates);
         mark_all(candidates, &self.always);
-
-        let found = Found { doc, occurrences };
-        let mut out = Vec::new();
-        for (word_index, &word) in candidates.iter().enumerate() {
-            let mut bits = word;
-            while bits != 0 {
-                let topic = word_index * 64 + bits.trailing_zeros() as usize;
-                bits &= bits - 1;
-                if found.eval(&self.exprs[topic]) {
-                    out.push(topic);
-                }
-            }
-        }
-        out
     }
 
     /// Records every occurrence of every atom in the message's words.

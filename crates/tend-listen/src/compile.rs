@@ -13,7 +13,7 @@
 use rustc_hash::FxHashMap;
 
 use crate::error::QueryError;
-use crate::query::{Field, MIN_WILDCARD_CHARS, Query, Term, TermKind};
+use crate::query::{Field, MIN_WILDCARD_CHARS, ParseOptions, Query, Term, TermKind};
 
 /// Many compiled topics, matched together. `Id` is the caller's topic id.
 #[derive(Debug, Clone)]
@@ -107,9 +107,17 @@ impl<Id: Clone> TopicSet<Id> {
     /// Parses and compiles `topics`. On the first query that does not parse, returns its
     /// index in `topics` with the error.
     pub fn compile(topics: &[(Id, &str)]) -> Result<TopicSet<Id>, (usize, QueryError)> {
+        TopicSet::compile_with(topics, &ParseOptions::default())
+    }
+
+    /// [`TopicSet::compile`], checking names against `options`.
+    pub fn compile_with(
+        topics: &[(Id, &str)],
+        options: &ParseOptions<'_>,
+    ) -> Result<TopicSet<Id>, (usize, QueryError)> {
         let mut parsed = Vec::with_capacity(topics.len());
         for (index, (id, text)) in topics.iter().enumerate() {
-            let query = Query::parse(text).map_err(|e| (index, e))?;
+            let query = Query::parse_with(text, options).map_err(|e| (index, e))?;
             parsed.push((id.clone(), query));
         }
         Ok(TopicSet::new(parsed))

@@ -38,7 +38,7 @@ mod tokens;
 pub use compile::TopicSet;
 pub use document::{Document, Sentiment};
 pub use error::QueryError;
-pub use query::{Field, Query, Term, TermKind};
+pub use query::{Field, ParseOptions, Query, Term, TermKind};
 
 /// A named topic: what a listening dashboard follows.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -30,6 +30,9 @@ struct Scratch {
     candidates: Vec<u64>,
 }
 
+/// Largest folded text whose buffers the scratch keeps for the next message.
+const MAX_KEPT_BYTES: usize = 1 << 20;
+
 thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
@@ -45,7 +48,13 @@ impl<Id> TopicSet<Id> {
                     candidates,
                 } = &mut *scratch;
                 prepared.fill(doc);
-                self.matches_prepared(prepared, occurrences, candidates)
+                let found = self.matches_prepared(prepared, occurrences, candidates);
+                if prepared.buf.capacity() > MAX_KEPT_BYTES {
+                    // One huge message should not pin its buffers to the thread for good.
+                    *prepared = Prepared::default();
+                    *occurrences = Vec::new();
+                }
+                found
             }
             // Only if a caller matched from inside a match (it cannot today): fresh buffers.
             Err(_) => {

@@ -425,3 +425,23 @@ fn errors_render_with_a_caret() {
         "lumora AND\n       ^ AND needs something on its right"
     );
 }
+
+#[test]
+fn channel_names_can_be_checked() {
+    let options = tend_listen::ParseOptions {
+        channels: &["x", "reddit", "mastodon"],
+    };
+    assert_eq!(
+        Query::parse_with("lumora channel:Reddit", &options).unwrap(),
+        Query::And(vec![
+            word("lumora"),
+            Query::Field(Field::Channel("reddit".into()))
+        ])
+    );
+    let text = "lumora channel:(x OR redit)";
+    let e = Query::parse_with(text, &options).unwrap_err();
+    assert_eq!(e.column, 22, "{}", e.render(text));
+    assert!(e.message.contains("unknown channel"), "{}", e.message);
+    // Without options any name is accepted.
+    assert!(Query::parse(text).is_ok());
+}

@@ -155,10 +155,24 @@ impl Field {
 /// The field names, as listed in errors.
 pub(crate) const FIELD_NAMES: [&str; 6] = ["author", "channel", "lang", "sentiment", "site", "url"];
 
+/// What a query may name beyond the language itself.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ParseOptions<'a> {
+    /// The channel names `channel:` accepts (e.g. every `ChannelKind`'s stable name), so
+    /// a typo is an error rather than a filter that never matches. Empty: any name.
+    pub channels: &'a [&'a str],
+}
+
 impl Query {
-    /// Reads a query; see `docs/query-language.md` for the language.
+    /// Reads a query; see `docs/query-language.md` for the language. Any `channel:` name
+    /// is accepted; see [`Query::parse_with`].
     pub fn parse(text: &str) -> Result<Query, QueryError> {
-        parser::parse(text)
+        parser::parse(text, &ParseOptions::default())
+    }
+
+    /// Reads a query, checking names against `options`.
+    pub fn parse_with(text: &str, options: &ParseOptions<'_>) -> Result<Query, QueryError> {
+        parser::parse(text, options)
     }
 
     /// Whether this query matches `doc`, evaluated directly on the tree: the obvious,

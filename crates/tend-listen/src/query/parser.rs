@@ -18,10 +18,12 @@ use crate::document::{Sentiment, normalize_url, strip_www};
 use crate::error::QueryError;
 use crate::fold::fold;
 use crate::query::lexer::{self, Kind, Lexeme};
-use crate::query::{Field, MAX_DEPTH, MAX_QUERY_CHARS, MIN_WILDCARD_CHARS, Query, Term, TermKind};
+use crate::query::{
+    Field, MAX_DEPTH, MAX_QUERY_CHARS, MIN_WILDCARD_CHARS, ParseOptions, Query, Term, TermKind,
+};
 use crate::tokens::{Sigil, words};
 
-pub(super) fn parse(text: &str) -> Result<Query, QueryError> {
+pub(super) fn parse(text: &str, options: &ParseOptions<'_>) -> Result<Query, QueryError> {
     let n_chars = text.chars().count();
     if n_chars > MAX_QUERY_CHARS {
         return Err(QueryError::new(
@@ -40,6 +42,7 @@ pub(super) fn parse(text: &str) -> Result<Query, QueryError> {
         ));
     }
     let mut parser = Parser {
+        options,
         lexemes,
         at: 0,
         end_column: n_chars + 1,
@@ -91,14 +94,15 @@ impl Node {
     }
 }
 
-struct Parser {
+struct Parser<'o> {
+    options: &'o ParseOptions<'o>,
     lexemes: Vec<Lexeme>,
     at: usize,
     /// Column just past the query, for "ends too early" errors.
     end_column: usize,
 }
 
-impl Parser {
+impl Parser<'_> {
     fn peek(&self) -> Option<&Lexeme> {
         self.lexemes.get(self.at)
     }
@@ -312,7 +316,7 @@ impl Parser {
                 value,
                 value_column,
             } => {
-                let field = field(name, &value, value_column)?;
+                let field = field(name, &value, value_column, self.options)?;
                 Ok(Node {
                     positional: Err(column),
                     ..Node::leaf(Query::Field(field), column)
@@ -331,11 +335,11 @@ impl Parser {
                 Some(Lexeme {
                     kind: Kind::Bare(value),
                     column,
-                }) => field(name, &value, column)?,
+                }) => field(name, &value, column, self.options)?,
                 Some(Lexeme {
                     kind: Kind::Phrase { text, text_column },
                     ..
-                }) => field(name, &text, text_column)?,
+                }) => field(name, &text, text_column, self.options)?,
                 Some(Lexeme {
                     kind: Kind::Close,
                     column,
@@ -591,7 +595,12 @@ fn wildcard(run: &str, column: usize, star: usize) -> Result<Node, QueryError> {
 }
 
 /// The value of `name:value`, normalised the way the message's value is.
-fn field(name: &str, raw: &str, column: usize) -> Result<Field, QueryError> {
+fn field(
+    name: &str,
+    raw: &str,
+    column: usize,
+    options: &ParseOptions<'_>,
+) -> Result<Field, QueryError> {
     let error = |what: &str| {
         QueryError::new(
             column,
@@ -615,7 +624,19 @@ fn field(name: &str, raw: &str, column: usize) -> Result<Field, QueryError> {
             }
             Ok(Field::Author(handle.to_owned()))
         }
-        "channel" => Ok(Field::Channel(value.to_owned())),
+        "channel" => {
+            let known = &options.channels;
+            if !known.is_empty() && !known.iter().any(|c| fold(c) == value) {
+                return Err(QueryError::new(
+                    column,
+                    format!(
+                        "`{name}:{raw}`: unknown channel; the channels are {}",
+                        known.join(", ")
+                    ),
+                ));
+            }
+            Ok(Field::Channel(value.to_owned()))
+        }
         "lang" => {
             let ok = value
                 .chars()

@@ -11,7 +11,7 @@ fn main() -> ExitCode {
         .and_then(|a| a.parse().ok())
         .unwrap_or(100);
     let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata"));
-    match tend_listen::bench::run(root, n_topics, Duration::from_millis(1500)) {
+    match tend_listen::bench::run(root, n_topics, Duration::from_secs(5)) {
         Ok(report) => {
             println!("{report}");
             ExitCode::SUCCESS

@@ -333,7 +333,7 @@ impl fmt::Display for Report {
             f,
             "{} topics (`realistic_topics`), {} messages (mean {:.0} characters; {:.0}% match a \
              topic, {:.2} topics per message; {:.2} topics evaluated per message after the \
-             prefilter). Fastest of repeated whole passes, thread CPU time.\n",
+             prefilter). Fastest of repeated passes over the corpus (each at least 0.3 s, in rounds of one pass of each), thread CPU time.\n",
             self.topics,
             self.messages,
             self.mean_chars,
@@ -360,8 +360,8 @@ impl fmt::Display for Report {
     }
 }
 
-/// Runs the benchmark on the `testdata/` folder `root` with `n_topics` topics; each
-/// figure is measured for at least `min_duration`.
+/// Runs the benchmark on the `testdata/` folder `root` with `n_topics` topics, in rounds
+/// for at least `min_duration` (at least one round).
 pub fn run(root: &Path, n_topics: usize, min_duration: Duration) -> Result<Report, BenchError> {
     let messages = corpus(root)?;
     let texts = realistic_topics(n_topics);
@@ -413,16 +413,38 @@ pub fn run(root: &Path, n_topics: usize, min_duration: Duration) -> Result<Repor
     }
     let n = docs.len().max(1) as f64;
     let mut prepared = Prepared::default();
-    let prepare_micros = micros_per_item(&docs, min_duration, |doc| {
+    let mut prepare = |doc: &Document<'_>| {
         prepared.fill(black_box(doc));
         black_box(&prepared);
-    });
-    let matches_micros = micros_per_item(&docs, min_duration, |doc| {
+    };
+    let mut compiled = |doc: &Document<'_>| {
         black_box(topics.matches(black_box(doc)));
-    });
-    let naive_micros = micros_per_item(&docs, min_duration, |doc| {
+    };
+    let mut naive = |doc: &Document<'_>| {
         black_box(topics.matches_reference(black_box(doc)));
-    });
+    };
+    // Warm-up, which also sizes the passes: Linux updates a thread's CPU time only at
+    // scheduler ticks (4 ms at 250 Hz), so a pass must last many ticks to be measured
+    // well. Then rounds of one pass each, so all three see the same machine (another
+    // process on a sibling hyperthread slows whichever pass it overlaps); the fastest pass
+    // of each counts.
+    let pass_target = (min_duration / 10).min(Duration::from_millis(300));
+    let reps = [
+        repetitions(&docs, &mut prepare, pass_target),
+        repetitions(&docs, &mut compiled, pass_target),
+        repetitions(&docs, &mut naive, pass_target),
+    ];
+    let mut best = [f64::INFINITY; 3];
+    let start = Instant::now();
+    loop {
+        best[0] = best[0].min(pass_seconds(&docs, reps[0], &mut prepare) / reps[0] as f64);
+        best[1] = best[1].min(pass_seconds(&docs, reps[1], &mut compiled) / reps[1] as f64);
+        best[2] = best[2].min(pass_seconds(&docs, reps[2], &mut naive) / reps[2] as f64);
+        if start.elapsed() >= min_duration {
+            break;
+        }
+    }
+    let [prepare_micros, matches_micros, naive_micros] = best.map(|s| s * 1e6 / n);
     Ok(Report {
         topics: topics.len(),
         messages: docs.len(),
@@ -440,32 +462,31 @@ pub fn run(root: &Path, n_topics: usize, min_duration: Duration) -> Result<Repor
     })
 }
 
-/// CPU µs per item of `f`: whole passes over `items` repeated for at least `min_duration`
-/// of wall time after one warm-up pass; the fastest pass counts.
-fn micros_per_item<T>(items: &[T], min_duration: Duration, mut f: impl FnMut(&T)) -> f64 {
-    if items.is_empty() {
-        return 0.0;
-    }
-    items.iter().for_each(&mut f);
-    let start = Instant::now();
-    let mut best = f64::INFINITY;
-    loop {
-        let wall = Instant::now();
-        let cpu = thread_cpu_seconds();
-        items.iter().for_each(&mut f);
-        let seconds = match (cpu, thread_cpu_seconds()) {
-            (Some(a), Some(b)) if b > a => b - a,
-            _ => wall.elapsed().as_secs_f64(),
-        };
-        best = best.min(seconds);
-        if start.elapsed() >= min_duration {
-            break;
-        }
-    }
-    best * 1e6 / items.len() as f64
+/// How many times `items` must be run through `f` for a pass to last `target` (at least
+/// once), judged by one warm-up run.
+fn repetitions<T>(items: &[T], f: &mut impl FnMut(&T), target: Duration) -> usize {
+    let wall = Instant::now();
+    items.iter().for_each(&mut *f);
+    let once = wall.elapsed().as_secs_f64().max(1e-6);
+    (target.as_secs_f64() / once).ceil().max(1.0) as usize
 }
 
-/// CPU time consumed by the calling thread (Linux `/proc/thread-self/schedstat`).
+/// CPU seconds (wall time where the OS does not report CPU time) of `reps` runs of `f`
+/// over `items`.
+fn pass_seconds<T>(items: &[T], reps: usize, f: &mut impl FnMut(&T)) -> f64 {
+    let wall = Instant::now();
+    let cpu = thread_cpu_seconds();
+    for _ in 0..reps {
+        items.iter().for_each(&mut *f);
+    }
+    match (cpu, thread_cpu_seconds()) {
+        (Some(a), Some(b)) if b > a => b - a,
+        _ => wall.elapsed().as_secs_f64(),
+    }
+}
+
+/// CPU time consumed by the calling thread (Linux `/proc/thread-self/schedstat`; it
+/// advances at scheduler ticks, see [`run`]).
 fn thread_cpu_seconds() -> Option<f64> {
     let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
     let nanos: u64 = stat.split_whitespace().next()?.parse().ok()?;

@@ -122,11 +122,7 @@ impl Prepared {
         }
         self.push_field_text(doc.text, doc.urls, &mut pos);
 
-        self.author.clear();
-        fold_into(
-            doc.author.trim().trim_start_matches(['@', '＠']),
-            &mut self.author,
-        );
+        fold_stripped(doc.author, '@', &mut self.author);
         self.author_name.clear();
         if let Some(name) = doc.author_name {
             fold_into(name.trim(), &mut self.author_name);
@@ -141,8 +137,8 @@ impl Prepared {
             }));
         }
         self.sentiment = doc.sentiment;
-        fill_folded(&mut self.hashtags, doc.hashtags, &['#', '＃']);
-        fill_folded(&mut self.mentions, doc.mentions, &['@', '＠']);
+        fill_folded(&mut self.hashtags, doc.hashtags, '#');
+        fill_folded(&mut self.mentions, doc.mentions, '@');
         self.urls.clear();
         self.hosts.clear();
         for url in doc.urls {
@@ -196,16 +192,23 @@ impl Prepared {
     }
 }
 
-fn fill_folded(out: &mut Vec<String>, items: &[&str], sigils: &[char]) {
+fn fill_folded(out: &mut Vec<String>, items: &[&str], sigil: char) {
     out.clear();
     for item in items {
-        let item = item.trim().trim_start_matches(sigils);
-        if !item.is_empty() {
-            let mut folded = String::with_capacity(item.len());
-            fold_into(item, &mut folded);
+        let mut folded = String::with_capacity(item.len());
+        fold_stripped(item, sigil, &mut folded);
+        if !folded.is_empty() {
             out.push(folded);
         }
     }
+}
+
+/// Sets `out` to `text` folded, trimmed and without leading `sigil`s, exactly as the
+/// parser reads a filter value or an entity (folding first, so `＠` counts as `@`).
+fn fold_stripped(text: &str, sigil: char, out: &mut String) {
+    out.clear();
+    let folded = crate::fold::fold(text);
+    out.push_str(folded.trim().trim_start_matches(sigil).trim());
 }
 
 /// A URL as `site:` and `url:` compare it: `(host, normalized)`. The host is lower case

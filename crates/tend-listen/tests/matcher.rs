@@ -329,3 +329,36 @@ fn compile_names_the_failing_topic() {
     assert_eq!(index, 1);
     assert_eq!(error.column, 8);
 }
+
+#[test]
+fn hashtags_in_scripts_without_spaces() {
+    let tags = ["東京"];
+    let doc = Document {
+        text: "今日は #東京 です",
+        hashtags: &tags,
+        ..Document::default()
+    };
+    assert!(matches("#東京", &doc));
+    assert!(matches("東京", &doc));
+    assert!(!matches("#京都", &doc));
+    // Such a hashtag is several words of the text, so it cannot stand beside NEAR.
+    let e = Query::parse("#東京 NEAR/2 今日").unwrap_err();
+    assert_eq!(e.column, 1, "{}", e.message);
+}
+
+#[test]
+fn entities_and_author_are_read_like_query_values() {
+    let tags = ["＃Lumora "];
+    let mentions = [" ＠Glimmr"];
+    let doc = Document {
+        text: "hello",
+        author: "﹫Anna_S",
+        hashtags: &tags,
+        mentions: &mentions,
+        ..Document::default()
+    };
+    assert!(matches("#lumora", &doc));
+    assert!(matches("@glimmr", &doc));
+    assert!(matches("author:anna_s", &doc));
+    assert!(matches("author:﹫anna_s", &doc));
+}

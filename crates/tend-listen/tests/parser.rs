@@ -398,6 +398,7 @@ fn error_columns_other_terms() {
     check_error("lumora -glimmr", 8, "write NOT glimmr");
     check_error("lumora #", 8, "not a hashtag");
     check_error("lumora #lumora-nights", 8, "not a hashtag");
+    check_error("lumora #lumora!", 8, "not a hashtag");
     check_error("lumora @", 8, "not a mention");
     check_error("lumora @a@", 8, "not a mention");
 }

@@ -21,7 +21,7 @@ use crate::query::lexer::{self, Kind, Lexeme};
 use crate::query::{
     Field, MAX_DEPTH, MAX_QUERY_CHARS, MIN_WILDCARD_CHARS, ParseOptions, Query, Term, TermKind,
 };
-use crate::tokens::{Sigil, words};
+use crate::tokens::{Sigil, is_word_char, words};
 
 pub(super) fn parse(text: &str, options: &ParseOptions<'_>) -> Result<Query, QueryError> {
     let n_chars = text.chars().count();
@@ -456,23 +456,26 @@ fn term(run: &str, column: usize) -> Result<Node, QueryError> {
         return wildcard(run, column, star);
     }
     if let Some(rest) = strip_sigil(run, '#', '＃') {
-        let word = single_word(rest).ok_or_else(|| {
+        let (text, positional) = hashtag(rest).ok_or_else(|| {
             QueryError::new(
                 column,
                 format!(
-                    "`{run}` is not a hashtag: a hashtag is one word of letters, digits and _ \
-                     after #"
+                    "`{run}` is not a hashtag: after # write letters, digits and _ only, as in \
+                     #lumoranights"
                 ),
             )
         })?;
-        return Ok(Node::leaf(
-            Query::Term(Term {
-                kind: TermKind::Hashtag,
-                text: word,
-                prefix: false,
-            }),
-            column,
-        ));
+        return Ok(Node {
+            positional: positional.then_some(()).ok_or(column),
+            ..Node::leaf(
+                Query::Term(Term {
+                    kind: TermKind::Hashtag,
+                    text,
+                    prefix: false,
+                }),
+                column,
+            )
+        });
     }
     if let Some(rest) = strip_sigil(run, '@', '＠') {
         return mention(run, rest, column);
@@ -491,6 +494,19 @@ fn term(run: &str, column: usize) -> Result<Node, QueryError> {
 
 fn strip_sigil(run: &str, ascii: char, wide: char) -> Option<&str> {
     run.strip_prefix(ascii).or_else(|| run.strip_prefix(wide))
+}
+
+/// The folded hashtag (without `#`) if it is made of word characters, and whether it is
+/// one word of the message's words (a Chinese or Japanese hashtag is several, so it can be
+/// asked for as a hashtag but not inside a phrase or `NEAR`).
+fn hashtag(text: &str) -> Option<(String, bool)> {
+    let folded = fold(text);
+    let ok = folded.chars().all(is_word_char) && folded.chars().any(char::is_alphanumeric);
+    if !ok {
+        return None;
+    }
+    let single = single_word(&folded).as_deref() == Some(folded.as_str());
+    Some((folded, single))
 }
 
 /// The folded `text` if it is exactly one word.
@@ -565,7 +581,11 @@ fn wildcard(run: &str, column: usize, star: usize) -> Result<Node, QueryError> {
     } else {
         (TermKind::Word, body)
     };
-    let word = single_word(rest).ok_or_else(|| {
+    let one_word = match kind {
+        TermKind::Hashtag => hashtag(rest),
+        _ => single_word(rest).map(|text| (text, true)),
+    };
+    let (word, positional) = one_word.ok_or_else(|| {
         QueryError::new(
             column,
             format!(
@@ -584,14 +604,17 @@ fn wildcard(run: &str, column: usize, star: usize) -> Result<Node, QueryError> {
             ),
         ));
     }
-    Ok(Node::leaf(
-        Query::Term(Term {
-            kind,
-            text: word,
-            prefix: true,
-        }),
-        column,
-    ))
+    Ok(Node {
+        positional: positional.then_some(()).ok_or(column),
+        ..Node::leaf(
+            Query::Term(Term {
+                kind,
+                text: word,
+                prefix: true,
+            }),
+            column,
+        )
+    })
 }
 
 /// The value of `name:value`, normalised the way the message's value is.

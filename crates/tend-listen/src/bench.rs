@@ -43,7 +43,7 @@ pub fn realistic_topics(n: usize) -> Vec<String> {
     while out.len() < n {
         let name = invented_name(i / FAMILIES);
         let topic = match i % FAMILIES {
-            0 => format!("{name} OR #{name} OR @{name} OR site:{name}.com NOT (hiring OR job*)"),
+            0 => format!("({name} OR #{name} OR @{name} OR site:{name}.com) NOT (hiring OR job*)"),
             1 => format!("\"lumora {name}\" OR #lumora{name} OR ({name} NEAR/3 lumora)"),
             2 => format!(
                 "(\"lumora {name}\" OR {name}) NEAR/4 (broken OR disconnect* OR \"not working\" \
@@ -73,7 +73,7 @@ const HAND_WRITTEN: [&str; 20] = [
     "\"lumora motion\" OR (lumora AND motion NEAR/2 sensor*)",
     "(lumora OR \"lumora hub\" OR #lumora) NEAR/5 (broken OR disconnect* OR \"not working\" OR \
      \"stopped working\" OR crash* OR refund* OR useless)",
-    "glimmr OR #glimmr OR @glimmr OR site:glimmr.io NOT (hiring OR job*)",
+    "(glimmr OR #glimmr OR @glimmr OR site:glimmr.io) NOT (hiring OR job*)",
     "(lumora OR glimmr) NEAR/5 (switch* OR \"moved to\" OR vs OR versus OR cheaper OR better)",
     "#lumoranights OR \"lumora nights\" OR url:lumora.com/nights",
     "(lumora OR #lumora OR @lumora) sentiment:negative channel:(x OR bluesky OR mastodon OR threads)",

@@ -133,6 +133,17 @@ fn precedence_is_near_not_and_or() {
             not(near(word("glimmr"), word("cheaper"), 3, false))
         ])
     );
+    // The trap the user guide warns about: NOT applies to its own OR branch only.
+    assert_eq!(
+        parse("glimmr OR #glimmr NOT hiring"),
+        Query::Or(vec![
+            word("glimmr"),
+            Query::And(vec![
+                term(TermKind::Hashtag, "glimmr", false),
+                not(word("hiring"))
+            ])
+        ])
+    );
     // NEAR binds tighter than AND and OR.
     assert_eq!(
         parse("a OR b NEAR/2 c d"),
@@ -445,4 +456,43 @@ fn channel_names_can_be_checked() {
     assert!(e.message.contains("unknown channel"), "{}", e.message);
     // Without options any name is accepted.
     assert!(Query::parse(text).is_ok());
+}
+
+/// Every query in the user guide's code blocks parses, and the first column of the
+/// "At a glance" table too, so the guide cannot drift from the parser.
+#[test]
+fn the_user_guide_examples_parse() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/query-language.md");
+    let guide = std::fs::read_to_string(path).unwrap();
+    let mut in_block = false;
+    let mut checked = 0;
+    for line in guide.lines() {
+        if line.starts_with("```") {
+            in_block = !in_block;
+            continue;
+        }
+        let line = line.trim();
+        // Skip comments and the error example (the one with a caret under it).
+        let error_example = line.contains('^') || line == "lumora AND";
+        if in_block && !line.is_empty() && !line.starts_with('#') && !error_example {
+            parse(line);
+            checked += 1;
+        }
+    }
+    let glance = guide
+        .split("## At a glance")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .unwrap();
+    for row in glance.lines().filter(|l| l.starts_with("| `")) {
+        let cell = row.split(" | ").next().unwrap().trim_start_matches("| ");
+        for example in cell.split(", ") {
+            let example = example.trim_matches('`');
+            if example != "( … )" {
+                parse(example);
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 25, "{checked} examples checked");
 }

@@ -12,6 +12,7 @@
 //! messages are, so matching compares strings as they are.
 
 mod lexer;
+mod operand;
 mod parser;
 
 use std::fmt;

@@ -30,11 +30,12 @@ pub(crate) fn literals(
             out.push(option.to_ascii_lowercase());
             continue;
         }
+        let relaxed = crate::pyregex::relax(&crate::pyregex::strip_comments(pattern));
         let hir = regex_syntax::ParserBuilder::new()
             .case_insensitive(!case_sensitive)
             .dot_matches_new_line(true)
             .build()
-            .parse(&crate::pyregex::strip_comments(pattern))
+            .parse(&relaxed)
             .ok()?;
         let best = [ExtractKind::Prefix, ExtractKind::Suffix]
             .into_iter()
@@ -59,9 +60,18 @@ pub(crate) fn literals(
         }
         out.extend(best.into_iter().map(|l| l.to_ascii_lowercase()));
     }
-    out.sort();
+    // Only "does any literal occur" matters, so a literal that contains a shorter one adds
+    // nothing.
+    out.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
     out.dedup();
-    Some(out)
+    let mut kept: Vec<String> = Vec::with_capacity(out.len());
+    for literal in out {
+        if !kept.iter().any(|k| literal.contains(k.as_str())) {
+            kept.push(literal);
+        }
+    }
+    kept.sort();
+    Some(kept)
 }
 
 /// Which text of the base item a prefiltered field reads.
@@ -196,6 +206,11 @@ mod tests {
         let l = lits(&[r"(\d+) things"], true).unwrap();
         assert!(l.contains(&" things".to_string()));
         assert_eq!(lits(&[r"\w+"], true), None);
+        // Look-around is dropped (a superset), so fancy patterns get literals too.
+        let l = lits(&[r"(?<!not )(scam|fraud)s?"], true).unwrap();
+        assert!(l.contains(&"fraud".to_string()) && l.contains(&"scam".to_string()), "{l:?}");
+        assert!(!l.contains(&"frauds".to_string()), "{l:?}");
+        assert_eq!(lits(&[r"(.)\1{6,}"], true), None);
         let l = lits(&["a(insi|lors)"], true).unwrap();
         assert!(l.contains(&"ainsi".to_string()));
         // Case variants of non-ASCII letters are kept (é/É both present).

@@ -16,7 +16,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let source = bench::realistic_rule_set(rules);
     let started = std::time::Instant::now();
     let set = RuleSet::parse(&source).map_err(|d| format!("{d:?}"))?;
-    println!("parsed {rules} rules in {:.1} ms", started.elapsed().as_secs_f64() * 1e3);
+    println!(
+        "parsed {rules} rules in {:.1} ms",
+        started.elapsed().as_secs_f64() * 1e3
+    );
     let texts = bench::corpus(&testdata)?;
     let items = bench::items_from_texts(&texts);
     println!("{}", bench::measure(&set, &items, Duration::from_secs(3)));

@@ -37,18 +37,20 @@ pub(crate) fn literals(
             .build()
             .parse(&relaxed)
             .ok()?;
-        let extracted = [ExtractKind::Prefix, ExtractKind::Suffix].into_iter().filter_map(|kind| {
-            let mut extractor = Extractor::new();
-            extractor.kind(kind);
-            let seq = extractor.extract(&hir);
-            let lits = seq.literals()?;
-            if lits.is_empty() || lits.iter().any(|l| l.as_bytes().is_empty()) {
-                return None;
-            }
-            lits.iter()
-                .map(|l| String::from_utf8(l.as_bytes().to_vec()).ok())
-                .collect::<Option<Vec<String>>>()
-        });
+        let extracted = [ExtractKind::Prefix, ExtractKind::Suffix]
+            .into_iter()
+            .filter_map(|kind| {
+                let mut extractor = Extractor::new();
+                extractor.kind(kind);
+                let seq = extractor.extract(&hir);
+                let lits = seq.literals()?;
+                if lits.is_empty() || lits.iter().any(|l| l.as_bytes().is_empty()) {
+                    return None;
+                }
+                lits.iter()
+                    .map(|l| String::from_utf8(l.as_bytes().to_vec()).ok())
+                    .collect::<Option<Vec<String>>>()
+            });
         let best = extracted
             .chain(required(&hir))
             .filter(|set| set.iter().all(|l| selective(l)))
@@ -97,7 +99,12 @@ fn required(hir: &regex_syntax::hir::Hir) -> Option<Vec<String>> {
             // Case variants that differ only in ASCII case are one literal to the
             // ASCII-case-insensitive scan.
             let mut chars: Vec<char> = Vec::new();
-            for c in class.ranges().iter().flat_map(|r| r.start()..=r.end()).take(16) {
+            for c in class
+                .ranges()
+                .iter()
+                .flat_map(|r| r.start()..=r.end())
+                .take(16)
+            {
                 let c = c.to_ascii_lowercase();
                 if !chars.contains(&c) {
                     chars.push(c);
@@ -132,7 +139,12 @@ fn required(hir: &regex_syntax::hir::Hir) -> Option<Vec<String>> {
                 };
                 match (exact, run.take()) {
                     (Some(next), Some(prefix)) if prefix.len() * next.len() <= MAX => {
-                        run = Some(prefix.iter().flat_map(|p| next.iter().map(move |n| format!("{p}{n}"))).collect());
+                        run = Some(
+                            prefix
+                                .iter()
+                                .flat_map(|p| next.iter().map(move |n| format!("{p}{n}")))
+                                .collect(),
+                        );
                     }
                     (Some(next), previous) => {
                         consider(previous, &mut best);
@@ -294,13 +306,22 @@ mod tests {
         assert_eq!(lits(&[r"\w+"], true), None);
         // Look-around is dropped (a superset), so fancy patterns get literals too.
         let l = lits(&[r"(?<!not )(scam|fraud)s?"], true).unwrap();
-        assert!(l.contains(&"fraud".to_string()) && l.contains(&"scam".to_string()), "{l:?}");
+        assert!(
+            l.contains(&"fraud".to_string()) && l.contains(&"scam".to_string()),
+            "{l:?}"
+        );
         assert!(!l.contains(&"frauds".to_string()), "{l:?}");
         assert_eq!(lits(&[r"(.)\1{6,}"], true), None);
         // Required literals from the middle of a pattern.
-        assert_eq!(lits(&[r"[\w.+-]+@([\w-]{1,64}\.)+[a-z]{2,16}"], true), Some(vec!["@".to_string()]));
+        assert_eq!(
+            lits(&[r"[\w.+-]+@([\w-]{1,64}\.)+[a-z]{2,16}"], true),
+            Some(vec!["@".to_string()])
+        );
         let l = lits(&[r"\d+ (apples|pears) \d+"], true).unwrap();
-        assert!(l.contains(&"apples".to_string()) && l.contains(&"pears".to_string()), "{l:?}");
+        assert!(
+            l.contains(&"apples".to_string()) && l.contains(&"pears".to_string()),
+            "{l:?}"
+        );
         assert_eq!(lits(&[r"\d+\.\d+"], true), None);
         let l = lits(&["a(insi|lors)"], true).unwrap();
         assert!(l.contains(&"ainsi".to_string()));

@@ -264,7 +264,11 @@ pub(crate) fn relax(pattern: &str) -> String {
             continue;
         }
         let rest: String = chars[i..chars.len().min(i + 4)].iter().collect();
-        if rest.starts_with("(?=") || rest.starts_with("(?!") || rest.starts_with("(?<=") || rest.starts_with("(?<!") {
+        if rest.starts_with("(?=")
+            || rest.starts_with("(?!")
+            || rest.starts_with("(?<=")
+            || rest.starts_with("(?<!")
+        {
             // Skip to the matching parenthesis.
             let mut depth = 0usize;
             let mut class = false;
@@ -290,7 +294,10 @@ pub(crate) fn relax(pattern: &str) -> String {
                 i += 1;
             }
             // A quantifier after a look-around would now apply to nothing.
-            if chars.get(i).is_some_and(|q| matches!(q, '?' | '*' | '+' | '{')) {
+            if chars
+                .get(i)
+                .is_some_and(|q| matches!(q, '?' | '*' | '+' | '{'))
+            {
                 return String::from("(");
             }
             continue;

@@ -33,6 +33,7 @@ only_direct() {
 
 forbid_anywhere tend-domain sqlx axum tokio reqwest hyper
 forbid_anywhere tend-nlp tend-domain tend-store tend-core tend-server sqlx axum tokio reqwest hyper
+forbid_anywhere tend-rules tend-domain tend-store tend-core tend-server sqlx axum tokio reqwest hyper
 forbid_anywhere tend-store axum hyper
 forbid_anywhere tend-channels sqlx axum tend-store tend-core
 forbid_anywhere tend-listen tend-domain tend-store tend-core tend-server tend-nlp sqlx axum tokio reqwest hyper

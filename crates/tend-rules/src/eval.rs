@@ -319,6 +319,13 @@ fn search(
                 Err(_) => return Err(limit(rule, check, notes)),
             }
         }
+        // The DFA answers "does it match" far faster than the capture engines; captures only
+        // run on a hit.
+        match check.regex.is_match(text) {
+            Ok(false) => continue,
+            Ok(true) => {}
+            Err(_) => return Err(limit(rule, check, notes)),
+        }
         match check.regex.captures(text) {
             Ok(None) => continue,
             Ok(Some(captures)) => {

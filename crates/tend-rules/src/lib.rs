@@ -113,6 +113,19 @@ impl RuleSet {
         }
     }
 
+    /// The same rules with the literal prefilter switched off (every regex runs): the
+    /// reference the prefilter is tested against.
+    #[doc(hidden)]
+    pub fn without_prefilter(mut self) -> RuleSet {
+        for rule in &mut self.rules {
+            for check in &mut rule.base.search {
+                check.slot = None;
+            }
+        }
+        self.prefilter = Prefilter::build(&[]);
+        self
+    }
+
     /// The rules, in file order.
     pub fn rules(&self) -> &[Rule] {
         &self.rules

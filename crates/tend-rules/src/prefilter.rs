@@ -30,13 +30,14 @@ pub(crate) fn literals(
             out.push(option.to_ascii_lowercase());
             continue;
         }
+        let relaxed = crate::pyregex::relax(&crate::pyregex::strip_comments(pattern));
         let hir = regex_syntax::ParserBuilder::new()
             .case_insensitive(!case_sensitive)
             .dot_matches_new_line(true)
             .build()
-            .parse(&crate::pyregex::strip_comments(pattern))
+            .parse(&relaxed)
             .ok()?;
-        let best = [ExtractKind::Prefix, ExtractKind::Suffix]
+        let extracted = [ExtractKind::Prefix, ExtractKind::Suffix]
             .into_iter()
             .filter_map(|kind| {
                 let mut extractor = Extractor::new();
@@ -46,22 +47,129 @@ pub(crate) fn literals(
                 if lits.is_empty() || lits.iter().any(|l| l.as_bytes().is_empty()) {
                     return None;
                 }
-                let strings: Option<Vec<String>> = lits
-                    .iter()
+                lits.iter()
                     .map(|l| String::from_utf8(l.as_bytes().to_vec()).ok())
-                    .collect();
-                strings
-            })
-            .max_by_key(|set| set.iter().map(String::len).min().unwrap_or(0))?;
-        // One-byte literals select nothing; the check then always runs.
-        if best.iter().any(|l| l.len() < 2) {
-            return None;
-        }
+                    .collect::<Option<Vec<String>>>()
+            });
+        let best = extracted
+            .chain(required(&hir))
+            .filter(|set| set.iter().all(|l| selective(l)))
+            .max_by_key(|set| {
+                (
+                    set.iter().map(String::len).min().unwrap_or(0),
+                    std::cmp::Reverse(set.len()),
+                )
+            })?;
         out.extend(best.into_iter().map(|l| l.to_ascii_lowercase()));
     }
-    out.sort();
+    // Only "does any literal occur" matters, so a literal that contains a shorter one adds
+    // nothing.
+    out.sort_by(|a, b| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
     out.dedup();
-    Some(out)
+    let mut kept: Vec<String> = Vec::with_capacity(out.len());
+    for literal in out {
+        if !kept.iter().any(|k| literal.contains(k.as_str())) {
+            kept.push(literal);
+        }
+    }
+    kept.sort();
+    Some(kept)
+}
+
+/// Whether a literal is worth scanning for: one-byte literals only when they are rare
+/// punctuation such as `@`, `$` or `#` (a letter, digit, space or `.` occurs in almost any text).
+fn selective(literal: &str) -> bool {
+    match literal.as_bytes() {
+        [] => false,
+        [b] => b.is_ascii_punctuation() && !matches!(b, b'.' | b',' | b'\'' | b'-' | b'!' | b'?'),
+        _ => true,
+    }
+}
+
+/// Literals one of which every match must contain, from anywhere in the pattern (the
+/// extractor only looks at its ends): a concatenation requires what any of its parts
+/// requires, an alternation the union of what every branch requires, a repetition with a
+/// minimum of one what its body requires. `None` when nothing is required.
+fn required(hir: &regex_syntax::hir::Hir) -> Option<Vec<String>> {
+    use regex_syntax::hir::{Class, HirKind};
+    const MAX: usize = 256;
+    match hir.kind() {
+        HirKind::Literal(literal) => Some(vec![String::from_utf8(literal.0.to_vec()).ok()?]),
+        HirKind::Class(Class::Unicode(class)) => {
+            // Case variants that differ only in ASCII case are one literal to the
+            // ASCII-case-insensitive scan.
+            let mut chars: Vec<char> = Vec::new();
+            for c in class
+                .ranges()
+                .iter()
+                .flat_map(|r| r.start()..=r.end())
+                .take(16)
+            {
+                let c = c.to_ascii_lowercase();
+                if !chars.contains(&c) {
+                    chars.push(c);
+                }
+                if chars.len() > 4 {
+                    return None;
+                }
+            }
+            let complete = class.ranges().iter().map(|r| r.len()).sum::<usize>() <= 16;
+            complete.then(|| chars.iter().map(char::to_string).collect())
+        }
+        HirKind::Class(Class::Bytes(_)) | HirKind::Empty | HirKind::Look(_) => None,
+        HirKind::Capture(capture) => required(&capture.sub),
+        HirKind::Repetition(repetition) if repetition.min >= 1 => required(&repetition.sub),
+        HirKind::Repetition(_) => None,
+        HirKind::Concat(parts) => {
+            // Adjacent literal parts joined give a longer requirement.
+            let mut best: Option<Vec<String>> = None;
+            let mut run: Option<Vec<String>> = None;
+            let consider = |candidate: Option<Vec<String>>, best: &mut Option<Vec<String>>| {
+                if let Some(set) = candidate {
+                    let score = |s: &Vec<String>| s.iter().map(String::len).min().unwrap_or(0);
+                    if best.as_ref().is_none_or(|b| score(&set) > score(b)) {
+                        *best = Some(set);
+                    }
+                }
+            };
+            for part in parts {
+                let exact = match part.kind() {
+                    HirKind::Literal(_) | HirKind::Class(_) => required(part),
+                    _ => None,
+                };
+                match (exact, run.take()) {
+                    (Some(next), Some(prefix)) if prefix.len() * next.len() <= MAX => {
+                        run = Some(
+                            prefix
+                                .iter()
+                                .flat_map(|p| next.iter().map(move |n| format!("{p}{n}")))
+                                .collect(),
+                        );
+                    }
+                    (Some(next), previous) => {
+                        consider(previous, &mut best);
+                        run = Some(next);
+                    }
+                    (None, previous) => {
+                        consider(previous, &mut best);
+                        consider(required(part), &mut best);
+                    }
+                }
+            }
+            consider(run, &mut best);
+            best
+        }
+        HirKind::Alternation(branches) => {
+            let mut all = Vec::new();
+            for branch in branches {
+                all.extend(required(branch)?);
+                if all.len() > MAX {
+                    return None;
+                }
+            }
+            Some(all)
+        }
+    }
 }
 
 /// Which text of the base item a prefiltered field reads.
@@ -196,6 +304,25 @@ mod tests {
         let l = lits(&[r"(\d+) things"], true).unwrap();
         assert!(l.contains(&" things".to_string()));
         assert_eq!(lits(&[r"\w+"], true), None);
+        // Look-around is dropped (a superset), so fancy patterns get literals too.
+        let l = lits(&[r"(?<!not )(scam|fraud)s?"], true).unwrap();
+        assert!(
+            l.contains(&"fraud".to_string()) && l.contains(&"scam".to_string()),
+            "{l:?}"
+        );
+        assert!(!l.contains(&"frauds".to_string()), "{l:?}");
+        assert_eq!(lits(&[r"(.)\1{6,}"], true), None);
+        // Required literals from the middle of a pattern.
+        assert_eq!(
+            lits(&[r"[\w.+-]+@([\w-]{1,64}\.)+[a-z]{2,16}"], true),
+            Some(vec!["@".to_string()])
+        );
+        let l = lits(&[r"\d+ (apples|pears) \d+"], true).unwrap();
+        assert!(
+            l.contains(&"apples".to_string()) && l.contains(&"pears".to_string()),
+            "{l:?}"
+        );
+        assert_eq!(lits(&[r"\d+\.\d+"], true), None);
         let l = lits(&["a(insi|lors)"], true).unwrap();
         assert!(l.contains(&"ainsi".to_string()));
         // Case variants of non-ASCII letters are kept (é/É both present).

@@ -204,6 +204,118 @@ pub(crate) fn strip_comments(pattern: &str) -> String {
     out
 }
 
+/// A pattern that matches everything `pattern` matches and that `regex-syntax` can parse:
+/// look-around groups are removed (they only constrain a match) and backreferences become
+/// `(?s:.*)`. Used only to derive prefilter literals. Atomic groups and possessive
+/// quantifiers cannot be relaxed simply; they make the parse fail and the check keep no
+/// prefilter.
+pub(crate) fn relax(pattern: &str) -> String {
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut out = String::with_capacity(pattern.len());
+    let mut i = 0;
+    let mut in_class = false;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\\' {
+            let next = chars.get(i + 1).copied();
+            if !in_class && next.is_some_and(|n| n.is_ascii_digit() && n != '0') {
+                out.push_str("(?s:.*)");
+                i += 2;
+                while chars.get(i).is_some_and(char::is_ascii_digit) {
+                    i += 1;
+                }
+                continue;
+            }
+            if !in_class && next == Some('k') && chars.get(i + 2) == Some(&'<') {
+                out.push_str("(?s:.*)");
+                while i < chars.len() && chars[i] != '>' {
+                    i += 1;
+                }
+                i += 1;
+                continue;
+            }
+            out.push(c);
+            if let Some(n) = next {
+                out.push(n);
+            }
+            i += 2;
+            continue;
+        }
+        if in_class {
+            if c == ']' {
+                in_class = false;
+            }
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        if c == '[' {
+            in_class = true;
+            out.push(c);
+            i += 1;
+            if chars.get(i) == Some(&'^') {
+                out.push('^');
+                i += 1;
+            }
+            if chars.get(i) == Some(&']') {
+                out.push(']');
+                i += 1;
+            }
+            continue;
+        }
+        let rest: String = chars[i..chars.len().min(i + 4)].iter().collect();
+        if rest.starts_with("(?=")
+            || rest.starts_with("(?!")
+            || rest.starts_with("(?<=")
+            || rest.starts_with("(?<!")
+        {
+            // Skip to the matching parenthesis.
+            let mut depth = 0usize;
+            let mut class = false;
+            while i < chars.len() {
+                let d = chars[i];
+                if d == '\\' {
+                    i += 2;
+                    continue;
+                }
+                if class {
+                    class = d != ']';
+                } else if d == '[' {
+                    class = true;
+                } else if d == '(' {
+                    depth += 1;
+                } else if d == ')' {
+                    depth -= 1;
+                    if depth == 0 {
+                        i += 1;
+                        break;
+                    }
+                }
+                i += 1;
+            }
+            // A quantifier after a look-around would now apply to nothing.
+            if chars
+                .get(i)
+                .is_some_and(|q| matches!(q, '?' | '*' | '+' | '{'))
+            {
+                return String::from("(");
+            }
+            continue;
+        }
+        if rest.starts_with("(?P=") {
+            out.push_str("(?s:.*)");
+            while i < chars.len() && chars[i] != ')' {
+                i += 1;
+            }
+            i += 1;
+            continue;
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
+}
+
 /// Whether an inline flag group such as `(?im)` or `(?m:` turns `flag` on somewhere.
 fn has_inline_flag(pattern: &str, flag: char) -> bool {
     let bytes = pattern.as_bytes();
@@ -244,6 +356,7 @@ mod tests {
         );
         assert_eq!(translate(r"[$]"), r"[$]");
         assert_eq!(strip_comments(r"(?#A [b)x[(?#]y"), r"x[(?#]y");
+        assert_eq!(relax(r"(?<!a(b))c(?=d)\1e[(?=]"), r"c(?s:.*)e[(?=]");
     }
 
     #[test]

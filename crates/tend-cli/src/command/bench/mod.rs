@@ -4,6 +4,7 @@
 mod inbox;
 mod ingest;
 mod nlp;
+mod rules;
 mod store;
 
 use super::Context;
@@ -20,6 +21,8 @@ pub enum BenchCmd {
     Inbox(inbox::InboxBench),
     /// Text-analysis throughput per core, and Tend's VADER against Python's (scripts/bench-nlp.sh).
     Nlp(nlp::NlpBench),
+    /// Moderation rule evaluation per message with 200 realistic rules, against a keyword scan.
+    Rules(rules::RulesBench),
 }
 
 impl BenchCmd {
@@ -29,6 +32,7 @@ impl BenchCmd {
             BenchCmd::Nlp(cmd) => cmd.run(),
             BenchCmd::Ingest(cmd) => cmd.run(ctx).await,
             BenchCmd::Inbox(cmd) => cmd.run(ctx).await,
+            BenchCmd::Rules(cmd) => cmd.run(),
         }
     }
 }

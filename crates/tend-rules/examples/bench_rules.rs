@@ -23,5 +23,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let texts = bench::corpus(&testdata)?;
     let items = bench::items_from_texts(&texts);
     println!("{}", bench::measure(&set, &items, Duration::from_secs(3)));
+    println!("most expensive rules (µs/message, each run alone):");
+    for (name, cost) in bench::rule_costs(&source, &items, Duration::from_millis(40))
+        .iter()
+        .take(5)
+    {
+        println!("  {cost:6.2}  {name}");
+    }
     Ok(())
 }

@@ -553,6 +553,28 @@ pub fn measure(set: &RuleSet, items: &[Item], at_least: Duration) -> Report {
     }
 }
 
+/// The cost of each rule of `source` run alone (µs per message above an empty rule set),
+/// most expensive first: what to look at when a rule set is slow.
+pub fn rule_costs(source: &str, items: &[Item], each: Duration) -> Vec<(String, f64)> {
+    let empty = RuleSet::parse("")
+        .map(|set| measure(&set, items, each).micros_per_message)
+        .unwrap_or(0.0);
+    let mut costs: Vec<(String, f64)> = source
+        .split("\n---\n")
+        .filter_map(|document| {
+            let set = RuleSet::parse(document).ok()?;
+            let rule = set.rules().first()?;
+            let name = rule.name().to_string();
+            Some((
+                name,
+                (measure(&set, items, each).micros_per_message - empty).max(0.0),
+            ))
+        })
+        .collect();
+    costs.sort_by(|a, b| b.1.total_cmp(&a.1));
+    costs
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

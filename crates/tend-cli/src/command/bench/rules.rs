@@ -41,6 +41,13 @@ impl RulesBench {
         let report = bench::measure(&set, &items, Duration::from_secs(self.seconds));
         println!("{report}");
         println!("target: ≤ 20 µs per message per core");
+        println!("slowest rules (µs per message each, measured alone):");
+        for (name, cost) in bench::rule_costs(&source, &items, Duration::from_millis(40))
+            .iter()
+            .take(5)
+        {
+            println!("  {cost:6.2}  {name}");
+        }
         Ok(ExitCode::SUCCESS)
     }
 }

@@ -334,6 +334,42 @@ impl Ws {
         }
     }
 
+    /// 403 unless the role may decide review items and save or try rules
+    /// (admins, social media managers, community managers).
+    pub fn require_moderation(&self) -> Result<(), AppError> {
+        if self.role.can_work_inbox() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden("your role may not moderate here"))
+        }
+    }
+
+    /// Whether the role may make a rule set version live (admins and social media
+    /// managers: the explicit step that changes what happens to every new message).
+    pub fn can_go_live(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::SocialMediaManager)
+    }
+
+    /// 403 unless the role may make rules live.
+    pub fn require_go_live(&self) -> Result<(), AppError> {
+        if self.can_go_live() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(
+                "only admins and social media managers make rules live",
+            ))
+        }
+    }
+
+    /// 403 unless the role may edit the community guidelines (admins).
+    pub fn require_admin(&self) -> Result<(), AppError> {
+        if self.role.can_administer() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden("only admins may do this"))
+        }
+    }
+
     /// Whether the role sees internal notes (clients do not).
     pub fn sees_notes(&self) -> bool {
         self.role != Role::Client

@@ -31,6 +31,9 @@ pub enum AppError {
     Conflict(String),
     /// A reply that does not fit the network: the problems, as JSON.
     Unprocessable(serde_json::Value),
+    /// Input that was read but does not hold (rules that do not parse): what is
+    /// wrong, for people (names document, line and key).
+    Rejected(String),
     /// Something on our side failed (logged).
     Internal,
 }
@@ -52,7 +55,7 @@ impl AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Unprocessable(_) | AppError::Rejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -65,7 +68,7 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::BadRequest { .. } => "bad_request",
             AppError::Conflict(_) => "conflict",
-            AppError::Unprocessable(_) => "unprocessable",
+            AppError::Unprocessable(_) | AppError::Rejected(_) => "unprocessable",
             AppError::Internal => "internal",
         }
     }
@@ -129,6 +132,7 @@ impl IntoResponse for ApiError {
             }
             AppError::Conflict(m) => body["message"] = json!(m),
             AppError::Forbidden(m) => body["message"] = json!(m),
+            AppError::Rejected(m) => body["message"] = json!(m),
             AppError::Unprocessable(problems) => body["problems"] = problems.clone(),
             _ => {}
         }

@@ -42,6 +42,16 @@ pub fn router(state: AppState) -> Router {
             "/w/{slug}/c/{id}/{action}",
             post(pages::conversation::conversation_action),
         )
+        .route("/w/{slug}/review", get(pages::review::review_page))
+        .route("/w/{slug}/review/decide", post(pages::review::decide_form))
+        .route(
+            "/w/{slug}/rules",
+            get(pages::rules::rules_page).post(pages::rules::save_form),
+        )
+        .route("/w/{slug}/rules/dry-run", post(pages::rules::dry_run_form))
+        .route("/w/{slug}/rules/{id}/live", post(pages::rules::live_form))
+        .route("/w/{slug}/guidelines", post(pages::rules::guidelines_form))
+        .route("/g/{slug}", get(pages::rules::public_guidelines))
         .layer(from_fn(pages::error_pages));
     let (api, _) = api::routes().split_for_parts();
     Router::new()

@@ -29,9 +29,26 @@
   };
   const currentRow = () => (current >= 0 ? rows[current] : null);
   const checkOnly = (row) => {
-    for (const box of document.querySelectorAll('.rows input[name="id"]')) box.checked = false;
-    const box = row && row.querySelector('input[name="id"]');
+    for (const box of document.querySelectorAll('.rows input[type="checkbox"]')) box.checked = false;
+    const box = row && row.querySelector('input[type="checkbox"]');
     if (box) box.checked = true;
+  };
+  const toggleChecked = (row) => {
+    const box = row && row.querySelector('input[type="checkbox"]');
+    if (box) box.checked = !box.checked;
+  };
+  // Review queue: a decision key decides the checked rows, or the current row when
+  // none is checked, by submitting the bulk form with that decision's button.
+  const decide = (key) => {
+    const form = document.getElementById("bulk");
+    const button = form && form.querySelector(`.bulkbar button[data-key="${key}"]`);
+    if (!button) return false;
+    if (!form.querySelector('.rows input[type="checkbox"]:checked')) {
+      if (!currentRow()) return false;
+      checkOnly(currentRow());
+    }
+    form.requestSubmit(button);
+    return true;
   };
   const markDone = async (row) => {
     const id = row.dataset.id;
@@ -74,14 +91,20 @@
     }
     const page = document.querySelector("[data-page]");
     const kind = page ? page.dataset.page : "";
+    const list = kind === "inbox" || kind === "review";
     let handled = true;
+    if (kind === "review" && "arhbe".includes(ev.key) && ev.key.length === 1) {
+      if (decide(ev.key)) ev.preventDefault();
+      return;
+    }
     switch (ev.key) {
       case "?": toggleHelp(); break;
       case "/": handled = focus("search"); break;
-      case "j": if (kind === "inbox") select(current + 1); else handled = false; break;
-      case "k": if (kind === "inbox") select(current - 1); else handled = false; break;
+      case "j": if (list) select(current + 1); else handled = false; break;
+      case "k": if (list) select(current - 1); else handled = false; break;
+      case "x": if (list && currentRow()) toggleChecked(currentRow()); else handled = false; break;
       case "o": case "Enter":
-        if (kind === "inbox" && currentRow()) location.href = currentRow().dataset.href; else handled = false;
+        if (list && currentRow()) location.href = currentRow().dataset.href; else handled = false;
         break;
       case "e":
         if (kind === "inbox" && currentRow()) markDone(currentRow());

@@ -603,6 +603,18 @@ pub trait Store: Send + Sync {
         message: Option<MessageId>,
         limit: u32,
     ) -> Result<Vec<ModerationEntry>, StoreError>;
+    // --- Guidelines -----------------------------------------------------------------
+
+    /// The community's guidelines text (`None` until written).
+    async fn guidelines(&self, workspace: WorkspaceId) -> Result<Option<String>, StoreError>;
+    /// Replaces the guidelines text (at most 100,000 bytes; `Invalid` names `text`).
+    async fn set_guidelines(
+        &self,
+        workspace: WorkspaceId,
+        text: &str,
+        by: Option<UserId>,
+    ) -> Result<(), StoreError>;
+
     /// Where a background consumer of the event log is (0 when it never ran).
     async fn consumer_cursor(&self, name: &str) -> Result<i64, StoreError>;
     /// Moves a consumer's cursor.

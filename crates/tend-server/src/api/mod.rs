@@ -13,6 +13,7 @@ pub mod conversations;
 pub mod events;
 pub mod inbox;
 pub mod me;
+pub mod moderation;
 pub mod tokens;
 
 use crate::AppState;
@@ -111,6 +112,7 @@ where
         (name = "account", description = "The signed-in user and their API tokens"),
         (name = "inbox", description = "The inbox list, its filters and bulk actions"),
         (name = "conversations", description = "A conversation and the actions on it"),
+        (name = "moderation", description = "The review queue, rule set versions, dry runs and going live"),
         (name = "live", description = "Live updates as server-sent events"),
         (name = "meta", description = "This description"),
     )
@@ -244,6 +246,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(conversations::correct_sentiment))
         .routes(routes!(conversations::add_note))
         .routes(routes!(conversations::queue_reply))
+        .routes(routes!(moderation::list_review))
+        .routes(routes!(moderation::decide))
+        .routes(routes!(moderation::list_rules, moderation::save_rules))
+        .routes(routes!(moderation::dry_run))
+        .routes(routes!(moderation::make_live))
         .routes(routes!(events::events))
 }
 

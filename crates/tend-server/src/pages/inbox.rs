@@ -172,8 +172,10 @@ pub async fn inbox_page(
     Query(params): Query<InboxParams>,
 ) -> Result<Response, PageError> {
     let data = load(&state, &ws, &params).await?;
-    let ctx = PageCtx::for_user(&state, &ws.auth, Some((&ws.workspace, ws.role))).await?;
+    let mut ctx = PageCtx::for_user(&state, &ws.auth, Some((&ws.workspace, ws.role))).await?;
     let lang = ctx.lang;
+    ctx.review_count =
+        super::review::count_label(lang, super::review::open_count(&state, &ws).await?);
     let now = jiff::Timestamp::now();
     let slug = ws.workspace.slug.as_str();
     let base = format!("/w/{slug}/inbox");

@@ -6,6 +6,8 @@ pub mod conversation;
 pub mod explain;
 pub mod inbox;
 pub mod login;
+pub mod review;
+pub mod rules;
 pub mod settings;
 
 use crate::AppState;
@@ -38,6 +40,8 @@ pub struct PageCtx {
     pub can_work: bool,
     /// The time zone dates are shown in.
     pub tz: TimeZone,
+    /// Open review items, for the header's link (set by the pages that show it).
+    pub review_count: String,
 }
 
 impl PageCtx {
@@ -51,6 +55,7 @@ impl PageCtx {
             slug: String::new(),
             can_work: false,
             tz: TimeZone::UTC,
+            review_count: String::new(),
         }
     }
 
@@ -84,6 +89,7 @@ impl PageCtx {
                 .collect(),
             can_work: current.is_some_and(|(_, r)| r.can_work_inbox()),
             tz: current.map(|(w, _)| w.tz()).unwrap_or(TimeZone::UTC),
+            review_count: String::new(),
             slug,
         })
     }
@@ -164,7 +170,7 @@ pub fn error_response(lang: Lang, error: &AppError, next_url: &str) -> Response 
     }
     let detail = match error {
         AppError::BadRequest { field, message } => format!("{field}: {message}"),
-        AppError::Conflict(m) => m.clone(),
+        AppError::Conflict(m) | AppError::Rejected(m) => m.clone(),
         _ => String::new(),
     };
     let page = ErrorPage {

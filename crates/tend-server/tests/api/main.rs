@@ -11,6 +11,7 @@ mod i18n;
 mod inbox;
 mod isolation;
 mod live;
+mod moderation;
 mod openapi;
 mod response;
 mod roles;

@@ -28,6 +28,12 @@ const API: &[(&str, &str)] = &[
     ("POST", "/api/w/{slug}/messages/{id}/notes"),
     ("POST", "/api/w/{slug}/messages/{id}/replies"),
     ("GET", "/api/w/{slug}/events"),
+    ("GET", "/api/w/{slug}/review"),
+    ("POST", "/api/w/{slug}/review/decide"),
+    ("GET", "/api/w/{slug}/rules"),
+    ("POST", "/api/w/{slug}/rules"),
+    ("POST", "/api/w/{slug}/rules/dry-run"),
+    ("POST", "/api/w/{slug}/rules/{id}/live"),
 ];
 
 async fn spec(app: &TestApp) -> Value {
@@ -296,7 +302,7 @@ pub fn conforms(spec: &Value, schema: &Value, value: &Value, at: &str) -> Result
     Ok(())
 }
 
-fn response_schema(spec: &Value, method: &str, path: &str, status: u16) -> Value {
+pub fn response_schema(spec: &Value, method: &str, path: &str, status: u16) -> Value {
     spec["paths"][path][method]["responses"][status.to_string()]["content"]["application/json"]
         ["schema"]
         .clone()

@@ -11,5 +11,6 @@ mod flow;
 #[path = "../api/helpers.rs"]
 #[allow(dead_code)] // shared with the HTTP tests, which use all of it
 mod helpers;
+mod review;
 mod seed;
 mod xss;

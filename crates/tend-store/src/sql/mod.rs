@@ -10,6 +10,7 @@ mod channels;
 mod conversations;
 mod demo;
 mod events;
+mod guidelines;
 mod identities;
 mod messages;
 mod moderation;
@@ -785,6 +786,20 @@ impl Store for SqlStore {
         limit: u32,
     ) -> Result<Vec<tend_domain::ModerationEntry>, StoreError> {
         moderation::log_entries(&self.pool, workspace, message, limit).await
+    }
+    async fn guidelines(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+    ) -> Result<Option<String>, StoreError> {
+        guidelines::get(&self.pool, workspace).await
+    }
+    async fn set_guidelines(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        text: &str,
+        by: Option<tend_domain::UserId>,
+    ) -> Result<(), StoreError> {
+        guidelines::set(&self.pool, workspace, text, by).await
     }
     async fn consumer_cursor(&self, name: &str) -> Result<i64, StoreError> {
         moderation::cursor(&self.pool, name).await

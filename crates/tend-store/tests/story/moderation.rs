@@ -267,4 +267,25 @@ pub async fn rules_verdicts_and_reviews(
     let facts = store.moderation_facts(acme.id, &[c]).await.unwrap();
     assert_eq!(facts[&c].state, Moderation::Removed);
     assert!(facts[&c].author_banned);
+
+    // --- Guidelines: one text per workspace, replaced in place, isolated --------
+    assert_eq!(store.guidelines(acme.id).await.unwrap(), None);
+    store
+        .set_guidelines(acme.id, "Be kind.\n\nNo spam.", Some(anna))
+        .await
+        .unwrap();
+    store
+        .set_guidelines(acme.id, "Be kind. <script>x</script>", Some(anna))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.guidelines(acme.id).await.unwrap().as_deref(),
+        Some("Be kind. <script>x</script>")
+    );
+    assert_eq!(store.guidelines(other.id).await.unwrap(), None);
+    let too_long = "x".repeat(100_001);
+    assert!(matches!(
+        store.set_guidelines(other.id, &too_long, None).await,
+        Err(StoreError::Invalid(_))
+    ));
 }

@@ -582,6 +582,8 @@ pub trait Store: Send + Sync {
         before: Option<ReviewId>,
         limit: u32,
     ) -> Result<Vec<ReviewItem>, StoreError>;
+    /// How many review items are open (pending or escalated), counting at most `cap`.
+    async fn open_reviews(&self, workspace: WorkspaceId, cap: u32) -> Result<i64, StoreError>;
     /// One review item.
     async fn review_item(
         &self,

@@ -98,11 +98,11 @@ pub async fn load(
 
 /// How many items are open, up to [`COUNT_CAP`] + 1.
 pub async fn open_count(state: &AppState, ws: &Ws) -> Result<usize, AppError> {
-    Ok(state
+    let n = state
         .store
-        .review_queue(ws.workspace.id, true, None, COUNT_CAP + 1)
-        .await?
-        .len())
+        .open_reviews(ws.workspace.id, COUNT_CAP + 1)
+        .await?;
+    Ok(usize::try_from(n).unwrap_or(0))
 }
 
 /// The badge text for `n` open items ("99+" past the cap).

@@ -763,6 +763,13 @@ impl Store for SqlStore {
     ) -> Result<Vec<tend_domain::ReviewItem>, StoreError> {
         moderation::review_queue(&self.pool, workspace, open, before, limit).await
     }
+    async fn open_reviews(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        cap: u32,
+    ) -> Result<i64, StoreError> {
+        moderation::open_reviews(&self.pool, workspace, cap).await
+    }
     async fn review_item(
         &self,
         workspace: tend_domain::WorkspaceId,

@@ -513,6 +513,21 @@ pub(crate) async fn review_queue(
         .collect()
 }
 
+/// How many review items are open, counting at most `cap` (a badge, not a report).
+pub(crate) async fn open_reviews(
+    pool: &AnyPool,
+    workspace: WorkspaceId,
+    cap: u32,
+) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(AssertSqlSafe(format!(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM review_items WHERE workspace_id = $1 \
+         AND status IN ('pending', 'escalated') LIMIT {cap}) AS open_items"
+    )))
+    .bind(workspace.get())
+    .fetch_one(pool)
+    .await?)
+}
+
 pub(crate) async fn review_item(
     pool: &AnyPool,
     workspace: WorkspaceId,

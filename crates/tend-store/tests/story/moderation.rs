@@ -134,6 +134,8 @@ pub async fn rules_verdicts_and_reviews(
         .unwrap();
     let queue = store.review_queue(acme.id, true, None, 50).await.unwrap();
     assert_eq!(queue.len(), 1);
+    assert_eq!(store.open_reviews(acme.id, 100).await.unwrap(), 1);
+    assert_eq!(store.open_reviews(other.id, 100).await.unwrap(), 0);
     let item = &queue[0];
     assert_eq!(
         (

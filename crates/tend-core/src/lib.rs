@@ -11,4 +11,5 @@ pub mod accounts;
 pub mod conversations;
 pub mod demo;
 pub mod ingest;
+pub mod listening;
 pub mod moderation;

@@ -92,3 +92,11 @@ id_type!(
     /// An item in the moderation review queue.
     ReviewId
 );
+id_type!(
+    /// A listening topic (a named query).
+    TopicId
+);
+id_type!(
+    /// A spike alert of a listening topic.
+    AlertId
+);

@@ -11,6 +11,7 @@ pub mod channel;
 pub mod identity;
 pub mod ids;
 pub mod incoming;
+pub mod listening;
 pub mod message;
 pub mod moderation;
 pub mod outbox;
@@ -23,10 +24,14 @@ pub use activity::{EventKind, MessageEvent, Note};
 pub use channel::{Channel, ChannelKind, NewChannel};
 pub use identity::{Identity, Member, MemberProfile, NewIdentity};
 pub use ids::{
-    ApiTokenId, ChannelId, IdentityId, MemberId, MessageId, NoteId, OutboxId, ReviewId, RuleSetId,
-    TagId, UserId, WorkspaceId,
+    AlertId, ApiTokenId, ChannelId, IdentityId, MemberId, MessageId, NoteId, OutboxId, ReviewId,
+    RuleSetId, TagId, TopicId, UserId, WorkspaceId,
 };
 pub use incoming::{IncomingAuthor, IncomingItem, IncomingMessage, MissingItem};
+pub use listening::{
+    Alert, AlertKind, Backfill, MatchFacts, MessageMatches, NewAlert, NewTopic, Polarity, Topic,
+    TopicRole,
+};
 pub use message::{
     Direction, Engagement, InboxState, Message, MessageKind, MessageRevision, NewMessage,
     SentimentLabel, Signals,

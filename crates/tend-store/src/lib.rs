@@ -15,10 +15,15 @@
 
 pub mod bench;
 mod error;
+mod listen_store;
 pub mod sql;
 mod store;
 
 pub use error::StoreError;
+pub use listen_store::ListenStore;
+pub use sql::listening::{
+    AuthorCount, BackfillCursor, BackfillStep, COMMUNITY_PLATFORMS, Periods, TermCount, TopicHour,
+};
 pub use sql::rollups::Rollup;
 pub use sql::{Backend, SqlStore};
 pub use store::{

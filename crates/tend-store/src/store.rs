@@ -167,7 +167,7 @@ pub struct MemberCounts {
 ///   per batch: either every message of the batch is written or none is.
 /// - Every identity belongs to exactly one member.
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: crate::ListenStore + Send + Sync {
     /// Which database this is.
     fn backend(&self) -> crate::Backend;
     /// Applies pending migrations (idempotent).

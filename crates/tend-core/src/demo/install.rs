@@ -138,6 +138,7 @@ pub async fn install(
                 });
             }
             if stored.complete {
+                super::topics::install_topics(store, workspace.id).await?;
                 let login = reset_logins(store, &workspace).await?;
                 return Ok(Installed {
                     workspace,
@@ -166,6 +167,7 @@ pub async fn install(
     });
     finish::link_members(store, &workspace, &demo.links).await?;
     finish::triage(store, &workspace, &demo, &channels, on).await?;
+    super::topics::install_topics(store, workspace.id).await?;
     let mut manifest = demo.manifest;
     manifest.complete = true;
     store

@@ -26,6 +26,7 @@ mod rhythm;
 mod social;
 mod spike;
 mod threads;
+pub mod topics;
 mod triage;
 pub mod vocab;
 mod writer;
@@ -68,6 +69,9 @@ pub enum DemoError {
     /// The ingest pipeline failed.
     #[error(transparent)]
     Ingest(#[from] crate::ingest::IngestError),
+    /// Matching the demo topics failed.
+    #[error(transparent)]
+    Listen(#[from] crate::listening::ListenError),
     /// An embedded fixture could not be written or read.
     #[error("demo fixtures: {0}")]
     Fixture(String),

@@ -169,6 +169,30 @@ pub(crate) async fn by_ids(
     Ok(out)
 }
 
+/// Up to `limit` messages of the workspace with ids in `(after, upto]`, in id order:
+/// a backfill's next step.
+pub(crate) async fn id_range(
+    pool: &AnyPool,
+    backend: Backend,
+    workspace: WorkspaceId,
+    after: MessageId,
+    upto: MessageId,
+    limit: u32,
+) -> Result<Vec<Message>, StoreError> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {} FROM messages m WHERE m.id > $1 AND m.id <= $2 AND m.workspace_id = $3 \
+         ORDER BY m.id LIMIT $4",
+        columns(backend)
+    )))
+    .bind(after.get())
+    .bind(upto.get())
+    .bind(workspace.get())
+    .bind(i64::from(limit))
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
 pub(crate) async fn revisions(
     pool: &AnyPool,
     workspace: WorkspaceId,

@@ -12,6 +12,7 @@ mod demo;
 mod events;
 mod guidelines;
 mod identities;
+pub(crate) mod listening;
 mod messages;
 mod moderation;
 mod outbox;

@@ -702,7 +702,7 @@ pub(crate) async fn set_cursor(pool: &AnyPool, name: &str, cursor: i64) -> Resul
     Ok(())
 }
 
-async fn set_cursor_in(
+pub(crate) async fn set_cursor_in(
     tx: &mut Transaction<'_, Any>,
     name: &str,
     cursor: i64,

@@ -1,0 +1,1 @@
+//! The dashboards' figures (filled in below).

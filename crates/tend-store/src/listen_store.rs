@@ -1,0 +1,131 @@
+//! The listening part of the store: topics, matches, rollups, alerts. A supertrait
+//! of [`Store`](crate::Store), so every store has it; kept apart because it is a
+//! concern of its own (see `sql/listening.rs` for how the rollups stay exact).
+
+use crate::StoreError;
+use crate::sql::listening::{
+    AuthorCount, BackfillCursor, BackfillStep, Periods, TermCount, TopicHour,
+};
+use async_trait::async_trait;
+use jiff::Timestamp;
+use std::collections::HashSet;
+use tend_domain::{
+    Alert, AlertId, IdentityId, Message, MessageId, MessageMatches, NewAlert, NewTopic, Topic,
+    TopicId, UserId, WorkspaceId,
+};
+
+/// Listening storage. Every operation takes the workspace; another workspace's
+/// topic answers `NotFound` (reads) or is ignored (batch writes).
+#[async_trait]
+pub trait ListenStore: Send + Sync {
+    /// Creates a topic; its backfill covers every message stored so far.
+    /// `Conflict` if the name is taken, `Invalid` names `name` or `query`.
+    async fn create_topic(
+        &self,
+        workspace: WorkspaceId,
+        new: &NewTopic,
+        by: Option<UserId>,
+    ) -> Result<Topic, StoreError>;
+    /// The workspace's topics by name.
+    async fn topics(&self, workspace: WorkspaceId) -> Result<Vec<Topic>, StoreError>;
+    /// One topic.
+    async fn topic(&self, workspace: WorkspaceId, id: TopicId) -> Result<Topic, StoreError>;
+    /// Renames a topic or changes its role; a changed query drops its matches,
+    /// raises its revision and restarts its backfill.
+    async fn update_topic(
+        &self,
+        workspace: WorkspaceId,
+        id: TopicId,
+        new: &NewTopic,
+    ) -> Result<Topic, StoreError>;
+    /// Deletes a topic with its matches, rollups and alerts.
+    async fn delete_topic(&self, workspace: WorkspaceId, id: TopicId) -> Result<(), StoreError>;
+    /// Every unfinished backfill, oldest topic first.
+    async fn backfills(&self) -> Result<Vec<(WorkspaceId, BackfillCursor)>, StoreError>;
+    /// A backfill's next messages: ids in `(after, upto]`, in id order.
+    async fn backfill_messages(
+        &self,
+        workspace: WorkspaceId,
+        after: MessageId,
+        upto: MessageId,
+        limit: u32,
+    ) -> Result<Vec<Message>, StoreError>;
+    /// Stores the listener's verdicts with the consumer cursor or backfill steps,
+    /// in one transaction; idempotent.
+    async fn record_matches(
+        &self,
+        workspace: WorkspaceId,
+        verdicts: &[MessageMatches],
+        cursor: Option<(&str, i64)>,
+        steps: &[BackfillStep],
+    ) -> Result<(), StoreError>;
+    /// The topics' hourly figures in `[from_hour, to_hour)` (hours since the epoch).
+    async fn topic_hours(
+        &self,
+        workspace: WorkspaceId,
+        topics: &[TopicId],
+        from_hour: i64,
+        to_hour: i64,
+    ) -> Result<Vec<TopicHour>, StoreError>;
+    /// Terms of a topic with their counts in the current and previous period.
+    async fn topic_terms(
+        &self,
+        workspace: WorkspaceId,
+        topic: TopicId,
+        periods: Periods,
+        min: i64,
+        limit: i64,
+    ) -> Result<Vec<TermCount>, StoreError>;
+    /// A topic's most active authors in `[from_day, to_day)` (UTC days).
+    async fn topic_authors(
+        &self,
+        workspace: WorkspaceId,
+        topic: TopicId,
+        from_day: i64,
+        to_day: i64,
+        limit: i64,
+    ) -> Result<Vec<AuthorCount>, StoreError>;
+    /// Open questions matched by the topic from people who are not members yet.
+    async fn to_answer(
+        &self,
+        workspace: WorkspaceId,
+        topic: TopicId,
+        since: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<MessageId>, StoreError>;
+    /// Of these identities, those whose member writes in a community space.
+    async fn community_members(
+        &self,
+        workspace: WorkspaceId,
+        identities: &[IdentityId],
+    ) -> Result<HashSet<IdentityId>, StoreError>;
+    /// Rollup rows that differ from a recount of the stored matches (empty = none).
+    async fn listening_drift(&self, workspace: WorkspaceId) -> Result<Vec<String>, StoreError>;
+    /// Records spikes; returns those new or grown and not yet notified.
+    async fn record_alerts(
+        &self,
+        workspace: WorkspaceId,
+        alerts: &[NewAlert],
+    ) -> Result<Vec<Alert>, StoreError>;
+    /// Alerts that started at or after `since`, newest first.
+    async fn alerts(
+        &self,
+        workspace: WorkspaceId,
+        since: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<Alert>, StoreError>;
+    /// Marks alerts as delivered to the webhook.
+    async fn mark_notified(
+        &self,
+        workspace: WorkspaceId,
+        ids: &[AlertId],
+    ) -> Result<(), StoreError>;
+    /// The URL alerts are posted to, if set.
+    async fn alert_webhook(&self, workspace: WorkspaceId) -> Result<Option<String>, StoreError>;
+    /// Sets or clears the alert webhook (`Invalid` names `webhook_url`).
+    async fn set_alert_webhook(
+        &self,
+        workspace: WorkspaceId,
+        url: Option<&str>,
+    ) -> Result<(), StoreError>;
+}

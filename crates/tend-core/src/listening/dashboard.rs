@@ -1,1 +1,419 @@
-//! The dashboards' figures (filled in below).
+//! The dashboards' figures: per topic volume, sentiment and engagement over time
+//! in the workspace's time zone (hour, day or ISO week buckets), share of voice
+//! between the brand and its competitors, and per topic the top authors, terms
+//! and hashtags with what is trending, and the people to answer.
+//!
+//! Everything is read from the rollups (`topic_hours`, `topic_terms`,
+//! `topic_authors`), never from the messages, so a dashboard costs a handful of
+//! indexed range reads whatever the history's size (`tend bench listening`).
+//! Terms, hashtags and authors are kept per UTC day: a period of whole local days
+//! reads the UTC days it overlaps.
+
+use jiff::civil::Weekday;
+use jiff::tz::TimeZone;
+use jiff::{Timestamp, ToSpan, Zoned};
+use serde::Serialize;
+use std::collections::HashMap;
+use tend_domain::{Alert, Message, Topic, TopicId, TopicRole, WorkspaceId};
+use tend_listen::trend::{self, TrendConfig};
+use tend_store::{AuthorCount, Periods, Store, StoreError, TermCount};
+
+const HOUR_SECS: i64 = 3_600;
+const DAY_SECS: i64 = 86_400;
+
+/// Size of a chart's buckets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Granularity {
+    Hour,
+    #[default]
+    Day,
+    Week,
+}
+
+impl Granularity {
+    /// Reads `hour`, `day` or `week`.
+    pub fn parse(s: &str) -> Option<Granularity> {
+        match s {
+            "hour" => Some(Granularity::Hour),
+            "day" => Some(Granularity::Day),
+            "week" => Some(Granularity::Week),
+            _ => None,
+        }
+    }
+
+    /// The stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Granularity::Hour => "hour",
+            Granularity::Day => "day",
+            Granularity::Week => "week",
+        }
+    }
+}
+
+/// A dashboard's period: the last `days` whole local days up to and including
+/// today, cut into buckets.
+#[derive(Debug, Clone)]
+pub struct Period {
+    /// First instant (inclusive), a local midnight.
+    pub from: Timestamp,
+    /// Last instant (exclusive), the next local midnight after `now`.
+    pub to: Timestamp,
+    /// Bucket starts, in order; bucket `i` ends where `i + 1` starts (the last at `to`).
+    pub buckets: Vec<Zoned>,
+    pub granularity: Granularity,
+}
+
+impl Period {
+    /// The last `days` local days (at least 1, at most 400) ending with today.
+    pub fn last_days(
+        now: Timestamp,
+        tz: &TimeZone,
+        days: i64,
+        granularity: Granularity,
+    ) -> Result<Period, jiff::Error> {
+        let days = days.clamp(1, 400);
+        let today = now.to_zoned(tz.clone()).start_of_day()?;
+        let end = today.tomorrow()?.start_of_day()?;
+        let start = today.checked_sub((days - 1).days())?.start_of_day()?;
+        let mut first = start.clone();
+        if granularity == Granularity::Week {
+            let back = i64::from(first.weekday().to_monday_zero_offset());
+            first = first.checked_sub(back.days())?.start_of_day()?;
+        }
+        let mut buckets = Vec::new();
+        let mut at = first;
+        while at.timestamp() < end.timestamp() {
+            let next = match granularity {
+                Granularity::Hour => at.checked_add(1.hour())?,
+                Granularity::Day => at.tomorrow()?.start_of_day()?,
+                Granularity::Week => at.checked_add(7.days())?.start_of_day()?,
+            };
+            buckets.push(at);
+            at = next;
+        }
+        Ok(Period {
+            from: buckets
+                .first()
+                .map_or(start.timestamp(), |b| b.timestamp()),
+            to: end.timestamp(),
+            buckets,
+            granularity,
+        })
+    }
+
+    /// The bucket an instant falls in, if inside the period.
+    pub fn bucket_of(&self, t: Timestamp) -> Option<usize> {
+        if t < self.from || t >= self.to {
+            return None;
+        }
+        let i = self.buckets.partition_point(|b| b.timestamp() <= t);
+        i.checked_sub(1)
+    }
+
+    /// The UTC hours the period covers: `[from, to)` in hours since the epoch.
+    pub fn hours(&self) -> (i64, i64) {
+        (
+            self.from.as_second().div_euclid(HOUR_SECS),
+            (self.to.as_second() + HOUR_SECS - 1).div_euclid(HOUR_SECS),
+        )
+    }
+
+    /// The UTC days the period overlaps, and as many days before it (the previous
+    /// period, for trends).
+    pub fn periods(&self) -> Periods {
+        let mid_day = self.from.as_second().div_euclid(DAY_SECS);
+        let to_day = (self.to.as_second() - 1).div_euclid(DAY_SECS) + 1;
+        Periods {
+            from_day: mid_day - (to_day - mid_day),
+            mid_day,
+            to_day,
+        }
+    }
+}
+
+/// One bucket's figures.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Point {
+    pub messages: i64,
+    pub positive: i64,
+    pub neutral: i64,
+    pub negative: i64,
+    pub engagement: i64,
+    pub to_answer: i64,
+}
+
+impl Point {
+    fn add(&mut self, o: &Point) {
+        self.messages += o.messages;
+        self.positive += o.positive;
+        self.neutral += o.neutral;
+        self.negative += o.negative;
+        self.engagement += o.engagement;
+        self.to_answer += o.to_answer;
+    }
+
+    /// Net sentiment in per cent: (positive − negative) / messages × 100.
+    pub fn net_sentiment(&self) -> f64 {
+        if self.messages == 0 {
+            0.0
+        } else {
+            (self.positive - self.negative) as f64 * 100.0 / self.messages as f64
+        }
+    }
+}
+
+/// A topic's figures per bucket and in total.
+#[derive(Debug, Clone, Serialize)]
+pub struct TopicSeries {
+    pub topic: Topic,
+    pub points: Vec<Point>,
+    pub total: Point,
+}
+
+/// The overview: every topic's series over the period, share of voice, alerts.
+#[derive(Debug, Clone, Serialize)]
+pub struct Overview {
+    #[serde(skip)]
+    pub period: Period,
+    pub series: Vec<TopicSeries>,
+    /// Brand and competitor topics with their volume in the period, largest first.
+    pub share_of_voice: Vec<(String, i64)>,
+    /// Alerts that started in the period, newest first.
+    pub alerts: Vec<Alert>,
+}
+
+/// The topics' series over `period`.
+pub async fn series(
+    store: &dyn Store,
+    workspace: WorkspaceId,
+    topics: &[Topic],
+    period: &Period,
+) -> Result<Vec<TopicSeries>, StoreError> {
+    let ids: Vec<TopicId> = topics.iter().map(|t| t.id).collect();
+    let (from_hour, to_hour) = period.hours();
+    let hours = store
+        .topic_hours(workspace, &ids, from_hour, to_hour)
+        .await?;
+    let mut out: Vec<TopicSeries> = topics
+        .iter()
+        .map(|t| TopicSeries {
+            topic: t.clone(),
+            points: vec![Point::default(); period.buckets.len()],
+            total: Point::default(),
+        })
+        .collect();
+    let index: HashMap<TopicId, usize> = ids.iter().enumerate().map(|(i, t)| (*t, i)).collect();
+    for h in &hours {
+        let Some(&i) = index.get(&h.topic_id) else {
+            continue;
+        };
+        let Ok(at) = Timestamp::from_second(h.hour * HOUR_SECS) else {
+            continue;
+        };
+        let Some(b) = period.bucket_of(at) else {
+            continue;
+        };
+        let p = Point {
+            messages: h.messages,
+            positive: h.positive,
+            neutral: h.neutral,
+            negative: h.negative,
+            engagement: h.engagement,
+            to_answer: h.to_answer,
+        };
+        out[i].points[b].add(&p);
+        out[i].total.add(&p);
+    }
+    Ok(out)
+}
+
+/// Share of voice: the brand topics and the competitor topics with their volume.
+pub fn share_of_voice(series: &[TopicSeries]) -> Vec<(String, i64)> {
+    let mut sov: Vec<(String, i64)> = series
+        .iter()
+        .filter(|s| matches!(s.topic.role, TopicRole::Brand | TopicRole::Competitor))
+        .map(|s| (s.topic.name.clone(), s.total.messages))
+        .collect();
+    sov.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    sov
+}
+
+/// The overview dashboard of a workspace.
+pub async fn overview(
+    store: &dyn Store,
+    workspace: WorkspaceId,
+    period: Period,
+) -> Result<Overview, StoreError> {
+    let topics = store.topics(workspace).await?;
+    let series = series(store, workspace, &topics, &period).await?;
+    let share_of_voice = share_of_voice(&series);
+    let alerts = store.alerts(workspace, period.from, 50).await?;
+    Ok(Overview {
+        period,
+        series,
+        share_of_voice,
+        alerts,
+    })
+}
+
+/// A term with its counts and, if it is significantly up, its test figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct TermRow {
+    pub term: String,
+    pub current: i64,
+    pub previous: i64,
+    /// Dunning's log-likelihood G² against the previous period (signed: negative
+    /// when the term went down).
+    pub g2: f64,
+    /// Significantly up (see [`tend_listen::trend`]).
+    pub trending: bool,
+}
+
+/// One topic's dashboard.
+#[derive(Debug, Clone, Serialize)]
+pub struct Detail {
+    #[serde(skip)]
+    pub period: Period,
+    pub series: TopicSeries,
+    /// Messages in the previous period of the same length (for trends).
+    pub previous_total: i64,
+    pub authors: Vec<AuthorCount>,
+    pub terms: Vec<TermRow>,
+    pub hashtags: Vec<TermRow>,
+    /// Words and hashtags significantly up against the previous period, strongest first.
+    pub trending: Vec<TermRow>,
+    /// Open questions from people who are not members yet, newest first.
+    pub to_answer: Vec<Message>,
+    pub alerts: Vec<Alert>,
+}
+
+/// How many rows each top list shows.
+pub const TOP: usize = 15;
+/// Terms fetched per period to find the top ones and the trending ones.
+const TERM_CANDIDATES: i64 = 400;
+
+/// A topic's dashboard over `period`.
+pub async fn detail(
+    store: &dyn Store,
+    workspace: WorkspaceId,
+    topic: TopicId,
+    period: Period,
+) -> Result<Detail, StoreError> {
+    let topic = store.topic(workspace, topic).await?;
+    let mut series_list = series(store, workspace, std::slice::from_ref(&topic), &period).await?;
+    let series = series_list.pop().ok_or(StoreError::NotFound)?;
+    let periods = period.periods();
+    let previous_total: i64 = store
+        .topic_hours(
+            workspace,
+            &[topic.id],
+            periods.from_day * 24,
+            periods.mid_day * 24,
+        )
+        .await?
+        .iter()
+        .map(|h| h.messages)
+        .sum();
+    let current_total: i64 = store
+        .topic_hours(workspace, &[topic.id], periods.mid_day * 24, periods.to_day * 24)
+        .await?
+        .iter()
+        .map(|h| h.messages)
+        .sum();
+    let counts = store
+        .topic_terms(workspace, topic.id, periods, 2, TERM_CANDIDATES)
+        .await?;
+    let (terms, hashtags, trending) = rank_terms(&counts, current_total, previous_total);
+    let authors = store
+        .topic_authors(
+            workspace,
+            topic.id,
+            periods.mid_day,
+            periods.to_day,
+            TOP as i64,
+        )
+        .await?;
+    let ids = store
+        .to_answer(workspace, topic.id, period.from, TOP as i64)
+        .await?;
+    let mut to_answer = store.messages(workspace, &ids).await?;
+    to_answer.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+    let alerts = store
+        .alerts(workspace, period.from, 200)
+        .await?
+        .into_iter()
+        .filter(|a| a.topic_id == topic.id)
+        .collect();
+    Ok(Detail {
+        period,
+        series,
+        previous_total,
+        authors,
+        terms,
+        hashtags,
+        trending,
+        to_answer,
+        alerts,
+    })
+}
+
+/// Splits counted terms into words and hashtags (top [`TOP`] each) and the trending
+/// ones, by Dunning's G² of each term's count against the previous period's.
+/// Totals are messages of the topic in each period: a term's count is the number
+/// of messages that carry it.
+pub fn rank_terms(
+    counts: &[TermCount],
+    current_total: i64,
+    previous_total: i64,
+) -> (Vec<TermRow>, Vec<TermRow>, Vec<TermRow>) {
+    let cfg = TrendConfig::default();
+    let current: Vec<(&str, u64)> = counts
+        .iter()
+        .map(|c| (c.term.as_str(), c.current.max(0) as u64))
+        .collect();
+    let previous: HashMap<&str, u64> = counts
+        .iter()
+        .map(|c| (c.term.as_str(), c.previous.max(0) as u64))
+        .collect();
+    let trends = trend::trending(
+        &current,
+        |k: &&str| previous.get(k).copied().unwrap_or(0),
+        current_total.max(0) as u64,
+        previous_total.max(0) as u64,
+        &cfg,
+    );
+    let up: HashMap<&str, f64> = trends.iter().map(|t| (t.key, t.g2)).collect();
+    let row = |c: &TermCount| TermRow {
+        term: c.term.clone(),
+        current: c.current,
+        previous: c.previous,
+        g2: up.get(c.term.as_str()).copied().unwrap_or(0.0),
+        trending: up.contains_key(c.term.as_str()),
+    };
+    let words: Vec<TermRow> = counts
+        .iter()
+        .filter(|c| !c.term.starts_with('#'))
+        .take(TOP)
+        .map(row)
+        .collect();
+    let hashtags: Vec<TermRow> = counts
+        .iter()
+        .filter(|c| c.term.starts_with('#'))
+        .take(TOP)
+        .map(row)
+        .collect();
+    let by_term: HashMap<&str, &TermCount> = counts.iter().map(|c| (c.term.as_str(), c)).collect();
+    let trending: Vec<TermRow> = trends
+        .iter()
+        .filter_map(|t| by_term.get(t.key).map(|c| row(c)))
+        .take(TOP)
+        .collect();
+    (words, hashtags, trending)
+}
+
+/// Monday of the week, for labels.
+pub fn is_week_start(z: &Zoned) -> bool {
+    z.weekday() == Weekday::Monday
+}

@@ -1,5 +1,5 @@
 //! Charts of one or more series over the same x buckets (messages per day, sentiment per
-//! day): [`line`] and [`stacked_area`], sharing one frame of title, legend, y grid and
+//! day): [`line()`] and [`stacked_area`], sharing one frame of title, legend, y grid and
 //! thinned x labels.
 
 use std::fmt::Write;
@@ -33,7 +33,7 @@ pub struct Series {
     pub colour: Option<Colour>,
 }
 
-/// Series over shared x buckets, for [`line`] and [`stacked_area`].
+/// Series over shared x buckets, for [`line()`] and [`stacked_area`].
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SeriesChart {
     pub labels: Labels,

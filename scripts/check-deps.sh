@@ -37,6 +37,7 @@ forbid_anywhere tend-rules tend-domain tend-store tend-core tend-server sqlx axu
 forbid_anywhere tend-store axum hyper
 forbid_anywhere tend-channels sqlx axum tend-store tend-core
 forbid_anywhere tend-listen tend-domain tend-store tend-core tend-server tend-nlp sqlx axum tokio reqwest hyper
+forbid_anywhere tend-chart tend-domain tend-store tend-core tend-server tend-nlp sqlx axum tokio reqwest hyper
 only_direct axum tend-server
 only_direct sqlx tend-store
 

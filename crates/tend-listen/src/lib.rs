@@ -34,6 +34,7 @@ mod matcher;
 pub mod query;
 mod reference;
 mod tokens;
+pub mod trend;
 
 pub use compile::TopicSet;
 pub use document::{Document, Sentiment};

@@ -94,9 +94,7 @@ impl Period {
             at = next;
         }
         Ok(Period {
-            from: buckets
-                .first()
-                .map_or(start.timestamp(), |b| b.timestamp()),
+            from: buckets.first().map_or(start.timestamp(), |b| b.timestamp()),
             to: end.timestamp(),
             buckets,
             granularity,
@@ -317,7 +315,12 @@ pub async fn detail(
         .map(|h| h.messages)
         .sum();
     let current_total: i64 = store
-        .topic_hours(workspace, &[topic.id], periods.mid_day * 24, periods.to_day * 24)
+        .topic_hours(
+            workspace,
+            &[topic.id],
+            periods.mid_day * 24,
+            periods.to_day * 24,
+        )
         .await?
         .iter()
         .map(|h| h.messages)

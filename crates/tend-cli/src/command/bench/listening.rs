@@ -122,7 +122,10 @@ impl ListeningBench {
             }
         };
         let db = dir.join("listening.db");
-        let done_marker = dir.join(format!("done-{}-{}-{}", self.messages, self.topics, self.days));
+        let done_marker = dir.join(format!(
+            "done-{}-{}-{}",
+            self.messages, self.topics, self.days
+        ));
         let matches_csv = dir.join("matches.csv");
         let terms_csv = dir.join("terms.csv");
         let url = format!("sqlite://{}", db.display());
@@ -174,7 +177,15 @@ impl ListeningBench {
         );
         if fresh {
             let g = self
-                .generate(&*store, ws.id, &ids, &queries, now, &matches_csv, &terms_csv)
+                .generate(
+                    &*store,
+                    ws.id,
+                    &ids,
+                    &queries,
+                    now,
+                    &matches_csv,
+                    &terms_csv,
+                )
                 .await?;
             let per = |d: Duration| d.as_secs_f64() * 1e6 / self.messages.max(1) as f64;
             println!(
@@ -184,7 +195,11 @@ impl ListeningBench {
                 ids.len(),
                 per(g.prep_time),
                 g.matches,
-                if per(g.match_time) <= TARGET_MATCH_MICROS { "met" } else { "NOT met" }
+                if per(g.match_time) <= TARGET_MATCH_MICROS {
+                    "met"
+                } else {
+                    "NOT met"
+                }
             );
             println!(
                 "storing matches and rollups: {:.1} s ({:.0} matches/s)",
@@ -224,12 +239,19 @@ impl ListeningBench {
         let (o50, o95) = summary(overview_ms);
         let (d50, d95) = summary(detail_ms);
         let (t50, t95) = summary(total_ms);
-        println!("30-day dashboard in Tend (SQLite, rollups), {} runs:", self.runs);
+        println!(
+            "30-day dashboard in Tend (SQLite, rollups), {} runs:",
+            self.runs
+        );
         println!("  overview (all topics)   p50 {o50:7.2} ms  p95 {o95:7.2} ms");
         println!("  brand topic             p50 {d50:7.2} ms  p95 {d95:7.2} ms");
         println!(
             "  whole dashboard         p50 {t50:7.2} ms  p95 {t95:7.2} ms  (target p95 ≤ {TARGET_P95_MS} ms: {})",
-            if t95 <= TARGET_P95_MS { "met" } else { "NOT met" }
+            if t95 <= TARGET_P95_MS {
+                "met"
+            } else {
+                "NOT met"
+            }
         );
         let brand_30d: i64 = overview.series[0].total.messages;
         println!(
@@ -310,18 +332,12 @@ impl ListeningBench {
             .map(|a| {
                 a.iter()
                     .filter_map(|r| {
-                        Some((
-                            r[0].as_str()?.to_owned(),
-                            r[1].as_i64()?,
-                            r[2].as_i64()?,
-                        ))
+                        Some((r[0].as_str()?.to_owned(), r[1].as_i64()?, r[2].as_i64()?))
                     })
                     .collect()
             })
             .unwrap_or_default();
-        let counts = store
-            .topic_terms(ws.id, brand, p, 2, 20)
-            .await?;
+        let counts = store.topic_terms(ws.id, brand, p, 2, 20).await?;
         let ours: Vec<(String, i64, i64)> = counts
             .iter()
             .map(|c| (c.term.clone(), c.current, c.previous))
@@ -393,7 +409,10 @@ impl ListeningBench {
         let set = TopicSet::compile(&pairs).map_err(|(i, e)| anyhow::anyhow!("topic {i}: {e}"))?;
         let mut mcsv = std::io::BufWriter::new(std::fs::File::create(matches_csv)?);
         let mut tcsv = std::io::BufWriter::new(std::fs::File::create(terms_csv)?);
-        writeln!(mcsv, "topic_id,message_id,at,author_id,polarity,engagement,to_answer")?;
+        writeln!(
+            mcsv,
+            "topic_id,message_id,at,author_id,polarity,engagement,to_answer"
+        )?;
         writeln!(tcsv, "topic_id,message_id,day,term")?;
         let span_ms = self.days.max(1) * 86_400_000;
         let start_ms = now.as_millisecond() - span_ms;
@@ -465,7 +484,12 @@ impl ListeningBench {
                     i32::from(facts.to_answer)
                 )?;
                 for term in &facts.terms {
-                    writeln!(tcsv, "{},{},{day},\"{term}\"", t.get(), facts.message_id.get())?;
+                    writeln!(
+                        tcsv,
+                        "{},{},{day},\"{term}\"",
+                        t.get(),
+                        facts.message_id.get()
+                    )?;
                 }
             }
             g.matches += topics.len() as u64;

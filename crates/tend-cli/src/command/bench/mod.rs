@@ -3,6 +3,7 @@
 
 mod inbox;
 mod ingest;
+mod listening;
 mod nlp;
 mod rules;
 mod store;
@@ -23,6 +24,9 @@ pub enum BenchCmd {
     Nlp(nlp::NlpBench),
     /// Moderation rule evaluation per message with 200 realistic rules, against a keyword scan.
     Rules(rules::RulesBench),
+    /// Topic matching per message, the 30-day listening dashboard's p95 on SQLite, and
+    /// the same answers in DuckDB in the same run.
+    Listening(listening::ListeningBench),
 }
 
 impl BenchCmd {
@@ -33,6 +37,7 @@ impl BenchCmd {
             BenchCmd::Ingest(cmd) => cmd.run(ctx).await,
             BenchCmd::Inbox(cmd) => cmd.run(ctx).await,
             BenchCmd::Rules(cmd) => cmd.run(),
+            BenchCmd::Listening(cmd) => cmd.run(ctx).await,
         }
     }
 }

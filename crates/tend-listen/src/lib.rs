@@ -33,6 +33,7 @@ pub mod fold;
 mod matcher;
 pub mod query;
 mod reference;
+pub mod spike;
 mod tokens;
 pub mod trend;
 

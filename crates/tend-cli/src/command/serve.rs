@@ -53,6 +53,7 @@ pub async fn serve(
     ready(addr);
     let waker = tokio::spawn(wake_snoozed_every(Arc::clone(&store), SNOOZE_CHECK));
     let moderator = tokio::spawn(moderate_every(Arc::clone(&store), MODERATION_CHECK));
+    let listening = tokio::spawn(listen_every(Arc::clone(&store), MODERATION_CHECK));
     let state = tend_server::AppState::new(store, env!("CARGO_PKG_VERSION"))
         .with_secure_cookies(ctx.config.server.secure_cookies);
     tend_server::serve(listener, state, shutdown_signal())
@@ -60,6 +61,7 @@ pub async fn serve(
         .context("serving HTTP")?;
     waker.abort();
     moderator.abort();
+    listening.abort();
     println!("Tend stopped");
     Ok(ExitCode::SUCCESS)
 }
@@ -104,6 +106,36 @@ async fn moderate_every(store: Arc<dyn Store>, every: std::time::Duration) {
                     break;
                 }
             }
+        }
+    }
+}
+
+/// Backfill steps per tick at most, so new messages are never kept waiting long
+/// behind a large history.
+const BACKFILL_STEPS_PER_TICK: usize = 20;
+
+/// Matches every new or changed message against the topics (catching up at start),
+/// then advances the backfills of new or changed topics, and looks for spikes.
+/// Progress is kept in the store with the matches, so a restart neither counts a
+/// message twice nor skips one.
+async fn listen_every(store: Arc<dyn Store>, every: std::time::Duration) {
+    let listener = tend_core::listening::Listener::default();
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let result = async {
+            while listener.run_once(&*store).await? > 0 {}
+            for _ in 0..BACKFILL_STEPS_PER_TICK {
+                if listener.backfill_once(&*store).await? == 0 {
+                    break;
+                }
+            }
+            listener.alert_if_due(&*store, jiff::Timestamp::now()).await
+        }
+        .await;
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "listening failed; retried at the next tick");
         }
     }
 }

@@ -13,6 +13,7 @@
 //! community yet, i.e. whose member profile has no identity in a community space
 //! (forum, chat or Q&A site: `tend_store::COMMUNITY_PLATFORMS`).
 
+pub mod alerts;
 pub mod dashboard;
 pub mod terms;
 
@@ -85,6 +86,8 @@ struct Compiled {
 #[derive(Default)]
 pub struct Listener {
     compiled: Mutex<HashMap<WorkspaceId, Compiled>>,
+    examined: tokio::sync::Mutex<alerts::Examined>,
+    http: reqwest::Client,
 }
 
 /// The authors, channels and community membership matching needs.
@@ -331,6 +334,41 @@ impl Listener {
             .record_matches(workspace, &verdicts, None, &steps)
             .await?;
         Ok(messages.len().max(1))
+    }
+
+    /// Looks for spikes: every topic whose backfill has finished gets its whole
+    /// history examined once per revision; the recent hours of all topics are
+    /// examined at most every [`alerts::EVERY`]. New or grown alerts go to the
+    /// workspace's webhook. Returns how many alerts were recorded or changed.
+    pub async fn alert_if_due(
+        &self,
+        store: &dyn Store,
+        now: jiff::Timestamp,
+    ) -> Result<usize, ListenError> {
+        let mut examined = self.examined.lock().await;
+        let recent_due = examined
+            .last_recent
+            .is_none_or(|t| now.duration_since(t).unsigned_abs() >= alerts::EVERY);
+        let mut count = 0;
+        for ws in store.list_workspaces().await? {
+            let topics = store.topics(ws.id).await?;
+            let mut found = Vec::new();
+            for t in topics.iter().filter(|t| t.backfill.finished) {
+                let full = examined.full.insert((t.id, t.revision));
+                if full || recent_due {
+                    found.extend(alerts::examine(store, ws.id, t, now, full).await?);
+                }
+            }
+            count += found.len();
+            if !found.is_empty() {
+                alerts::deliver(store, &self.http, ws.id, ws.slug.as_str(), &topics, &found)
+                    .await?;
+            }
+        }
+        if recent_due {
+            examined.last_recent = Some(now);
+        }
+        Ok(count)
     }
 
     /// Catches up: live events first, then backfills, until nothing is left.

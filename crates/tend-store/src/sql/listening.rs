@@ -88,6 +88,19 @@ async fn cut_off(
     Ok((upto, total))
 }
 
+/// A write transaction: SQLite takes the write lock at the start (`BEGIN
+/// IMMEDIATE`), so a read-then-write never fails to upgrade while another
+/// connection writes, and waits its turn instead.
+async fn begin_write(
+    pool: &AnyPool,
+    backend: Backend,
+) -> Result<Transaction<'static, Any>, StoreError> {
+    Ok(match backend {
+        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await?,
+        Backend::Postgres => pool.begin().await?,
+    })
+}
+
 fn conflict(e: sqlx::Error) -> StoreError {
     if let sqlx::Error::Database(db) = &e
         && db.is_unique_violation()
@@ -99,13 +112,14 @@ fn conflict(e: sqlx::Error) -> StoreError {
 
 pub(crate) async fn create_topic(
     pool: &AnyPool,
+    backend: Backend,
     workspace: WorkspaceId,
     new: &NewTopic,
     by: Option<UserId>,
 ) -> Result<Topic, StoreError> {
     validate(new)?;
     super::workspaces::by_id(pool, workspace).await?;
-    let mut tx = pool.begin().await?;
+    let mut tx = begin_write(pool, backend).await?;
     let (upto, total) = cut_off(&mut tx, workspace).await?;
     let now = now_ms();
     let row = sqlx::query(AssertSqlSafe(format!(
@@ -180,13 +194,14 @@ async fn clear_topic(tx: &mut Transaction<'_, Any>, id: TopicId) -> Result<(), S
 /// and restarts the backfill, under a new revision.
 pub(crate) async fn update_topic(
     pool: &AnyPool,
+    backend: Backend,
     workspace: WorkspaceId,
     id: TopicId,
     new: &NewTopic,
 ) -> Result<Topic, StoreError> {
     validate(new)?;
     let old = topic(pool, workspace, id).await?;
-    let mut tx = pool.begin().await?;
+    let mut tx = begin_write(pool, backend).await?;
     let now = now_ms();
     if old.query == new.query.trim() {
         sqlx::query("UPDATE topics SET name = $1, role = $2, updated_at = $3 WHERE id = $4")
@@ -222,11 +237,12 @@ pub(crate) async fn update_topic(
 
 pub(crate) async fn delete_topic(
     pool: &AnyPool,
+    backend: Backend,
     workspace: WorkspaceId,
     id: TopicId,
 ) -> Result<(), StoreError> {
     topic(pool, workspace, id).await?;
-    let mut tx = pool.begin().await?;
+    let mut tx = begin_write(pool, backend).await?;
     clear_topic(&mut tx, id).await?;
     sqlx::query("DELETE FROM topic_alerts WHERE topic_id = $1")
         .bind(id.get())
@@ -512,10 +528,7 @@ pub(crate) async fn record_matches(
             .iter()
             .map(|r| Ok((get(r, "id")?, get(r, "revision")?)))
             .collect::<Result<_, StoreError>>()?;
-    let mut tx = match backend {
-        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await?,
-        Backend::Postgres => pool.begin().await?,
-    };
+    let mut tx = begin_write(pool, backend).await?;
     // Steps made for a revision that is no longer current are void: the query
     // changed while they ran, so their verdicts would be stale.
     let mut void: HashSet<i64> = HashSet::new();
@@ -702,8 +715,8 @@ pub(crate) async fn topic_terms(
 ) -> Result<Vec<TermCount>, StoreError> {
     topic(pool, workspace, topic_id).await?;
     let rows = sqlx::query(
-        "SELECT term, SUM(CASE WHEN day >= $2 THEN n ELSE 0 END) AS current, \
-         SUM(CASE WHEN day < $2 THEN n ELSE 0 END) AS previous \
+        "SELECT term, CAST(SUM(CASE WHEN day >= $2 THEN n ELSE 0 END) AS BIGINT) AS current, \
+         CAST(SUM(CASE WHEN day < $2 THEN n ELSE 0 END) AS BIGINT) AS previous \
          FROM topic_terms WHERE topic_id = $1 AND day >= $3 AND day < $4 \
          GROUP BY term HAVING SUM(CASE WHEN day >= $2 THEN n ELSE 0 END) >= $5 \
          ORDER BY current DESC, term LIMIT $6",
@@ -750,7 +763,8 @@ pub(crate) async fn topic_authors(
 ) -> Result<Vec<AuthorCount>, StoreError> {
     topic(pool, workspace, topic_id).await?;
     let rows = sqlx::query(
-        "SELECT a.author_id, SUM(a.n) AS messages, SUM(a.engagement) AS engagement \
+        "SELECT a.author_id, CAST(SUM(a.n) AS BIGINT) AS messages, \
+         CAST(SUM(a.engagement) AS BIGINT) AS engagement \
          FROM topic_authors a WHERE a.topic_id = $1 AND a.day >= $2 AND a.day < $3 \
          GROUP BY a.author_id HAVING SUM(a.n) > 0 \
          ORDER BY messages DESC, engagement DESC, a.author_id LIMIT $4",
@@ -976,6 +990,7 @@ fn alert_from_row(row: &AnyRow) -> Result<Alert, StoreError> {
 /// new or changed and not yet sent to the webhook.
 pub(crate) async fn record_alerts(
     pool: &AnyPool,
+    backend: Backend,
     workspace: WorkspaceId,
     alerts: &[NewAlert],
 ) -> Result<Vec<Alert>, StoreError> {
@@ -986,7 +1001,7 @@ pub(crate) async fn record_alerts(
         .collect();
     let now = now_ms();
     let mut out = Vec::new();
-    let mut tx = pool.begin().await?;
+    let mut tx = begin_write(pool, backend).await?;
     for a in alerts.iter().filter(|a| own.contains(&a.topic_id.get())) {
         let expected = if a.expected.is_finite() {
             a.expected
@@ -1105,7 +1120,7 @@ impl crate::ListenStore for super::SqlStore {
         new: &NewTopic,
         by: Option<UserId>,
     ) -> Result<Topic, StoreError> {
-        create_topic(&self.pool, workspace, new, by).await
+        create_topic(&self.pool, self.backend, workspace, new, by).await
     }
     async fn topics(&self, workspace: WorkspaceId) -> Result<Vec<Topic>, StoreError> {
         topics(&self.pool, workspace).await
@@ -1119,10 +1134,10 @@ impl crate::ListenStore for super::SqlStore {
         id: TopicId,
         new: &NewTopic,
     ) -> Result<Topic, StoreError> {
-        update_topic(&self.pool, workspace, id, new).await
+        update_topic(&self.pool, self.backend, workspace, id, new).await
     }
     async fn delete_topic(&self, workspace: WorkspaceId, id: TopicId) -> Result<(), StoreError> {
-        delete_topic(&self.pool, workspace, id).await
+        delete_topic(&self.pool, self.backend, workspace, id).await
     }
     async fn backfills(&self) -> Result<Vec<(WorkspaceId, BackfillCursor)>, StoreError> {
         backfills(&self.pool).await
@@ -1206,7 +1221,7 @@ impl crate::ListenStore for super::SqlStore {
         workspace: WorkspaceId,
         alerts: &[NewAlert],
     ) -> Result<Vec<Alert>, StoreError> {
-        record_alerts(&self.pool, workspace, alerts).await
+        record_alerts(&self.pool, self.backend, workspace, alerts).await
     }
     async fn alerts(
         &self,

@@ -16,6 +16,7 @@ use tend_store::{InboxQuery, StateCounts, Store, StoreError, UpsertOutcome};
 mod changes;
 mod inbox_order;
 mod links;
+mod listening;
 mod moderation;
 mod postgres;
 mod rollups;
@@ -610,6 +611,14 @@ async fn story(store: Arc<dyn Store>) {
     inbox_order::order_and_counts(&*store, &acme).await;
     search_window::search_beyond_the_window(&*store, t0).await;
     moderation::rules_verdicts_and_reviews(&*store, &acme, &other, &forum, anna.id, t0).await;
+    let ids: Vec<MessageId> = store
+        .thread(acme.id, root_id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| m.id)
+        .collect();
+    listening::topics_matches_and_alerts(&*store, &acme, &other, &ids, t0).await;
 
     rollups::signals_rollups_and_batches(&*store, &acme, &other, &forum, &x).await;
     web::web_app(&*store).await;

@@ -1,0 +1,149 @@
+//! Spike alerts: the detector of `tend_listen::spike` (hour-of-week baseline; the
+//! model is documented there and in `docs/spike-alerts.md`) run over each topic's
+//! hourly rollups, recorded in the store, and posted to the workspace's webhook.
+//!
+//! A topic's whole history is examined once per revision (so a backfill brings its
+//! past spikes in, like the demo's outage); after that only the last hours are, at
+//! most every [`EVERY`]. Recording is idempotent (a spike is keyed by topic, kind
+//! and start, and grows while it lasts), so a restart never sends one twice.
+
+use jiff::Timestamp;
+use serde::Serialize;
+use std::collections::HashSet;
+use std::time::Duration;
+use tend_domain::{Alert, AlertKind, NewAlert, Topic, TopicId, WorkspaceId};
+use tend_listen::spike::{self, HourBucket, SpikeConfig, SpikeKind};
+use tend_store::{Store, StoreError};
+
+/// How often the recent hours are examined.
+pub const EVERY: Duration = Duration::from_secs(300);
+/// Hours loaded for a recent look: the baseline's weeks of history and a margin.
+fn recent_hours() -> i64 {
+    (SpikeConfig::default().history_weeks as i64 + 2) * spike::HOURS_PER_WEEK as i64
+}
+
+/// The detector's spikes of one topic, as alerts.
+pub fn spikes_of(
+    topic: TopicId,
+    hours: &[tend_store::TopicHour],
+    since: Option<i64>,
+) -> Vec<NewAlert> {
+    let series: Vec<HourBucket> = hours
+        .iter()
+        .filter(|h| h.topic_id == topic)
+        .map(|h| HourBucket {
+            hour: h.hour,
+            messages: h.messages.max(0) as u64,
+            negative: h.negative.max(0) as u64,
+        })
+        .collect();
+    let cfg = SpikeConfig::default();
+    let found = match since {
+        Some(from) => spike::detect_since(&series, from, &cfg),
+        None => spike::detect(&series, &cfg),
+    };
+    found
+        .into_iter()
+        .filter_map(|s| {
+            Some(NewAlert {
+                topic_id: topic,
+                kind: match s.kind {
+                    SpikeKind::Volume => AlertKind::Volume,
+                    SpikeKind::Negative => AlertKind::Negative,
+                },
+                start: Timestamp::from_second(s.start_hour * 3_600).ok()?,
+                end: Timestamp::from_second((s.end_hour + 1) * 3_600).ok()?,
+                observed: s.observed.min(i64::MAX as u64) as i64,
+                expected: s.expected,
+                score: s.score,
+            })
+        })
+        .collect()
+}
+
+/// Examines one topic: its whole history when `full`, else the recent hours.
+pub async fn examine(
+    store: &dyn Store,
+    workspace: WorkspaceId,
+    topic: &Topic,
+    now: Timestamp,
+    full: bool,
+) -> Result<Vec<Alert>, StoreError> {
+    let now_hour = now.as_second().div_euclid(3_600);
+    let from = if full {
+        now_hour - spike::MAX_SPAN_HOURS
+    } else {
+        now_hour - recent_hours()
+    };
+    let hours = store
+        .topic_hours(workspace, &[topic.id], from, now_hour + 1)
+        .await?;
+    let since = (!full).then_some(now_hour - 24);
+    let alerts = spikes_of(topic.id, &hours, since);
+    if alerts.is_empty() {
+        return Ok(Vec::new());
+    }
+    store.record_alerts(workspace, &alerts).await
+}
+
+/// What the webhook receives (JSON, one POST per alert).
+#[derive(Debug, Serialize)]
+pub struct WebhookPayload<'a> {
+    /// Always `"tend.listening.alert"`.
+    pub event: &'static str,
+    pub workspace: &'a str,
+    pub topic: &'a str,
+    pub alert: &'a Alert,
+}
+
+/// Posts alerts that have not been delivered to the workspace's webhook, marking
+/// each one the receiver accepted (2xx). Returns how many were delivered.
+pub async fn deliver(
+    store: &dyn Store,
+    http: &reqwest::Client,
+    workspace: WorkspaceId,
+    slug: &str,
+    topics: &[Topic],
+    alerts: &[Alert],
+) -> Result<usize, StoreError> {
+    let Some(url) = store.alert_webhook(workspace).await? else {
+        return Ok(0);
+    };
+    let mut delivered = Vec::new();
+    for alert in alerts.iter().filter(|a| a.notified_at.is_none()) {
+        let topic = topics
+            .iter()
+            .find(|t| t.id == alert.topic_id)
+            .map_or("", |t| t.name.as_str());
+        let payload = WebhookPayload {
+            event: "tend.listening.alert",
+            workspace: slug,
+            topic,
+            alert,
+        };
+        match http
+            .post(&url)
+            .timeout(Duration::from_secs(10))
+            .json(&payload)
+            .send()
+            .await
+        {
+            Ok(r) if r.status().is_success() => delivered.push(alert.id),
+            Ok(r) => {
+                tracing::warn!(status = %r.status(), "alert webhook refused; retried with the next alert check")
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "alert webhook unreachable; retried with the next alert check")
+            }
+        }
+    }
+    store.mark_notified(workspace, &delivered).await?;
+    Ok(delivered.len())
+}
+
+/// Which (topic, revision) had their whole history examined in this process.
+#[derive(Default)]
+pub(crate) struct Examined {
+    pub(crate) full: HashSet<(TopicId, i64)>,
+    pub(crate) last_recent: Option<Timestamp>,
+}

@@ -130,6 +130,20 @@ async fn demo_topic_counts_equal_an_independent_recount() {
     assert_eq!(totals["Glimmr"], glimmr, "Glimmr");
     assert_eq!(totals["Lumora"], brand, "Lumora");
     assert_eq!(totals["#LumoraNights"], nights, "#LumoraNights");
+    // The generator's own count (the manifest), a second independent recount.
+    let truth = installed.manifest.topics;
+    assert_eq!(
+        totals["Lumora"][0], truth.brand as i64,
+        "manifest brand count"
+    );
+    assert_eq!(
+        totals["Glimmr"][0], truth.competitor as i64,
+        "manifest competitor count"
+    );
+    assert_eq!(
+        totals["#LumoraNights"][0], truth.campaign as i64,
+        "manifest campaign count"
+    );
     for (name, sum) in &totals {
         assert!(sum[0] > 0, "{name} matches something in the demo");
     }
@@ -246,4 +260,31 @@ async fn new_and_edited_messages_are_matched_live_and_a_changed_query_backfills_
     assert_eq!(total(store.clone()).await, 4, "old, a, b, c");
     assert!(store.listening_drift(ws.id).await.unwrap().is_empty());
     let _ = stored;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_outage_stands_out_among_the_alerts() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = fresh_store(&dir).await;
+    let now: Timestamp = "2026-11-24T05:17:31Z".parse().unwrap();
+    let report = tend_core::listening::spike_eval::demo_spikes(&*store, 42, 0.5, now)
+        .await
+        .unwrap();
+    println!("{report}");
+    assert!(
+        report.topics_found.iter().any(|t| t == "Lumora"),
+        "the brand topic catches the outage: {report}"
+    );
+    assert_eq!(report.recall(), 1.0, "{report}");
+    // The planted outage stands out: its volume alert has by far the largest excess
+    // over the baseline of all alerts (the others are the story's real bursts —
+    // heated threads, the campaign — or noise, and are listed for the reader).
+    let excess = |a: &tend_core::listening::spike_eval::DemoAlert| a.observed as f64 - a.expected;
+    let top = report
+        .alerts
+        .iter()
+        .filter(|a| a.kind == AlertKind::Volume)
+        .max_by(|a, b| excess(a).total_cmp(&excess(b)))
+        .unwrap();
+    assert!(top.planted, "{report}");
 }

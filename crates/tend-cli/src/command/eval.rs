@@ -22,6 +22,9 @@ enum Name {
     Spam,
     /// Question detection on the project's labelled set.
     Questions,
+    /// Spike alerts: precision and recall on synthetic series with planted spikes,
+    /// and on the demo data's planted outage (not part of `all`).
+    Spikes,
 }
 
 type Evaluator = fn(&Path) -> Result<Vec<Table>, EvalError>;
@@ -45,10 +48,22 @@ pub struct Eval {
     /// Also write the report to this Markdown file (e.g. docs/accuracy.md).
     #[arg(long, value_name = "FILE")]
     write: Option<PathBuf>,
+    /// Spikes: the synthetic series' seed.
+    #[arg(long, default_value_t = 20_261_124)]
+    seed: u64,
+    /// Spikes: how many synthetic series.
+    #[arg(long, default_value_t = 400)]
+    series: usize,
+    /// Spikes: the demo's size (1.0 is what `tend demo` installs).
+    #[arg(long, default_value_t = 1.0)]
+    demo_scale: f64,
 }
 
 impl Eval {
     pub fn run(&self) -> anyhow::Result<ExitCode> {
+        if self.name == Name::Spikes {
+            return self.spikes();
+        }
         let root = testdata_dir(self.data.as_deref());
         let mut report = String::from(
             "# Accuracy of Tend's text signals\n\n\
@@ -73,6 +88,30 @@ impl Eval {
             std::fs::write(path, &report).with_context(|| format!("writing {}", path.display()))?;
             eprintln!("wrote {}", path.display());
         }
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+impl Eval {
+    /// `tend eval spikes`: the synthetic evaluation, then the demo's planted outage
+    /// (the demo is installed into a temporary SQLite file, as `tend demo` would).
+    fn spikes(&self) -> anyhow::Result<ExitCode> {
+        let report = tend_listen::spike::eval::evaluate(self.seed, self.series);
+        println!("{report}");
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
+        let demo = runtime.block_on(async {
+            let dir = tempfile::tempdir()?;
+            let url = format!("sqlite://{}", dir.path().join("demo.db").display());
+            let store = tend_store::open(&url, 4).await?;
+            let now = jiff::Timestamp::now();
+            tend_core::listening::spike_eval::demo_spikes(&*store, 42, self.demo_scale, now)
+                .await
+                .map_err(|e| anyhow::anyhow!(e))
+        })?;
+        println!("{demo}");
         Ok(ExitCode::SUCCESS)
     }
 }

@@ -15,6 +15,7 @@
 
 pub mod alerts;
 pub mod dashboard;
+pub mod spike_eval;
 pub mod terms;
 
 use std::collections::{BTreeMap, HashMap, HashSet};

@@ -24,6 +24,10 @@
 //! tree, parser and printer, `fold` and `tokens` turn text into comparable words,
 //! `document` is the message side, `compile` and `matcher` are the fast path and
 //! `reference` the slow, obvious definition the fast path is tested against.
+//!
+//! Over the matches: `spike` raises alerts on a topic's hourly counts (unusual volume,
+//! negative surges; `docs/spike-alerts.md`) and `trend` finds the terms, hashtags or
+//! authors that are trending (Dunning's G² between two periods).
 
 pub mod bench;
 mod compile;

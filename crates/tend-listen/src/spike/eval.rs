@@ -52,6 +52,8 @@ pub struct EvalReport {
     /// Detections that overlap a planted event of their kind.
     pub true_positives: usize,
     pub false_positives: usize,
+    /// False alerts of kind `Negative` (the rest are `Volume`).
+    pub false_negative_kind: usize,
     /// Per volume size (same order as [`VOLUME_SIZES`]): (planted, found).
     pub volume_by_size: Vec<(usize, usize)>,
     /// Negative surges (planted, found).
@@ -125,10 +127,12 @@ impl fmt::Display for EvalReport {
         writeln!(f)?;
         writeln!(
             f,
-            "  detections {} (true {}, false {})",
+            "  detections {} (true {}, false {}: {} volume, {} negative)",
             self.true_positives + self.false_positives,
             self.true_positives,
-            self.false_positives
+            self.false_positives,
+            self.false_positives - self.false_negative_kind,
+            self.false_negative_kind
         )?;
         writeln!(
             f,
@@ -161,6 +165,7 @@ pub fn evaluate_with(seed: u64, n_series: usize, cfg: &SpikeConfig) -> EvalRepor
         series_weeks: 0.0,
         true_positives: 0,
         false_positives: 0,
+        false_negative_kind: 0,
         volume_by_size: vec![(0, 0); VOLUME_SIZES.len()],
         negative: (0, 0),
         clean_false_positives: 0,
@@ -181,6 +186,9 @@ pub fn evaluate_with(seed: u64, n_series: usize, cfg: &SpikeConfig) -> EvalRepor
                 report.true_positives += 1;
             } else {
                 report.false_positives += 1;
+                if spike.kind == SpikeKind::Negative {
+                    report.false_negative_kind += 1;
+                }
                 if series.planted.is_empty() {
                     report.clean_false_positives += 1;
                 }

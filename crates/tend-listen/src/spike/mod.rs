@@ -26,20 +26,27 @@
 //! Only hours *before* t enter its expectation, and always through trimmed means or
 //! medians, so a spike never lowers its own score and does not contaminate later baselines.
 //!
-//! The test is an overdispersed count test on the Anscombe scale: with `μ` expected and
-//! `x` observed, `z = 2(√(x+3/8) − √(μ+3/8)) / √((1 + α·μ)(1 + 1/(2(n+s))))`, where `α` is
-//! the overdispersion (`dispersion`; variance `μ + αμ²`, a negative binomial), and the
-//! second factor is the uncertainty of the baseline itself (`n` weeks of history, `s` the
-//! shrink weight). An hour is flagged when `z ≥ threshold`, `x ≥ min_count` and
-//! `x ≥ min_ratio · μ`. Flagged hours at most `merge_gap_hours` apart are merged into one
-//! [`Spike`] (observed and expected summed over its hours, score the largest z).
+//! The test is an overdispersed count test on the Anscombe (square-root) scale: with `μ`
+//! expected and `x` observed, `z = 2(√(x+3/8) − √(μ+3/8)) / √(V/μ)`, where the variance is
+//! `V = (μ + αμ²)(1 + 1/(2w)) + βμ²`: Poisson noise, overdispersion `α` (a negative
+//! binomial), the sampling noise of the baseline (`w` its weight in weeks) and a baseline
+//! error `β` (`baseline_error`) shared by neighbouring hours. `α` is **fitted per topic**,
+//! once a day, on the previous 4 weeks: the value at which the median squared z of those
+//! hours is the median of χ²₁ (a median, so past spikes do not inflate it; never below
+//! `min_dispersion`, and `dispersion` until 72 hours are known). Single hours, 3-hour and
+//! `window_hours`-hour windows are tested (sums of x, μ and V; a window only when each of
+//! its hours is at least half a standard deviation above its expectation). A window is
+//! flagged when `z ≥ threshold`, its messages `≥ min_count` and `x ≥ min_ratio · μ`
+//! (`window_min_ratio` for windows). Flagged hours at most `merge_gap_hours` apart are
+//! merged into one [`Spike`] (observed and expected summed over its hours, score the
+//! largest z).
 //!
-//! **Negative surges** compare the hour's negative share with the baseline share: the
+//! **Negative surges** compare the hour's negative share with the baseline share `q`: the
 //! median share of the previous `negative_days` 24-hour blocks that had messages (at least
-//! 3 such blocks, and never below `negative_share_floor`). The test is a beta-binomial z
-//! (binomial variance inflated by `1 + ρ(n − 1)`, `ρ` = `negative_dispersion`) with a
-//! continuity correction; flagged when `z ≥ negative_threshold`, at least
-//! `negative_min_count` negative messages and a share `≥ negative_min_ratio ×` baseline.
+//! 3 such blocks, and never below `negative_share_floor`). Expected negatives are `n·q`
+//! with beta-binomial variance `n·q(1 − q)(1 + ρ(n − 1))`, `ρ` fitted like `α`; the same
+//! square-root z and windows are used, flagged when `z ≥ negative_threshold`, at least
+//! `negative_min_count` negative messages and `≥ negative_min_ratio ×` the expected ones.
 //!
 //! **Short history:** an hour is tested only when at least one week of history precedes
 //! it, so the first week of a topic never alerts; during the next two weeks the baseline is
@@ -106,8 +113,11 @@ pub struct SpikeConfig {
     pub shrink_weeks: f64,
     /// 24-hour blocks of the level estimate (default 7, clamped to 1..=28).
     pub level_days: usize,
-    /// Overdispersion α: hourly variance `μ + αμ²` (default 0.04, a 20 % noise at 100/hour).
+    /// Overdispersion α (hourly variance `μ + αμ²`) used until 72 hours with a baseline
+    /// are known to fit it on (default 0.04, a 20 % noise at 100/hour).
     pub dispersion: f64,
+    /// Smallest fitted α (default 0.01).
+    pub min_dispersion: f64,
     /// z score an hour (or a window) must reach (default 4).
     pub threshold: f64,
     /// Fewest messages in a flagged hour (default 10).
@@ -127,13 +137,16 @@ pub struct SpikeConfig {
     pub baseline_error: f64,
     /// 24-hour blocks of the negative-share baseline (default 14, clamped to 3..=60).
     pub negative_days: usize,
-    /// Overdispersion ρ of the negative share (default 0.02).
+    /// Overdispersion ρ of the negative share used until 72 hours are known to fit it on
+    /// (default 0.02).
     pub negative_dispersion: f64,
-    /// z score of a negative surge (default 4.5).
+    /// Smallest fitted ρ (default 0.002).
+    pub negative_min_dispersion: f64,
+    /// z score of a negative surge (default 3.5; on the same square-root scale as volume).
     pub negative_threshold: f64,
     /// Fewest negative messages in a flagged hour (default 8).
     pub negative_min_count: u64,
-    /// Smallest ratio of the hour's negative share to the baseline share (default 1.6).
+    /// Smallest ratio of the hour's negative share to the baseline share (default 2).
     pub negative_min_ratio: f64,
     /// Lowest baseline share used (default 0.02), so a topic that is never negative does
     /// not alert on its first two complaints.
@@ -147,6 +160,7 @@ impl Default for SpikeConfig {
             shrink_weeks: 1.0,
             level_days: 7,
             dispersion: 0.04,
+            min_dispersion: 0.01,
             threshold: 4.0,
             min_count: 10,
             min_ratio: 1.5,
@@ -156,9 +170,10 @@ impl Default for SpikeConfig {
             baseline_error: 0.01,
             negative_days: 14,
             negative_dispersion: 0.02,
-            negative_threshold: 4.5,
+            negative_min_dispersion: 0.002,
+            negative_threshold: 3.5,
             negative_min_count: 8,
-            negative_min_ratio: 1.6,
+            negative_min_ratio: 2.0,
             negative_share_floor: 0.02,
         }
     }
@@ -214,7 +229,8 @@ impl SpikeConfig {
             history_weeks: self.history_weeks.clamp(1, 52),
             shrink_weeks: pos(self.shrink_weeks, d.shrink_weeks, 100.0),
             level_days: self.level_days.clamp(1, 28),
-            dispersion: pos(self.dispersion, d.dispersion, 100.0),
+            dispersion: pos(self.dispersion, d.dispersion, MAX_DISPERSION),
+            min_dispersion: pos(self.min_dispersion, d.min_dispersion, MAX_DISPERSION),
             threshold: pos(self.threshold, d.threshold, 1e6),
             min_count: self.min_count,
             min_ratio: pos(self.min_ratio, d.min_ratio, 1e6),
@@ -224,6 +240,11 @@ impl SpikeConfig {
             baseline_error: pos(self.baseline_error, d.baseline_error, 100.0),
             negative_days: self.negative_days.clamp(3, 60),
             negative_dispersion: pos(self.negative_dispersion, d.negative_dispersion, 1.0),
+            negative_min_dispersion: pos(
+                self.negative_min_dispersion,
+                d.negative_min_dispersion,
+                1.0,
+            ),
             negative_threshold: pos(self.negative_threshold, d.negative_threshold, 1e6),
             negative_min_count: self.negative_min_count,
             negative_min_ratio: pos(self.negative_min_ratio, d.negative_min_ratio, 1e6),
@@ -308,8 +329,10 @@ fn run(dense: &Dense, from: usize, cfg: &SpikeConfig) -> Vec<Spike> {
 /// Scores of hours `from..len` (index `i - from`).
 fn score_hours(dense: &Dense, from: usize, cfg: &SpikeConfig) -> Vec<HourScore> {
     let len = dense.len();
-    // The level of hour i reads the profile of the `level_days` days before it.
-    let profile_from = from.saturating_sub(24 * cfg.level_days);
+    // The dispersion of hour i is fitted on the `FIT_HOURS` before its day; the level of
+    // an hour reads the profile of the `level_days` days before it.
+    let fit_from = from.saturating_sub(FIT_HOURS + 24);
+    let profile_from = fit_from.saturating_sub(24 * cfg.level_days);
     let profiles: Vec<Option<(f64, f64)>> = (profile_from..len)
         .map(|i| profile(&dense.x, i, cfg))
         .collect();
@@ -317,22 +340,41 @@ fn score_hours(dense: &Dense, from: usize, cfg: &SpikeConfig) -> Vec<HourScore> 
         i.checked_sub(profile_from)
             .and_then(|k| profiles.get(k).copied().flatten())
     };
-    // Per hour: expected volume, its variance, and the negative baseline share.
+    // Expected volume and baseline-noise factor of hours `fit_from..len`.
+    let base: Vec<Option<(f64, f64)>> = (fit_from..len)
+        .map(|i| {
+            profile_at(i).map(|(p, weight)| {
+                let level = level(&dense.x, i, cfg.level_days, &profile_at);
+                (finite_or_zero(level * p), 1.0 + 1.0 / (2.0 * weight))
+            })
+        })
+        .collect();
+    let shares: Vec<Option<f64>> = (fit_from..len)
+        .map(|i| negative_share(dense, i, cfg))
+        .collect();
+    // Per hour: expected volume with its variance, the negative baseline share and its
+    // overdispersion ρ.
     let mut volume: Vec<Option<Expectation>> = Vec::with_capacity(len - from);
-    let mut share: Vec<Option<f64>> = Vec::with_capacity(len - from);
+    let mut rho = Vec::with_capacity(len - from);
+    let mut fitted = (usize::MAX, cfg.dispersion, cfg.negative_dispersion);
     for i in from..len {
-        volume.push(profile_at(i).map(|(p, weight)| {
-            let level = level(&dense.x, i, cfg.level_days, &profile_at);
-            let mu = finite_or_zero(level * p);
-            Expectation {
-                mu,
-                independent: finite_or_zero(
-                    (mu + cfg.dispersion * mu * mu) * (1.0 + 1.0 / (2.0 * weight)),
-                ),
-            }
+        let day_start = i - i % 24;
+        if fitted.0 != day_start {
+            let lo = day_start.saturating_sub(FIT_HOURS).max(fit_from) - fit_from;
+            let hi = day_start.saturating_sub(fit_from);
+            fitted = (
+                day_start,
+                fit_volume_dispersion(&dense.x[fit_from..], &base, lo..hi, cfg),
+                fit_negative_dispersion(dense, fit_from, &shares, lo..hi, cfg),
+            );
+        }
+        volume.push(base[i - fit_from].map(|(mu, b)| Expectation {
+            mu,
+            independent: finite_or_zero((mu + fitted.1 * mu * mu) * b),
         }));
-        share.push(negative_share(dense, i, cfg));
+        rho.push(fitted.2);
     }
+    let share = &shares[from - fit_from..];
 
     // Each hour's own z scores, for the "every hour elevated" rule of longer windows.
     let hour_z: Vec<f64> = volume
@@ -350,8 +392,7 @@ fn score_hours(dense: &Dense, from: usize, cfg: &SpikeConfig) -> Vec<HourScore> 
         .map(|(k, q)| {
             q.map_or(f64::NEG_INFINITY, |q| {
                 let n = dense.x[from + k];
-                let sd = (n * q * (1.0 - q)).sqrt().max(1.0);
-                (dense.negative[from + k] as f64 - n * q) / sd
+                anscombe_z(dense.negative[from + k] as f64, n * q, n * q * (1.0 - q))
             })
         })
         .collect();
@@ -398,13 +439,11 @@ fn score_hours(dense: &Dense, from: usize, cfg: &SpikeConfig) -> Vec<HourScore> 
                     k_sum += dense.negative[from + first + k] as f64;
                     count = count.saturating_add(dense.negative[from + first + k]);
                     expected += hour_n * q;
-                    var += hour_n
-                        * q
-                        * (1.0 - q)
-                        * (1.0 + cfg.negative_dispersion * (hour_n - 1.0).max(0.0));
+                    var +=
+                        hour_n * q * (1.0 - q) * (1.0 + rho[first + k] * (hour_n - 1.0).max(0.0));
                 }
                 let z = if var > 0.0 && n > 0.0 {
-                    finite_or_zero((k_sum - 0.5 - expected) / var.sqrt())
+                    anscombe_z(k_sum, expected, var)
                 } else {
                     0.0
                 };
@@ -432,6 +471,103 @@ fn score_hours(dense: &Dense, from: usize, cfg: &SpikeConfig) -> Vec<HourScore> 
 /// many standard deviations above its own expectation, so a window never drags quiet
 /// neighbours of a spike into an alert.
 const WINDOW_HOUR_Z: f64 = 0.5;
+
+/// Hours before a day on which its dispersion is fitted (4 weeks).
+const FIT_HOURS: usize = 4 * HOURS_PER_WEEK;
+
+/// Fewest hours (with an expectation of at least 0.5) to fit a dispersion on.
+const MIN_FIT_HOURS: usize = 72;
+
+/// The median of χ² with one degree of freedom.
+const CHI2_1_MEDIAN: f64 = 0.454_936_4;
+
+/// The overdispersion α of the hours `range` (`x` and `base` share indices): see
+/// [`fit_median`]. `dispersion` when fewer than `MIN_FIT_HOURS` hours are known.
+fn fit_volume_dispersion(
+    x: &[f64],
+    base: &[Option<(f64, f64)>],
+    range: std::ops::Range<usize>,
+    cfg: &SpikeConfig,
+) -> f64 {
+    let residuals: Vec<(f64, f64, f64)> = range
+        .filter_map(|j| {
+            let (mu, b) = base.get(j).copied().flatten()?;
+            let r = 2.0 * ((x[j] + 0.375).sqrt() - (mu + 0.375).sqrt());
+            (mu >= 0.5 && r.is_finite()).then_some((r * r, mu, b))
+        })
+        .collect();
+    if residuals.len() < MIN_FIT_HOURS {
+        return cfg.dispersion;
+    }
+    let z2 = |&(r2, mu, b): &(f64, f64, f64), alpha: f64| {
+        r2 / (b * (1.0 + alpha * mu) + cfg.baseline_error * mu)
+    };
+    fit_median(&residuals, z2, MAX_DISPERSION).max(cfg.min_dispersion)
+}
+
+/// The overdispersion ρ of the negative share over the hours `range` (indices from
+/// `from`; `shares` starts there too), as [`fit_median`]; `negative_dispersion` when fewer
+/// than `MIN_FIT_HOURS` hours expect at least one negative message.
+fn fit_negative_dispersion(
+    dense: &Dense,
+    from: usize,
+    shares: &[Option<f64>],
+    range: std::ops::Range<usize>,
+    cfg: &SpikeConfig,
+) -> f64 {
+    let residuals: Vec<(f64, f64, f64)> = range
+        .filter_map(|j| {
+            let q = shares.get(j).copied().flatten()?;
+            let n = dense.x[from + j];
+            let k = dense.negative[from + j] as f64;
+            let binomial = n * q * (1.0 - q);
+            let d = k - n * q;
+            (n * q >= 1.0 && binomial > 0.0 && d.is_finite()).then_some((
+                d * d / binomial,
+                (n - 1.0).max(0.0),
+                0.0,
+            ))
+        })
+        .collect();
+    if residuals.len() < MIN_FIT_HOURS {
+        return cfg.negative_dispersion;
+    }
+    let z2 = |&(r2, n1, _): &(f64, f64, f64), rho: f64| r2 / (1.0 + rho * n1);
+    fit_median(&residuals, z2, 1.0).max(cfg.negative_min_dispersion)
+}
+
+/// The parameter in `[0, max]` at which the median of `z2(item, parameter)` (decreasing in
+/// the parameter) is the median of χ²₁, by bisection: the noise level at which ordinary
+/// hours look ordinary. The median ignores spikes (up to half the hours).
+fn fit_median<T>(items: &[T], z2: impl Fn(&T, f64) -> f64, max: f64) -> f64 {
+    let mut scratch = vec![0.0; items.len()];
+    let mut median_z2 = |parameter: f64| {
+        for (slot, item) in scratch.iter_mut().zip(items) {
+            *slot = z2(item, parameter);
+        }
+        let middle = scratch.len() / 2;
+        *scratch.select_nth_unstable_by(middle, f64::total_cmp).1
+    };
+    let (mut lo, mut hi) = (0.0, max);
+    if items.is_empty() || median_z2(lo) <= CHI2_1_MEDIAN {
+        return 0.0;
+    }
+    if median_z2(hi) > CHI2_1_MEDIAN {
+        return max;
+    }
+    for _ in 0..30 {
+        let mid = (lo + hi) / 2.0;
+        if median_z2(mid) > CHI2_1_MEDIAN {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    hi
+}
+
+/// The largest dispersion fitted.
+const MAX_DISPERSION: f64 = 4.0;
 
 /// An hour's expected volume and the variance of its count that is independent of other
 /// hours (Poisson, overdispersion, the baseline's own sampling noise).

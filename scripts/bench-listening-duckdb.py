@@ -37,7 +37,7 @@ def main():
     hour_ms, day_ms = 3_600_000, 86_400_000
     q = {
         "series": (
-            "SELECT topic_id, at // ? AS hour, count(*) AS messages, "
+            "SELECT topic_id, CAST(floor(at / ?) AS BIGINT) AS hour, count(*) AS messages, "
             "count(*) FILTER (WHERE polarity > 0) AS positive, "
             "count(*) FILTER (WHERE polarity = 0) AS neutral, "
             "count(*) FILTER (WHERE polarity < 0) AS negative, "

@@ -67,6 +67,15 @@ pub trait ListenStore: Send + Sync {
         from_hour: i64,
         to_hour: i64,
     ) -> Result<Vec<TopicHour>, StoreError>;
+    /// The topics' figures summed per bucket of UTC hours `[bounds[i], bounds[i + 1])`:
+    /// `(topic, bucket index, sums)` for every non-empty bucket (sums in a `TopicHour`
+    /// whose `hour` is the bucket's first hour).
+    async fn topic_buckets(
+        &self,
+        workspace: WorkspaceId,
+        topics: &[TopicId],
+        bounds: &[i64],
+    ) -> Result<Vec<(TopicId, usize, TopicHour)>, StoreError>;
     /// Terms of a topic with their counts in the current and previous period.
     async fn topic_terms(
         &self,

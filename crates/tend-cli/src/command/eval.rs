@@ -107,9 +107,14 @@ impl Eval {
             let url = format!("sqlite://{}", dir.path().join("demo.db").display());
             let store = tend_store::open(&url, 4).await?;
             let now = jiff::Timestamp::now();
-            tend_core::listening::spike_eval::demo_spikes(&*store, tend_core::demo::DEFAULT_SEED, self.demo_scale, now)
-                .await
-                .map_err(|e| anyhow::anyhow!(e))
+            tend_core::listening::spike_eval::demo_spikes(
+                &*store,
+                tend_core::demo::DEFAULT_SEED,
+                self.demo_scale,
+                now,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!(e))
         })?;
         println!("{demo}");
         Ok(ExitCode::SUCCESS)

@@ -9,7 +9,6 @@
 //! Terms, hashtags and authors are kept per UTC day: a period of whole local days
 //! reads the UTC days it overlaps.
 
-use jiff::civil::Weekday;
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan, Zoned};
 use serde::Serialize;
@@ -110,6 +109,15 @@ impl Period {
         i.checked_sub(1)
     }
 
+    /// The buckets' bounds in UTC hours since the epoch: bucket `i` is
+    /// `[bounds[i], bounds[i + 1])`. An hour belongs to the bucket its start falls in.
+    pub fn bounds(&self) -> Vec<i64> {
+        let hour = |t: Timestamp| (t.as_second() + HOUR_SECS - 1).div_euclid(HOUR_SECS);
+        let mut b: Vec<i64> = self.buckets.iter().map(|z| hour(z.timestamp())).collect();
+        b.push(hour(self.to));
+        b
+    }
+
     /// The UTC hours the period covers: `[from, to)` in hours since the epoch.
     pub fn hours(&self) -> (i64, i64) {
         (
@@ -190,9 +198,8 @@ pub async fn series(
     period: &Period,
 ) -> Result<Vec<TopicSeries>, StoreError> {
     let ids: Vec<TopicId> = topics.iter().map(|t| t.id).collect();
-    let (from_hour, to_hour) = period.hours();
-    let hours = store
-        .topic_hours(workspace, &ids, from_hour, to_hour)
+    let rows = store
+        .topic_buckets(workspace, &ids, &period.bounds())
         .await?;
     let mut out: Vec<TopicSeries> = topics
         .iter()
@@ -203,14 +210,8 @@ pub async fn series(
         })
         .collect();
     let index: HashMap<TopicId, usize> = ids.iter().enumerate().map(|(i, t)| (*t, i)).collect();
-    for h in &hours {
-        let Some(&i) = index.get(&h.topic_id) else {
-            continue;
-        };
-        let Ok(at) = Timestamp::from_second(h.hour * HOUR_SECS) else {
-            continue;
-        };
-        let Some(b) = period.bucket_of(at) else {
+    for (topic, b, h) in &rows {
+        let (Some(&i), true) = (index.get(topic), *b < period.buckets.len()) else {
             continue;
         };
         let p = Point {
@@ -221,7 +222,7 @@ pub async fn series(
             engagement: h.engagement,
             to_answer: h.to_answer,
         };
-        out[i].points[b].add(&p);
+        out[i].points[*b].add(&p);
         out[i].total.add(&p);
     }
     Ok(out)
@@ -416,7 +417,61 @@ pub fn rank_terms(
     (words, hashtags, trending)
 }
 
-/// Monday of the week, for labels.
-pub fn is_week_start(z: &Zoned) -> bool {
-    z.weekday() == Weekday::Monday
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::Weekday;
+
+    #[test]
+    fn local_days_follow_daylight_saving() {
+        let tz = TimeZone::get("Europe/Stockholm").unwrap();
+        // Summer time ends on 2026-10-25: that local day has 25 hours.
+        let now: Timestamp = "2026-10-26T10:00:00Z".parse().unwrap();
+        let p = Period::last_days(now, &tz, 3, Granularity::Day).unwrap();
+        let b = p.bounds();
+        assert_eq!(b.len(), 4);
+        let lengths: Vec<i64> = b.windows(2).map(|w| w[1] - w[0]).collect();
+        assert_eq!(lengths, [24, 25, 24]);
+        // 2026-10-24 00:00 in Stockholm is 22:00 UTC the day before.
+        assert_eq!(p.from, "2026-10-23T22:00:00Z".parse::<Timestamp>().unwrap());
+        assert_eq!(
+            p.bucket_of("2026-10-25T22:59:00Z".parse().unwrap()),
+            Some(1)
+        );
+        assert_eq!(
+            p.bucket_of("2026-10-25T23:00:00Z".parse().unwrap()),
+            Some(2)
+        );
+    }
+
+    #[test]
+    fn weeks_start_on_monday_and_hours_are_hours() {
+        let now: Timestamp = "2026-11-24T10:00:00Z".parse().unwrap(); // a Tuesday
+        let p = Period::last_days(now, &TimeZone::UTC, 14, Granularity::Week).unwrap();
+        assert!(p.buckets.iter().all(|z| z.weekday() == Weekday::Monday));
+        assert_eq!(p.buckets.len(), 3);
+        let h = Period::last_days(now, &TimeZone::UTC, 2, Granularity::Hour).unwrap();
+        assert_eq!(h.buckets.len(), 48);
+        assert_eq!(h.bounds().len(), 49);
+    }
+
+    #[test]
+    fn trending_terms_are_split_from_words_and_hashtags() {
+        let c = |t: &str, current, previous| TermCount {
+            term: t.into(),
+            current,
+            previous,
+        };
+        let counts = [
+            c("outage", 60, 2),
+            c("lights", 100, 100),
+            c("#outage", 30, 0),
+        ];
+        let (words, tags, trending) = rank_terms(&counts, 1_000, 1_000);
+        assert_eq!(words.len(), 2);
+        assert_eq!(tags.len(), 1);
+        let t: Vec<&str> = trending.iter().map(|t| t.term.as_str()).collect();
+        assert_eq!(t, ["outage", "#outage"]);
+        assert!(words.iter().any(|w| w.term == "lights" && !w.trending));
+    }
 }

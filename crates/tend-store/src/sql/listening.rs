@@ -677,6 +677,67 @@ pub(crate) async fn topic_hours(
     Ok(out)
 }
 
+/// The topics' figures summed per bucket, where bucket `i` is the UTC hours
+/// `[bounds[i], bounds[i + 1])` (so local days and weeks, daylight saving
+/// included, are exact): one row per topic and non-empty bucket. The bounds are
+/// our own integers, written into the statement as literals.
+pub(crate) async fn topic_buckets(
+    pool: &AnyPool,
+    backend: Backend,
+    workspace: WorkspaceId,
+    topics: &[TopicId],
+    bounds: &[i64],
+) -> Result<Vec<(TopicId, usize, TopicHour)>, StoreError> {
+    if bounds.len() < 2 || bounds.len() > 10_000 {
+        return Ok(Vec::new());
+    }
+    let ids = own_topics(pool, workspace, topics).await?;
+    let values = bounds
+        .windows(2)
+        .enumerate()
+        .map(|(i, w)| format!("({i}, {}, {})", w[0], w[1]))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (lo, hi) = (bounds[0], bounds[bounds.len() - 1]);
+    let mut out = Vec::new();
+    for chunk in ids.chunks(400) {
+        let mut query = sqlx::query(AssertSqlSafe(format!(
+            "WITH b (i, lo, hi) AS (VALUES {values}) \
+             SELECT t.topic_id, b.i, CAST(SUM(t.messages) AS BIGINT) AS messages, \
+             CAST(SUM(t.positive) AS BIGINT) AS positive, CAST(SUM(t.neutral) AS BIGINT) AS neutral, \
+             CAST(SUM(t.negative) AS BIGINT) AS negative, \
+             CAST(SUM(t.engagement) AS BIGINT) AS engagement, \
+             CAST(SUM(t.to_answer) AS BIGINT) AS to_answer \
+             FROM topic_hours t JOIN b ON t.hour >= b.lo AND t.hour < b.hi \
+             WHERE t.topic_id IN ({}) AND t.hour >= {lo} AND t.hour < {hi} \
+             GROUP BY t.topic_id, b.i HAVING SUM(t.messages) <> 0",
+            placeholders(backend, 1, chunk.len()),
+        )));
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        for row in query.fetch_all(pool).await? {
+            let topic = TopicId(get(&row, "topic_id")?);
+            let bucket: i64 = get(&row, "i")?;
+            out.push((
+                topic,
+                usize::try_from(bucket).map_err(|_| corrupt("topic_hours", "bucket"))?,
+                TopicHour {
+                    topic_id: topic,
+                    hour: bounds[usize::try_from(bucket).unwrap_or(0)],
+                    messages: get(&row, "messages")?,
+                    positive: get(&row, "positive")?,
+                    neutral: get(&row, "neutral")?,
+                    negative: get(&row, "negative")?,
+                    engagement: get(&row, "engagement")?,
+                    to_answer: get(&row, "to_answer")?,
+                },
+            ));
+        }
+    }
+    Ok(out)
+}
+
 fn placeholder(backend: Backend, n: usize) -> String {
     match backend {
         Backend::Sqlite => "?".to_owned(),
@@ -1176,6 +1237,14 @@ impl crate::ListenStore for super::SqlStore {
             to_hour,
         )
         .await
+    }
+    async fn topic_buckets(
+        &self,
+        workspace: WorkspaceId,
+        topics: &[TopicId],
+        bounds: &[i64],
+    ) -> Result<Vec<(TopicId, usize, TopicHour)>, StoreError> {
+        topic_buckets(&self.pool, self.backend, workspace, topics, bounds).await
     }
     async fn topic_terms(
         &self,

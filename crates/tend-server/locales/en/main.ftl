@@ -363,3 +363,4 @@ listening-help-docs = The full reference is in the repository:
 listening-webhook = Alert webhook
 listening-webhook-url = URL alerts are posted to (leave empty for none)
 listening-webhook-hint = Each new alert is sent as JSON with a POST request.
+listening-nothing = Nothing in this period.

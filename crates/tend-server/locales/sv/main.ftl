@@ -363,3 +363,4 @@ listening-help-docs = Hela referensen finns i kodförrådet:
 listening-webhook = Webhook för larm
 listening-webhook-url = Adress som larmen skickas till (lämna tomt för ingen)
 listening-webhook-hint = Varje nytt larm skickas som JSON i en POST-förfrågan.
+listening-nothing = Inget under perioden.

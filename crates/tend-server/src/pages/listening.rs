@@ -233,6 +233,14 @@ fn highlight(period: &Period, alert: &Alert) -> Option<(usize, usize)> {
     Some((start, end.max(start)))
 }
 
+/// A person as shown: "Name (@handle)", or "@handle" when the name adds nothing.
+fn person(display_name: Option<&str>, handle: &str) -> String {
+    match display_name.map(str::trim) {
+        Some(name) if !name.is_empty() && name != handle => format!("{name} (@{handle})"),
+        _ => format!("@{handle}"),
+    }
+}
+
 fn role_label(lang: Lang, role: TopicRole) -> String {
     lang.t(&format!("listening-role-{}", role.as_str()))
 }
@@ -602,6 +610,8 @@ pub async fn overview_page(
 pub struct ChartBlock {
     id: &'static str,
     svg: String,
+    /// Nothing to draw in the period (a hint is shown under the chart).
+    empty: bool,
 }
 
 /// A trending term, as shown.
@@ -755,10 +765,7 @@ pub async fn topic_page(
             .authors
             .iter()
             .map(|a| Bar {
-                label: match &a.display_name {
-                    Some(name) if !name.trim().is_empty() => format!("{name} (@{})", a.handle),
-                    _ => format!("@{}", a.handle),
-                },
+                label: person(a.display_name.as_deref(), &a.handle),
                 value: a.messages as f64,
                 previous: None,
             })
@@ -771,20 +778,24 @@ pub async fn topic_page(
         ChartBlock {
             id: "volume",
             svg: tend_chart::line(&volume),
+            empty: false,
         },
         ChartBlock {
             id: "sentiment",
             svg: tend_chart::stacked_area(&sentiment),
+            empty: false,
         },
         ChartBlock {
             id: "engagement",
             svg: tend_chart::line(&engagement),
+            empty: false,
         },
     ];
     let bar_charts = vec![
         ChartBlock {
             id: "authors",
             svg: tend_chart::bar(&authors),
+            empty: d.authors.is_empty(),
         },
         ChartBlock {
             id: "terms",
@@ -794,6 +805,7 @@ pub async fn topic_page(
                 &d.terms,
                 Colour::Blue,
             )),
+            empty: d.terms.is_empty(),
         },
         ChartBlock {
             id: "hashtags",
@@ -803,6 +815,7 @@ pub async fn topic_page(
                 &d.hashtags,
                 Colour::nth(4),
             )),
+            empty: d.hashtags.is_empty(),
         },
     ];
     let trending = d
@@ -823,17 +836,7 @@ pub async fn topic_page(
         .identities(ws.workspace.id, &author_ids)
         .await?
         .into_iter()
-        .map(|i| {
-            let name = i
-                .display_name
-                .clone()
-                .filter(|n| !n.trim().is_empty())
-                .map_or_else(
-                    || format!("@{}", i.handle),
-                    |n| format!("{n} (@{})", i.handle),
-                );
-            (i.id, name)
-        })
+        .map(|i| (i.id, person(i.display_name.as_deref(), &i.handle)))
         .collect();
     let to_answer = d
         .to_answer

@@ -370,6 +370,23 @@ impl Ws {
         }
     }
 
+    /// Whether the role may create, change and delete listening topics (admins,
+    /// social media managers and community managers; analysts and clients only look).
+    pub fn can_manage_topics(&self) -> bool {
+        self.role.can_work_inbox()
+    }
+
+    /// 403 unless the role may manage listening topics.
+    pub fn require_topics(&self) -> Result<(), AppError> {
+        if self.can_manage_topics() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(
+                "your role may not manage listening topics",
+            ))
+        }
+    }
+
     /// Whether the role sees internal notes (clients do not).
     pub fn sees_notes(&self) -> bool {
         self.role != Role::Client

@@ -52,6 +52,27 @@ pub fn router(state: AppState) -> Router {
         .route("/w/{slug}/rules/{id}/live", post(pages::rules::live_form))
         .route("/w/{slug}/guidelines", post(pages::rules::guidelines_form))
         .route("/g/{slug}", get(pages::rules::public_guidelines))
+        .route("/w/{slug}/listening", get(pages::listening::overview_page))
+        .route(
+            "/w/{slug}/listening/topics",
+            get(pages::listening::topics_page).post(pages::listening::create_form),
+        )
+        .route(
+            "/w/{slug}/listening/topics/{id}",
+            post(pages::listening::update_form),
+        )
+        .route(
+            "/w/{slug}/listening/topics/{id}/delete",
+            post(pages::listening::delete_form),
+        )
+        .route(
+            "/w/{slug}/listening/webhook",
+            post(pages::listening::webhook_form),
+        )
+        .route(
+            "/w/{slug}/listening/{id}",
+            get(pages::listening::topic_page),
+        )
         .layer(from_fn(pages::error_pages));
     let (api, _) = api::routes().split_for_parts();
     Router::new()

@@ -12,6 +12,7 @@
 pub mod conversations;
 pub mod events;
 pub mod inbox;
+pub mod listening;
 pub mod me;
 pub mod moderation;
 pub mod tokens;
@@ -113,6 +114,7 @@ where
         (name = "inbox", description = "The inbox list, its filters and bulk actions"),
         (name = "conversations", description = "A conversation and the actions on it"),
         (name = "moderation", description = "The review queue, rule set versions, dry runs and going live"),
+        (name = "listening", description = "Listening topics, dashboards' figures, alerts and the alert webhook"),
         (name = "live", description = "Live updates as server-sent events"),
         (name = "meta", description = "This description"),
     )
@@ -251,6 +253,16 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(moderation::list_rules, moderation::save_rules))
         .routes(routes!(moderation::dry_run))
         .routes(routes!(moderation::make_live))
+        .routes(routes!(listening::list_topics, listening::create_topic))
+        .routes(routes!(
+            listening::get_topic,
+            listening::update_topic,
+            listening::delete_topic
+        ))
+        .routes(routes!(listening::overview))
+        .routes(routes!(listening::topic_dashboard))
+        .routes(routes!(listening::alerts))
+        .routes(routes!(listening::get_webhook, listening::set_webhook))
         .routes(routes!(events::events))
 }
 

@@ -5,6 +5,7 @@ pub mod api_docs;
 pub mod conversation;
 pub mod explain;
 pub mod inbox;
+pub mod listening;
 pub mod login;
 pub mod review;
 pub mod rules;

@@ -10,6 +10,7 @@ mod helpers;
 mod i18n;
 mod inbox;
 mod isolation;
+mod listening;
 mod live;
 mod moderation;
 mod openapi;

@@ -34,6 +34,16 @@ const API: &[(&str, &str)] = &[
     ("POST", "/api/w/{slug}/rules"),
     ("POST", "/api/w/{slug}/rules/dry-run"),
     ("POST", "/api/w/{slug}/rules/{id}/live"),
+    ("GET", "/api/w/{slug}/listening/topics"),
+    ("POST", "/api/w/{slug}/listening/topics"),
+    ("GET", "/api/w/{slug}/listening/topics/{id}"),
+    ("PUT", "/api/w/{slug}/listening/topics/{id}"),
+    ("DELETE", "/api/w/{slug}/listening/topics/{id}"),
+    ("GET", "/api/w/{slug}/listening/topics/{id}/dashboard"),
+    ("GET", "/api/w/{slug}/listening/overview"),
+    ("GET", "/api/w/{slug}/listening/alerts"),
+    ("GET", "/api/w/{slug}/listening/webhook"),
+    ("PUT", "/api/w/{slug}/listening/webhook"),
 ];
 
 async fn spec(app: &TestApp) -> Value {

@@ -11,6 +11,7 @@ mod flow;
 #[path = "../api/helpers.rs"]
 #[allow(dead_code)] // shared with the HTTP tests, which use all of it
 mod helpers;
+mod listening;
 mod review;
 mod seed;
 mod xss;

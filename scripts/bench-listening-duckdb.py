@@ -24,7 +24,7 @@ def main():
     con.execute(f"SET threads = {int(args['threads'])}")
     con.execute(
         "CREATE TABLE matches AS SELECT * FROM read_csv(?, header = true, columns = {"
-        "'topic_id': 'BIGINT', 'message_id': 'BIGINT', 'at': 'BIGINT', 'author_id': 'BIGINT', "
+        "'topic_id': 'BIGINT', 'message_id': 'BIGINT', 'ts': 'BIGINT', 'author_id': 'BIGINT', "
         "'polarity': 'INTEGER', 'engagement': 'BIGINT', 'to_answer': 'INTEGER'})",
         [args["matches"]],
     )
@@ -37,16 +37,16 @@ def main():
     hour_ms, day_ms = 3_600_000, 86_400_000
     q = {
         "series": (
-            "SELECT topic_id, CAST(floor(at / ?) AS BIGINT) AS hour, count(*) AS messages, "
+            "SELECT topic_id, CAST(floor(ts / ?) AS BIGINT) AS hour, count(*) AS messages, "
             "count(*) FILTER (WHERE polarity > 0) AS positive, "
             "count(*) FILTER (WHERE polarity = 0) AS neutral, "
             "count(*) FILTER (WHERE polarity < 0) AS negative, "
             "sum(engagement) AS engagement, sum(to_answer) AS to_answer "
-            "FROM matches WHERE at >= ? AND at < ? GROUP BY ALL ORDER BY 1, 2",
+            "FROM matches WHERE ts >= ? AND ts < ? GROUP BY ALL ORDER BY 1, 2",
             [hour_ms, args["from_hour"] * hour_ms, args["to_hour"] * hour_ms],
         ),
         "previous_total": (
-            "SELECT count(*) FROM matches WHERE topic_id = ? AND at >= ? AND at < ?",
+            "SELECT count(*) FROM matches WHERE topic_id = ? AND ts >= ? AND ts < ?",
             [args["brand"], args["from_day"] * day_ms, args["mid_day"] * day_ms],
         ),
         "terms": (
@@ -59,13 +59,13 @@ def main():
         ),
         "authors": (
             "SELECT author_id, count(*) AS n, sum(engagement) AS e FROM matches "
-            "WHERE topic_id = ? AND at >= ? AND at < ? AND author_id IS NOT NULL "
+            "WHERE topic_id = ? AND ts >= ? AND ts < ? AND author_id IS NOT NULL "
             "GROUP BY author_id ORDER BY n DESC, e DESC, author_id LIMIT 15",
             [args["brand"], args["mid_day"] * day_ms, args["to_day"] * day_ms],
         ),
         "to_answer": (
-            "SELECT message_id FROM matches WHERE topic_id = ? AND to_answer = 1 AND at >= ? "
-            "ORDER BY at DESC, message_id DESC LIMIT 15",
+            "SELECT message_id FROM matches WHERE topic_id = ? AND to_answer = 1 AND ts >= ? "
+            "ORDER BY ts DESC, message_id DESC LIMIT 15",
             [args["brand"], args["from_hour"] * hour_ms],
         ),
     }

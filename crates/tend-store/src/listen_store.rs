@@ -94,12 +94,13 @@ pub trait ListenStore: Send + Sync {
         to_day: i64,
         limit: i64,
     ) -> Result<Vec<AuthorCount>, StoreError>;
-    /// Open questions matched by the topic from people who are not members yet.
+    /// Open questions matched by the topic from people who are not members yet,
+    /// written in `[since, until)`, newest first.
     async fn to_answer(
         &self,
         workspace: WorkspaceId,
         topic: TopicId,
-        since: Timestamp,
+        period: (Timestamp, Timestamp),
         limit: i64,
     ) -> Result<Vec<MessageId>, StoreError>;
     /// Of these identities, those whose member writes in a community space.

@@ -340,7 +340,7 @@ pub async fn detail(
         )
         .await?;
     let ids = store
-        .to_answer(workspace, topic.id, period.from, TOP as i64)
+        .to_answer(workspace, topic.id, (period.from, period.to), TOP as i64)
         .await?;
     let mut to_answer = store.messages(workspace, &ids).await?;
     to_answer.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));

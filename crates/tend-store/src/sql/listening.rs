@@ -708,8 +708,8 @@ pub(crate) async fn topic_buckets(
              CAST(SUM(t.negative) AS BIGINT) AS negative, \
              CAST(SUM(t.engagement) AS BIGINT) AS engagement, \
              CAST(SUM(t.to_answer) AS BIGINT) AS to_answer \
-             FROM topic_hours t JOIN b ON t.hour >= b.lo AND t.hour < b.hi \
-             WHERE t.topic_id IN ({}) AND t.hour >= {lo} AND t.hour < {hi} \
+             FROM b CROSS JOIN topic_hours t \
+             WHERE t.topic_id IN ({}) AND t.hour >= b.lo AND t.hour < b.hi AND t.hour >= {lo} AND t.hour < {hi} \
              GROUP BY t.topic_id, b.i HAVING SUM(t.messages) <> 0",
             placeholders(backend, 1, chunk.len()),
         )));
@@ -875,19 +875,21 @@ pub(crate) async fn to_answer(
     pool: &AnyPool,
     workspace: WorkspaceId,
     topic_id: TopicId,
-    since: jiff::Timestamp,
+    (since, until): (jiff::Timestamp, jiff::Timestamp),
     limit: i64,
 ) -> Result<Vec<MessageId>, StoreError> {
     topic(pool, workspace, topic_id).await?;
     let ids: Vec<i64> = sqlx::query_scalar(
         "SELECT tm.message_id FROM topic_matches tm JOIN messages m ON m.id = tm.message_id \
-         WHERE tm.topic_id = $1 AND tm.to_answer = 1 AND tm.at >= $2 AND m.workspace_id = $3 \
-         AND m.state = 'open' ORDER BY tm.at DESC, tm.message_id DESC LIMIT $4",
+         WHERE tm.topic_id = $1 AND tm.to_answer = 1 AND tm.at >= $2 AND tm.at < $5 \
+         AND m.workspace_id = $3 AND m.state = 'open' \
+         ORDER BY tm.at DESC, tm.message_id DESC LIMIT $4",
     )
     .bind(topic_id.get())
     .bind(ms(since))
     .bind(workspace.get())
     .bind(limit)
+    .bind(ms(until))
     .fetch_all(pool)
     .await?;
     Ok(ids.into_iter().map(MessageId).collect())
@@ -1270,10 +1272,10 @@ impl crate::ListenStore for super::SqlStore {
         &self,
         workspace: WorkspaceId,
         topic: TopicId,
-        since: jiff::Timestamp,
+        period: (jiff::Timestamp, jiff::Timestamp),
         limit: i64,
     ) -> Result<Vec<MessageId>, StoreError> {
-        to_answer(&self.pool, workspace, topic, since, limit).await
+        to_answer(&self.pool, workspace, topic, period, limit).await
     }
     async fn community_members(
         &self,

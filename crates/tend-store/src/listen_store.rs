@@ -76,7 +76,8 @@ pub trait ListenStore: Send + Sync {
         topics: &[TopicId],
         bounds: &[i64],
     ) -> Result<Vec<(TopicId, usize, TopicHour)>, StoreError>;
-    /// Terms of a topic with their counts in the current and previous period.
+    /// Terms of a topic with their counts in the current and previous period (the
+    /// `limit` most frequent now, at most 400).
     async fn topic_terms(
         &self,
         workspace: WorkspaceId,

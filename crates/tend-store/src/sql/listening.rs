@@ -768,6 +768,7 @@ pub struct Periods {
 /// frequent first, at most `limit`, with their count in the previous period.
 pub(crate) async fn topic_terms(
     pool: &AnyPool,
+    backend: Backend,
     workspace: WorkspaceId,
     topic_id: TopicId,
     periods: Periods,
@@ -775,30 +776,55 @@ pub(crate) async fn topic_terms(
     limit: i64,
 ) -> Result<Vec<TermCount>, StoreError> {
     topic(pool, workspace, topic_id).await?;
+    // Two reads: the current period's top terms, then the previous period's counts
+    // of just those (half the rows of one read over both periods, grouped).
     let rows = sqlx::query(
-        "SELECT term, CAST(SUM(CASE WHEN day >= $2 THEN n ELSE 0 END) AS BIGINT) AS current, \
-         CAST(SUM(CASE WHEN day < $2 THEN n ELSE 0 END) AS BIGINT) AS previous \
-         FROM topic_terms WHERE topic_id = $1 AND day >= $3 AND day < $4 \
-         GROUP BY term HAVING SUM(CASE WHEN day >= $2 THEN n ELSE 0 END) >= $5 \
-         ORDER BY current DESC, term LIMIT $6",
+        "SELECT term, CAST(SUM(n) AS BIGINT) AS current FROM topic_terms \
+         WHERE topic_id = $1 AND day >= $2 AND day < $3 \
+         GROUP BY term HAVING SUM(n) >= $4 ORDER BY current DESC, term LIMIT $5",
     )
     .bind(topic_id.get())
     .bind(periods.mid_day)
-    .bind(periods.from_day)
     .bind(periods.to_day)
     .bind(min.max(1))
-    .bind(limit)
+    .bind(limit.clamp(0, 400))
     .fetch_all(pool)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(TermCount {
-                term: get(r, "term")?,
-                current: get(r, "current")?,
-                previous: get(r, "previous")?,
-            })
-        })
-        .collect()
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        out.push(TermCount {
+            term: get(r, "term")?,
+            current: get(r, "current")?,
+            previous: 0,
+        });
+    }
+    if out.is_empty() {
+        return Ok(out);
+    }
+    let mut query = sqlx::query(AssertSqlSafe(format!(
+        "SELECT term, CAST(SUM(n) AS BIGINT) AS previous FROM topic_terms \
+         WHERE topic_id = {} AND day >= {} AND day < {} AND term IN ({}) GROUP BY term",
+        placeholder(backend, 1),
+        placeholder(backend, 2),
+        placeholder(backend, 3),
+        placeholders(backend, 4, out.len()),
+    )))
+    .bind(topic_id.get())
+    .bind(periods.from_day)
+    .bind(periods.mid_day);
+    for t in &out {
+        query = query.bind(t.term.as_str());
+    }
+    let previous: HashMap<String, i64> = query
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| Ok((get(r, "term")?, get(r, "previous")?)))
+        .collect::<Result<_, StoreError>>()?;
+    for t in &mut out {
+        t.previous = previous.get(&t.term).copied().unwrap_or(0);
+    }
+    Ok(out)
 }
 
 /// An author's messages and engagement in a topic over a period.
@@ -1256,7 +1282,16 @@ impl crate::ListenStore for super::SqlStore {
         min: i64,
         limit: i64,
     ) -> Result<Vec<TermCount>, StoreError> {
-        topic_terms(&self.pool, workspace, topic, periods, min, limit).await
+        topic_terms(
+            &self.pool,
+            self.backend,
+            workspace,
+            topic,
+            periods,
+            min,
+            limit,
+        )
+        .await
     }
     async fn topic_authors(
         &self,

@@ -288,3 +288,161 @@ async fn the_demo_outage_stands_out_among_the_alerts() {
         .unwrap();
     assert!(top.planted, "{report}");
 }
+
+/// A one-request-at-a-time HTTP receiver on loopback: answers every request with
+/// `status` and hands each request's body to the test.
+async fn webhook_receiver(status: u16) -> (String, tokio::sync::mpsc::UnboundedReceiver<String>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 4096];
+            let body = loop {
+                let n = socket.read(&mut chunk).await.unwrap_or(0);
+                if n == 0 {
+                    break None;
+                }
+                buf.extend_from_slice(&chunk[..n]);
+                let text = String::from_utf8_lossy(&buf).to_string();
+                if let Some(end) = text.find("\r\n\r\n") {
+                    let length = text[..end]
+                        .lines()
+                        .find_map(|l| {
+                            let (k, v) = l.split_once(':')?;
+                            k.eq_ignore_ascii_case("content-length")
+                                .then(|| v.trim().parse::<usize>().ok())?
+                        })
+                        .unwrap_or(0);
+                    if buf.len() >= end + 4 + length {
+                        break Some(text[end + 4..end + 4 + length].to_owned());
+                    }
+                }
+            };
+            let reply =
+                format!("HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            let _ = socket.write_all(reply.as_bytes()).await;
+            if let Some(body) = body {
+                let _ = tx.send(body);
+            }
+        }
+    });
+    (url, rx)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spike_is_recorded_once_and_posted_to_the_webhook() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = fresh_store(&dir).await;
+    let ws = store
+        .create_workspace(&NewWorkspace::new(Slug::parse("acme").unwrap(), "Acme", "UTC").unwrap())
+        .await
+        .unwrap();
+    let x = store
+        .create_channel(&NewChannel::new(ws.id, ChannelKind::X, "X").unwrap())
+        .await
+        .unwrap();
+    let topic = create_topic(
+        &*store,
+        ws.id,
+        &NewTopic {
+            name: "Acme".into(),
+            query: "acme".into(),
+            role: TopicRole::Brand,
+        },
+        None,
+    )
+    .await
+    .unwrap();
+    // Two steady weeks (4 mentions an hour), then 60 in one hour.
+    let start: Timestamp = "2026-11-01T00:00:00Z".parse().unwrap();
+    let mut batch = Vec::new();
+    for h in 0..(15 * 24) {
+        for k in 0..4 {
+            batch.push(NewMessage::new(
+                x.id,
+                format!("{h}-{k}"),
+                MessageKind::Mention,
+                "acme lights are fine",
+                start + (h as i64).hours() + (k as i64 * 10).minutes(),
+            ));
+        }
+    }
+    let spike_hour = start + (15 * 24).hours();
+    for k in 0..60 {
+        batch.push(NewMessage::new(
+            x.id,
+            format!("spike-{k}"),
+            MessageKind::Mention,
+            "acme is down?",
+            spike_hour + (k as i64).minutes(),
+        ));
+    }
+    for chunk in batch.chunks(500) {
+        store.upsert_messages(ws.id, chunk).await.unwrap();
+    }
+    let now = spike_hour + 70.minutes();
+
+    // A receiver that refuses: the alert is recorded but not marked delivered.
+    let (refusing, mut refused) = webhook_receiver(500).await;
+    store
+        .set_alert_webhook(ws.id, Some(&refusing))
+        .await
+        .unwrap();
+    let listener = Listener::default();
+    listener.catch_up(&*store).await.unwrap();
+    assert!(listener.alert_if_due(&*store, now).await.unwrap() >= 1);
+    assert!(refused.recv().await.is_some());
+    let alerts = store.alerts(ws.id, start, 10).await.unwrap();
+    let volume: Vec<&Alert> = alerts
+        .iter()
+        .filter(|a| a.kind == AlertKind::Volume)
+        .collect();
+    assert_eq!(volume.len(), 1, "{alerts:?}");
+    assert_eq!(volume[0].start, spike_hour);
+    assert_eq!(volume[0].topic_id, topic.id);
+    assert!(volume[0].notified_at.is_none());
+
+    // The spike is still there at the next look: nothing new is recorded.
+    let (url, mut received) = webhook_receiver(200).await;
+    store.set_alert_webhook(ws.id, Some(&url)).await.unwrap();
+    let later = now + 6.minutes();
+    assert_eq!(listener.alert_if_due(&*store, later).await.unwrap(), 0);
+    assert!(received.try_recv().is_err(), "nothing new, nothing sent");
+
+    // A new listener (a restarted server) re-examines the history: the same spike is
+    // not recorded again, so it is not sent again either.
+    let restarted = Listener::default();
+    assert_eq!(restarted.alert_if_due(&*store, later).await.unwrap(), 0);
+
+    // The spike grows: the grown alert goes to the accepting webhook and is marked.
+    let more: Vec<NewMessage> = (0..40)
+        .map(|k| {
+            NewMessage::new(
+                x.id,
+                format!("spike-b-{k}"),
+                MessageKind::Mention,
+                "acme still down",
+                spike_hour + 60.minutes() + (k as i64).minutes(),
+            )
+        })
+        .collect();
+    store.upsert_messages(ws.id, &more).await.unwrap();
+    listener.catch_up(&*store).await.unwrap();
+    let much_later = later + 6.minutes();
+    assert!(listener.alert_if_due(&*store, much_later).await.unwrap() >= 1);
+    let body: serde_json::Value = serde_json::from_str(&received.recv().await.unwrap()).unwrap();
+    assert_eq!(body["event"], "tend.listening.alert");
+    assert_eq!(body["workspace"], "acme");
+    assert_eq!(body["topic"], "Acme");
+    assert_eq!(body["alert"]["kind"], "volume");
+    let alerts = store.alerts(ws.id, start, 10).await.unwrap();
+    let volume = alerts.iter().find(|a| a.kind == AlertKind::Volume).unwrap();
+    assert!(volume.notified_at.is_some());
+    assert!(volume.end > spike_hour + 1.hours(), "{volume:?}");
+}

@@ -139,6 +139,17 @@ const STOPWORDS: &[&str] = &[
     "cant",
     "wont",
     "isnt",
+    "don't",
+    "doesn't",
+    "didn't",
+    "isn't",
+    "won't",
+    "wasn't",
+    "aren't",
+    "i'd",
+    "i'll",
+    "you'll",
+    "we'll",
     "still",
     "even",
     "much",
@@ -334,6 +345,14 @@ mod tests {
         assert_eq!(
             terms(None, "Det är inte så att appen kraschar hela tiden", &[]),
             ["appen", "kraschar", "hela", "tiden"]
+        );
+    }
+
+    #[test]
+    fn contractions_are_function_words() {
+        assert_eq!(
+            terms(None, "I don't think it's working, won't restart", &[]),
+            ["working", "restart"]
         );
     }
 

@@ -662,16 +662,7 @@ pub(crate) async fn topic_hours(
             query = query.bind(*id);
         }
         for row in query.bind(from_hour).bind(to_hour).fetch_all(pool).await? {
-            out.push(TopicHour {
-                topic_id: TopicId(get(&row, "topic_id")?),
-                hour: get(&row, "hour")?,
-                messages: get(&row, "messages")?,
-                positive: get(&row, "positive")?,
-                neutral: get(&row, "neutral")?,
-                negative: get(&row, "negative")?,
-                engagement: get(&row, "engagement")?,
-                to_answer: get(&row, "to_answer")?,
-            });
+            out.push(hour_from_row(&row, get(&row, "hour")?)?);
         }
     }
     Ok(out)
@@ -710,32 +701,36 @@ pub(crate) async fn topic_buckets(
              CAST(SUM(t.to_answer) AS BIGINT) AS to_answer \
              FROM b CROSS JOIN topic_hours t \
              WHERE t.topic_id IN ({}) AND t.hour >= b.lo AND t.hour < b.hi AND t.hour >= {lo} AND t.hour < {hi} \
-             GROUP BY t.topic_id, b.i HAVING SUM(t.messages) <> 0",
+             GROUP BY t.topic_id, b.i HAVING SUM(t.messages) <> 0 ORDER BY t.topic_id, b.i",
             placeholders(backend, 1, chunk.len()),
         )));
         for id in chunk {
             query = query.bind(*id);
         }
         for row in query.fetch_all(pool).await? {
-            let topic = TopicId(get(&row, "topic_id")?);
-            let bucket: i64 = get(&row, "i")?;
-            out.push((
-                topic,
-                usize::try_from(bucket).map_err(|_| corrupt("topic_hours", "bucket"))?,
-                TopicHour {
-                    topic_id: topic,
-                    hour: bounds[usize::try_from(bucket).unwrap_or(0)],
-                    messages: get(&row, "messages")?,
-                    positive: get(&row, "positive")?,
-                    neutral: get(&row, "neutral")?,
-                    negative: get(&row, "negative")?,
-                    engagement: get(&row, "engagement")?,
-                    to_answer: get(&row, "to_answer")?,
-                },
-            ));
+            let bucket = usize::try_from(get::<i64>(&row, "i")?)
+                .ok()
+                .filter(|b| b + 1 < bounds.len())
+                .ok_or_else(|| corrupt("topic_hours", "bucket out of range"))?;
+            let sums = hour_from_row(&row, bounds[bucket])?;
+            out.push((sums.topic_id, bucket, sums));
         }
     }
     Ok(out)
+}
+
+/// A `topic_hours` row (or a sum of rows) with its first hour.
+fn hour_from_row(row: &AnyRow, hour: i64) -> Result<TopicHour, StoreError> {
+    Ok(TopicHour {
+        topic_id: TopicId(get(row, "topic_id")?),
+        hour,
+        messages: get(row, "messages")?,
+        positive: get(row, "positive")?,
+        neutral: get(row, "neutral")?,
+        negative: get(row, "negative")?,
+        engagement: get(row, "engagement")?,
+        to_answer: get(row, "to_answer")?,
+    })
 }
 
 fn placeholder(backend: Backend, n: usize) -> String {

@@ -141,6 +141,27 @@ pub async fn topics_matches_and_alerts(
         1
     );
     assert!(store.listening_drift(acme.id).await.unwrap().is_empty());
+    // Bucketed sums: [hour0, hour0 + 1) holds m1, [hour0 + 1, hour0 + 24) m2.
+    let buckets = store
+        .topic_buckets(
+            acme.id,
+            &[brand.id, rival.id],
+            &[hour0, hour0 + 1, hour0 + 24],
+        )
+        .await
+        .unwrap();
+    let got: Vec<(TopicId, usize, i64, i64)> = buckets
+        .iter()
+        .map(|(t, b, h)| (*t, *b, h.messages, h.engagement))
+        .collect();
+    assert_eq!(got, [(brand.id, 0, 1, 3), (brand.id, 1, 1, 3)]);
+    assert!(
+        store
+            .topic_buckets(other.id, &[brand.id], &[hour0, hour0 + 24])
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // Another workspace's verdicts for these topics are ignored.
     store
         .record_matches(other.id, &[v(m1, t0, 1, &[], vec![brand.id])], None, &[])

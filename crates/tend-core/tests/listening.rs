@@ -5,10 +5,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
+use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 use std::collections::HashMap;
 use std::sync::Arc;
 use tend_core::demo;
+use tend_core::listening::dashboard::{self, Granularity, Period};
 use tend_core::listening::{Listener, create_topic, update_topic};
 use tend_domain::*;
 use tend_store::{InboxQuery, Store};
@@ -148,6 +150,87 @@ async fn demo_topic_counts_equal_an_independent_recount() {
         assert!(sum[0] > 0, "{name} matches something in the demo");
     }
     assert!(store.listening_drift(ws).await.unwrap().is_empty());
+
+    // The dashboards' cache of closed days answers what the store answers.
+    let cache = dashboard::Cache::default();
+    let period = Period::last_days(now, &TimeZone::UTC, 30, Granularity::Day).unwrap();
+    let p = period.periods();
+    let today = period.today();
+    let same = |topics: Vec<Topic>| {
+        let store = store.clone();
+        let cache = &cache;
+        let period = &period;
+        async move {
+            for t in &topics {
+                let ours = dashboard::term_counts(&*store, cache, ws, t, p, today, 2, 400)
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    ours,
+                    store.topic_terms(ws, t.id, p, 2, 400).await.unwrap(),
+                    "{}",
+                    t.name
+                );
+                let ours = dashboard::top_authors(&*store, cache, ws, t, p, today, 15)
+                    .await
+                    .unwrap();
+                let theirs = store
+                    .topic_authors(ws, t.id, p.mid_day, p.to_day, 15)
+                    .await
+                    .unwrap();
+                assert_eq!(ours, theirs, "{}", t.name);
+                let bounds = period.bounds();
+                let ours = cache
+                    .buckets(&*store, ws, std::slice::from_ref(t), &bounds, today * 24)
+                    .await
+                    .unwrap();
+                assert_eq!(
+                    ours,
+                    store.topic_buckets(ws, &[t.id], &bounds).await.unwrap()
+                );
+            }
+        }
+    };
+    same(topics.clone()).await;
+    same(topics.clone()).await; // now from the cache
+    // A change to a closed day (an old message matched late) raises the topic's
+    // history version, so the cached sums are not used for it any more.
+    let glimmr = topics.iter().find(|t| t.name == "Glimmr").unwrap();
+    let late = MessageMatches {
+        facts: MatchFacts {
+            message_id: MessageId(i64::MAX / 2),
+            created_at: now - (3 * 24).hours(),
+            author_id: None,
+            polarity: 0,
+            engagement: 0,
+            to_answer: false,
+            terms: vec!["zzlate".into(), "zzlate2".into()],
+        },
+        checked: vec![glimmr.id],
+        matched: vec![glimmr.id],
+    };
+    store
+        .record_matches(ws, std::slice::from_ref(&late), None, &[])
+        .await
+        .unwrap();
+    let mut twice = late;
+    twice.facts.message_id = MessageId(i64::MAX / 2 + 1);
+    store.record_matches(ws, &[twice], None, &[]).await.unwrap();
+    let fresh = store.topics(ws).await.unwrap();
+    let glimmr_now = fresh.iter().find(|t| t.name == "Glimmr").unwrap();
+    assert!(glimmr_now.history_version > glimmr.history_version);
+    let stale = dashboard::term_counts(&*store, &cache, ws, glimmr, p, today, 2, 400)
+        .await
+        .unwrap();
+    assert!(
+        !stale.iter().any(|t| t.term == "zzlate"),
+        "the old key still reads the cache"
+    );
+    let current = dashboard::term_counts(&*store, &cache, ws, glimmr_now, p, today, 2, 400)
+        .await
+        .unwrap();
+    assert!(current.iter().any(|t| t.term == "zzlate" && t.current == 2));
+    same(fresh).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

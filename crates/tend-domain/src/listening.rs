@@ -44,6 +44,10 @@ pub struct Topic {
     pub updated_at: Timestamp,
     /// How far matching over the stored history has come.
     pub backfill: Backfill,
+    /// Raised whenever the topic's figures change on a day before the day of the
+    /// change (backfill, edits of old messages): cached sums of past days are
+    /// valid while it stays the same.
+    pub history_version: i64,
 }
 
 /// Progress of matching a topic over the messages stored before it was created

@@ -42,6 +42,8 @@ pub struct AppState {
     pub cache: Arc<cache::ReadCache>,
     /// The follower of the event log behind the live-update streams.
     pub live: Arc<live::Live>,
+    /// Listening dashboards' sums of closed days.
+    pub dashboards: Arc<tend_core::listening::dashboard::Cache>,
 }
 
 impl AppState {
@@ -55,6 +57,7 @@ impl AppState {
             secure_cookies: false,
             login_limiter: Arc::new(LoginLimiter::default()),
             cache: Arc::new(cache::ReadCache::default()),
+            dashboards: Arc::default(),
         }
     }
 

@@ -86,6 +86,22 @@ pub trait ListenStore: Send + Sync {
         min: i64,
         limit: i64,
     ) -> Result<Vec<TermCount>, StoreError>;
+    /// Every term of a topic with its messages in the UTC days `[from_day, to_day)`.
+    async fn topic_term_counts(
+        &self,
+        workspace: WorkspaceId,
+        topic: TopicId,
+        from_day: i64,
+        to_day: i64,
+    ) -> Result<Vec<(String, i64)>, StoreError>;
+    /// Every author of a topic with messages and engagement in `[from_day, to_day)`.
+    async fn topic_author_counts(
+        &self,
+        workspace: WorkspaceId,
+        topic: TopicId,
+        from_day: i64,
+        to_day: i64,
+    ) -> Result<Vec<(IdentityId, i64, i64)>, StoreError>;
     /// A topic's most active authors in `[from_day, to_day)` (UTC days).
     async fn topic_authors(
         &self,

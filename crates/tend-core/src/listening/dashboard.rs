@@ -9,11 +9,12 @@
 //! Terms, hashtags and authors are kept per UTC day: a period of whole local days
 //! reads the UTC days it overlaps.
 
+pub use super::cache::Cache;
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan, Zoned};
 use serde::Serialize;
 use std::collections::HashMap;
-use tend_domain::{Alert, Message, Topic, TopicId, TopicRole, WorkspaceId};
+use tend_domain::{Alert, IdentityId, Message, Topic, TopicId, TopicRole, WorkspaceId};
 use tend_listen::trend::{self, TrendConfig};
 use tend_store::{AuthorCount, Periods, Store, StoreError, TermCount};
 
@@ -62,6 +63,9 @@ pub struct Period {
     /// Bucket starts, in order; bucket `i` ends where `i + 1` starts (the last at `to`).
     pub buckets: Vec<Zoned>,
     pub granularity: Granularity,
+    /// When the period was made: days before this instant's UTC day are closed
+    /// (see [`Cache`]).
+    pub now: Timestamp,
 }
 
 impl Period {
@@ -97,7 +101,13 @@ impl Period {
             to: end.timestamp(),
             buckets,
             granularity,
+            now,
         })
+    }
+
+    /// Today's UTC day number (days since the epoch).
+    pub fn today(&self) -> i64 {
+        self.now.as_second().div_euclid(DAY_SECS)
     }
 
     /// The bucket an instant falls in, if inside the period.
@@ -193,13 +203,20 @@ pub struct Overview {
 /// The topics' series over `period`.
 pub async fn series(
     store: &dyn Store,
+    cache: &Cache,
     workspace: WorkspaceId,
     topics: &[Topic],
     period: &Period,
 ) -> Result<Vec<TopicSeries>, StoreError> {
     let ids: Vec<TopicId> = topics.iter().map(|t| t.id).collect();
-    let rows = store
-        .topic_buckets(workspace, &ids, &period.bounds())
+    let rows = cache
+        .buckets(
+            store,
+            workspace,
+            topics,
+            &period.bounds(),
+            period.today() * 24,
+        )
         .await?;
     let mut out: Vec<TopicSeries> = topics
         .iter()
@@ -242,11 +259,12 @@ pub fn share_of_voice(series: &[TopicSeries]) -> Vec<(String, i64)> {
 /// The overview dashboard of a workspace.
 pub async fn overview(
     store: &dyn Store,
+    cache: &Cache,
     workspace: WorkspaceId,
     period: Period,
 ) -> Result<Overview, StoreError> {
     let topics = store.topics(workspace).await?;
-    let series = series(store, workspace, &topics, &period).await?;
+    let series = series(store, cache, workspace, &topics, &period).await?;
     let share_of_voice = share_of_voice(&series);
     let alerts = store.alerts(workspace, period.from, 50).await?;
     Ok(Overview {
@@ -296,49 +314,59 @@ const TERM_CANDIDATES: i64 = 400;
 /// A topic's dashboard over `period`.
 pub async fn detail(
     store: &dyn Store,
+    cache: &Cache,
     workspace: WorkspaceId,
     topic: TopicId,
     period: Period,
 ) -> Result<Detail, StoreError> {
     let topic = store.topic(workspace, topic).await?;
-    let mut series_list = series(store, workspace, std::slice::from_ref(&topic), &period).await?;
+    let mut series_list = series(
+        store,
+        cache,
+        workspace,
+        std::slice::from_ref(&topic),
+        &period,
+    )
+    .await?;
     let series = series_list.pop().ok_or(StoreError::NotFound)?;
     let periods = period.periods();
-    let previous_total: i64 = store
-        .topic_hours(
+    let today = period.today();
+    // Message totals of the previous and the current period, in the UTC days the
+    // term counts are kept in.
+    let totals = cache
+        .buckets(
+            store,
             workspace,
-            &[topic.id],
-            periods.from_day * 24,
-            periods.mid_day * 24,
+            std::slice::from_ref(&topic),
+            &[
+                periods.from_day * 24,
+                periods.mid_day * 24,
+                periods.to_day * 24,
+            ],
+            today * 24,
         )
-        .await?
-        .iter()
-        .map(|h| h.messages)
-        .sum();
-    let current_total: i64 = store
-        .topic_hours(
-            workspace,
-            &[topic.id],
-            periods.mid_day * 24,
-            periods.to_day * 24,
-        )
-        .await?
-        .iter()
-        .map(|h| h.messages)
-        .sum();
-    let counts = store
-        .topic_terms(workspace, topic.id, periods, 2, TERM_CANDIDATES)
         .await?;
+    let total_of = |b: usize| -> i64 {
+        totals
+            .iter()
+            .filter(|(_, i, _)| *i == b)
+            .map(|(_, _, h)| h.messages)
+            .sum()
+    };
+    let (previous_total, current_total) = (total_of(0), total_of(1));
+    let counts = term_counts(
+        store,
+        cache,
+        workspace,
+        &topic,
+        periods,
+        today,
+        2,
+        TERM_CANDIDATES,
+    )
+    .await?;
     let (terms, hashtags, trending) = rank_terms(&counts, current_total, previous_total);
-    let authors = store
-        .topic_authors(
-            workspace,
-            topic.id,
-            periods.mid_day,
-            periods.to_day,
-            TOP as i64,
-        )
-        .await?;
+    let authors = top_authors(store, cache, workspace, &topic, periods, today, TOP).await?;
     let ids = store
         .to_answer(workspace, topic.id, (period.from, period.to), TOP as i64)
         .await?;
@@ -361,6 +389,111 @@ pub async fn detail(
         to_answer,
         alerts,
     })
+}
+
+/// The topic's terms with at least `min` messages in the current period, most
+/// frequent first (then by term), at most `limit`, with their count in the
+/// previous period: what `Store::topic_terms` answers, with closed days cached.
+#[allow(clippy::too_many_arguments)]
+pub async fn term_counts(
+    store: &dyn Store,
+    cache: &Cache,
+    workspace: WorkspaceId,
+    topic: &Topic,
+    periods: Periods,
+    today: i64,
+    min: i64,
+    limit: i64,
+) -> Result<Vec<TermCount>, StoreError> {
+    let current = cache
+        .term_counts(
+            store,
+            workspace,
+            topic,
+            (periods.mid_day, periods.to_day),
+            today,
+        )
+        .await?;
+    let previous = cache
+        .term_counts(
+            store,
+            workspace,
+            topic,
+            (periods.from_day, periods.mid_day),
+            today,
+        )
+        .await?;
+    let mut rows: Vec<(&String, i64)> = current
+        .iter()
+        .filter(|(_, n)| **n >= min.max(1))
+        .map(|(t, n)| (t, *n))
+        .collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+    Ok(rows
+        .into_iter()
+        .take(usize::try_from(limit.clamp(0, 400)).unwrap_or(0))
+        .map(|(t, n)| TermCount {
+            term: t.clone(),
+            current: n,
+            previous: previous.get(t).copied().unwrap_or(0),
+        })
+        .collect())
+}
+
+/// The topic's most active authors in the current period (messages, then
+/// engagement, then id), with closed days cached.
+pub async fn top_authors(
+    store: &dyn Store,
+    cache: &Cache,
+    workspace: WorkspaceId,
+    topic: &Topic,
+    periods: Periods,
+    today: i64,
+    limit: usize,
+) -> Result<Vec<AuthorCount>, StoreError> {
+    let counts = cache
+        .author_counts(
+            store,
+            workspace,
+            topic,
+            (periods.mid_day, periods.to_day),
+            today,
+        )
+        .await?;
+    let mut rows: Vec<(IdentityId, i64, i64)> = counts
+        .into_iter()
+        .filter(|(_, (n, _))| *n > 0)
+        .map(|(a, (n, e))| (a, n, e))
+        .collect();
+    let key = |r: &(IdentityId, i64, i64)| (std::cmp::Reverse(r.1), std::cmp::Reverse(r.2), r.0);
+    if rows.len() > limit {
+        rows.select_nth_unstable_by_key(limit, key);
+        rows.truncate(limit);
+    }
+    rows.sort_by_key(key);
+    let ids: Vec<IdentityId> = rows.iter().map(|r| r.0).collect();
+    let who: HashMap<IdentityId, tend_domain::Identity> = store
+        .identities(workspace, &ids)
+        .await?
+        .into_iter()
+        .map(|i| (i.id, i))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|(id, messages, engagement)| {
+            let identity = who.get(&id);
+            AuthorCount {
+                identity_id: id,
+                handle: identity.map(|i| i.handle.clone()).unwrap_or_default(),
+                display_name: identity.and_then(|i| i.display_name.clone()),
+                platform: identity
+                    .map(|i| i.platform.as_str().to_owned())
+                    .unwrap_or_default(),
+                messages,
+                engagement,
+            }
+        })
+        .collect())
 }
 
 /// Splits counted terms into words and hashtags (top [`TOP`] each) and the trending

@@ -14,6 +14,7 @@
 //! (forum, chat or Q&A site: `tend_store::COMMUNITY_PLATFORMS`).
 
 pub mod alerts;
+pub mod cache;
 pub mod dashboard;
 pub mod spike_eval;
 pub mod terms;

@@ -29,7 +29,7 @@ const MAX_NAME: usize = 100;
 const MAX_QUERY: usize = 4_000;
 
 const TOPIC_COLUMNS: &str = "id, workspace_id, name, query, role, revision, created_by, created_at, \
-     updated_at, backfill_upto, backfill_after, backfill_done, backfill_total";
+     updated_at, backfill_upto, backfill_after, backfill_done, backfill_total, history_version";
 
 fn topic_from_row(row: &AnyRow) -> Result<Topic, StoreError> {
     let role: String = get(row, "role")?;
@@ -50,6 +50,7 @@ fn topic_from_row(row: &AnyRow) -> Result<Topic, StoreError> {
             total: get(row, "backfill_total")?,
             finished: after >= upto,
         },
+        history_version: get(row, "history_version")?,
     })
 }
 
@@ -582,6 +583,22 @@ pub(crate) async fn record_matches(
         insert_matches(&mut tx, backend, &new_rows).await?;
         deltas.prune();
         apply_deltas(&mut tx, backend, &deltas).await?;
+        // Topics whose past days changed: cached sums of closed days are stale.
+        let today = now_ms().div_euclid(DAY_MS);
+        let mut touched: Vec<i64> = deltas
+            .hours
+            .keys()
+            .filter(|(_, hour)| hour.div_euclid(24) < today)
+            .map(|(topic, _)| *topic)
+            .collect();
+        touched.sort_unstable();
+        touched.dedup();
+        for topic in touched {
+            sqlx::query("UPDATE topics SET history_version = history_version + 1 WHERE id = $1")
+                .bind(topic)
+                .execute(&mut *tx)
+                .await?;
+        }
         for s in steps.iter().filter(|s| !void.contains(&s.topic.get())) {
             sqlx::query(
                 "UPDATE topics SET backfill_after = $1, backfill_done = backfill_done + $2 \
@@ -820,6 +837,53 @@ pub(crate) async fn topic_terms(
         t.previous = previous.get(&t.term).copied().unwrap_or(0);
     }
     Ok(out)
+}
+
+/// Every term of a topic with its messages in the UTC days `[from_day, to_day)`.
+pub(crate) async fn topic_term_counts(
+    pool: &AnyPool,
+    workspace: WorkspaceId,
+    topic_id: TopicId,
+    from_day: i64,
+    to_day: i64,
+) -> Result<Vec<(String, i64)>, StoreError> {
+    topic(pool, workspace, topic_id).await?;
+    sqlx::query(
+        "SELECT term, CAST(SUM(n) AS BIGINT) AS n FROM topic_terms \
+         WHERE topic_id = $1 AND day >= $2 AND day < $3 GROUP BY term HAVING SUM(n) <> 0",
+    )
+    .bind(topic_id.get())
+    .bind(from_day)
+    .bind(to_day)
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(|r| Ok((get(r, "term")?, get(r, "n")?)))
+    .collect()
+}
+
+/// Every author of a topic with messages and engagement in `[from_day, to_day)`.
+pub(crate) async fn topic_author_counts(
+    pool: &AnyPool,
+    workspace: WorkspaceId,
+    topic_id: TopicId,
+    from_day: i64,
+    to_day: i64,
+) -> Result<Vec<(IdentityId, i64, i64)>, StoreError> {
+    topic(pool, workspace, topic_id).await?;
+    sqlx::query(
+        "SELECT author_id, CAST(SUM(n) AS BIGINT) AS n, CAST(SUM(engagement) AS BIGINT) AS e \
+         FROM topic_authors WHERE topic_id = $1 AND day >= $2 AND day < $3 \
+         GROUP BY author_id HAVING SUM(n) <> 0 OR SUM(engagement) <> 0",
+    )
+    .bind(topic_id.get())
+    .bind(from_day)
+    .bind(to_day)
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(|r| Ok((IdentityId(get(r, "author_id")?), get(r, "n")?, get(r, "e")?)))
+    .collect()
 }
 
 /// An author's messages and engagement in a topic over a period.
@@ -1287,6 +1351,24 @@ impl crate::ListenStore for super::SqlStore {
             limit,
         )
         .await
+    }
+    async fn topic_term_counts(
+        &self,
+        workspace: WorkspaceId,
+        topic: TopicId,
+        from_day: i64,
+        to_day: i64,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        topic_term_counts(&self.pool, workspace, topic, from_day, to_day).await
+    }
+    async fn topic_author_counts(
+        &self,
+        workspace: WorkspaceId,
+        topic: TopicId,
+        from_day: i64,
+        to_day: i64,
+    ) -> Result<Vec<(IdentityId, i64, i64)>, StoreError> {
+        topic_author_counts(&self.pool, workspace, topic, from_day, to_day).await
     }
     async fn topic_authors(
         &self,

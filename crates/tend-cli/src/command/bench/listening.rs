@@ -219,14 +219,22 @@ impl ListeningBench {
         let mut total_ms = Vec::new();
         let mut last_overview = None;
         let mut last_detail = None;
-        for _ in 0..self.runs.max(1) {
+        // The first read fills the cache of closed days (as the first visit of the
+        // day does in the app); it is reported on its own.
+        let cache = dashboard::Cache::default();
+        let mut cold = (0.0, 0.0);
+        for run in 0..=self.runs.max(1) {
             let period = Period::last_days(now, &tz, 30, Granularity::Day)?;
             let started = Instant::now();
-            let o = dashboard::overview(&*store, ws.id, period.clone()).await?;
+            let o = dashboard::overview(&*store, &cache, ws.id, period.clone()).await?;
             let o_ms = started.elapsed().as_secs_f64() * 1e3;
             let started = Instant::now();
-            let d = dashboard::detail(&*store, ws.id, brand, period).await?;
+            let d = dashboard::detail(&*store, &cache, ws.id, brand, period).await?;
             let d_ms = started.elapsed().as_secs_f64() * 1e3;
+            if run == 0 {
+                cold = (o_ms, d_ms);
+                continue;
+            }
             overview_ms.push(o_ms);
             detail_ms.push(d_ms);
             total_ms.push(o_ms + d_ms);
@@ -240,7 +248,14 @@ impl ListeningBench {
         let (d50, d95) = summary(detail_ms);
         let (t50, t95) = summary(total_ms);
         println!(
-            "30-day dashboard in Tend (SQLite, rollups), {} runs:",
+            "30-day dashboard in Tend (SQLite, rollups), first read (fills the cache of closed days): \
+             overview {:.2} ms, brand topic {:.2} ms, together {:.2} ms",
+            cold.0,
+            cold.1,
+            cold.0 + cold.1
+        );
+        println!(
+            "30-day dashboard in Tend (SQLite, rollups, closed days cached, today read live), {} runs:",
             self.runs
         );
         println!("  overview (all topics)   p50 {o50:7.2} ms  p95 {o95:7.2} ms");

@@ -77,7 +77,7 @@ impl Cache {
         value
     }
 
-    /// [`Store::topic_buckets`] with the buckets (or parts of buckets) before
+    /// [`tend_store::ListenStore::topic_buckets`] with the buckets (or parts of buckets) before
     /// `today_hour` (the first hour of today, UTC) served from the cache.
     pub async fn buckets(
         &self,

@@ -1,6 +1,6 @@
 //! The listening part of the store: topics, matches, rollups, alerts. A supertrait
 //! of [`Store`](crate::Store), so every store has it; kept apart because it is a
-//! concern of its own (see `sql/listening.rs` for how the rollups stay exact).
+//! concern of its own (see `sql/listening/` for how the rollups stay exact).
 
 use crate::StoreError;
 use crate::sql::listening::{

@@ -154,6 +154,19 @@ pub(crate) fn numbered(first: usize, n: usize) -> String {
         .join(", ")
 }
 
+/// A write transaction: SQLite takes the write lock at the start (`BEGIN
+/// IMMEDIATE`), so a read-then-write never fails to upgrade while another
+/// connection writes, and waits its turn instead; PostgreSQL begins normally.
+pub(crate) async fn begin_write(
+    pool: &AnyPool,
+    backend: Backend,
+) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+    Ok(match backend {
+        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await?,
+        Backend::Postgres => pool.begin().await?,
+    })
+}
+
 pub(crate) fn ts(ms: i64) -> Result<Timestamp, StoreError> {
     Timestamp::from_millisecond(ms).map_err(|e| StoreError::Corrupt {
         table: "?",

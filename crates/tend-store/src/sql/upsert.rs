@@ -60,11 +60,8 @@ pub(crate) async fn upsert_batch(
     for m in batch {
         m.validate()?;
     }
-    let mut tx = match backend {
-        // Take the write lock up front: ids are reserved from MAX(id) below.
-        Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await?,
-        Backend::Postgres => pool.begin().await?,
-    };
+    // Take the write lock up front: ids are reserved from MAX(id) below.
+    let mut tx = super::begin_write(pool, backend).await?;
     check_references(&mut tx, backend, workspace, batch).await?;
     let now = now_ms();
     let mut links = lookup_batch(&mut tx, backend, batch).await?;

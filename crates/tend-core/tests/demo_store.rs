@@ -4,20 +4,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
+mod common;
+
+use common::*;
+
 use jiff::Timestamp;
 use secrecy::ExposeSecret as _;
-use std::sync::Arc;
 use tend_core::accounts::authenticate;
 use tend_core::demo::{self, DemoError, DemoManifest, Installed};
 use tend_domain::{InboxState, NewChannel, NewWorkspace, Slug};
 use tend_store::{StateCounts, Store};
 
 const SCALE: f64 = 0.2;
-
-async fn fresh_store(dir: &tempfile::TempDir) -> Arc<dyn Store> {
-    let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    tend_store::open(&url, 4).await.unwrap()
-}
 
 async fn install(store: &dyn Store, seed: u64, now: &str) -> Result<Installed, DemoError> {
     demo::install(store, seed, SCALE, now.parse().unwrap(), &mut |_| {}).await

@@ -5,6 +5,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
+mod common;
+
+use common::*;
+
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
 use std::collections::HashMap;
@@ -13,39 +17,7 @@ use tend_core::demo;
 use tend_core::listening::dashboard::{self, Granularity, Period};
 use tend_core::listening::{Listener, create_topic, update_topic};
 use tend_domain::*;
-use tend_store::{InboxQuery, Store};
-
-async fn fresh_store(dir: &tempfile::TempDir) -> Arc<dyn Store> {
-    let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    tend_store::open(&url, 4).await.unwrap()
-}
-
-/// Every stored message of the workspace, by paging the inbox.
-async fn history(store: &dyn Store, ws: WorkspaceId) -> Vec<Message> {
-    let mut out: Vec<Message> = Vec::new();
-    let mut before = None;
-    loop {
-        let page = store
-            .inbox(
-                ws,
-                &InboxQuery {
-                    before,
-                    limit: 500,
-                    ..InboxQuery::default()
-                },
-            )
-            .await
-            .unwrap();
-        let Some(last) = page.last() else { break };
-        before = Some((last.created_at, last.id));
-        let n = page.len();
-        out.extend(page);
-        if n < 500 {
-            break;
-        }
-    }
-    out
-}
+use tend_store::Store;
 
 /// Lowercased words: runs of letters, digits and `_` (so `#glimmr` and `@glimmr`
 /// give `glimmr`, and `@glimmr_support` does not).
@@ -100,7 +72,7 @@ async fn demo_topic_counts_equal_an_independent_recount() {
             .iter()
             .all(|t| t.backfill.finished && t.backfill.percent() == 100)
     );
-    let messages = history(&*store, ws).await;
+    let messages = history(&*store, ws, None).await;
     assert!(messages.len() > 1_000, "{}", messages.len());
     assert_eq!(topics[0].backfill.total, messages.len() as i64);
 

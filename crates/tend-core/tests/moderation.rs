@@ -5,45 +5,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
+mod common;
+
+use common::*;
+
 use jiff::{Timestamp, ToSpan};
-use std::sync::Arc;
 use tend_core::demo;
 use tend_core::moderation::{Moderator, dry_run, parse_rules};
 use tend_domain::*;
-use tend_store::{InboxQuery, Store};
-
-async fn fresh_store(dir: &tempfile::TempDir) -> Arc<dyn Store> {
-    let url = format!("sqlite://{}", dir.path().join("t.db").display());
-    tend_store::open(&url, 4).await.unwrap()
-}
-
-/// Every stored message of the workspace since `since`, by paging the inbox.
-async fn history(store: &dyn Store, ws: WorkspaceId, since: Timestamp) -> Vec<Message> {
-    let mut out: Vec<Message> = Vec::new();
-    let mut before = None;
-    loop {
-        let page = store
-            .inbox(
-                ws,
-                &InboxQuery {
-                    from: Some(since),
-                    before,
-                    limit: 500,
-                    ..InboxQuery::default()
-                },
-            )
-            .await
-            .unwrap();
-        let Some(last) = page.last() else { break };
-        before = Some((last.created_at, last.id));
-        let n = page.len();
-        out.extend(page);
-        if n < 500 {
-            break;
-        }
-    }
-    out
-}
+use tend_store::InboxQuery;
 
 const DEMO_RULES: &str = r#"
 # Refund talk goes to the team
@@ -79,7 +49,7 @@ async fn a_dry_run_on_the_demo_equals_a_recount() {
     let run = dry_run(&*store, ws, &rules, since, 2).await.unwrap();
 
     // The recount reads the stored messages directly, with plain string logic.
-    let messages = history(&*store, ws, since).await;
+    let messages = history(&*store, ws, Some(since)).await;
     assert_eq!(run.scanned, messages.len() as u64);
     // The brand's own messages are never moderated (as AutoModerator skips its own).
     let messages: Vec<Message> = messages

@@ -96,7 +96,7 @@ impl Cache {
         }
         // Bucket j holds today's first hour (or every bucket is closed).
         let j = bounds.partition_point(|b| *b <= today_hour) - 1;
-        let mut closed_bounds: Vec<i64> = bounds[..=j.min(bounds.len() - 1)].to_vec();
+        let mut closed_bounds: Vec<i64> = bounds[..=j].to_vec();
         if today_hour < last && today_hour > bounds[j] {
             closed_bounds.push(today_hour);
         }
@@ -127,10 +127,11 @@ impl Cache {
                 out.push((t, i + j, h));
             }
         }
-        // One row per topic and bucket, as the store gives them.
+        // One row per topic and bucket, as the store gives them: the bucket that
+        // holds today's first hour comes in two parts.
         let mut merged: Vec<(TopicId, usize, TopicHour)> = Vec::with_capacity(out.len());
         out.sort_by_key(|(t, i, _)| (*t, *i));
-        for (t, i, h) in out {
+        for (t, i, mut h) in out {
             match merged.last_mut() {
                 Some((lt, li, lh)) if *lt == t && *li == i => {
                     lh.messages += h.messages;
@@ -140,7 +141,10 @@ impl Cache {
                     lh.engagement += h.engagement;
                     lh.to_answer += h.to_answer;
                 }
-                _ => out_push(&mut merged, t, i, h, bounds),
+                _ => {
+                    h.hour = bounds[i];
+                    merged.push((t, i, h));
+                }
             }
         }
         Ok(merged)
@@ -240,15 +244,4 @@ impl Cache {
         }
         Ok(counts)
     }
-}
-
-fn out_push(
-    merged: &mut Vec<(TopicId, usize, TopicHour)>,
-    t: TopicId,
-    i: usize,
-    mut h: TopicHour,
-    bounds: &[i64],
-) {
-    h.hour = bounds.get(i).copied().unwrap_or(h.hour);
-    merged.push((t, i, h));
 }

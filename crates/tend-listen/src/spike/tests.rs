@@ -1,3 +1,7 @@
+//! Tests of the spike detector: the baseline on periodic series, planted spikes
+//! found with their start and end, no contamination of later baselines, short
+//! history, odd input, and property tests (no panic, finite output).
+
 use proptest::prelude::*;
 
 use super::*;

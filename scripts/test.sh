@@ -45,7 +45,9 @@ else
 fi
 
 step "store story on PostgreSQL, with its output"
-cargo test --locked -p tend-store --test story story_on_postgres -- --nocapture 2>&1 | grep -E "story_on_postgres|test result"
+# --workspace keeps the features unified with the run above: `-p tend-store`
+# alone would rebuild its dependencies with other features (~3 GB, minutes).
+cargo test --locked --workspace --test story story_on_postgres -- --nocapture 2>&1 | grep -E "story_on_postgres|test result"
 
 step "browser test screenshots"
 find "${CARGO_TARGET_DIR:-target}/screenshots" -name '*.png' | sort

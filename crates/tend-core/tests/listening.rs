@@ -1,7 +1,8 @@
 //! Listening end to end on a real store: the demo's topics, matched by the
 //! backfill over the demo history, equal an independent recount; the rollups equal
 //! a recount of the stored matches; new, edited and re-scored messages are matched
-//! live through the event log; a changed query restarts the backfill.
+//! live through the event log, and so are teammates' sentiment corrections; a
+//! changed query restarts the backfill.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
@@ -315,6 +316,91 @@ async fn new_and_edited_messages_are_matched_live_and_a_changed_query_backfills_
     assert_eq!(total(store.clone()).await, 4, "old, a, b, c");
     assert!(store.listening_drift(ws.id).await.unwrap().is_empty());
     let _ = stored;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_teammates_sentiment_correction_is_matched_and_counted_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = fresh_store(&dir).await;
+    let ws = store
+        .create_workspace(&NewWorkspace::new(Slug::parse("acme").unwrap(), "Acme", "UTC").unwrap())
+        .await
+        .unwrap();
+    let x = store
+        .create_channel(&NewChannel::new(ws.id, ChannelKind::X, "X").unwrap())
+        .await
+        .unwrap();
+    let t0: Timestamp = "2026-11-20T10:00:00Z".parse().unwrap();
+    let stored = store
+        .upsert_messages(
+            ws.id,
+            &[
+                NewMessage::new(x.id, "a", MessageKind::Mention, "acme again", t0),
+                NewMessage::new(x.id, "b", MessageKind::Mention, "acme today", t0),
+            ],
+        )
+        .await
+        .unwrap();
+    let topic = |name: &str, query: &str| NewTopic {
+        name: name.into(),
+        query: query.into(),
+        role: TopicRole::Brand,
+    };
+    let acme = create_topic(&*store, ws.id, &topic("Acme", "acme"), None)
+        .await
+        .unwrap();
+    let angry = create_topic(
+        &*store,
+        ws.id,
+        &topic("Angry", "acme sentiment:negative"),
+        None,
+    )
+    .await
+    .unwrap();
+    let listener = Listener::default();
+    listener.catch_up(&*store).await.unwrap();
+    let figures = |store: Arc<dyn Store>| async move {
+        let hours = store
+            .topic_hours(ws.id, &[acme.id, angry.id], 0, i64::MAX / 4)
+            .await
+            .unwrap();
+        let sum = |id: TopicId, f: fn(&tend_store::TopicHour) -> i64| {
+            hours
+                .iter()
+                .filter(|h| h.topic_id == id)
+                .map(f)
+                .sum::<i64>()
+        };
+        (
+            sum(acme.id, |h| h.messages),
+            sum(acme.id, |h| h.negative),
+            sum(angry.id, |h| h.messages),
+        )
+    };
+    assert_eq!(figures(store.clone()).await, (2, 0, 0));
+
+    // The correction wins over the computed label: counted negative, and now
+    // inside the topic that filters on sentiment.
+    let a = stored[0].id;
+    store
+        .correct_sentiment(ws.id, a, Some(SentimentLabel::Negative), None)
+        .await
+        .unwrap();
+    listener.catch_up(&*store).await.unwrap();
+    assert_eq!(figures(store.clone()).await, (2, 1, 1));
+    // Other changes (a tag, a state) do not disturb the counts; running again changes nothing.
+    store
+        .set_state(ws.id, a, InboxState::Done, None, None)
+        .await
+        .unwrap();
+    listener.catch_up(&*store).await.unwrap();
+    assert_eq!(figures(store.clone()).await, (2, 1, 1));
+
+    // Clearing the correction restores the computed label.
+    store.correct_sentiment(ws.id, a, None, None).await.unwrap();
+    listener.catch_up(&*store).await.unwrap();
+    assert_eq!(figures(store.clone()).await, (2, 0, 0));
+    assert!(store.listening_drift(ws.id).await.unwrap().is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

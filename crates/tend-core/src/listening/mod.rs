@@ -5,7 +5,8 @@
 //!
 //! **What a message looks like to a topic** (`tend-listen`'s `Document`): its title
 //! and text, the author's handle and display name, the channel kind's stable name,
-//! its language, its sentiment label, and the hashtags, mentions and links
+//! its language, its sentiment label (a teammate's correction wins, and a
+//! correction re-judges the message), and the hashtags, mentions and links
 //! `tend-nlp` extracts with twitter-text's rules, plus the message's own address
 //! for `site:` and `url:`.
 //!
@@ -138,6 +139,20 @@ impl Context {
     }
 }
 
+/// The message-id lists of an event whose messages must be judged again: stored
+/// ones (created, edited, re-scored) and sentiment corrections, which change the
+/// label `sentiment:` filters on and the polarity the rollups count.
+fn rejudged(event: &Event) -> Vec<&Vec<serde_json::Value>> {
+    let keys: &[&str] = match event.kind.as_str() {
+        Event::MESSAGES_STORED => &["created", "edited", "updated"],
+        Event::MESSAGES_CHANGED if event.payload["what"] == "sentiment" => &["messages"],
+        _ => &[],
+    };
+    keys.iter()
+        .filter_map(|key| event.payload[*key].as_array())
+        .collect()
+}
+
 fn asks(m: &Message) -> bool {
     m.direction == Direction::Inbound && m.signals.is_some_and(|s| s.question)
 }
@@ -162,7 +177,8 @@ fn judge(set: &TopicSet<TopicId>, m: &Message, ctx: &Context) -> (MatchFacts, Ve
     }
     let hashtags: Vec<&str> = entities.hashtags.iter().map(|e| e.text.as_str()).collect();
     let mentions: Vec<&str> = entities.mentions.iter().map(|e| e.text.as_str()).collect();
-    let label = m.signals.map(|s| s.sentiment_label);
+    // A teammate's correction wins over the computed label, as in the inbox.
+    let label = m.sentiment_label();
     let doc = Document {
         text: &m.text,
         title: m.title.as_deref(),
@@ -252,12 +268,10 @@ impl Listener {
             return Ok(0);
         };
         let mut work: BTreeMap<WorkspaceId, Vec<MessageId>> = BTreeMap::new();
-        for event in events.iter().filter(|e| e.kind == Event::MESSAGES_STORED) {
+        for event in &events {
             let list = work.entry(event.workspace_id).or_default();
-            for key in ["created", "edited", "updated"] {
-                if let Some(ids) = event.payload[key].as_array() {
-                    list.extend(ids.iter().filter_map(|v| v.as_i64()).map(MessageId));
-                }
+            for ids in rejudged(event) {
+                list.extend(ids.iter().filter_map(|v| v.as_i64()).map(MessageId));
             }
         }
         let mut looked_at = 0;

@@ -106,6 +106,15 @@ pub struct Engagement {
     pub views: i64,
 }
 
+impl Engagement {
+    /// How many interactions the message drew: likes, shares and replies. A net
+    /// score below zero (a downvoted Stack Exchange question) counts as no likes:
+    /// downvotes are not negative attention, and engagement charts never dip below 0.
+    pub fn interactions(&self) -> i64 {
+        self.likes.max(0) + self.shares.max(0) + self.replies.max(0)
+    }
+}
+
 /// The sentiment class of a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -357,6 +366,10 @@ mod tests {
         let mut m = msg("hi");
         m.engagement.likes = -3;
         assert!(m.validate().is_ok());
+        // ...and counts as no likes among the interactions.
+        m.engagement.shares = 2;
+        m.engagement.replies = 1;
+        assert_eq!(m.engagement.interactions(), 3);
         let mut m = msg("hi");
         m.parent_external_id = Some("abc".into());
         assert_eq!(m.validate().unwrap_err().field, "parent_external_id");

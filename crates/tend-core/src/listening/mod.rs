@@ -209,7 +209,7 @@ fn judge(set: &TopicSet<TopicId>, m: &Message, ctx: &Context) -> (MatchFacts, Ve
             Some(SentimentLabel::Negative) => -1,
             _ => 0,
         },
-        engagement: m.engagement.likes + m.engagement.shares + m.engagement.replies,
+        engagement: m.engagement.interactions(),
         to_answer: asks(m) && m.author_id.is_some_and(|a| !ctx.members.contains(&a)),
         terms: terms::terms(m.title.as_deref(), &m.text, &hashtags),
     };

@@ -128,7 +128,10 @@ async fn demo_topic_counts_equal_an_independent_recount() {
     assert!(messages.iter().any(|m| m.engagement.likes < 0));
     let ids: Vec<TopicId> = topics.iter().map(|t| t.id).collect();
     let hours = store.topic_hours(ws, &ids, 0, i64::MAX / 4).await.unwrap();
-    assert!(hours.iter().all(|h| h.engagement >= 0), "negative engagement");
+    assert!(
+        hours.iter().all(|h| h.engagement >= 0),
+        "negative engagement"
+    );
 
     // The dashboards' cache of closed days answers what the store answers.
     let cache = dashboard::Cache::default();

@@ -15,8 +15,11 @@
 //! so a miss does not load them: [`Cache::closed_terms`] and
 //! [`Cache::closed_authors`] answer `None`, the caller answers from the store's own
 //! SQL ranking, and the sums are loaded by a background task — one per key however
-//! many requests miss it (single flight), one at a time per process, and a failed
-//! load leaves nothing behind, so the next miss tries again.
+//! many requests miss it (single flight), one at a time per process, after the
+//! dashboard reads under way have answered (at most [`READS_WAIT`]: at 10 million
+//! messages a load run beside the read that missed made that read 50 ms slower),
+//! and a failed or cancelled load leaves nothing behind, so the next miss tries
+//! again.
 //!
 //! The answers equal the uncached reads (`tests/listening.rs` compares them with
 //! the store's own ranking, on a miss and from the cache, before and after history
@@ -25,6 +28,7 @@
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 use tend_domain::{IdentityId, Topic, TopicId, WorkspaceId};
 use tend_store::{Store, StoreError, TopicHour};
 use tokio::sync::{Semaphore, watch};
@@ -79,7 +83,13 @@ struct Shared {
     /// One background load at a time, so loads take at most one connection and
     /// one core from the requests.
     loads: Semaphore,
+    /// Dashboard reads under way: a load waits for them (at most [`READS_WAIT`]),
+    /// so it does not slow down the read that missed.
+    reading: watch::Sender<usize>,
 }
+
+/// How long a background load waits for the reads under way to end.
+pub const READS_WAIT: Duration = Duration::from_secs(1);
 
 /// Sums over closed days, shared by every dashboard read of a process (cloning
 /// shares it).
@@ -95,6 +105,7 @@ impl Default for Cache {
                 state: Mutex::default(),
                 in_flight: watch::Sender::new(0),
                 loads: Semaphore::new(1),
+                reading: watch::Sender::new(0),
             }),
         }
     }
@@ -117,6 +128,15 @@ impl Shared {
             state.ready.clear();
         }
         state.ready.insert(key, value);
+    }
+}
+
+/// A dashboard read under way (see [`Shared::reading`]).
+pub(super) struct Reading(Arc<Shared>);
+
+impl Drop for Reading {
+    fn drop(&mut self) {
+        self.0.reading.send_modify(|n| *n = n.saturating_sub(1));
     }
 }
 
@@ -165,6 +185,8 @@ impl Cache {
             let Ok(_permit) = claim.shared.loads.acquire().await else {
                 return;
             };
+            let mut reads = claim.shared.reading.subscribe();
+            let _ = tokio::time::timeout(READS_WAIT, reads.wait_for(|n| *n == 0)).await;
             match load.await {
                 Ok(value) => claim.shared.put(claim.key.clone(), value),
                 Err(e) => {
@@ -172,6 +194,13 @@ impl Cache {
                 }
             }
         });
+    }
+
+    /// Counts a dashboard read until the guard is dropped: background loads wait
+    /// for the reads under way to end.
+    pub(super) fn reading(&self) -> Reading {
+        self.shared.reading.send_modify(|n| *n += 1);
+        Reading(Arc::clone(&self.shared))
     }
 
     /// Waits until no background load is running (tests and benches: the next
@@ -434,6 +463,26 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_load_waits_for_the_reads_under_way() {
+        let cache = Cache::default();
+        let reading = cache.reading();
+        let (started, mut seen) = tokio::sync::mpsc::unbounded_channel();
+        cache.fill(key(4), async move {
+            let _ = started.send(());
+            Ok(Closed::Terms(Arc::default()))
+        });
+        // The runtime has one thread: the load gets it while this test yields.
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+        assert!(seen.try_recv().is_err(), "the load started during a read");
+        drop(reading);
+        cache.idle().await;
+        assert!(seen.try_recv().is_ok());
+        assert!(terms(&cache, 4).is_some());
+    }
+
+    #[tokio::test]
     async fn a_failed_load_leaves_the_key_free() {
         let cache = Cache::default();
         cache.fill(key(2), async { Err(StoreError::NotFound) });
@@ -451,6 +500,7 @@ mod tests {
     fn a_cancelled_load_leaves_the_key_free() {
         let runtime = || {
             tokio::runtime::Builder::new_current_thread()
+                .enable_all()
                 .build()
                 .unwrap()
         };

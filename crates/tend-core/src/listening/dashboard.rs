@@ -265,6 +265,7 @@ pub async fn overview(
     workspace: WorkspaceId,
     period: Period,
 ) -> Result<Overview, StoreError> {
+    let _reading = cache.reading();
     let topics = store.topics(workspace).await?;
     let series = series(store, cache, workspace, &topics, &period).await?;
     let share_of_voice = share_of_voice(&series);
@@ -321,6 +322,7 @@ pub async fn detail(
     topic: TopicId,
     period: Period,
 ) -> Result<Detail, StoreError> {
+    let _reading = cache.reading();
     let topic = store.topic(workspace, topic).await?;
     let mut series_list = series(
         store,
@@ -409,6 +411,7 @@ pub async fn term_counts(
     min: i64,
     limit: i64,
 ) -> Result<Vec<TermCount>, StoreError> {
+    let _reading = cache.reading();
     let current_days = (periods.mid_day, periods.to_day);
     let previous_days = (periods.from_day, periods.mid_day);
     let closed_current = cache.closed_terms(store, workspace, topic, current_days, today);
@@ -465,6 +468,7 @@ pub async fn top_authors(
     today: i64,
     limit: usize,
 ) -> Result<Vec<AuthorCount>, StoreError> {
+    let _reading = cache.reading();
     let days = (periods.mid_day, periods.to_day);
     let Some(closed) = cache.closed_authors(store, workspace, topic, days, today) else {
         return store

@@ -133,18 +133,22 @@ async fn demo_topic_counts_equal_an_independent_recount() {
         "negative engagement"
     );
 
-    // The dashboards' cache of closed days answers what the store answers.
+    // The dashboards' cache of closed days answers what the store answers: on a
+    // miss (the store's ranking answers while the sums load in the background) and
+    // from the cache.
     let cache = dashboard::Cache::default();
     let period = Period::last_days(now, &TimeZone::UTC, 30, Granularity::Day).unwrap();
     let p = period.periods();
     let today = period.today();
+    let current_days = (p.mid_day, p.to_day);
+    let previous_days = (p.from_day, p.mid_day);
     let same = |topics: Vec<Topic>| {
         let store = store.clone();
         let cache = &cache;
         let period = &period;
         async move {
             for t in &topics {
-                let ours = dashboard::term_counts(&*store, cache, ws, t, p, today, 2, 400)
+                let ours = dashboard::term_counts(&store, cache, ws, t, p, today, 2, 400)
                     .await
                     .unwrap();
                 assert_eq!(
@@ -153,7 +157,7 @@ async fn demo_topic_counts_equal_an_independent_recount() {
                     "{}",
                     t.name
                 );
-                let ours = dashboard::top_authors(&*store, cache, ws, t, p, today, 15)
+                let ours = dashboard::top_authors(&store, cache, ws, t, p, today, 15)
                     .await
                     .unwrap();
                 let theirs = store
@@ -173,8 +177,28 @@ async fn demo_topic_counts_equal_an_independent_recount() {
             }
         }
     };
-    same(topics.clone()).await;
+    // Whether a topic's term and author sums are all cached (asking starts loading
+    // what is missing).
+    let cached = |t: &Topic| {
+        cache
+            .closed_terms(&store, ws, t, current_days, today)
+            .is_some()
+            && cache
+                .closed_terms(&store, ws, t, previous_days, today)
+                .is_some()
+            && cache
+                .closed_authors(&store, ws, t, current_days, today)
+                .is_some()
+    };
+    assert!(cache.is_empty());
+    same(topics.clone()).await; // misses: answered by the store
+    cache.idle().await;
+    // Per topic: its buckets (loaded on the request), both periods' terms and the
+    // authors (loaded in the background, once each).
+    assert_eq!(cache.len(), 4 * topics.len());
+    assert!(topics.iter().all(cached));
     same(topics.clone()).await; // now from the cache
+    assert_eq!(cache.len(), 4 * topics.len());
     // A change to a closed day (an old message matched late) raises the topic's
     // history version, so the cached sums are not used for it any more.
     let glimmr = topics.iter().find(|t| t.name == "Glimmr").unwrap();
@@ -201,18 +225,27 @@ async fn demo_topic_counts_equal_an_independent_recount() {
     let fresh = store.topics(ws).await.unwrap();
     let glimmr_now = fresh.iter().find(|t| t.name == "Glimmr").unwrap();
     assert!(glimmr_now.history_version > glimmr.history_version);
-    let stale = dashboard::term_counts(&*store, &cache, ws, glimmr, p, today, 2, 400)
+    let stale = dashboard::term_counts(&store, &cache, ws, glimmr, p, today, 2, 400)
         .await
         .unwrap();
     assert!(
         !stale.iter().any(|t| t.term == "zzlate"),
         "the old key still reads the cache"
     );
-    let current = dashboard::term_counts(&*store, &cache, ws, glimmr_now, p, today, 2, 400)
+    // The new key misses: the store answers, with the late terms.
+    let current = dashboard::term_counts(&store, &cache, ws, glimmr_now, p, today, 2, 400)
         .await
         .unwrap();
     assert!(current.iter().any(|t| t.term == "zzlate" && t.current == 2));
-    same(fresh).await;
+    same(fresh.clone()).await;
+    cache.idle().await;
+    // Loaded in the background under the new key, the sums hold the late terms.
+    let sums = cache
+        .closed_terms(&store, ws, glimmr_now, current_days, today)
+        .expect("loaded after the miss");
+    assert_eq!(sums.get("zzlate"), Some(&2));
+    assert!(fresh.iter().all(cached));
+    same(fresh).await; // from the cache
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -10,10 +10,12 @@
 //! reads the UTC days it overlaps.
 
 pub use super::cache::Cache;
+use super::cache::{TermSums, open_authors, open_terms};
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan, Zoned};
 use serde::Serialize;
 use std::collections::HashMap;
+use std::sync::Arc;
 use tend_domain::{Alert, IdentityId, Message, Topic, TopicId, TopicRole, WorkspaceId};
 use tend_listen::trend::{self, TrendConfig};
 use tend_store::{AuthorCount, Periods, Store, StoreError, TermCount};
@@ -202,7 +204,7 @@ pub struct Overview {
 
 /// The topics' series over `period`.
 pub async fn series(
-    store: &dyn Store,
+    store: &Arc<dyn Store>,
     cache: &Cache,
     workspace: WorkspaceId,
     topics: &[Topic],
@@ -211,7 +213,7 @@ pub async fn series(
     let ids: Vec<TopicId> = topics.iter().map(|t| t.id).collect();
     let rows = cache
         .buckets(
-            store,
+            &**store,
             workspace,
             topics,
             &period.bounds(),
@@ -258,11 +260,12 @@ pub fn share_of_voice(series: &[TopicSeries]) -> Vec<(String, i64)> {
 
 /// The overview dashboard of a workspace.
 pub async fn overview(
-    store: &dyn Store,
+    store: &Arc<dyn Store>,
     cache: &Cache,
     workspace: WorkspaceId,
     period: Period,
 ) -> Result<Overview, StoreError> {
+    let _reading = cache.reading();
     let topics = store.topics(workspace).await?;
     let series = series(store, cache, workspace, &topics, &period).await?;
     let share_of_voice = share_of_voice(&series);
@@ -313,12 +316,13 @@ const TERM_CANDIDATES: i64 = 400;
 
 /// A topic's dashboard over `period`.
 pub async fn detail(
-    store: &dyn Store,
+    store: &Arc<dyn Store>,
     cache: &Cache,
     workspace: WorkspaceId,
     topic: TopicId,
     period: Period,
 ) -> Result<Detail, StoreError> {
+    let _reading = cache.reading();
     let topic = store.topic(workspace, topic).await?;
     let mut series_list = series(
         store,
@@ -335,7 +339,7 @@ pub async fn detail(
     // term counts are kept in.
     let totals = cache
         .buckets(
-            store,
+            &**store,
             workspace,
             std::slice::from_ref(&topic),
             &[
@@ -393,10 +397,12 @@ pub async fn detail(
 
 /// The topic's terms with at least `min` messages in the current period, most
 /// frequent first (then by term), at most `limit`, with their count in the
-/// previous period: what `Store::topic_terms` answers, with closed days cached.
+/// previous period: what `Store::topic_terms` answers. The closed days' sums come
+/// from the cache; on a miss the store's ranking answers while they are loaded in
+/// the background (see [`Cache`]).
 #[allow(clippy::too_many_arguments)]
 pub async fn term_counts(
-    store: &dyn Store,
+    store: &Arc<dyn Store>,
     cache: &Cache,
     workspace: WorkspaceId,
     topic: &Topic,
@@ -405,45 +411,56 @@ pub async fn term_counts(
     min: i64,
     limit: i64,
 ) -> Result<Vec<TermCount>, StoreError> {
-    let current = cache
-        .term_counts(
-            store,
-            workspace,
-            topic,
-            (periods.mid_day, periods.to_day),
-            today,
+    let _reading = cache.reading();
+    let current_days = (periods.mid_day, periods.to_day);
+    let previous_days = (periods.from_day, periods.mid_day);
+    let closed_current = cache.closed_terms(store, workspace, topic, current_days, today);
+    let closed_previous = cache.closed_terms(store, workspace, topic, previous_days, today);
+    let (Some(closed_current), Some(closed_previous)) = (closed_current, closed_previous) else {
+        return store
+            .topic_terms(workspace, topic.id, periods, min, limit)
+            .await;
+    };
+    let open_current = open_terms(&**store, workspace, topic.id, current_days, today).await?;
+    let open_previous = open_terms(&**store, workspace, topic.id, previous_days, today).await?;
+    let count = |closed: &TermSums, open: &TermSums, t: &str| {
+        closed.get(t).copied().unwrap_or(0) + open.get(t).copied().unwrap_or(0)
+    };
+    // Every term of the current period once: the closed days' terms, then today's
+    // that are not among them.
+    let mut rows: Vec<(&str, i64)> = closed_current
+        .keys()
+        .chain(
+            open_current
+                .keys()
+                .filter(|t| !closed_current.contains_key(*t)),
         )
-        .await?;
-    let previous = cache
-        .term_counts(
-            store,
-            workspace,
-            topic,
-            (periods.from_day, periods.mid_day),
-            today,
-        )
-        .await?;
-    let mut rows: Vec<(&String, i64)> = current
-        .iter()
-        .filter(|(_, n)| **n >= min.max(1))
-        .map(|(t, n)| (t, *n))
+        .map(|t| (t.as_str(), count(&closed_current, &open_current, t)))
+        .filter(|(_, n)| *n >= min.max(1))
         .collect();
-    rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+    // Most messages first, then by term (terms are unique, so the order is total).
+    let order = |a: &(&str, i64), b: &(&str, i64)| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0));
+    let limit = usize::try_from(limit.clamp(0, 400)).unwrap_or(0);
+    if rows.len() > limit {
+        rows.select_nth_unstable_by(limit, order);
+        rows.truncate(limit);
+    }
+    rows.sort_unstable_by(order);
     Ok(rows
         .into_iter()
-        .take(usize::try_from(limit.clamp(0, 400)).unwrap_or(0))
         .map(|(t, n)| TermCount {
-            term: t.clone(),
+            term: t.to_owned(),
             current: n,
-            previous: previous.get(t).copied().unwrap_or(0),
+            previous: count(&closed_previous, &open_previous, t),
         })
         .collect())
 }
 
 /// The topic's most active authors in the current period (messages, then
-/// engagement, then id), with closed days cached.
+/// engagement, then id): what `Store::topic_authors` answers, the closed days'
+/// sums from the cache (on a miss, the store's ranking answers).
 pub async fn top_authors(
-    store: &dyn Store,
+    store: &Arc<dyn Store>,
     cache: &Cache,
     workspace: WorkspaceId,
     topic: &Topic,
@@ -451,19 +468,35 @@ pub async fn top_authors(
     today: i64,
     limit: usize,
 ) -> Result<Vec<AuthorCount>, StoreError> {
-    let counts = cache
-        .author_counts(
-            store,
-            workspace,
-            topic,
-            (periods.mid_day, periods.to_day),
-            today,
-        )
-        .await?;
-    let mut rows: Vec<(IdentityId, i64, i64)> = counts
-        .into_iter()
-        .filter(|(_, (n, _))| *n > 0)
-        .map(|(a, (n, e))| (a, n, e))
+    let _reading = cache.reading();
+    let days = (periods.mid_day, periods.to_day);
+    let Some(closed) = cache.closed_authors(store, workspace, topic, days, today) else {
+        return store
+            .topic_authors(
+                workspace,
+                topic.id,
+                periods.mid_day,
+                periods.to_day,
+                i64::try_from(limit).unwrap_or(i64::MAX),
+            )
+            .await;
+    };
+    let open = open_authors(&**store, workspace, topic.id, days, today).await?;
+    let sum = |a: &IdentityId| {
+        let (c, o) = (
+            closed.get(a).copied().unwrap_or_default(),
+            open.get(a).copied().unwrap_or_default(),
+        );
+        (c.0 + o.0, c.1 + o.1)
+    };
+    let mut rows: Vec<(IdentityId, i64, i64)> = closed
+        .keys()
+        .chain(open.keys().filter(|a| !closed.contains_key(*a)))
+        .map(|a| {
+            let (n, e) = sum(a);
+            (*a, n, e)
+        })
+        .filter(|(_, n, _)| *n > 0)
         .collect();
     let key = |r: &(IdentityId, i64, i64)| (std::cmp::Reverse(r.1), std::cmp::Reverse(r.2), r.0);
     if rows.len() > limit {

@@ -26,6 +26,7 @@ use jiff::tz::TimeZone;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tend_core::listening::dashboard::{self, Granularity, Period};
 use tend_core::listening::terms::terms;
@@ -42,6 +43,8 @@ use crate::command::testdata_dir;
 /// The issue's targets.
 const TARGET_P95_MS: f64 = 50.0;
 const TARGET_MATCH_MICROS: f64 = 10.0;
+/// Dashboard reads after an empty cache.
+const COLD_READS: usize = 5;
 
 #[derive(Debug, Args)]
 pub struct ListeningBench {
@@ -214,27 +217,56 @@ impl ListeningBench {
         // The dashboards, as the web app reads them.
         let tz = TimeZone::UTC;
         let brand = ids[0];
+        let ws_id = ws.id;
         let mut overview_ms = Vec::new();
         let mut detail_ms = Vec::new();
         let mut total_ms = Vec::new();
         let mut last_overview = None;
         let mut last_detail = None;
-        // The first read fills the cache of closed days (as the first visit of the
-        // day does in the app); it is reported on its own.
-        let cache = dashboard::Cache::default();
-        let mut cold = (0.0, 0.0);
-        for run in 0..=self.runs.max(1) {
-            let period = Period::last_days(now, &tz, 30, Granularity::Day)?;
-            let started = Instant::now();
-            let o = dashboard::overview(&*store, &cache, ws.id, period.clone()).await?;
-            let o_ms = started.elapsed().as_secs_f64() * 1e3;
-            let started = Instant::now();
-            let d = dashboard::detail(&*store, &cache, ws.id, brand, period).await?;
-            let d_ms = started.elapsed().as_secs_f64() * 1e3;
-            if run == 0 {
-                cold = (o_ms, d_ms);
-                continue;
+        // The first read after an empty cache (as the first visit of the day, or
+        // after a late change to a closed day, in the app) misses the closed days'
+        // sums: it is answered by the store's ranking while the sums load in the
+        // background. Measured COLD_READS times, each with a new cache, waiting for
+        // the loads to finish in between; then the warm reads share one cache.
+        let read = |cache: dashboard::Cache| {
+            let (store, tz) = (Arc::clone(&store), tz.clone());
+            async move {
+                let period = Period::last_days(now, &tz, 30, Granularity::Day)?;
+                let started = Instant::now();
+                let o = dashboard::overview(&store, &cache, ws_id, period.clone()).await?;
+                let o_ms = started.elapsed().as_secs_f64() * 1e3;
+                let started = Instant::now();
+                let d = dashboard::detail(&store, &cache, ws_id, brand, period).await?;
+                let d_ms = started.elapsed().as_secs_f64() * 1e3;
+                let started = Instant::now();
+                cache.idle().await;
+                let fill_ms = started.elapsed().as_secs_f64() * 1e3;
+                anyhow::Ok((o, d, o_ms, d_ms, fill_ms))
             }
+        };
+        let mut cold_o = Vec::new();
+        let mut cold_d = Vec::new();
+        let mut cold_t = Vec::new();
+        let mut fills = Vec::new();
+        let mut first_cold = (0.0, 0.0);
+        let cache = dashboard::Cache::default();
+        for run in 0..COLD_READS {
+            let cache = if run + 1 == COLD_READS {
+                cache.clone()
+            } else {
+                dashboard::Cache::default()
+            };
+            let (_, _, o_ms, d_ms, fill_ms) = read(cache).await?;
+            if run == 0 {
+                first_cold = (o_ms, d_ms);
+            }
+            cold_o.push(o_ms);
+            cold_d.push(d_ms);
+            cold_t.push(o_ms + d_ms);
+            fills.push(fill_ms);
+        }
+        for _ in 0..self.runs.max(1) {
+            let (o, d, o_ms, d_ms, _) = read(cache.clone()).await?;
             overview_ms.push(o_ms);
             detail_ms.push(d_ms);
             total_ms.push(o_ms + d_ms);
@@ -247,26 +279,39 @@ impl ListeningBench {
         let (o50, o95) = summary(overview_ms);
         let (d50, d95) = summary(detail_ms);
         let (t50, t95) = summary(total_ms);
+        let (co50, _) = summary(cold_o);
+        let (cd50, _) = summary(cold_d);
+        let (ct50, _) = summary(cold_t);
+        let (fill50, _) = summary(fills);
         println!(
-            "30-day dashboard in Tend (SQLite, rollups), first read (fills the cache of closed days): \
-             overview {:.2} ms, brand topic {:.2} ms, together {:.2} ms",
-            cold.0,
-            cold.1,
-            cold.0 + cold.1
-        );
-        println!(
-            "30-day dashboard in Tend (SQLite, rollups, closed days cached, today read live), {} runs:",
+            "30-day dashboard in Tend (SQLite, rollups); cold = the first read after an empty \
+             cache (closed days' sums missed: the store's ranking answers, the sums load in the \
+             background), p50 of {COLD_READS} empty caches (the very first in parentheses); \
+             warm = closed days cached, today read live, {} runs:",
             self.runs
         );
-        println!("  overview (all topics)   p50 {o50:7.2} ms  p95 {o95:7.2} ms");
-        println!("  brand topic             p50 {d50:7.2} ms  p95 {d95:7.2} ms");
         println!(
-            "  whole dashboard         p50 {t50:7.2} ms  p95 {t95:7.2} ms  (target p95 ≤ {TARGET_P95_MS} ms: {})",
+            "  overview (all topics)   cold {co50:7.2} ms ({:7.2})  warm p50 {o50:7.2} ms  p95 {o95:7.2} ms",
+            first_cold.0
+        );
+        println!(
+            "  brand topic             cold {cd50:7.2} ms ({:7.2})  warm p50 {d50:7.2} ms  p95 {d95:7.2} ms",
+            first_cold.1
+        );
+        println!(
+            "  whole dashboard         cold {ct50:7.2} ms ({:7.2})  warm p50 {t50:7.2} ms  p95 {t95:7.2} ms  \
+             (target p95 ≤ {TARGET_P95_MS} ms: {})",
+            first_cold.0 + first_cold.1,
             if t95 <= TARGET_P95_MS {
                 "met"
             } else {
                 "NOT met"
             }
+        );
+        println!(
+            "  cold / warm p95: {:.1}×; the background load of the closed days' sums ended \
+             {fill50:.0} ms (p50) after the cold read",
+            ct50 / t95.max(1e-9)
         );
         let brand_30d: i64 = overview.series[0].total.messages;
         println!(
@@ -328,6 +373,11 @@ impl ListeningBench {
             "Tend / DuckDB, whole dashboard p95: {:.2} (≤ 1 means no slower than DuckDB: {})",
             t95 / k95.max(1e-9),
             if t95 <= k95 { "met" } else { "NOT met" }
+        );
+        println!(
+            "Tend cold (p50 of {COLD_READS}) / DuckDB p95: {:.2}; Tend cold / Tend warm p95: {:.1}",
+            ct50 / k95.max(1e-9),
+            ct50 / t95.max(1e-9)
         );
         // The answers must agree.
         let mut disagreements = Vec::new();

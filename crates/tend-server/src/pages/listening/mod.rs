@@ -112,7 +112,7 @@ pub async fn load_overview(
     params: &PeriodParams,
 ) -> Result<Overview, AppError> {
     let period = params.period(&ws.workspace.tz())?;
-    Ok(dashboard::overview(&*state.store, &state.dashboards, ws.workspace.id, period).await?)
+    Ok(dashboard::overview(&state.store, &state.dashboards, ws.workspace.id, period).await?)
 }
 
 /// One topic's figures (404 for a topic of another workspace).
@@ -123,14 +123,7 @@ pub async fn load_detail(
     params: &PeriodParams,
 ) -> Result<Detail, AppError> {
     let period = params.period(&ws.workspace.tz())?;
-    Ok(dashboard::detail(
-        &*state.store,
-        &state.dashboards,
-        ws.workspace.id,
-        id,
-        period,
-    )
-    .await?)
+    Ok(dashboard::detail(&state.store, &state.dashboards, ws.workspace.id, id, period).await?)
 }
 
 /// Why a topic was not saved.

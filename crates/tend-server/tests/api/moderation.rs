@@ -41,6 +41,7 @@ fn verdict(
         flag: Some(reason.into()),
         escalate,
         log: Vec::new(),
+        webhooks: Vec::new(),
     }
 }
 

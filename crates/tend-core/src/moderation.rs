@@ -13,18 +13,27 @@
 //!   karma), and it also stands for `comment_karma` (with `post_karma` 0, so
 //!   `combined_karma` equals it). Platforms do not tell us an account's age, so
 //!   `account_age` checks never match and say so in the dry run's notes;
+//! - `is_member`: the author's member has an identity in a community space (forum,
+//!   chat or Q&A site; `Store::community_members`, the definition listening uses
+//!   for "to answer"); an author only seen on social networks is not a member.
+//!   `member_level` is always unset: Tend has no member levels yet, so a
+//!   `member_level` check compares with the empty text (a positive check never
+//!   matches, a negated one always does; `docs/moderation.md`);
 //! - `is_moderator`: the author is the channel's own account (the brand); the
 //!   brand's own (outbound) messages are never moderated, as AutoModerator skips
 //!   its own comments;
 //! - Tend's signals: `toxicity`, `spam`, `sentiment` (compound), `question`, `lang`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+pub mod webhooks;
 use std::sync::{Arc, Mutex};
 
 use jiff::Timestamp;
 use tend_domain::{
     Channel, ChannelId, Direction, Identity, IdentityId, Message, MessageId, Moderation,
-    ModerationVerdict, NewReply, RuleSetId, RuleSetVersion, TagName, UserId, WorkspaceId,
+    ModerationVerdict, NewReply, RuleSetId, RuleSetVersion, TagName, UserId, WebhookNotice,
+    WorkspaceId,
 };
 use tend_rules::{Action, Author, EvalContext, Item, ItemKind, NotifyTarget, RuleSet, Trigger};
 use tend_store::{Event, InboxQuery, ModerationFacts, Store, StoreError};
@@ -57,6 +66,8 @@ pub fn parse_rules(file: &str, source: &str) -> Result<RuleSet, ModerationError>
 /// The messages, authors, channels and thread roots an evaluation needs.
 struct Context {
     authors: HashMap<IdentityId, Identity>,
+    /// The authors who are community members (see the module documentation).
+    members: HashSet<IdentityId>,
     channels: HashMap<ChannelId, Channel>,
     roots: HashMap<MessageId, Message>,
 }
@@ -68,7 +79,10 @@ impl Context {
         messages: &[Message],
         channels: &[Channel],
     ) -> Result<Context, StoreError> {
-        let author_ids: Vec<IdentityId> = messages.iter().filter_map(|m| m.author_id).collect();
+        let mut author_ids: Vec<IdentityId> = messages.iter().filter_map(|m| m.author_id).collect();
+        author_ids.sort_unstable();
+        author_ids.dedup();
+        let members = store.community_members(workspace, &author_ids).await?;
         let authors = store
             .identities(workspace, &author_ids)
             .await?
@@ -92,6 +106,7 @@ impl Context {
         }
         Ok(Context {
             authors,
+            members,
             channels: channels.iter().map(|c| (c.id, c.clone())).collect(),
             roots,
         })
@@ -105,6 +120,7 @@ impl Context {
         item_for(
             m,
             m.author_id.and_then(|a| self.authors.get(&a)),
+            m.author_id.is_some_and(|a| self.members.contains(&a)),
             self.channels.get(&m.channel_id),
             root,
             facts,
@@ -120,9 +136,11 @@ fn first_url(text: &str) -> Option<&str> {
 }
 
 /// A Tend message as the rule language sees it (see the module documentation).
+/// `is_member` says whether the author is a community member.
 pub fn item_for(
     m: &Message,
     author: Option<&Identity>,
+    is_member: bool,
     channel: Option<&Channel>,
     parent_submission: Option<Box<Item>>,
     facts: Option<&ModerationFacts>,
@@ -157,7 +175,7 @@ pub fn item_for(
                 .is_some_and(|p| p.author.id == a.external_id),
             has_verified_email: a.verified,
             site_banned: facts.is_some_and(|f| f.author_banned),
-            is_member: true,
+            is_member,
             member_level: None,
             flair_text: None,
             flair_css_class: None,
@@ -313,6 +331,7 @@ impl Moderator {
             let channels = store.channels(workspace).await?;
             let facts = store.moderation_facts(workspace, &ids).await?;
             let context = Context::load(store, workspace, &messages, &channels).await?;
+            let slug = store.workspace(workspace).await?.slug.to_string();
             let by_id: HashMap<MessageId, &Message> = messages.iter().map(|m| (m.id, m)).collect();
             let mut verdicts = Vec::new();
             let mut follow_ups = Vec::new();
@@ -335,7 +354,13 @@ impl Moderator {
                 };
                 let outcome = rules.evaluate(&item, &ctx);
                 for fired in outcome.fired {
-                    let (verdict, follow) = verdict_for(&live, &rules, m, &fired);
+                    let about = About {
+                        slug: &slug,
+                        channel: context.channels.get(&m.channel_id),
+                        author: m.author_id.and_then(|a| context.authors.get(&a)),
+                        fired_at: Timestamp::now(),
+                    };
+                    let (verdict, follow) = verdict_for(&live, &rules, m, &about, &fired);
                     verdicts.push(verdict);
                     follow_ups.extend(follow);
                 }
@@ -410,11 +435,20 @@ impl FollowUp {
     }
 }
 
+/// What a webhook payload says about where a message is, besides the message.
+struct About<'a> {
+    slug: &'a str,
+    channel: Option<&'a Channel>,
+    author: Option<&'a Identity>,
+    fired_at: Timestamp,
+}
+
 /// The verdict of one fired rule on one message, and the follow-up work.
 fn verdict_for(
     live: &RuleSetVersion,
     rules: &RuleSet,
     m: &Message,
+    about: &About<'_>,
     fired: &tend_rules::Fired,
 ) -> (ModerationVerdict, Vec<FollowUp>) {
     let rule = &rules.rules()[fired.rule];
@@ -429,6 +463,7 @@ fn verdict_for(
         flag: None,
         escalate: false,
         log: Vec::new(),
+        webhooks: Vec::new(),
     };
     let mut follow = Vec::new();
     let reason_or_name =
@@ -474,7 +509,26 @@ fn verdict_for(
                         ));
                     }
                 }
-                NotifyTarget::Webhook(url) => verdict.log.push(("notify".into(), url.clone())),
+                NotifyTarget::Webhook(url) => {
+                    verdict.log.push(("notify".into(), url.clone()));
+                    let payload = webhooks::Payload {
+                        event: webhooks::EVENT,
+                        rule: rule.name(),
+                        action: webhooks::main_action(&fired.actions),
+                        actions: fired.actions.iter().map(action_name).collect(),
+                        message_id: m.id.get(),
+                        workspace: about.slug,
+                        channel: about.channel.map_or("", |c| c.name.as_str()),
+                        author: about.author.map_or("", |a| a.handle.as_str()),
+                        permalink: m.permalink.as_deref(),
+                        excerpt: webhooks::excerpt(&m.text),
+                        fired_at: about.fired_at,
+                    };
+                    verdict.webhooks.push(WebhookNotice {
+                        url: url.clone(),
+                        payload: payload.to_json(),
+                    });
+                }
             },
             Action::Modmail { subject, .. } | Action::Message { subject, .. } => {
                 verdict

@@ -38,7 +38,7 @@ pub use message::{
 };
 pub use moderation::{
     Moderation, ModerationEntry, ModerationVerdict, ReviewDecision, ReviewItem, ReviewStatus,
-    RuleActor, RuleHit, RuleSetVersion,
+    RuleActor, RuleHit, RuleSetVersion, WebhookAttempt, WebhookDelivery, WebhookNotice,
 };
 pub use outbox::{NewReply, OutboxEvent, OutboxItem, OutboxState};
 pub use tag::{Tag, TagName};

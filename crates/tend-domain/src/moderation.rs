@@ -118,6 +118,66 @@ pub struct ModerationVerdict {
     pub escalate: bool,
     /// Log lines besides the state change and the flag: (action, detail).
     pub log: Vec<(String, String)>,
+    /// Webhook posts the rule asks for (`notify: {webhook: url}`), queued with the
+    /// verdict and delivered by the background loop.
+    pub webhooks: Vec<WebhookNotice>,
+}
+
+/// A webhook post to queue: where, and the JSON body (frozen when the rule fired).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookNotice {
+    pub url: String,
+    pub payload: String,
+}
+
+/// A queued webhook post of a moderation rule, with its delivery state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WebhookDelivery {
+    pub id: i64,
+    pub workspace_id: WorkspaceId,
+    pub message_id: MessageId,
+    pub rule_set: RuleSetId,
+    pub version: i64,
+    pub rule_index: i64,
+    pub rule_name: String,
+    pub url: String,
+    /// The JSON body, as sent on every attempt.
+    pub payload: String,
+    /// Attempts made so far.
+    pub attempts: i64,
+    /// When the next attempt is due (meaningless once delivered or given up).
+    pub next_attempt_at: Timestamp,
+    pub delivered_at: Option<Timestamp>,
+    /// Set when the attempts ran out; `last_error` says why the last one failed.
+    pub gave_up_at: Option<Timestamp>,
+    pub last_error: Option<String>,
+    pub created_at: Timestamp,
+}
+
+impl WebhookDelivery {
+    /// `pending` (waiting for its first or next attempt), `delivered` or `failed`.
+    pub fn status(&self) -> &'static str {
+        if self.delivered_at.is_some() {
+            "delivered"
+        } else if self.gave_up_at.is_some() {
+            "failed"
+        } else {
+            "pending"
+        }
+    }
+}
+
+/// How one delivery attempt went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WebhookAttempt {
+    /// The receiver answered 2xx.
+    Delivered,
+    /// Refused (non-2xx), unreachable or timed out: retried at `retry_at`, or given
+    /// up when `None`.
+    Failed {
+        error: String,
+        retry_at: Option<Timestamp>,
+    },
 }
 
 str_enum!(ReviewStatus {

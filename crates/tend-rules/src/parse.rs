@@ -30,6 +30,8 @@ enum TargetKind {
 
 struct Cx<'d> {
     document: usize,
+    /// The rule's name (its first comment line, or `rule N`), for messages that name it.
+    rule_name: String,
     diagnostics: &'d mut Vec<Diagnostic>,
     /// Why the rule can never apply in Tend (first reason wins), with its line and key.
     never: Option<(usize, String, String)>,
@@ -247,6 +249,9 @@ pub(crate) fn parse_document(
     let root = document.root.as_ref()?;
     let mut cx = Cx {
         document: document.number,
+        rule_name: yaml::leading_comment(&document.source)
+            .0
+            .unwrap_or_else(|| format!("rule {}", document.number)),
         diagnostics,
         never: None,
         unsupported_actions: Vec::new(),
@@ -905,6 +910,25 @@ fn flair(cx: &mut Cx, entry: &Entry) -> Option<FlairSpec> {
     }
 }
 
+/// An `http://` or `https://` URL (scheme in any case) with a non-empty host, no
+/// whitespace or control characters, at most 2,000 bytes: what a webhook may be.
+fn is_web_url(text: &str) -> bool {
+    let lower = text.get(..8).unwrap_or(text).to_ascii_lowercase();
+    let rest = if lower.starts_with("https://") {
+        &text[8..]
+    } else if lower.starts_with("http://") {
+        &text[7..]
+    } else {
+        return false;
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = host.rsplit('@').next().unwrap_or("");
+    text.len() <= 2_000
+        && !host.is_empty()
+        && !host.starts_with(':')
+        && !text.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
 fn notify_targets(cx: &mut Cx, entry: &Entry) -> Vec<NotifyTarget> {
     let nodes: Vec<&Node> = match &entry.value.value {
         Value::Seq(items) => items.iter().collect(),
@@ -927,16 +951,18 @@ fn notify_targets(cx: &mut Cx, entry: &Entry) -> Vec<NotifyTarget> {
                         continue;
                     };
                     match inner.key.as_str() {
-                        "webhook"
-                            if text.starts_with("https://") || text.starts_with("http://") =>
-                        {
+                        "webhook" if is_web_url(&text) => {
                             out.push(NotifyTarget::Webhook(text));
                         }
-                        "webhook" => cx.error(
-                            inner.line,
-                            Some("notify"),
-                            "a webhook must be an http:// or https:// URL",
-                        ),
+                        "webhook" => {
+                            let message = format!(
+                                "rule “{}”: a webhook must be an http:// or https:// URL with a host \
+                                 (at most 2,000 characters, no spaces), not `{}`",
+                                cx.rule_name,
+                                text.chars().take(80).collect::<String>()
+                            );
+                            cx.error(inner.line, Some("notify"), message);
+                        }
                         "teammate" if !text.is_empty() => out.push(NotifyTarget::Teammate(text)),
                         other => cx.error(
                             inner.line,

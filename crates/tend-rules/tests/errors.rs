@@ -239,3 +239,37 @@ fn catastrophic_backtracking_is_a_reported_non_match() {
     let ok = set.evaluate(&Item::comment("aab"), &EvalContext::new_item());
     assert_eq!(ok.fired.len(), 1);
 }
+
+#[test]
+fn a_webhook_must_be_a_web_url_and_the_error_names_the_rule() {
+    for bad in [
+        "ftp://example.org/hook",
+        "javascript:alert(1)",
+        "https://",
+        "http:///path",
+        "https://exa mple.org/",
+        "example.org/hook",
+    ] {
+        let source = format!(
+            "{GOOD}---\n# Alert the on-call\nbody: [refund]\nnotify:\n    webhook: '{bad}'\n"
+        );
+        let (document, line, key, message) = error(&source);
+        assert_eq!(
+            (document, line, key.as_deref()),
+            (2, 7, Some("notify")),
+            "{bad}"
+        );
+        assert!(message.contains("rule “Alert the on-call”"), "{message}");
+        assert!(message.contains("http:// or https://"), "{message}");
+    }
+    // A rule without a name comment is named by its number.
+    let (_, _, _, message) = error("body: [x]\nnotify: {webhook: 'file:///etc/passwd'}\n");
+    assert!(message.starts_with("rule “rule 1”"), "{message}");
+    for good in [
+        "https://hooks.example.org/tend?k=1",
+        "HTTP://127.0.0.1:8080/x",
+    ] {
+        let source = format!("body: [refund]\nnotify:\n    webhook: '{good}'\n");
+        assert!(RuleSet::parse(&source).is_ok(), "{good}");
+    }
+}

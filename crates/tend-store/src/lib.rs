@@ -21,8 +21,9 @@ mod store;
 
 pub use error::StoreError;
 pub use listen_store::ListenStore;
+pub use sql::identities::COMMUNITY_PLATFORMS;
 pub use sql::listening::{
-    AuthorCount, BackfillCursor, BackfillStep, COMMUNITY_PLATFORMS, Periods, TermCount, TopicHour,
+    AuthorCount, BackfillCursor, BackfillStep, Periods, TermCount, TopicHour,
 };
 pub use sql::rollups::Rollup;
 pub use sql::{Backend, SqlStore};

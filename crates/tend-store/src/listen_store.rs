@@ -8,7 +8,6 @@ use crate::sql::listening::{
 };
 use async_trait::async_trait;
 use jiff::Timestamp;
-use std::collections::HashSet;
 use tend_domain::{
     Alert, AlertId, IdentityId, Message, MessageId, MessageMatches, NewAlert, NewTopic, Topic,
     TopicId, UserId, WorkspaceId,
@@ -120,12 +119,6 @@ pub trait ListenStore: Send + Sync {
         period: (Timestamp, Timestamp),
         limit: i64,
     ) -> Result<Vec<MessageId>, StoreError>;
-    /// Of these identities, those whose member writes in a community space.
-    async fn community_members(
-        &self,
-        workspace: WorkspaceId,
-        identities: &[IdentityId],
-    ) -> Result<HashSet<IdentityId>, StoreError>;
     /// Rollup rows that differ from a recount of the stored matches (empty = none).
     async fn listening_drift(&self, workspace: WorkspaceId) -> Result<Vec<String>, StoreError>;
     /// Records spikes; returns those new or grown and not yet notified.

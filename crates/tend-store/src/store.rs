@@ -3,7 +3,7 @@
 use crate::StoreError;
 use async_trait::async_trait;
 use jiff::Timestamp;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use tend_domain::{
     ApiToken, ApiTokenId, BusinessHours, Channel, ChannelId, Email, Identity, IdentityId,
     InboxState, MemberId, MemberProfile, Message, MessageEvent, MessageId, MessageRevision,
@@ -13,7 +13,7 @@ use tend_domain::{
 };
 use tend_domain::{
     Moderation, ModerationEntry, ModerationVerdict, ReviewDecision, ReviewId, ReviewItem, RuleHit,
-    RuleSetId, RuleSetVersion,
+    RuleSetId, RuleSetVersion, WebhookAttempt, WebhookDelivery,
 };
 
 /// What an upsert did with one incoming message.
@@ -446,6 +446,15 @@ pub trait Store: crate::ListenStore + Send + Sync {
         workspace: WorkspaceId,
         ids: &[IdentityId],
     ) -> Result<Vec<Identity>, StoreError>;
+    /// Of these identities, those whose member has an identity in a community space
+    /// (forum, chat or Q&A site, [`crate::COMMUNITY_PLATFORMS`]): a member of the
+    /// community, not only a voice on social networks. Listening's "to answer" and
+    /// moderation's `is_member` both mean this.
+    async fn community_members(
+        &self,
+        workspace: WorkspaceId,
+        identities: &[IdentityId],
+    ) -> Result<HashSet<IdentityId>, StoreError>;
     /// The newest messages written by any identity of a member, newest first.
     async fn member_messages(
         &self,
@@ -598,6 +607,31 @@ pub trait Store: crate::ListenStore + Send + Sync {
         decision: ReviewDecision,
         by: Option<UserId>,
     ) -> Result<u64, StoreError>;
+    /// Claims up to `limit` queued moderation webhooks that are due at `now` (of
+    /// every workspace, oldest due first): their next attempt moves to
+    /// `lease_until`, so another process does not send them at the same time.
+    async fn claim_webhooks(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<WebhookDelivery>, StoreError>;
+    /// Records one attempt of a queued webhook (counted; a failure keeps its error
+    /// and either sets the next attempt or gives up). An attempt on a delivery
+    /// already delivered or given up changes nothing.
+    async fn webhook_attempted(
+        &self,
+        workspace: WorkspaceId,
+        id: i64,
+        attempt: &WebhookAttempt,
+    ) -> Result<(), StoreError>;
+    /// The workspace's moderation webhooks, newest first (of one message if given).
+    async fn webhook_deliveries(
+        &self,
+        workspace: WorkspaceId,
+        message: Option<MessageId>,
+        limit: u32,
+    ) -> Result<Vec<WebhookDelivery>, StoreError>;
     /// The moderation audit log, newest first, of a message or the workspace.
     async fn moderation_log(
         &self,

@@ -89,10 +89,20 @@ async fn wake_snoozed_every(store: Arc<dyn Store>, every: std::time::Duration) {
 const MODERATION_CHECK: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Runs the live moderation rules on every new or edited message (any process may
-/// have stored it), catching up at start. Progress is kept in the store with the
-/// verdicts, so a restart neither repeats nor skips an action.
+/// have stored it), catching up at start, then sends the rules' due webhook posts
+/// (`tend_core::moderation::webhooks`: retried with backoff, given up after a bounded
+/// number of attempts). Progress is kept in the store with the verdicts, so a
+/// restart neither repeats nor skips an action.
 async fn moderate_every(store: Arc<dyn Store>, every: std::time::Duration) {
+    use tend_core::moderation::webhooks;
     let moderator = tend_core::moderation::Moderator::default();
+    let http = match webhooks::client() {
+        Ok(http) => Some(http),
+        Err(e) => {
+            tracing::error!(error = %e, "no HTTP client: moderation webhooks stay queued");
+            None
+        }
+    };
     let mut ticks = tokio::time::interval(every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -106,6 +116,11 @@ async fn moderate_every(store: Arc<dyn Store>, every: std::time::Duration) {
                     break;
                 }
             }
+        }
+        if let Some(http) = &http
+            && let Err(e) = webhooks::deliver_due(&*store, http, jiff::Timestamp::now()).await
+        {
+            tracing::warn!(error = %e, "moderation webhooks failed; retried at the next tick");
         }
     }
 }

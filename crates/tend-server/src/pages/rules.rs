@@ -143,6 +143,7 @@ struct RulesPage {
     errors: String,
     saved: bool,
     versions: Vec<VersionRow>,
+    webhooks: Vec<WebhookRow>,
     dry: Option<(String, Vec<TallyRow>)>,
     can_edit: bool,
     can_go_live: bool,
@@ -150,6 +151,23 @@ struct RulesPage {
     guidelines: String,
     guidelines_href: String,
 }
+
+/// One queued webhook post of a rule (`notify: {webhook: url}`) and how it went.
+struct WebhookRow {
+    rule: String,
+    href: String,
+    message: i64,
+    /// The address without its query (which may hold a token).
+    address: String,
+    status: &'static str,
+    status_text: String,
+    attempts: String,
+    error: String,
+    when: String,
+}
+
+/// The newest webhook deliveries shown on the page.
+const WEBHOOK_ROWS: u32 = 20;
 
 /// What the page shows besides the versions.
 #[derive(Default)]
@@ -180,6 +198,33 @@ async fn page(state: &AppState, ws: &Ws, shown: Shown) -> Result<Response, PageE
             .unwrap_or_default()
     });
     let versions = all.iter().map(|v| version_row(&ctx, &team, v)).collect();
+    let webhooks = state
+        .store
+        .webhook_deliveries(ws.workspace.id, None, WEBHOOK_ROWS)
+        .await?
+        .into_iter()
+        .map(|d| WebhookRow {
+            rule: lang.targs(
+                "rules-rule",
+                &[
+                    ("index", (d.rule_index + 1).to_string()),
+                    ("name", format!("{} (v{})", d.rule_name, d.version)),
+                ],
+            ),
+            href: format!("/w/{slug}/c/{}", d.message_id),
+            message: d.message_id.get(),
+            address: d.url.split(['?', '#']).next().unwrap_or("").to_owned(),
+            status: d.status(),
+            status_text: lang.t(match d.status() {
+                "delivered" => "rules-webhook-delivered",
+                "failed" => "rules-webhook-failed",
+                _ => "rules-webhook-pending",
+            }),
+            attempts: ctx.num(&d.attempts),
+            error: d.last_error.clone().unwrap_or_default(),
+            when: ctx.date(&d.delivered_at.or(d.gave_up_at).unwrap_or(d.created_at)),
+        })
+        .collect();
     let dry = shown.dry.map(|run| {
         let summary = lang.targs(
             "rules-dry-summary",
@@ -234,6 +279,7 @@ async fn page(state: &AppState, ws: &Ws, shown: Shown) -> Result<Response, PageE
         errors: shown.errors,
         saved: shown.saved,
         versions,
+        webhooks,
         dry,
         can_edit: ws.role.can_work_inbox(),
         can_go_live: ws.can_go_live(),

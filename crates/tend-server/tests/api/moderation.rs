@@ -41,6 +41,7 @@ fn verdict(
         flag: Some(reason.into()),
         escalate,
         log: Vec::new(),
+        webhooks: Vec::new(),
     }
 }
 
@@ -737,4 +738,69 @@ async fn another_workspaces_queue_rules_and_guidelines_are_not_found() {
     );
     assert_eq!(app.store.rule_sets(s.globex.id).await.unwrap().len(), 1);
     assert_eq!(app.store.guidelines(s.globex.id).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn the_rules_page_shows_webhook_deliveries_and_refuses_bad_webhook_addresses() {
+    let app = spawn_app().await;
+    let s = seed(&app).await;
+    let q = queue(&app, &s).await;
+    let b = app.browser(&Seed::email(Role::CommunityManager)).await;
+    let html = app.get("/w/acme/rules", &b).await.text().await.unwrap();
+    assert!(
+        !html.contains("id=\"webhooks\""),
+        "no section without deliveries"
+    );
+
+    let mut v = verdict(&q.acme_rules, s.m[1], "refund", false);
+    v.webhooks.push(WebhookNotice {
+        url: "http://127.0.0.1:9/hook?token=s3cret".into(),
+        payload: "{}".into(),
+    });
+    app.store
+        .record_verdicts(s.acme.id, &[v], None)
+        .await
+        .unwrap();
+    let d = &app
+        .store
+        .webhook_deliveries(s.acme.id, None, 10)
+        .await
+        .unwrap()[0];
+    let retry_at = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(30);
+    app.store
+        .webhook_attempted(
+            s.acme.id,
+            d.id,
+            &WebhookAttempt::Failed {
+                error: "the receiver answered <b>HTTP 503</b>".into(),
+                retry_at: Some(retry_at),
+            },
+        )
+        .await
+        .unwrap();
+    let html = app.get("/w/acme/rules", &b).await.text().await.unwrap();
+    let text = unescape(&html);
+    assert!(html.contains("id=\"webhooks\""));
+    assert!(text.contains("Webhook notifications"));
+    assert!(text.contains("Waiting to be sent"));
+    assert!(text.contains("http://127.0.0.1:9/hook"));
+    assert!(!text.contains("s3cret"), "the query (a token) is not shown");
+    assert!(!html.contains("<b>HTTP 503</b>"), "the error is text");
+    assert!(text.contains("the receiver answered <b>HTTP 503</b>"));
+    assert!(html.contains(&format!("/w/acme/c/{}", s.m[1])));
+    // Another workspace sees none of it.
+    let g = app.browser(s.globex_admin.email.as_str()).await;
+    let html = app.get("/w/globex/rules", &g).await.text().await.unwrap();
+    assert!(html.contains("id=\"versions\"") && !html.contains("id=\"webhooks\""));
+
+    // A webhook that is not http(s) is refused at saving, naming the rule.
+    let bad = "# Page the on-call\nbody: [outage]\nnotify: {webhook: 'ftp://example.org/x'}\n";
+    let res = app.post_form("/w/acme/rules", &b, &[("source", bad)]).await;
+    assert_eq!(res.status(), 422);
+    let text = unescape(&res.text().await.unwrap());
+    assert!(
+        text.contains("rule “Page the on-call”: a webhook must be an http:// or https:// URL"),
+        "{text}"
+    );
+    assert_eq!(app.store.rule_sets(s.acme.id).await.unwrap().len(), 1);
 }

@@ -6,6 +6,7 @@ use super::{corrupt, get, now_ms, ts};
 use crate::StoreError;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
+use std::collections::HashSet;
 use tend_domain::{
     ChannelKind, Identity, IdentityId, Member, MemberId, MemberProfile, NewIdentity, WorkspaceId,
 };
@@ -392,3 +393,46 @@ pub(crate) async fn split(
     tx.commit().await?;
     profile(pool, workspace, MemberId(member_id)).await
 }
+
+/// Of these identities, those whose member also writes in a community space
+/// (forum, chat or Q&A site): a member of the community, not only a voice on social.
+pub(crate) async fn community_members(
+    pool: &AnyPool,
+    backend: super::Backend,
+    workspace: WorkspaceId,
+    identities: &[IdentityId],
+) -> Result<HashSet<IdentityId>, StoreError> {
+    let mut ids: Vec<i64> = identities.iter().map(|i| i.get()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let community = COMMUNITY_PLATFORMS
+        .iter()
+        .map(|p| format!("'{p}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut out = HashSet::new();
+    for chunk in ids.chunks(400) {
+        let mut query = sqlx::query_scalar::<_, i64>(AssertSqlSafe(format!(
+            "SELECT i.id FROM identities i WHERE i.workspace_id = {} AND i.id IN ({}) AND EXISTS \
+             (SELECT 1 FROM identities j WHERE j.member_id = i.member_id AND j.platform IN ({community}))",
+            super::placeholders(backend, 1, 1),
+            super::placeholders(backend, 2, chunk.len()),
+        )))
+        .bind(workspace.get());
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        out.extend(query.fetch_all(pool).await?.into_iter().map(IdentityId));
+    }
+    Ok(out)
+}
+
+/// The platforms that are community spaces rather than broadcast social networks.
+pub const COMMUNITY_PLATFORMS: [&str; 6] = [
+    "discourse",
+    "discord",
+    "slack",
+    "matrix",
+    "stackexchange",
+    "telegram",
+];

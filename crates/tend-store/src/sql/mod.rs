@@ -11,7 +11,7 @@ mod conversations;
 mod demo;
 mod events;
 mod guidelines;
-mod identities;
+pub(crate) mod identities;
 pub(crate) mod listening;
 mod messages;
 mod moderation;
@@ -24,6 +24,7 @@ mod search;
 mod tags;
 mod upsert;
 mod users;
+mod webhooks;
 mod workspaces;
 
 use crate::{Store, StoreError};
@@ -602,6 +603,13 @@ impl Store for SqlStore {
     ) -> Result<Vec<tend_domain::Identity>, StoreError> {
         conversations::identities_by_ids(&self.pool, workspace, ids).await
     }
+    async fn community_members(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        identities: &[tend_domain::IdentityId],
+    ) -> Result<std::collections::HashSet<tend_domain::IdentityId>, StoreError> {
+        identities::community_members(&self.pool, self.backend, workspace, identities).await
+    }
     async fn member_messages(
         &self,
         workspace: tend_domain::WorkspaceId,
@@ -807,6 +815,30 @@ impl Store for SqlStore {
         limit: u32,
     ) -> Result<Vec<tend_domain::ModerationEntry>, StoreError> {
         moderation::log_entries(&self.pool, workspace, message, limit).await
+    }
+    async fn claim_webhooks(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<tend_domain::WebhookDelivery>, StoreError> {
+        webhooks::claim(&self.pool, now, lease_until, limit).await
+    }
+    async fn webhook_attempted(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        id: i64,
+        attempt: &tend_domain::WebhookAttempt,
+    ) -> Result<(), StoreError> {
+        webhooks::attempted(&self.pool, workspace, id, attempt).await
+    }
+    async fn webhook_deliveries(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        message: Option<tend_domain::MessageId>,
+        limit: u32,
+    ) -> Result<Vec<tend_domain::WebhookDelivery>, StoreError> {
+        webhooks::deliveries(&self.pool, workspace, message, limit).await
     }
     async fn guidelines(
         &self,

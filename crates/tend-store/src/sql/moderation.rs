@@ -321,7 +321,7 @@ async fn set_state(
 }
 
 /// Records what the rules decided, in one transaction: state changes, review items,
-/// hit counters, unrepeatable marks, audit lines, the consumer's cursor (when
+/// queued webhooks, hit counters, unrepeatable marks, audit lines, the consumer's cursor (when
 /// given) and one `moderation.changed` event. Messages of other workspaces are
 /// skipped.
 pub(crate) async fn record_verdicts(
@@ -410,6 +410,7 @@ pub(crate) async fn record_verdicts(
             };
             log(&mut tx, workspace, &line, at).await?;
         }
+        super::webhooks::queue(&mut tx, workspace, v, at).await?;
         sqlx::query(
             "INSERT INTO rule_hits (rule_set_id, rule_index, hits, last_hit_at) VALUES ($1, $2, 1, $3) \
              ON CONFLICT (rule_set_id, rule_index) DO UPDATE \

@@ -18,6 +18,7 @@ mod inbox_order;
 mod links;
 mod listening;
 mod moderation;
+mod moderation_webhooks;
 mod postgres;
 mod rollups;
 mod search_window;
@@ -623,6 +624,7 @@ async fn story(store: Arc<dyn Store>) {
     rollups::signals_rollups_and_batches(&*store, &acme, &other, &forum, &x).await;
     web::web_app(&*store).await;
     changes::changes_are_recorded(&*store).await;
+    moderation_webhooks::webhooks_and_members(&*store, &acme, &other, &forum, t0).await;
 
     // --- The demo manifest: one JSON document per workspace --------------------
     assert_eq!(store.demo_manifest(acme.id).await.unwrap(), None);

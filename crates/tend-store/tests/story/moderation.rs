@@ -85,6 +85,7 @@ pub async fn rules_verdicts_and_reviews(
         flag: flag.map(str::to_owned),
         escalate: false,
         log: Vec::new(),
+        webhooks: Vec::new(),
     };
     let mut tagged = verdict(b, 1, None, None);
     tagged.log.push(("tag".into(), "calm".into()));

@@ -17,11 +17,10 @@ mod reads;
 mod topics;
 
 pub use matches::BackfillStep;
-pub use reads::{AuthorCount, COMMUNITY_PLATFORMS, Periods, TermCount, TopicHour};
+pub use reads::{AuthorCount, Periods, TermCount, TopicHour};
 pub use topics::BackfillCursor;
 
 use crate::StoreError;
-use std::collections::HashSet;
 use tend_domain::{
     Alert, AlertId, IdentityId, MessageId, MessageMatches, NewAlert, NewTopic, Topic, TopicId,
     UserId, WorkspaceId,
@@ -158,13 +157,6 @@ impl crate::ListenStore for super::SqlStore {
         limit: i64,
     ) -> Result<Vec<MessageId>, StoreError> {
         reads::to_answer(&self.pool, workspace, topic, period, limit).await
-    }
-    async fn community_members(
-        &self,
-        workspace: WorkspaceId,
-        identities: &[IdentityId],
-    ) -> Result<HashSet<IdentityId>, StoreError> {
-        reads::community_members(&self.pool, self.backend, workspace, identities).await
     }
     async fn listening_drift(&self, workspace: WorkspaceId) -> Result<Vec<String>, StoreError> {
         matches::listening_drift(&self.pool, workspace).await

@@ -202,14 +202,15 @@ impl Cx<'_> {
         let options = self.options(entry)?;
         let texts: Vec<String> = options.iter().map(|(t, _)| t.clone()).collect();
         match key.compile(&texts) {
-            Ok((regex, literals)) => Some(SearchCheck {
+            Ok(compiled) => Some(SearchCheck {
                 key: entry.key.clone(),
                 name: key.name.clone(),
                 line: entry.line,
                 negated: key.negated,
                 fields: key.fields,
-                regex,
-                literals,
+                regex: compiled.regex,
+                literals: compiled.literals,
+                required_run: compiled.required_run,
                 slot: None,
             }),
             Err(error) => {

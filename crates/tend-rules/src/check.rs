@@ -319,7 +319,7 @@ impl SearchKey {
         let literals = crate::prefilter::literals(&items, self.regex, options, self.case_sensitive);
         // fancy-regex's "seek" runs a regular over-approximation before its backtracking VM.
         // Without literals that approximation matches almost anywhere and only adds a pass
-        // (a `(.)\1{6,}` check costs a third less without it).
+        // (a `(.)\2{6,}` check costs a third less without it).
         match build(&pattern, literals.is_some()) {
             Ok(regex) => Ok(Compiled {
                 regex,

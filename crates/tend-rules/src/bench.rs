@@ -186,7 +186,7 @@ const REGEXES: &[&str] = &[
     r"call\W+0\d{4}\W?\d{6}",
     r"(?<!not )(scam|fraud)(mer|ster)?s?",
     r"u/([\w-]{3,20})",
-    r"(.)\1{6,}",
+    r"(.)\2{6,}",
 ];
 
 /// Writes `n` realistic rules as one rule file.

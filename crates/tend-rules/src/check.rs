@@ -242,8 +242,18 @@ pub(crate) struct SearchCheck {
     /// Literals one of which occurs (ASCII case-insensitively) in any text the check matches;
     /// `None` when no such set could be derived.
     pub literals: Option<Vec<String>>,
+    /// A run of this many equal characters occurs in any text the check matches
+    /// (`runs.rs`; 0 or 1: nothing known).
+    pub required_run: usize,
     /// Index in the rule set's prefilter table (base-item checks only).
     pub slot: Option<usize>,
+}
+
+/// A check's compiled regex with what the prefilters know about it.
+pub(crate) struct Compiled {
+    pub regex: Regex,
+    pub literals: Option<Vec<String>>,
+    pub required_run: usize,
 }
 
 /// Why a search check could not be compiled.
@@ -255,10 +265,7 @@ pub(crate) struct CompileError {
 
 impl SearchKey {
     /// Builds the check's regex from its options (spec §4 "value handling").
-    pub fn compile(
-        &self,
-        options: &[String],
-    ) -> Result<(Regex, Option<Vec<String>>), CompileError> {
+    pub fn compile(&self, options: &[String]) -> Result<Compiled, CompileError> {
         let items: Vec<String> = options
             .iter()
             .map(|o| {
@@ -291,12 +298,34 @@ impl SearchKey {
         };
         let flags = if self.case_sensitive { "(?s)" } else { "(?si)" };
         let pattern = format!("{flags}{wrapped}");
+        // Python refuses a backreference to a group that is still open (`\1` in an option
+        // names the group wrapping all options); fancy-regex would accept a regex that never
+        // matches.
+        for (index, item) in items.iter().enumerate().filter(|_| self.regex) {
+            if let Some(group) = crate::runs::open_group_reference(&format!("{flags}({item})")) {
+                let message = if group == 1 {
+                    "cannot refer to an open group: `\\1` is the whole option (the options are wrapped in group 1), so your own groups start at 2 — write `\\2` for the first".to_string()
+                } else {
+                    format!(
+                        "cannot refer to an open group: group {group} is not closed where it is referenced (the options are wrapped in group 1, so your own groups start at 2)"
+                    )
+                };
+                return Err(CompileError {
+                    option: Some(index),
+                    message,
+                });
+            }
+        }
         let literals = crate::prefilter::literals(&items, self.regex, options, self.case_sensitive);
         // fancy-regex's "seek" runs a regular over-approximation before its backtracking VM.
         // Without literals that approximation matches almost anywhere and only adds a pass
-        // (a `(.)\1{6,}` check costs a third less without it).
+        // (a `(.)\2{6,}` check costs a third less without it).
         match build(&pattern, literals.is_some()) {
-            Ok(regex) => Ok((regex, literals)),
+            Ok(regex) => Ok(Compiled {
+                regex,
+                literals,
+                required_run: crate::runs::required_run(&pattern),
+            }),
             Err(message) => {
                 let option = items
                     .iter()

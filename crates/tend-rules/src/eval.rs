@@ -312,6 +312,10 @@ fn search(
         return Err(Fail::No);
     }
     for text in texts {
+        if check.required_run > 1 && !crate::runs::has_run(text, check.required_run) {
+            // Without the run every match needs, the regex cannot match (`runs.rs`).
+            continue;
+        }
         if check.negated {
             match check.regex.is_match(text) {
                 Ok(false) => continue,

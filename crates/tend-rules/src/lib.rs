@@ -21,6 +21,7 @@ mod parse;
 mod prefilter;
 mod pyregex;
 mod rule;
+mod runs;
 mod standard;
 mod template;
 mod yaml;
@@ -113,13 +114,25 @@ impl RuleSet {
         }
     }
 
-    /// The same rules with the literal prefilter switched off (every regex runs): the
-    /// reference the prefilter is tested against.
+    /// The same rules with the literal and repeated-character prefilters switched off (every
+    /// regex runs): the reference the prefilters are tested against.
     #[doc(hidden)]
     pub fn without_prefilter(mut self) -> RuleSet {
         for rule in &mut self.rules {
             for check in &mut rule.base.search {
                 check.slot = None;
+                check.required_run = 0;
+            }
+            let parent = rule
+                .parent
+                .iter_mut()
+                .flat_map(|(c, _)| c.search.iter_mut());
+            let author = rule
+                .author
+                .iter_mut()
+                .flat_map(|(c, _)| c.search.iter_mut());
+            for check in parent.chain(author) {
+                check.required_run = 0;
             }
         }
         self.prefilter = Prefilter::build(&[]);

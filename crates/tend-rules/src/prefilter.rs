@@ -311,7 +311,7 @@ mod tests {
             "{l:?}"
         );
         assert!(!l.contains(&"frauds".to_string()), "{l:?}");
-        assert_eq!(lits(&[r"(.)\1{6,}"], true), None);
+        assert_eq!(lits(&[r"(.)\2{6,}"], true), None);
         // Required literals from the middle of a pattern.
         assert_eq!(
             lits(&[r"[\w.+-]+@([\w-]{1,64}\.)+[a-z]{2,16}"], true),

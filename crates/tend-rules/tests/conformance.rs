@@ -120,6 +120,40 @@ fn section_4_expectation_table() {
     );
 }
 
+/// A run of one repeated character, the common backreference rule: the user's group is 2
+/// (group 1 wraps the options), case is ignored unless asked, and texts without such a run are
+/// decided without the regex (the repeated-character prefilter) with the same verdicts.
+#[test]
+fn repeated_characters_by_backreference() {
+    let includes = "title (regex, includes): ['(.)\\2{6,}']";
+    assert_eq!(
+        matched(includes, &title("so goooooood")).as_deref(),
+        Some("ooooooo")
+    );
+    assert_eq!(
+        matched(includes, &title("heyyyyYYYY!")).as_deref(),
+        Some("yyyyYYYY")
+    );
+    assert_eq!(matched(includes, &title("so goooood")), None);
+    let sensitive = "title (regex, includes, case-sensitive): ['(.)\\2{6,}']";
+    assert_eq!(matched(sensitive, &title("heyyyyYYYY!")), None);
+    assert_eq!(
+        matched(sensitive, &title("heyyyyyyyy!")).as_deref(),
+        Some("yyyyyyyy")
+    );
+    // includes-word: the run must stand between word boundaries.
+    let word = "title (regex): ['(.)\\2{6,}']";
+    assert_eq!(
+        matched(word, &title("wow !!!!!!! ok")).as_deref(),
+        Some("!!!!!!!")
+    );
+    assert_eq!(matched(word, &title("zzzzzzz")).as_deref(), Some("zzzzzzz"));
+    assert_eq!(matched(word, &title("so goooooood")), None);
+    let negated = rules("~title (regex, includes): ['(.)\\2{6,}']\naction: report\n");
+    assert_eq!(run(&negated, &title("calm title")).fired.len(), 1);
+    assert!(run(&negated, &title("aaaaaaaargh")).fired.is_empty());
+}
+
 /// §10.1: every method, case-sensitive or not, on a single field, joined fields and negated.
 #[test]
 fn section_10_methods_case_and_field_shapes() {

@@ -225,8 +225,9 @@ fn hostile_yaml_is_refused_cleanly() {
 /// matching (whether negated or not) and the outcome says why.
 #[test]
 fn catastrophic_backtracking_is_a_reported_non_match() {
-    // The backreference forces fancy-regex's backtracking engine.
-    let source = "body (regex): ['(a*)*\\1b']\naction: remove\n---\n~body (regex): ['(a*)*\\1b']\naction: report\n";
+    // The backreference (to the option's own group: group 1 wraps the options) forces
+    // fancy-regex's backtracking engine.
+    let source = "body (regex): ['(a*)*\\2b']\naction: remove\n---\n~body (regex): ['(a*)*\\2b']\naction: report\n";
     let set = RuleSet::parse(source).unwrap();
     let item = Item::comment(&format!("{}c", "a".repeat(40)));
     let outcome = set.evaluate(&item, &EvalContext::new_item());
@@ -238,6 +239,23 @@ fn catastrophic_backtracking_is_a_reported_non_match() {
     // The same rule still works on ordinary text.
     let ok = set.evaluate(&Item::comment("aab"), &EvalContext::new_item());
     assert_eq!(ok.fired.len(), 1);
+    assert_eq!(ok.fired[0].rule, 0);
+}
+
+/// Python refuses a backreference to a group that is still open; `\1` in an option is the
+/// group wrapping all options (spec §4), so the error says to count from 2.
+#[test]
+fn a_backreference_to_an_open_group_is_an_error() {
+    let (_, line, key, message) =
+        error("title (regex):\n    - 'fine'\n    - '(.)\\1{6,}'\naction: report\n");
+    assert_eq!((line, key.as_deref()), (3, Some("title (regex)")));
+    assert!(
+        message.contains("cannot refer to an open group"),
+        "{message}"
+    );
+    assert!(message.contains("`\\2`"), "{message}");
+    let (_, _, _, message) = error("title (regex): ['(a(b\\3))']\naction: report\n");
+    assert!(message.contains("group 3"), "{message}");
 }
 
 #[test]

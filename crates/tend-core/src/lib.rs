@@ -10,6 +10,7 @@ pub mod access;
 pub mod accounts;
 pub mod conversations;
 pub mod demo;
+pub mod http;
 pub mod ingest;
 pub mod listening;
 pub mod moderation;

@@ -86,11 +86,20 @@ struct Compiled {
 }
 
 /// Matches messages against topics: live (event log) and backfill.
-#[derive(Default)]
 pub struct Listener {
     compiled: Mutex<HashMap<WorkspaceId, Compiled>>,
     examined: tokio::sync::Mutex<alerts::Examined>,
     http: reqwest::Client,
+}
+
+impl Default for Listener {
+    fn default() -> Self {
+        Listener {
+            compiled: Mutex::default(),
+            examined: tokio::sync::Mutex::default(),
+            http: crate::http::client(),
+        }
+    }
 }
 
 /// The authors, channels and community membership matching needs.

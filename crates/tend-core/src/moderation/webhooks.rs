@@ -102,7 +102,7 @@ pub fn backoff(attempts: i64) -> SignedDuration {
 /// The HTTP client for webhooks: the attempt's timeout, no redirects (a receiver
 /// that moved must be changed in the rules).
 pub fn client() -> Result<reqwest::Client, reqwest::Error> {
-    reqwest::Client::builder()
+    crate::http::client_builder()
         .timeout(TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())
         .build()

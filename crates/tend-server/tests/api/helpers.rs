@@ -150,7 +150,7 @@ pub async fn spawn_with(configure: impl FnOnce(AppState) -> AppState) -> TestApp
     tokio::spawn(tend_server::serve(listener, state, std::future::pending()));
     TestApp {
         addr,
-        client: reqwest::Client::builder()
+        client: tend_core::http::client_builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap(),

@@ -432,7 +432,7 @@ async fn shutting_the_server_down_ends_open_streams() {
         },
     ));
     use secrecy::ExposeSecret as _;
-    let res = reqwest::Client::new()
+    let res = tend_core::http::client()
         .get(format!("http://{addr}/api/w/acme/events"))
         .bearer_auth(secret.expose_secret())
         .send()

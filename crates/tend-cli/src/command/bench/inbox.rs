@@ -183,7 +183,7 @@ impl InboxBench {
             "tend_session",
             secrecy::ExposeSecret::expose_secret(&login.cookie)
         );
-        let client = reqwest::Client::builder()
+        let client = tend_core::http::client_builder()
             .pool_max_idle_per_host(self.concurrency)
             .build()?;
         let base = format!("http://{addr}");

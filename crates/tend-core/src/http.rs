@@ -1,0 +1,75 @@
+//! Outgoing HTTP: every `reqwest` client Tend builds comes from here, so TLS is
+//! set up once. reqwest is built with rustls and no crypto provider of its own
+//! (`rustls-no-provider`); [`client_builder`] installs `ring` as the process's
+//! provider first. Certificates are checked against the system's roots.
+
+use std::sync::Once;
+
+/// A client builder with TLS ready. Use it instead of `reqwest::Client::builder()`:
+/// a client built before the provider is installed would panic.
+pub fn client_builder() -> reqwest::ClientBuilder {
+    install_tls();
+    reqwest::Client::builder()
+}
+
+/// A client with reqwest's defaults (see [`client_builder`]).
+///
+/// # Panics
+/// When the system's certificate roots cannot be read at all, as
+/// `reqwest::Client::new` does.
+pub fn client() -> reqwest::Client {
+    client_builder()
+        .build()
+        .expect("an HTTP client with default settings")
+}
+
+/// Installs `ring` as rustls' process-wide crypto provider (once; another provider
+/// installed first by someone else is kept).
+pub fn install_tls() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_client_can_be_built_after_installing() {
+        assert!(client_builder().build().is_ok());
+        // A second call is harmless.
+        install_tls();
+        assert!(client_builder().https_only(true).build().is_ok());
+    }
+
+    /// Regression: reqwest was built without TLS, so every https:// webhook
+    /// failed before a byte was sent. Now the client opens a TLS handshake.
+    #[tokio::test]
+    async fn an_https_url_starts_a_tls_handshake() {
+        use tokio::io::AsyncReadExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = tokio::spawn(async move {
+            let wait = std::time::Duration::from_secs(5);
+            let (mut socket, _) = tokio::time::timeout(wait, listener.accept())
+                .await
+                .expect("the client connects")
+                .unwrap();
+            let mut first = [0u8; 3];
+            socket.read_exact(&mut first).await.unwrap();
+            first
+        });
+        let sent = client()
+            .post(format!("https://127.0.0.1:{port}/hook"))
+            .timeout(std::time::Duration::from_secs(5))
+            .body("{}")
+            .send();
+        // The server hangs up after reading the record header, so the request fails.
+        let (sent, first) = tokio::join!(sent, server);
+        assert!(sent.is_err());
+        // A TLS record of type handshake (22), protocol version 3.x.
+        assert_eq!(&first.unwrap()[..2], &[0x16, 0x03]);
+    }
+}

@@ -89,15 +89,21 @@ struct Compiled {
 pub struct Listener {
     compiled: Mutex<HashMap<WorkspaceId, Compiled>>,
     examined: tokio::sync::Mutex<alerts::Examined>,
-    http: reqwest::Client,
+    /// For the alert webhook; `None` if no client could be built (logged once).
+    http: Option<reqwest::Client>,
 }
 
 impl Default for Listener {
     fn default() -> Self {
+        let http = crate::http::client()
+            .inspect_err(
+                |e| tracing::error!(error = %e, "no HTTP client: alert webhooks stay unsent"),
+            )
+            .ok();
         Listener {
             compiled: Mutex::default(),
             examined: tokio::sync::Mutex::default(),
-            http: crate::http::client(),
+            http,
         }
     }
 }
@@ -385,9 +391,8 @@ impl Listener {
                 }
             }
             count += found.len();
-            if !found.is_empty() {
-                alerts::deliver(store, &self.http, ws.id, ws.slug.as_str(), &topics, &found)
-                    .await?;
+            if let (false, Some(http)) = (found.is_empty(), &self.http) {
+                alerts::deliver(store, http, ws.id, ws.slug.as_str(), &topics, &found).await?;
             }
         }
         if recent_due {

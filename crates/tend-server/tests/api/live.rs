@@ -433,6 +433,7 @@ async fn shutting_the_server_down_ends_open_streams() {
     ));
     use secrecy::ExposeSecret as _;
     let res = tend_core::http::client()
+        .unwrap()
         .get(format!("http://{addr}/api/w/acme/events"))
         .bearer_auth(secret.expose_secret())
         .send()

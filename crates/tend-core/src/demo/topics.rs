@@ -36,7 +36,9 @@ pub const TOPICS: [(&str, TopicRole, &str); 6] = [
     (
         "Outage talk",
         TopicRole::Other,
-        "(offline OR outage OR \"no connection\" OR \"not working\" OR down) NOT author:lumora",
+        // "down" only near what can be down: Stack Exchange's "vote down" is not an outage.
+        "(offline OR outage OR \"no connection\" OR \"not working\" \
+         OR (down NEAR/2 (lumora OR app OR server* OR service OR hub))) NOT author:lumora",
     ),
 ];
 

@@ -23,7 +23,7 @@ pub use error::StoreError;
 pub use listen_store::ListenStore;
 pub use sql::identities::COMMUNITY_PLATFORMS;
 pub use sql::listening::{
-    AuthorCount, BackfillCursor, BackfillStep, Periods, TermCount, TopicHour,
+    AuthorCount, BackfillCursor, BackfillStep, Periods, TermCount, ThreadCount, TopicHour,
 };
 pub use sql::rollups::Rollup;
 pub use sql::{Backend, SqlStore};

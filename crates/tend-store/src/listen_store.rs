@@ -4,7 +4,7 @@
 
 use crate::StoreError;
 use crate::sql::listening::{
-    AuthorCount, BackfillCursor, BackfillStep, Periods, TermCount, TopicHour,
+    AuthorCount, BackfillCursor, BackfillStep, Periods, TermCount, ThreadCount, TopicHour,
 };
 use async_trait::async_trait;
 use jiff::Timestamp;
@@ -119,6 +119,17 @@ pub trait ListenStore: Send + Sync {
         period: (Timestamp, Timestamp),
         limit: i64,
     ) -> Result<Vec<MessageId>, StoreError>;
+    /// The conversations of the topic's matches written in `[since, until)` (only
+    /// the negative ones with `negative_only`): how many matches in all, and the
+    /// `limit` conversations with the most, most first. What drives a spike.
+    async fn topic_threads(
+        &self,
+        workspace: WorkspaceId,
+        topic: TopicId,
+        period: (Timestamp, Timestamp),
+        negative_only: bool,
+        limit: i64,
+    ) -> Result<(i64, Vec<ThreadCount>), StoreError>;
     /// Rollup rows that differ from a recount of the stored matches (empty = none).
     async fn listening_drift(&self, workspace: WorkspaceId) -> Result<Vec<String>, StoreError>;
     /// Records spikes; returns those new or grown and not yet notified.

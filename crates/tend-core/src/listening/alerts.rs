@@ -11,7 +11,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 use std::collections::HashSet;
 use std::time::Duration;
-use tend_domain::{Alert, AlertKind, NewAlert, Topic, TopicId, WorkspaceId};
+use tend_domain::{Alert, AlertKind, MessageId, NewAlert, Topic, TopicId, WorkspaceId};
 use tend_listen::spike::{self, HourBucket, SpikeConfig, SpikeKind};
 use tend_store::{Store, StoreError};
 
@@ -86,6 +86,71 @@ pub async fn examine(
     store.record_alerts(workspace, &alerts).await
 }
 
+/// What drives an alert: the topic's matches in its window (the negative ones,
+/// for a negative surge) and the conversation with the most of them. A spike that
+/// is mostly one conversation (a video's comment flood, one heated thread) asks
+/// for a different response than one spread over many (an outage, a campaign).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Driver {
+    /// Matches in the window.
+    pub total: i64,
+    /// The conversation with the most of them.
+    pub top: Option<TopThread>,
+}
+
+/// The conversation with the most matches in an alert's window.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TopThread {
+    /// Its first message (open it in the inbox).
+    pub root: MessageId,
+    /// Its matches in the window.
+    pub messages: i64,
+    /// The first message's title, or else its text, shortened.
+    pub excerpt: String,
+    pub permalink: Option<String>,
+}
+
+impl Driver {
+    /// At least half the window's matches are in one conversation.
+    pub fn one_conversation(&self) -> bool {
+        self.top
+            .as_ref()
+            .is_some_and(|t| self.total > 0 && t.messages * 2 >= self.total)
+    }
+}
+
+/// What drives `alert` (see [`Driver`]).
+pub async fn driver(
+    store: &dyn Store,
+    workspace: WorkspaceId,
+    alert: &Alert,
+) -> Result<Driver, StoreError> {
+    let negative = alert.kind == AlertKind::Negative;
+    let (total, threads) = store
+        .topic_threads(
+            workspace,
+            alert.topic_id,
+            (alert.start, alert.end),
+            negative,
+            1,
+        )
+        .await?;
+    let top = match threads.first() {
+        None => None,
+        Some(t) => {
+            let root = store.message(workspace, t.root).await?;
+            let text = root.title.as_deref().unwrap_or(&root.text);
+            Some(TopThread {
+                root: t.root,
+                messages: t.messages,
+                excerpt: crate::moderation::webhooks::excerpt(text),
+                permalink: root.permalink,
+            })
+        }
+    };
+    Ok(Driver { total, top })
+}
+
 /// What the webhook receives (JSON, one POST per alert).
 #[derive(Debug, Serialize)]
 pub struct WebhookPayload<'a> {
@@ -94,6 +159,8 @@ pub struct WebhookPayload<'a> {
     pub workspace: &'a str,
     pub topic: &'a str,
     pub alert: &'a Alert,
+    /// What drives it (absent when it could not be read).
+    pub driver: Option<Driver>,
 }
 
 /// Posts alerts that have not been delivered to the workspace's webhook, marking
@@ -115,11 +182,16 @@ pub async fn deliver(
             .iter()
             .find(|t| t.id == alert.topic_id)
             .map_or("", |t| t.name.as_str());
+        let driver = driver(store, workspace, alert)
+            .await
+            .inspect_err(|e| tracing::warn!(error = %e, "an alert's driver could not be read"))
+            .ok();
         let payload = WebhookPayload {
             event: "tend.listening.alert",
             workspace: slug,
             topic,
             alert,
+            driver,
         };
         match http
             .post(&url)
@@ -146,4 +218,30 @@ pub async fn deliver(
 pub(crate) struct Examined {
     pub(crate) full: HashSet<(TopicId, i64)>,
     pub(crate) last_recent: Option<Timestamp>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn driver(total: i64, top: Option<i64>) -> Driver {
+        Driver {
+            total,
+            top: top.map(|messages| TopThread {
+                root: MessageId(1),
+                messages,
+                excerpt: String::new(),
+                permalink: None,
+            }),
+        }
+    }
+
+    #[test]
+    fn one_conversation_means_at_least_half_the_window() {
+        assert!(driver(10, Some(5)).one_conversation());
+        assert!(driver(1, Some(1)).one_conversation());
+        assert!(!driver(10, Some(4)).one_conversation());
+        assert!(!driver(0, None).one_conversation());
+        assert!(!driver(0, Some(0)).one_conversation());
+    }
 }

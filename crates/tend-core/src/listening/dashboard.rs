@@ -9,6 +9,7 @@
 //! Terms, hashtags and authors are kept per UTC day: a period of whole local days
 //! reads the UTC days it overlaps.
 
+use super::alerts::Driver;
 pub use super::cache::Cache;
 use super::cache::{TermSums, open_authors, open_terms};
 use jiff::tz::TimeZone;
@@ -200,6 +201,29 @@ pub struct Overview {
     pub share_of_voice: Vec<(String, i64)>,
     /// Alerts that started in the period, newest first.
     pub alerts: Vec<Alert>,
+    /// What drives each of the first [`DRIVEN`] alerts (`None` after them).
+    pub drivers: Vec<Option<Driver>>,
+}
+
+/// How many of the listed alerts (the newest) say what drives them: two small
+/// reads each, through the messages' time index.
+pub const DRIVEN: usize = 10;
+
+/// What drives each of the first [`DRIVEN`] alerts, `None` for the rest.
+async fn drivers(
+    store: &dyn Store,
+    workspace: WorkspaceId,
+    alerts: &[Alert],
+) -> Result<Vec<Option<Driver>>, StoreError> {
+    let mut out = Vec::with_capacity(alerts.len());
+    for (i, alert) in alerts.iter().enumerate() {
+        out.push(if i < DRIVEN {
+            Some(super::alerts::driver(store, workspace, alert).await?)
+        } else {
+            None
+        });
+    }
+    Ok(out)
 }
 
 /// The topics' series over `period`.
@@ -270,11 +294,13 @@ pub async fn overview(
     let series = series(store, cache, workspace, &topics, &period).await?;
     let share_of_voice = share_of_voice(&series);
     let alerts = store.alerts(workspace, period.from, 50).await?;
+    let drivers = drivers(&**store, workspace, &alerts).await?;
     Ok(Overview {
         period,
         series,
         share_of_voice,
         alerts,
+        drivers,
     })
 }
 
@@ -307,6 +333,8 @@ pub struct Detail {
     /// Open questions from people who are not members yet, newest first.
     pub to_answer: Vec<Message>,
     pub alerts: Vec<Alert>,
+    /// What drives each of the first [`DRIVEN`] alerts (`None` after them).
+    pub drivers: Vec<Option<Driver>>,
 }
 
 /// How many rows each top list shows.
@@ -376,12 +404,13 @@ pub async fn detail(
         .await?;
     let mut to_answer = store.messages(workspace, &ids).await?;
     to_answer.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
-    let alerts = store
+    let alerts: Vec<Alert> = store
         .alerts(workspace, period.from, 200)
         .await?
         .into_iter()
         .filter(|a| a.topic_id == topic.id)
         .collect();
+    let drivers = drivers(&**store, workspace, &alerts).await?;
     Ok(Detail {
         period,
         series,
@@ -392,6 +421,7 @@ pub async fn detail(
         trending,
         to_answer,
         alerts,
+        drivers,
     })
 }
 

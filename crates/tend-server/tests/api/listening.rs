@@ -531,7 +531,7 @@ async fn stored_markup_is_escaped_on_both_pages_and_inside_the_charts() {
                 topic_id: topic.id,
                 kind: AlertKind::Volume,
                 start: now - 2.hours(),
-                end: now - 1.hours(),
+                end: now + 1.hours(),
                 observed: 3,
                 expected: 1234.5,
                 score: 9.0,
@@ -554,6 +554,18 @@ async fn stored_markup_is_escaped_on_both_pages_and_inside_the_charts() {
         assert!(!html.contains("<img src=x"), "{what}");
         assert!(unescape(html).contains(EVIL_TOPIC), "{what}: name shown");
         assert!(html.contains("Volume spike"), "{what}: the alert is listed");
+        // What drives it: three mentions, each its own conversation; the first
+        // (the script payload, escaped) is linked.
+        assert!(
+            html.contains("Many conversations; the largest has 1 of 3"),
+            "{what}: the driver"
+        );
+        let link = format!("<a href=\"/w/acme/c/{}\">", ids[0].get());
+        let linked = html.split(&link).nth(1).unwrap_or("");
+        assert!(
+            unescape(linked).starts_with("<script>alert(2)</script> where is my refund?</a>"),
+            "{what}: the largest conversation, escaped"
+        );
         // Inside the SVG the name is escaped too.
         let svgs: Vec<&str> = html.split("<svg ").skip(1).collect();
         assert!(!svgs.is_empty(), "{what}: charts drawn");

@@ -79,6 +79,52 @@ pub async fn topics_matches_and_alerts(
         .await
         .unwrap();
     assert_eq!(store.consumer_cursor("listening").await.unwrap(), 7);
+    // What drives a window: the matches' conversations, read through the messages'
+    // own times (both messages are in one thread).
+    let (a, b) = (
+        store.message(acme.id, m1).await.unwrap(),
+        store.message(acme.id, m2).await.unwrap(),
+    );
+    let root = a.thread_root_id.unwrap_or(a.id);
+    assert_eq!(root, b.thread_root_id.unwrap_or(b.id));
+    let first = a.created_at.min(b.created_at);
+    let last = a.created_at.max(b.created_at);
+    let around = (first - 1.hours(), last + 1.hours());
+    let (total, threads) = store
+        .topic_threads(acme.id, brand.id, around, false, 5)
+        .await
+        .unwrap();
+    assert_eq!((total, threads.len()), (2, 1));
+    assert_eq!((threads[0].root, threads[0].messages), (root, 2));
+    // Only the negative match (m2), only Rival's match (m1), an empty window.
+    let (negative, _) = store
+        .topic_threads(acme.id, brand.id, around, true, 5)
+        .await
+        .unwrap();
+    assert_eq!(negative, 1);
+    let (rival_total, _) = store
+        .topic_threads(acme.id, rival.id, around, false, 5)
+        .await
+        .unwrap();
+    assert_eq!(rival_total, 1);
+    let before = (first - 3.hours(), first - 2.hours());
+    let (none, threads) = store
+        .topic_threads(acme.id, brand.id, before, false, 5)
+        .await
+        .unwrap();
+    assert_eq!((none, threads.len()), (0, 0));
+    // The window ends before `last`: only the earlier message counts.
+    let (early, _) = store
+        .topic_threads(acme.id, brand.id, (first - 1.hours(), last), false, 5)
+        .await
+        .unwrap();
+    assert_eq!(early, if first == last { 0 } else { 1 });
+    assert!(matches!(
+        store
+            .topic_threads(other.id, brand.id, around, false, 5)
+            .await,
+        Err(StoreError::NotFound)
+    ));
     // The same verdicts again change nothing.
     store
         .record_matches(acme.id, &batch, None, &[])

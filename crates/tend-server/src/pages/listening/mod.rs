@@ -41,6 +41,7 @@ use std::collections::HashMap;
 use tend_chart::{
     Bar, BarChart, Colour, Labels, NumberStyle, Series, SeriesChart, ShareChart, format_number,
 };
+use tend_core::listening::alerts::Driver;
 use tend_core::listening::dashboard::{self, Detail, Granularity, Overview, Period, TermRow};
 use tend_core::listening::{self, ListenError};
 use tend_domain::{Alert, AlertKind, IdentityId, NewTopic, Topic, TopicId, TopicRole};

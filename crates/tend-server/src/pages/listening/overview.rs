@@ -76,7 +76,7 @@ pub async fn overview_page(
         share_svg: (!o.share_of_voice.is_empty())
             .then(|| tend_chart::share_of_voice(&share_chart(lang, &o))),
         topics,
-        alerts: alert_rows(&ctx, &names, &o.alerts),
+        alerts: alert_rows(&ctx, &names, &o.alerts, &o.drivers),
         can_manage: ws.can_manage_topics(),
         ctx,
     };

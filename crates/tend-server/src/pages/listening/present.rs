@@ -170,18 +170,52 @@ pub struct AlertRow {
     pub(super) range: String,
     pub(super) observed: String,
     pub(super) expected: String,
+    /// What drives it, when known.
+    pub(super) driver: Option<DriverCell>,
+}
+
+/// What drives an alert, as shown: a summary and the largest conversation.
+pub struct DriverCell {
+    pub(super) summary: String,
+    pub(super) excerpt: String,
+    pub(super) href: String,
+}
+
+fn driver_cell(ctx: &PageCtx, driver: &Driver) -> Option<DriverCell> {
+    let top = driver.top.as_ref()?;
+    let style = number_style(ctx.lang);
+    let args = [
+        ("n", format_number(top.messages as f64, style)),
+        ("total", format_number(driver.total as f64, style)),
+    ];
+    let key = if driver.one_conversation() {
+        "listening-driver-one"
+    } else {
+        "listening-driver-many"
+    };
+    Some(DriverCell {
+        summary: ctx.lang.targs(key, &args),
+        excerpt: top.excerpt.clone(),
+        href: format!("/w/{}/c/{}", ctx.slug, top.root.get()),
+    })
 }
 
 pub(super) fn alert_rows(
     ctx: &PageCtx,
     topics: &HashMap<TopicId, String>,
     alerts: &[Alert],
+    drivers: &[Option<Driver>],
 ) -> Vec<AlertRow> {
     let lang = ctx.lang;
     let style = number_style(lang);
     alerts
         .iter()
-        .map(|a| AlertRow {
+        .enumerate()
+        .map(|(i, a)| AlertRow {
+            driver: drivers
+                .get(i)
+                .and_then(Option::as_ref)
+                .and_then(|d| driver_cell(ctx, d)),
             topic: topics.get(&a.topic_id).cloned().unwrap_or_default(),
             topic_href: format!("/w/{}/listening/{}", ctx.slug, a.topic_id.get()),
             kind: lang.t(match a.kind {

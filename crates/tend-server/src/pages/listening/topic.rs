@@ -274,7 +274,7 @@ pub async fn topic_page(
         bar_charts,
         trending,
         to_answer,
-        alerts: alert_rows(&ctx, &names, &d.alerts),
+        alerts: alert_rows(&ctx, &names, &d.alerts, &d.drivers),
         can_manage: ws.can_manage_topics(),
         edit_href: format!("/w/{slug}/listening/topics?edit={id}#topic-form"),
         ctx,

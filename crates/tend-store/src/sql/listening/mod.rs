@@ -17,7 +17,7 @@ mod reads;
 mod topics;
 
 pub use matches::BackfillStep;
-pub use reads::{AuthorCount, Periods, TermCount, TopicHour};
+pub use reads::{AuthorCount, Periods, TermCount, ThreadCount, TopicHour};
 pub use topics::BackfillCursor;
 
 use crate::StoreError;
@@ -157,6 +157,16 @@ impl crate::ListenStore for super::SqlStore {
         limit: i64,
     ) -> Result<Vec<MessageId>, StoreError> {
         reads::to_answer(&self.pool, workspace, topic, period, limit).await
+    }
+    async fn topic_threads(
+        &self,
+        workspace: WorkspaceId,
+        topic: TopicId,
+        period: (jiff::Timestamp, jiff::Timestamp),
+        negative_only: bool,
+        limit: i64,
+    ) -> Result<(i64, Vec<ThreadCount>), StoreError> {
+        reads::topic_threads(&self.pool, workspace, topic, period, negative_only, limit).await
     }
     async fn listening_drift(&self, workspace: WorkspaceId) -> Result<Vec<String>, StoreError> {
         matches::listening_drift(&self.pool, workspace).await

@@ -269,6 +269,55 @@ pub(crate) async fn topic_author_counts(
     .collect()
 }
 
+/// How many of a topic's matches in a period belong to one conversation.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ThreadCount {
+    /// The conversation's first message (the message itself when it starts none).
+    pub root: MessageId,
+    pub messages: i64,
+}
+
+/// The conversations a topic's matches written in `[since, until)` belong to,
+/// most matches first, and how many matches there are in all (only the negative
+/// ones with `negative_only`). Read through the messages' time index: a window of
+/// hours touches few rows however large the topic.
+pub(crate) async fn topic_threads(
+    pool: &AnyPool,
+    workspace: WorkspaceId,
+    topic_id: TopicId,
+    (since, until): (jiff::Timestamp, jiff::Timestamp),
+    negative_only: bool,
+    limit: i64,
+) -> Result<(i64, Vec<ThreadCount>), StoreError> {
+    super::topics::topic(pool, workspace, topic_id).await?;
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT COALESCE(m.thread_root_id, m.id) AS root, COUNT(*) AS n \
+         FROM messages m JOIN topic_matches tm ON tm.topic_id = $1 AND tm.message_id = m.id \
+         WHERE m.workspace_id = $2 AND m.created_at >= $3 AND m.created_at < $4 \
+         AND tm.polarity <= $5 \
+         GROUP BY COALESCE(m.thread_root_id, m.id)",
+    )
+    .bind(topic_id.get())
+    .bind(workspace.get())
+    .bind(ms(since))
+    .bind(ms(until))
+    .bind(if negative_only { -1_i64 } else { 1 })
+    .fetch_all(pool)
+    .await?;
+    let total = rows.iter().map(|(_, n)| n).sum();
+    let mut threads: Vec<ThreadCount> = rows
+        .into_iter()
+        .map(|(root, messages)| ThreadCount {
+            root: MessageId(root),
+            messages,
+        })
+        .collect();
+    threads.sort_by(|a, b| b.messages.cmp(&a.messages).then(a.root.cmp(&b.root)));
+    threads.truncate(usize::try_from(limit).unwrap_or(0));
+    Ok((total, threads))
+}
+
 /// An author's messages and engagement in a topic over a period.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

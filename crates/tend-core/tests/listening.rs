@@ -645,4 +645,15 @@ async fn a_spike_is_recorded_once_and_posted_to_the_webhook() {
     assert!(top.excerpt.starts_with("acme"), "{top:?}");
     assert!(!driver.one_conversation());
     assert_eq!(body["driver"]["total"], volume.observed);
+    // The dashboards read it once per state of the alert.
+    let cache = dashboard::Cache::default();
+    let topic = store.topic(ws.id, volume.topic_id).await.unwrap();
+    let first = cache.driver(&*store, ws.id, &topic, volume).await.unwrap();
+    let again = cache.driver(&*store, ws.id, &topic, volume).await.unwrap();
+    assert!(std::sync::Arc::ptr_eq(&first, &again));
+    assert_eq!(*first, driver);
+    let mut grown = volume.clone();
+    grown.observed += 1;
+    let regrown = cache.driver(&*store, ws.id, &topic, &grown).await.unwrap();
+    assert!(!std::sync::Arc::ptr_eq(&first, &regrown));
 }

@@ -25,11 +25,12 @@
 //! the store's own ranking, on a miss and from the cache, before and after history
 //! changes).
 
+use super::alerts::Driver;
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
-use tend_domain::{IdentityId, Topic, TopicId, WorkspaceId};
+use tend_domain::{Alert, AlertId, IdentityId, Topic, TopicId, WorkspaceId};
 use tend_store::{Store, StoreError, TopicHour};
 use tokio::sync::{Semaphore, watch};
 
@@ -52,6 +53,13 @@ enum Key {
         from_day: i64,
         to_day: i64,
     },
+    /// An alert as it was when its driver was read (a grown alert is a new key).
+    Driver {
+        topic: (TopicId, i64, i64),
+        alert: AlertId,
+        end: i64,
+        observed: i64,
+    },
 }
 
 /// Term sums: messages per term.
@@ -64,6 +72,7 @@ enum Closed {
     Buckets(Arc<Vec<(TopicId, usize, TopicHour)>>),
     Terms(Arc<TermSums>),
     Authors(Arc<AuthorSums>),
+    Driver(Arc<Driver>),
 }
 
 type Entry = (WorkspaceId, Key);
@@ -289,6 +298,33 @@ impl Cache {
             }
         }
         Ok(merged)
+    }
+
+    /// What drives `alert` (of `topic`), read once per state of the alert: its
+    /// window is hours of messages, read through the messages' time index, which
+    /// would cost every dashboard read a few milliseconds per alert at scale.
+    pub async fn driver(
+        &self,
+        store: &dyn Store,
+        workspace: WorkspaceId,
+        topic: &Topic,
+        alert: &Alert,
+    ) -> Result<Arc<Driver>, StoreError> {
+        let key = (
+            workspace,
+            Key::Driver {
+                topic: stamp(topic),
+                alert: alert.id,
+                end: alert.end.as_second(),
+                observed: alert.observed,
+            },
+        );
+        if let Some(Closed::Driver(driver)) = self.get(&key) {
+            return Ok(driver);
+        }
+        let driver = Arc::new(super::alerts::driver(store, workspace, alert).await?);
+        self.shared.put(key, Closed::Driver(Arc::clone(&driver)));
+        Ok(driver)
     }
 
     /// The sums of the terms of the topic over the closed days of `[from_day,

@@ -202,25 +202,28 @@ pub struct Overview {
     /// Alerts that started in the period, newest first.
     pub alerts: Vec<Alert>,
     /// What drives each of the first [`DRIVEN`] alerts (`None` after them).
-    pub drivers: Vec<Option<Driver>>,
+    pub drivers: Vec<Option<Arc<Driver>>>,
 }
 
 /// How many of the listed alerts (the newest) say what drives them: two small
 /// reads each, through the messages' time index.
 pub const DRIVEN: usize = 10;
 
-/// What drives each of the first [`DRIVEN`] alerts, `None` for the rest.
+/// What drives each of the first [`DRIVEN`] alerts, `None` for the rest (and for
+/// an alert of a topic not in `topics`).
 async fn drivers(
     store: &dyn Store,
+    cache: &Cache,
     workspace: WorkspaceId,
+    topics: &[Topic],
     alerts: &[Alert],
-) -> Result<Vec<Option<Driver>>, StoreError> {
+) -> Result<Vec<Option<Arc<Driver>>>, StoreError> {
     let mut out = Vec::with_capacity(alerts.len());
     for (i, alert) in alerts.iter().enumerate() {
-        out.push(if i < DRIVEN {
-            Some(super::alerts::driver(store, workspace, alert).await?)
-        } else {
-            None
+        let topic = topics.iter().find(|t| t.id == alert.topic_id);
+        out.push(match topic {
+            Some(topic) if i < DRIVEN => Some(cache.driver(store, workspace, topic, alert).await?),
+            _ => None,
         });
     }
     Ok(out)
@@ -294,7 +297,7 @@ pub async fn overview(
     let series = series(store, cache, workspace, &topics, &period).await?;
     let share_of_voice = share_of_voice(&series);
     let alerts = store.alerts(workspace, period.from, 50).await?;
-    let drivers = drivers(&**store, workspace, &alerts).await?;
+    let drivers = drivers(&**store, cache, workspace, &topics, &alerts).await?;
     Ok(Overview {
         period,
         series,
@@ -334,7 +337,7 @@ pub struct Detail {
     pub to_answer: Vec<Message>,
     pub alerts: Vec<Alert>,
     /// What drives each of the first [`DRIVEN`] alerts (`None` after them).
-    pub drivers: Vec<Option<Driver>>,
+    pub drivers: Vec<Option<Arc<Driver>>>,
 }
 
 /// How many rows each top list shows.
@@ -410,7 +413,14 @@ pub async fn detail(
         .into_iter()
         .filter(|a| a.topic_id == topic.id)
         .collect();
-    let drivers = drivers(&**store, workspace, &alerts).await?;
+    let drivers = drivers(
+        &**store,
+        cache,
+        workspace,
+        std::slice::from_ref(&topic),
+        &alerts,
+    )
+    .await?;
     Ok(Detail {
         period,
         series,

@@ -204,7 +204,7 @@ pub(super) fn alert_rows(
     ctx: &PageCtx,
     topics: &HashMap<TopicId, String>,
     alerts: &[Alert],
-    drivers: &[Option<Driver>],
+    drivers: &[Option<std::sync::Arc<Driver>>],
 ) -> Vec<AlertRow> {
     let lang = ctx.lang;
     let style = number_style(lang);

@@ -297,3 +297,30 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_sustained_doubling_that_no_single_hour_shows_is_found_by_a_long_window() {
+    // Twice the usual for 8 daytime hours on a topic of about 8 messages an hour: no single
+    // hour is unusual enough (z about 2), the hours together are.
+    let mut series = periodic(8, 8.0);
+    let start = 7 * HOURS_PER_WEEK + 24 + 9;
+    for bucket in &mut series[start..start + 8] {
+        bucket.messages *= 2;
+    }
+    let spikes = detect(&series, &SpikeConfig::default());
+    assert_eq!(spikes.len(), 1, "{spikes:?}");
+    assert_eq!(spikes[0].kind, SpikeKind::Volume);
+    assert!(spikes[0].start_hour >= MONDAY + start as i64);
+    assert!(spikes[0].end_hour <= MONDAY + start as i64 + 7);
+    assert!(spikes[0].end_hour - spikes[0].start_hour >= 5, "{spikes:?}");
+}
+
+#[test]
+fn a_quiet_topic_doubling_from_three_to_six_is_not_news() {
+    let mut series = periodic(8, 3.0);
+    let start = 7 * HOURS_PER_WEEK + 24 + 9;
+    for bucket in &mut series[start..start + 8] {
+        bucket.messages *= 2;
+    }
+    assert_eq!(detect(&series, &SpikeConfig::default()), []);
+}

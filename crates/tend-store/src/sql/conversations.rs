@@ -65,9 +65,11 @@ pub(crate) async fn identities_read(
 }
 
 /// The query of [`identities_by_ids`] for `n` ids (binds: the workspace, the ids).
-fn identities_sql(n: usize) -> String {
+/// `+workspace_id` keeps SQLite from walking every identity of the workspace through
+/// the `(workspace_id, platform, external_id)` index instead of looking the ids up.
+pub(crate) fn identities_sql(n: usize) -> String {
     format!(
-        "SELECT {} FROM identities WHERE workspace_id = $1 AND id IN ({})",
+        "SELECT {} FROM identities WHERE +workspace_id = $1 AND id IN ({})",
         identities::COLUMNS,
         super::numbered(2, n)
     )

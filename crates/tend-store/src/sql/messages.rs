@@ -380,11 +380,11 @@ pub(crate) fn inbox_sql(
         sql.push_str(&text.replace('?', &format!("${}", binds.len())));
     };
     if let Some(state) = q.state {
-        clause(
-            &mut sql,
-            " AND m.state = ?",
-            Bind::Text(state.as_str().to_owned()),
-        );
+        // A literal of the closed state set, not a bind: SQLite compares a bound
+        // state with the partial index `messages_snoozed` (`WHERE state = 'snoozed'`)
+        // when planning, which marks the statement to be compiled again after every
+        // new binding of it, i.e. at every execution.
+        sql.push_str(&format!(" AND m.state = '{}'", state.as_str()));
     }
     if let Some(channel) = q.channel {
         clause(&mut sql, " AND m.channel_id = ?", Bind::Int(channel.get()));

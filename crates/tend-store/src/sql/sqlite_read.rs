@@ -21,7 +21,7 @@ use super::messages::Bind;
 use crate::StoreError;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use tokio::sync::Semaphore;
@@ -144,7 +144,7 @@ pub(crate) fn query<T>(
         };
         stmt.raw_bind_parameter(i, value).map_err(sqlite_error)?;
     }
-    let names: HashMap<String, usize> = stmt
+    let names: FxHashMap<String, usize> = stmt
         .column_names()
         .into_iter()
         .enumerate()
@@ -161,7 +161,7 @@ pub(crate) fn query<T>(
 /// A row whose columns are looked up by name through a map built once per statement.
 pub(crate) struct Named<'a, 's> {
     row: &'a rusqlite::Row<'s>,
-    names: &'a HashMap<String, usize>,
+    names: &'a FxHashMap<String, usize>,
 }
 
 impl Cols for Named<'_, '_> {

@@ -22,6 +22,7 @@ use crate::StoreError;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags};
 use rustc_hash::FxHashMap;
+use std::cell::Cell;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use tokio::sync::Semaphore;
@@ -144,32 +145,46 @@ pub(crate) fn query<T>(
         };
         stmt.raw_bind_parameter(i, value).map_err(sqlite_error)?;
     }
-    let names: FxHashMap<String, usize> = stmt
-        .column_names()
-        .into_iter()
+    let order: Vec<String> = stmt.column_names().into_iter().map(str::to_owned).collect();
+    let names: FxHashMap<&str, usize> = order
+        .iter()
         .enumerate()
-        .map(|(i, n)| (n.to_owned(), i))
+        .map(|(i, n)| (n.as_str(), i))
         .collect();
     let mut rows = stmt.raw_query();
     let mut out = Vec::new();
     while let Some(row) = rows.next().map_err(sqlite_error)? {
-        out.push(decode(&Named { row, names: &names })?);
+        out.push(decode(&Named {
+            row,
+            order: &order,
+            names: &names,
+            next: Cell::new(0),
+        })?);
     }
     Ok(out)
 }
 
-/// A row whose columns are looked up by name through a map built once per statement.
+/// A row whose columns are looked up by name: the decoders read them mostly in
+/// `SELECT` order, so the column after the last one read is tried first, then a
+/// map built once per statement.
 pub(crate) struct Named<'a, 's> {
     row: &'a rusqlite::Row<'s>,
-    names: &'a FxHashMap<String, usize>,
+    order: &'a [String],
+    names: &'a FxHashMap<&'a str, usize>,
+    next: Cell<usize>,
 }
 
 impl Cols for Named<'_, '_> {
     fn col<T: super::ColValue>(&self, name: &str) -> Result<T, StoreError> {
-        let at = *self
-            .names
-            .get(name)
-            .ok_or_else(|| StoreError::Sqlite(format!("no column {name:?}")))?;
+        let guess = self.next.get();
+        let at = match self.order.get(guess) {
+            Some(n) if n == name => guess,
+            _ => *self
+                .names
+                .get(name)
+                .ok_or_else(|| StoreError::Sqlite(format!("no column {name:?}")))?,
+        };
+        self.next.set(at + 1);
         self.row.get::<_, T>(at).map_err(sqlite_error)
     }
 }

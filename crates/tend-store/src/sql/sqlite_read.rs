@@ -188,3 +188,245 @@ impl Cols for Named<'_, '_> {
         self.row.get::<_, T>(at).map_err(sqlite_error)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The in-place path answers exactly what the sqlx path answers, on one database.
+
+    use super::super::{Backend, SqlStore, conversations, messages, moderation, response};
+    use crate::{InboxQuery, Store};
+    use jiff::{Timestamp, ToSpan as _};
+    use tend_domain::*;
+
+    #[tokio::test]
+    async fn both_read_paths_answer_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("tend.db").display());
+        let store = SqlStore::connect(&url, 2).await.unwrap();
+        store.migrate().await.unwrap();
+        let reader = store
+            .reader
+            .clone()
+            .expect("a file database gets the in-place path");
+
+        let ws = store
+            .create_workspace(
+                &NewWorkspace::new(Slug::parse("acme").unwrap(), "Acme", "UTC").unwrap(),
+            )
+            .await
+            .unwrap();
+        let forum = store
+            .create_channel(&NewChannel::new(ws.id, ChannelKind::Discourse, "Forum").unwrap())
+            .await
+            .unwrap();
+        let mut people = Vec::new();
+        for i in 0..5 {
+            let mut new =
+                NewIdentity::new(ws.id, ChannelKind::Discourse, &format!("user{i}")).unwrap();
+            new.display_name = (i % 2 == 0).then(|| format!("User Nº{i} ✓"));
+            new.followers = (i != 3).then_some(i * 10);
+            new.verified = i == 1;
+            people.push(store.upsert_identity(&new).await.unwrap().id);
+        }
+        let t0: Timestamp = "2026-11-02T08:00:00Z".parse().unwrap();
+        let batch: Vec<NewMessage> = (0..120i64)
+            .map(|i| {
+                let mut m = NewMessage::new(
+                    forum.id,
+                    format!("m{i}"),
+                    MessageKind::ForumPost,
+                    format!(
+                        "message {i} about {}",
+                        ["refunds", "webhooks", "crashes"][i as usize % 3]
+                    ),
+                    t0 + (i * 37).minutes(),
+                );
+                if i % 4 == 1 {
+                    m.direction = Direction::Outbound;
+                    m.thread_external_id = Some(format!("m{}", i - 1));
+                    m.parent_external_id = Some(format!("m{}", i - 1));
+                }
+                m.author_id = (i % 6 != 5).then(|| people[i as usize % people.len()]);
+                m.title = (i % 3 == 0).then(|| format!("Title {i}"));
+                m.lang = (i % 2 == 0).then(|| "en".to_owned());
+                m.engagement.likes = i - 10;
+                m.signals = (i % 5 != 0).then(|| Signals {
+                    sentiment: (i as f64 - 60.0) / 60.0,
+                    sentiment_label: [
+                        SentimentLabel::Negative,
+                        SentimentLabel::Neutral,
+                        SentimentLabel::Positive,
+                    ][i as usize % 3],
+                    toxicity: (i % 7) as f64 / 7.0,
+                    spam: 0.25,
+                    question: i % 2 == 1,
+                });
+                m
+            })
+            .collect();
+        let ids: Vec<MessageId> = store
+            .upsert_messages(ws.id, &batch)
+            .await
+            .unwrap()
+            .iter()
+            .map(|u| u.id)
+            .collect();
+        let urgent = store
+            .ensure_tag(ws.id, &TagName::parse("urgent").unwrap())
+            .await
+            .unwrap();
+        let billing = store
+            .ensure_tag(ws.id, &TagName::parse("billing").unwrap())
+            .await
+            .unwrap();
+        for (n, id) in ids.iter().enumerate() {
+            if n % 3 == 0 {
+                store
+                    .tag_message(ws.id, *id, urgent.id, None)
+                    .await
+                    .unwrap();
+            }
+            if n % 5 == 0 {
+                store
+                    .tag_message(ws.id, *id, billing.id, None)
+                    .await
+                    .unwrap();
+            }
+        }
+        store
+            .set_states(ws.id, &ids[..40], InboxState::Done, None, None)
+            .await
+            .unwrap();
+        store
+            .set_states(
+                ws.id,
+                &ids[40..50],
+                InboxState::Snoozed,
+                Some(t0 + (400 * 24).hours()),
+                None,
+            )
+            .await
+            .unwrap();
+
+        let before = batch[90].created_at;
+        let queries = [
+            InboxQuery::default(),
+            InboxQuery {
+                state: Some(InboxState::Open),
+                ..Default::default()
+            },
+            InboxQuery {
+                state: Some(InboxState::Snoozed),
+                ..Default::default()
+            },
+            InboxQuery {
+                limit: 7,
+                before: Some((before, ids[90])),
+                ..Default::default()
+            },
+            InboxQuery {
+                limit: 7,
+                before: Some((before, ids[90])),
+                oldest_first: true,
+                ..Default::default()
+            },
+            InboxQuery {
+                tag: Some(urgent.id),
+                ..Default::default()
+            },
+            InboxQuery {
+                sentiment: Some(SentimentLabel::Negative),
+                ..Default::default()
+            },
+            InboxQuery {
+                question: Some(true),
+                toxic: Some(false),
+                ..Default::default()
+            },
+            InboxQuery {
+                lang: Some("en".into()),
+                channel: Some(forum.id),
+                ..Default::default()
+            },
+            InboxQuery {
+                unassigned: true,
+                from: Some(t0 + 10.hours()),
+                to: Some(t0 + 40.hours()),
+                ..Default::default()
+            },
+            InboxQuery {
+                text: Some("webhooks".into()),
+                limit: 5,
+                ..Default::default()
+            },
+            InboxQuery {
+                text: Some("message crashes".into()),
+                ..Default::default()
+            },
+            InboxQuery {
+                text: Some("nowhere".into()),
+                ..Default::default()
+            },
+        ];
+        let mut seen = 0;
+        for q in &queries {
+            let sqlx = messages::inbox(&store.pool, None, Backend::Sqlite, ws.id, q)
+                .await
+                .unwrap();
+            let here = messages::inbox(&store.pool, Some(&reader), Backend::Sqlite, ws.id, q)
+                .await
+                .unwrap();
+            assert_eq!(here, sqlx, "{q:?}");
+            seen += here.len();
+        }
+        assert!(
+            seen > 200,
+            "the queries found too little to compare: {seen}"
+        );
+
+        let sqlx = conversations::identities_read(&store.pool, None, ws.id, &people)
+            .await
+            .unwrap();
+        let here = conversations::identities_read(&store.pool, Some(&reader), ws.id, &people)
+            .await
+            .unwrap();
+        assert_eq!(here.len(), people.len());
+        assert_eq!(here, sqlx);
+
+        let sqlx = response::of(&store.pool, None, Backend::Sqlite, ws.id, &ids)
+            .await
+            .unwrap();
+        let here = response::of(&store.pool, Some(&reader), Backend::Sqlite, ws.id, &ids)
+            .await
+            .unwrap();
+        assert!(here.iter().any(|r| r.first_reply.is_some()));
+        assert_eq!(here, sqlx);
+
+        let sqlx = messages::count_by_state(&store.pool, None, ws.id)
+            .await
+            .unwrap();
+        let here = messages::count_by_state(&store.pool, Some(&reader), ws.id)
+            .await
+            .unwrap();
+        assert_eq!((here.open, here.done, here.snoozed), (70, 40, 10));
+        assert_eq!(here, sqlx);
+
+        let sqlx = moderation::open_reviews(&store.pool, None, ws.id, 100)
+            .await
+            .unwrap();
+        let here = moderation::open_reviews(&store.pool, Some(&reader), ws.id, 100)
+            .await
+            .unwrap();
+        assert_eq!(here, sqlx);
+
+        // A write through the sqlx pool is seen by the next in-place read.
+        store
+            .set_states(ws.id, &ids[50..60], InboxState::Archived, None, None)
+            .await
+            .unwrap();
+        let here = messages::count_by_state(&store.pool, Some(&reader), ws.id)
+            .await
+            .unwrap();
+        assert_eq!((here.open, here.archived), (60, 10));
+    }
+}

@@ -251,8 +251,11 @@ impl BusinessHours {
 
     /// Seconds of business time between `from` and `to` (0 if `to <= from`).
     ///
-    /// Walks day by day in local time, so daylight-saving changes are honoured;
-    /// cost is one step per calendar day in the span.
+    /// Walks day by day in local time, so daylight-saving changes are honoured, but
+    /// steps over whole weeks at a time where the zone's UTC offset does not change
+    /// (see [`BusinessHours::steady_weeks`]): the inbox computes this for every
+    /// conversation on a page, and a conversation waiting for months made the
+    /// day-by-day walk most of a page's cost.
     pub fn business_seconds_between(&self, tz: &TimeZone, from: Timestamp, to: Timestamp) -> i64 {
         if to <= from {
             return 0;
@@ -262,25 +265,96 @@ impl BusinessHours {
         let end_date = to.to_zoned(tz.clone()).date();
         let mut date = start_date;
         while date <= end_date {
-            for &(open, close) in &self.days[weekday_index(date.weekday())] {
-                let (Some(open_ts), Some(close_ts)) = (
-                    local_instant(tz, date, open),
-                    local_instant(tz, date, close),
-                ) else {
-                    continue;
-                };
-                let a = open_ts.max(from);
-                let b = close_ts.min(to);
-                if b > a {
-                    total += b.as_second() - a.as_second();
+            if date > start_date
+                && let Some((days, secs)) = self.steady_weeks(tz, date, end_date)
+            {
+                total += secs;
+                match date.checked_add(days.days()) {
+                    Ok(next) => date = next,
+                    Err(_) => break,
                 }
+                continue;
             }
+            total += self.day_seconds(tz, date, from, to);
             match date.checked_add(1.day()) {
                 Ok(next) => date = next,
                 Err(_) => break,
             }
         }
         total
+    }
+
+    /// Business seconds of local day `date` that fall inside `[from, to)`.
+    fn day_seconds(
+        &self,
+        tz: &TimeZone,
+        date: jiff::civil::Date,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> i64 {
+        let mut total = 0;
+        for &(open, close) in &self.days[weekday_index(date.weekday())] {
+            let (Some(open_ts), Some(close_ts)) = (
+                local_instant(tz, date, open),
+                local_instant(tz, date, close),
+            ) else {
+                continue;
+            };
+            let a = open_ts.max(from);
+            let b = close_ts.min(to);
+            if b > a {
+                total += b.as_second() - a.as_second();
+            }
+        }
+        total
+    }
+
+    /// Whole weeks from `date` on, all of whose days come before `end_date`, in
+    /// which the zone keeps one UTC offset (from a day before the first midnight to
+    /// a day after the last): there every local time is one instant, so each day
+    /// counts its nominal hours. Returns the days stepped over and their business
+    /// seconds, or `None` when not even one week qualifies. Those days lie strictly
+    /// between the span's first and last day, so `from` and `to` cut none of them.
+    fn steady_weeks(
+        &self,
+        tz: &TimeZone,
+        date: jiff::civil::Date,
+        end_date: jiff::civil::Date,
+    ) -> Option<(i64, i64)> {
+        const DAY: i64 = 86_400;
+        const WEEK: i64 = 7 * DAY;
+        let span = i64::from(date.until(end_date).ok()?.get_days());
+        let mut weeks = span / 7;
+        if weeks == 0 {
+            return None;
+        }
+        let start = local_instant(tz, date, 0)?.as_second();
+        let guard_from = Timestamp::from_second(start - DAY).ok()?;
+        if let Some(change) = tz.following(guard_from).next() {
+            // Only the weeks that end (with a day to spare) before the change.
+            let before = change.timestamp().as_second() - start - DAY;
+            weeks = weeks.min(before.div_euclid(WEEK));
+            if weeks <= 0 {
+                return None;
+            }
+        }
+        let week: i64 = self
+            .days
+            .iter()
+            .flatten()
+            .map(|&(open, close)| (wall_minute(close) - wall_minute(open)).max(0) * 60)
+            .sum();
+        Some((weeks * 7, weeks * week))
+    }
+}
+
+/// The minute of the day [`local_instant`] puts `minute` at (24:00 and later are
+/// the next midnight).
+fn wall_minute(minute: u16) -> i64 {
+    if minute / 60 >= 24 {
+        24 * 60
+    } else {
+        i64::from(minute)
     }
 }
 
@@ -345,6 +419,69 @@ mod tests {
             BusinessHours::always().business_seconds_between(&tz, from, to),
             65 * 3600
         );
+    }
+
+    /// The walk before weeks were stepped over: every day of the span.
+    fn day_by_day(hours: &BusinessHours, tz: &TimeZone, from: Timestamp, to: Timestamp) -> i64 {
+        if to <= from {
+            return 0;
+        }
+        let mut total = 0;
+        let mut date = from.to_zoned(tz.clone()).date();
+        let end = to.to_zoned(tz.clone()).date();
+        while date <= end {
+            total += hours.day_seconds(tz, date, from, to);
+            date = date.checked_add(1.day()).unwrap();
+        }
+        total
+    }
+
+    #[test]
+    fn stepping_over_weeks_agrees_with_the_day_by_day_walk() {
+        let mut odd = BusinessHours::office();
+        odd.days[0] = vec![(0, 90), (120, 150), (1380, 1440)];
+        odd.days[2] = vec![(150, 200)]; // across the 02:00-03:00 changes
+        odd.days[6] = vec![(0, 24 * 60)];
+        let mut unvalidated = BusinessHours::always();
+        unvalidated.days[3] = vec![(700, 600), (1500, 1600), (30, 1450)];
+        let zones = [
+            "UTC",
+            "Europe/Stockholm",
+            "America/New_York",
+            "Australia/Lord_Howe",
+            "America/Santiago",
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let base = ts("2019-01-01T00:00:00Z").as_second();
+        for zone in zones {
+            let tz = TimeZone::get(zone).unwrap();
+            for hours in [
+                BusinessHours::office(),
+                BusinessHours::always(),
+                odd.clone(),
+                unvalidated.clone(),
+            ] {
+                for _ in 0..60 {
+                    let from = base + (next() % (8 * 365 * 86_400)) as i64;
+                    let len = (next() % (800 * 86_400)) as i64;
+                    let (from, to) = (
+                        Timestamp::from_second(from).unwrap(),
+                        Timestamp::from_second(from + len).unwrap(),
+                    );
+                    assert_eq!(
+                        hours.business_seconds_between(&tz, from, to),
+                        day_by_day(&hours, &tz, from, to),
+                        "{zone} {from} {to} {hours:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

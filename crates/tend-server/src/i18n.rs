@@ -11,7 +11,8 @@ use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
-use std::sync::LazyLock;
+use std::collections::HashMap;
+use std::sync::{LazyLock, RwLock};
 
 /// The interface languages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -76,9 +77,30 @@ impl Lang {
         Lang::En
     }
 
-    /// The string for `key`.
+    /// The string for `key`. Strings without arguments are formatted once per
+    /// language and key, then served from memory (a page asks for dozens, the inbox
+    /// list several per row); missing keys and formatting errors are not kept, so
+    /// they are logged every time.
     pub fn t(self, key: &str) -> String {
-        format(self, key, None)
+        static FORMATTED: LazyLock<[RwLock<HashMap<String, String>>; 2]> =
+            LazyLock::new(|| [RwLock::default(), RwLock::default()]);
+        let memo = &FORMATTED[self as usize];
+        if let Some(hit) = memo
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(key)
+        {
+            return hit.clone();
+        }
+        match try_format(self, key, None) {
+            Some(out) => {
+                memo.write()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .insert(key.to_owned(), out.clone());
+                out
+            }
+            None => format(self, key, None),
+        }
     }
 
     /// The string for `key` with a `$count` argument (selects plural forms).
@@ -136,6 +158,15 @@ fn build(lang: Lang) -> FluentBundle<FluentResource> {
         }
     }
     bundle
+}
+
+/// The string for `key` when it exists and formats without errors.
+fn try_format(lang: Lang, key: &str, args: Option<&FluentArgs<'_>>) -> Option<String> {
+    let bundle = bundle(lang);
+    let pattern = bundle.get_message(key).and_then(|m| m.value())?;
+    let mut errors = Vec::new();
+    let out = bundle.format_pattern(pattern, args, &mut errors);
+    errors.is_empty().then(|| out.into_owned())
 }
 
 fn format(lang: Lang, key: &str, args: Option<&FluentArgs<'_>>) -> String {

@@ -28,6 +28,9 @@ pub enum StoreError {
     /// The database failed (connection, I/O, SQL).
     #[error("database error: {0}")]
     Database(sqlx::Error),
+    /// The database failed on SQLite's in-place read path (`sql::sqlite_read`).
+    #[error("database error: {0}")]
+    Sqlite(String),
 }
 
 impl From<sqlx::Error> for StoreError {

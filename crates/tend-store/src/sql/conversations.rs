@@ -2,9 +2,12 @@
 //! teammate's sentiment correction.
 
 use super::activity::{Change, record_change};
+use super::messages::Bind;
+use super::sqlite_read::{self, Reader};
 use super::{Backend, identities, messages};
 use crate::StoreError;
 use sqlx::{AnyPool, AssertSqlSafe};
+use std::sync::Arc;
 use tend_domain::{
     EventKind, Identity, IdentityId, MemberId, Message, MessageId, SentimentLabel, UserId,
     WorkspaceId,
@@ -15,18 +18,42 @@ pub(crate) async fn identities_by_ids(
     workspace: WorkspaceId,
     ids: &[IdentityId],
 ) -> Result<Vec<Identity>, StoreError> {
+    identities_read(pool, None, workspace, ids).await
+}
+
+/// [`identities_by_ids`], on SQLite's in-place read path when there is one.
+pub(crate) async fn identities_read(
+    pool: &AnyPool,
+    reader: Option<&Arc<Reader>>,
+    workspace: WorkspaceId,
+    ids: &[IdentityId],
+) -> Result<Vec<Identity>, StoreError> {
     let mut ids: Vec<i64> = ids.iter().map(|i| i.get()).collect();
     ids.sort_unstable();
     ids.dedup();
+    if let Some(reader) = reader {
+        return reader
+            .read(move |conn| {
+                let mut out = Vec::with_capacity(ids.len());
+                for chunk in ids.chunks(500) {
+                    let mut binds = vec![Bind::Int(workspace.get())];
+                    binds.extend(chunk.iter().map(|id| Bind::Int(*id)));
+                    out.extend(sqlite_read::query(
+                        conn,
+                        &identities_sql(chunk.len()),
+                        &binds,
+                        |row| identities::from_row(row),
+                    )?);
+                }
+                Ok(out)
+            })
+            .await;
+    }
     let mut out = Vec::with_capacity(ids.len());
     // At most 500 parameters per statement (SQLite prepares named parameters linearly).
     for chunk in ids.chunks(500) {
-        let placeholders = super::numbered(2, chunk.len());
-        let mut query = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {} FROM identities WHERE workspace_id = $1 AND id IN ({placeholders})",
-            identities::COLUMNS
-        )))
-        .bind(workspace.get());
+        let mut query =
+            sqlx::query(AssertSqlSafe(identities_sql(chunk.len()))).bind(workspace.get());
         for id in chunk {
             query = query.bind(*id);
         }
@@ -35,6 +62,17 @@ pub(crate) async fn identities_by_ids(
         }
     }
     Ok(out)
+}
+
+/// The query of [`identities_by_ids`] for `n` ids (binds: the workspace, the ids).
+/// `+workspace_id` keeps SQLite from walking every identity of the workspace through
+/// the `(workspace_id, platform, external_id)` index instead of looking the ids up.
+pub(crate) fn identities_sql(n: usize) -> String {
+    format!(
+        "SELECT {} FROM identities WHERE +workspace_id = $1 AND id IN ({})",
+        identities::COLUMNS,
+        super::numbered(2, n)
+    )
 }
 
 pub(crate) async fn member_messages(

@@ -2,9 +2,8 @@
 //! member of the same workspace; merging moves identities, splitting gives one
 //! identity a new member, so every merge can be undone.
 
-use super::{corrupt, get, now_ms, ts};
+use super::{Cols, col, corrupt, get, now_ms, ts};
 use crate::StoreError;
-use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
 use std::collections::HashSet;
 use tend_domain::{
@@ -14,22 +13,22 @@ use tend_domain::{
 pub(crate) const COLUMNS: &str = "id, workspace_id, member_id, platform, external_id, handle, display_name, profile_url, \
                        followers, verified, email, first_seen, last_seen";
 
-pub(crate) fn from_row(row: &AnyRow) -> Result<Identity, StoreError> {
+pub(crate) fn from_row(row: &impl Cols) -> Result<Identity, StoreError> {
     Ok(Identity {
-        id: IdentityId(get(row, "id")?),
-        workspace_id: WorkspaceId(get(row, "workspace_id")?),
-        member_id: MemberId(get(row, "member_id")?),
-        platform: ChannelKind::parse(&get::<String>(row, "platform")?)
+        id: IdentityId(col(row, "id")?),
+        workspace_id: WorkspaceId(col(row, "workspace_id")?),
+        member_id: MemberId(col(row, "member_id")?),
+        platform: ChannelKind::parse(&col::<String>(row, "platform")?)
             .map_err(|e| corrupt("identities", e))?,
-        external_id: get(row, "external_id")?,
-        handle: get(row, "handle")?,
-        display_name: get(row, "display_name")?,
-        profile_url: get(row, "profile_url")?,
-        followers: get(row, "followers")?,
-        verified: get::<i64>(row, "verified")? != 0,
-        email: get(row, "email")?,
-        first_seen: ts(get(row, "first_seen")?)?,
-        last_seen: ts(get(row, "last_seen")?)?,
+        external_id: col(row, "external_id")?,
+        handle: col(row, "handle")?,
+        display_name: col(row, "display_name")?,
+        profile_url: col(row, "profile_url")?,
+        followers: col(row, "followers")?,
+        verified: col::<i64>(row, "verified")? != 0,
+        email: col(row, "email")?,
+        first_seen: ts(col(row, "first_seen")?)?,
+        last_seen: ts(col(row, "last_seen")?)?,
     })
 }
 

@@ -2,12 +2,13 @@
 //! counts; and inbox state changes. The write path is in `upsert`.
 
 use super::activity::{Change, record_change};
-use super::{Backend, corrupt, get, ms, placeholders, search, ts, ts_opt};
+use super::sqlite_read::{self, Reader};
+use super::{Backend, Cols, col, corrupt, get, ms, placeholders, search, ts, ts_opt};
 use crate::{InboxQuery, StateCounts, StoreError};
 use jiff::Timestamp;
-use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
 use std::collections::HashMap;
+use std::sync::Arc;
 use tend_domain::{
     ChannelId, Direction, Engagement, EventKind, IdentityId, InboxState, Message, MessageId,
     MessageKind, MessageRevision, SentimentLabel, Signals, TagId, UserId, WorkspaceId,
@@ -39,60 +40,60 @@ pub(crate) fn columns(backend: Backend) -> &'static str {
     }
 }
 
-pub(crate) fn from_row(row: &AnyRow) -> Result<Message, StoreError> {
+pub(crate) fn from_row(row: &impl Cols) -> Result<Message, StoreError> {
     let bad = |e: tend_domain::ValidationError| corrupt("messages", e);
     Ok(Message {
-        id: MessageId(get(row, "id")?),
-        workspace_id: WorkspaceId(get(row, "workspace_id")?),
-        channel_id: ChannelId(get(row, "channel_id")?),
-        external_id: get(row, "external_id")?,
-        direction: Direction::parse(&get::<String>(row, "direction")?).map_err(bad)?,
-        kind: MessageKind::parse(&get::<String>(row, "kind")?).map_err(bad)?,
-        thread_root_id: get::<Option<i64>>(row, "thread_root_id")?.map(MessageId),
-        parent_id: get::<Option<i64>>(row, "parent_id")?.map(MessageId),
-        thread_external_id: get(row, "thread_external_id")?,
-        parent_external_id: get(row, "parent_external_id")?,
-        author_id: get::<Option<i64>>(row, "author_id")?.map(IdentityId),
-        title: get(row, "title")?,
-        text: get(row, "text")?,
-        lang: get(row, "lang")?,
-        created_at: ts(get(row, "created_at")?)?,
-        edited_at: ts_opt(get(row, "edited_at")?)?,
-        ingested_at: ts(get(row, "ingested_at")?)?,
-        permalink: get(row, "permalink")?,
+        id: MessageId(col(row, "id")?),
+        workspace_id: WorkspaceId(col(row, "workspace_id")?),
+        channel_id: ChannelId(col(row, "channel_id")?),
+        external_id: col(row, "external_id")?,
+        direction: Direction::parse(&col::<String>(row, "direction")?).map_err(bad)?,
+        kind: MessageKind::parse(&col::<String>(row, "kind")?).map_err(bad)?,
+        thread_root_id: col::<Option<i64>>(row, "thread_root_id")?.map(MessageId),
+        parent_id: col::<Option<i64>>(row, "parent_id")?.map(MessageId),
+        thread_external_id: col(row, "thread_external_id")?,
+        parent_external_id: col(row, "parent_external_id")?,
+        author_id: col::<Option<i64>>(row, "author_id")?.map(IdentityId),
+        title: col(row, "title")?,
+        text: col(row, "text")?,
+        lang: col(row, "lang")?,
+        created_at: ts(col(row, "created_at")?)?,
+        edited_at: ts_opt(col(row, "edited_at")?)?,
+        ingested_at: ts(col(row, "ingested_at")?)?,
+        permalink: col(row, "permalink")?,
         engagement: Engagement {
-            likes: get(row, "likes")?,
-            shares: get(row, "shares")?,
-            replies: get(row, "replies")?,
-            views: get(row, "views")?,
+            likes: col(row, "likes")?,
+            shares: col(row, "shares")?,
+            replies: col(row, "replies")?,
+            views: col(row, "views")?,
         },
-        state: InboxState::parse(&get::<String>(row, "state")?).map_err(bad)?,
-        snoozed_until: ts_opt(get(row, "snoozed_until")?)?,
-        assignee_id: get::<Option<i64>>(row, "assignee_id")?.map(UserId),
+        state: InboxState::parse(&col::<String>(row, "state")?).map_err(bad)?,
+        snoozed_until: ts_opt(col(row, "snoozed_until")?)?,
+        assignee_id: col::<Option<i64>>(row, "assignee_id")?.map(UserId),
         tags: tags_from_row(row)?,
         signals: signals_from_row(row)?,
-        sentiment_corrected: get::<Option<String>>(row, "sentiment_corrected")?
+        sentiment_corrected: col::<Option<String>>(row, "sentiment_corrected")?
             .map(|l| SentimentLabel::parse(&l))
             .transpose()
             .map_err(bad)?,
     })
 }
 
-fn signals_from_row(row: &AnyRow) -> Result<Option<Signals>, StoreError> {
-    let label: Option<String> = get(row, "sentiment_label")?;
+fn signals_from_row(row: &impl Cols) -> Result<Option<Signals>, StoreError> {
+    let label: Option<String> = col(row, "sentiment_label")?;
     let Some(label) = label else { return Ok(None) };
     Ok(Some(Signals {
-        sentiment: get::<Option<f64>>(row, "sentiment")?.unwrap_or(0.0),
+        sentiment: col::<Option<f64>>(row, "sentiment")?.unwrap_or(0.0),
         sentiment_label: SentimentLabel::parse(&label).map_err(|e| corrupt("messages", e))?,
-        toxicity: get::<Option<f64>>(row, "toxicity")?.unwrap_or(0.0),
-        spam: get::<Option<f64>>(row, "spam")?.unwrap_or(0.0),
-        question: get::<i64>(row, "is_question")? != 0,
+        toxicity: col::<Option<f64>>(row, "toxicity")?.unwrap_or(0.0),
+        spam: col::<Option<f64>>(row, "spam")?.unwrap_or(0.0),
+        question: col::<i64>(row, "is_question")? != 0,
     }))
 }
 
 /// The `tag_ids` list of [`columns`], in tag id order.
-fn tags_from_row(row: &AnyRow) -> Result<Vec<TagId>, StoreError> {
-    let Some(list) = get::<Option<String>>(row, "tag_ids")? else {
+fn tags_from_row(row: &impl Cols) -> Result<Vec<TagId>, StoreError> {
+    let Some(list) = col::<Option<String>>(row, "tag_ids")? else {
         return Ok(Vec::new());
     };
     let mut tags = list
@@ -240,16 +241,28 @@ pub(crate) async fn thread(
 /// Rows of the newest-first order a window pass of a SQLite search looks at.
 const SEARCH_WINDOW: i64 = 5_000;
 
+/// The page size of an inbox query (50 by default, at most 500).
+fn page_size(q: &InboxQuery) -> u32 {
+    match q.limit {
+        0 => 50,
+        l => l.min(500),
+    }
+}
+
 pub(crate) async fn inbox(
     pool: &AnyPool,
+    reader: Option<&Arc<Reader>>,
     backend: Backend,
     workspace: WorkspaceId,
     q: &InboxQuery,
 ) -> Result<Vec<Message>, StoreError> {
-    let limit = match q.limit {
-        0 => 50,
-        l => l.min(500),
-    };
+    if let Some(reader) = reader {
+        let q = q.clone();
+        return reader
+            .read(move |conn| inbox_in_place(conn, workspace, &q))
+            .await;
+    }
+    let limit = page_size(q);
     let text = q.text.as_deref().and_then(|t| search::prepare(backend, t));
     let mut rows = None;
     if let (Some(text), Backend::Sqlite, false) = (&text, backend, q.oldest_first) {
@@ -290,23 +303,61 @@ async fn search_window(
     workspace: WorkspaceId,
     q: &InboxQuery,
 ) -> Result<Option<(i64, i64)>, StoreError> {
+    let (sql, binds) = search_window_sql(workspace, q);
+    let row = bind_all(sqlx::query(AssertSqlSafe(sql)), binds)
+        .fetch_one(pool)
+        .await?;
+    search_window_from_row(&row)
+}
+
+/// The query of [`search_window`] and its binds.
+fn search_window_sql(workspace: WorkspaceId, q: &InboxQuery) -> (String, Vec<Bind>) {
     let mut sql = String::from(
         "SELECT MIN(id) AS lo, MIN(created_at) AS since FROM (SELECT id, created_at FROM messages WHERE workspace_id = $1",
     );
-    if q.before.is_some() {
+    let mut binds = vec![Bind::Int(workspace.get())];
+    if let Some((at, id)) = q.before {
         sql.push_str(" AND (created_at < $2 OR (created_at = $2 AND id < $3))");
+        binds.push(Bind::Int(ms(at)));
+        binds.push(Bind::Int(id.get()));
     }
     sql.push_str(&format!(
         " ORDER BY created_at DESC, id DESC LIMIT {SEARCH_WINDOW})"
     ));
-    let mut query = sqlx::query(AssertSqlSafe(sql)).bind(workspace.get());
-    if let Some((at, id)) = q.before {
-        query = query.bind(ms(at)).bind(id.get());
-    }
-    let row = query.fetch_one(pool).await?;
-    let lo: Option<i64> = get(&row, "lo")?;
-    let since: Option<i64> = get(&row, "since")?;
+    (sql, binds)
+}
+
+fn search_window_from_row(row: &impl Cols) -> Result<Option<(i64, i64)>, StoreError> {
+    let lo: Option<i64> = col(row, "lo")?;
+    let since: Option<i64> = col(row, "since")?;
     Ok(lo.zip(since))
+}
+
+/// [`inbox`] on SQLite's in-place read path: the same statements, in the same order.
+fn inbox_in_place(
+    conn: &rusqlite::Connection,
+    workspace: WorkspaceId,
+    q: &InboxQuery,
+) -> Result<Vec<Message>, StoreError> {
+    let backend = Backend::Sqlite;
+    let limit = page_size(q);
+    let text = q.text.as_deref().and_then(|t| search::prepare(backend, t));
+    if let (Some(text), false) = (&text, q.oldest_first) {
+        let (sql, binds) = search_window_sql(workspace, q);
+        let window = sqlite_read::query(conn, &sql, &binds, |row| search_window_from_row(row))?
+            .into_iter()
+            .next()
+            .ok_or(StoreError::NotFound)?;
+        if let Some(window) = window {
+            let (sql, binds) = inbox_sql(backend, workspace, q, Some(text), Some(window), limit);
+            let found = sqlite_read::query(conn, &sql, &binds, |row| from_row(row))?;
+            if found.len() as u64 >= u64::from(limit) {
+                return Ok(found);
+            }
+        }
+    }
+    let (sql, binds) = inbox_sql(backend, workspace, q, text.as_deref(), None, limit);
+    sqlite_read::query(conn, &sql, &binds, |row| from_row(row))
 }
 
 /// The inbox query and its binds; `window` bounds a SQLite search to the messages
@@ -329,11 +380,11 @@ pub(crate) fn inbox_sql(
         sql.push_str(&text.replace('?', &format!("${}", binds.len())));
     };
     if let Some(state) = q.state {
-        clause(
-            &mut sql,
-            " AND m.state = ?",
-            Bind::Text(state.as_str().to_owned()),
-        );
+        // A literal of the closed state set, not a bind: SQLite compares a bound
+        // state with the partial index `messages_snoozed` (`WHERE state = 'snoozed'`)
+        // when planning, which marks the statement to be compiled again after every
+        // new binding of it, i.e. at every execution.
+        sql.push_str(&format!(" AND m.state = '{}'", state.as_str()));
     }
     if let Some(channel) = q.channel {
         clause(&mut sql, " AND m.channel_id = ?", Bind::Int(channel.get()));
@@ -447,20 +498,34 @@ pub(crate) enum Bind {
     Text(String),
 }
 
+const COUNT_BY_STATE: &str = "SELECT state, n FROM inbox_counts WHERE workspace_id = $1";
+
 pub(crate) async fn count_by_state(
     pool: &AnyPool,
+    reader: Option<&Arc<Reader>>,
     workspace: WorkspaceId,
 ) -> Result<StateCounts, StoreError> {
-    let rows = sqlx::query("SELECT state, n FROM inbox_counts WHERE workspace_id = $1")
-        .bind(workspace.get())
-        .fetch_all(pool)
-        .await?;
+    let rows = match reader {
+        Some(reader) => {
+            reader
+                .read(move |conn| {
+                    sqlite_read::query(conn, COUNT_BY_STATE, &[Bind::Int(workspace.get())], |row| {
+                        state_count_from_row(row)
+                    })
+                })
+                .await?
+        }
+        None => sqlx::query(COUNT_BY_STATE)
+            .bind(workspace.get())
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(state_count_from_row)
+            .collect::<Result<Vec<_>, _>>()?,
+    };
     let mut counts = StateCounts::default();
-    for row in rows {
-        let n: i64 = get(&row, "n")?;
-        match InboxState::parse(&get::<String>(&row, "state")?)
-            .map_err(|e| corrupt("messages", e))?
-        {
+    for (state, n) in rows {
+        match state {
             InboxState::Open => counts.open = n,
             InboxState::Done => counts.done = n,
             InboxState::Snoozed => counts.snoozed = n,
@@ -468,6 +533,12 @@ pub(crate) async fn count_by_state(
         }
     }
     Ok(counts)
+}
+
+fn state_count_from_row(row: &impl Cols) -> Result<(InboxState, i64), StoreError> {
+    let state =
+        InboxState::parse(&col::<String>(row, "state")?).map_err(|e| corrupt("messages", e))?;
+    Ok((state, col(row, "n")?))
 }
 
 /// The history detail of a state change: the state, and the snooze time.

@@ -21,6 +21,7 @@ mod plans;
 mod response;
 pub(crate) mod rollups;
 mod search;
+mod sqlite_read;
 mod tags;
 mod upsert;
 mod users;
@@ -76,6 +77,8 @@ impl Backend {
 pub struct SqlStore {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite files: the in-place read path of the inbox reads (`sqlite_read`).
+    reader: Option<std::sync::Arc<sqlite_read::Reader>>,
 }
 
 impl SqlStore {
@@ -126,7 +129,18 @@ impl SqlStore {
             }
         };
         let pool = options.connect(&url).await?;
-        Ok(SqlStore { pool, backend })
+        // After the pool, which has created the file and switched it to WAL.
+        let reader = match backend {
+            Backend::Sqlite => {
+                sqlite_read::Reader::open(&url, max_connections).map(std::sync::Arc::new)
+            }
+            Backend::Postgres => None,
+        };
+        Ok(SqlStore {
+            pool,
+            backend,
+            reader,
+        })
     }
 
     /// The pool, for benchmarks that compare raw SQL against the store's own path.
@@ -192,6 +206,34 @@ where
     T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
 {
     row.try_get(col).map_err(StoreError::from)
+}
+
+/// A value a row decoder reads from a column, on either read path (sqlx `Any` or
+/// `rusqlite`, see `sqlite_read`).
+pub(crate) trait ColValue:
+    for<'r> sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any> + rusqlite::types::FromSql
+{
+}
+
+impl<T> ColValue for T where
+    T: for<'r> sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any> + rusqlite::types::FromSql
+{
+}
+
+/// A row the shared decoders (`messages::from_row`, `identities::from_row` …) read.
+pub(crate) trait Cols {
+    fn col<T: ColValue>(&self, name: &str) -> Result<T, StoreError>;
+}
+
+impl Cols for AnyRow {
+    fn col<T: ColValue>(&self, name: &str) -> Result<T, StoreError> {
+        self.try_get(name).map_err(StoreError::from)
+    }
+}
+
+/// Column `name` of `row`, on either read path.
+pub(crate) fn col<T: ColValue>(row: &impl Cols, name: &str) -> Result<T, StoreError> {
+    row.col(name)
 }
 
 pub(crate) fn corrupt(table: &'static str, message: impl std::fmt::Display) -> StoreError {
@@ -415,13 +457,20 @@ impl Store for SqlStore {
         workspace: tend_domain::WorkspaceId,
         query: &crate::InboxQuery,
     ) -> Result<Vec<tend_domain::Message>, StoreError> {
-        messages::inbox(&self.pool, self.backend, workspace, query).await
+        messages::inbox(
+            &self.pool,
+            self.reader.as_ref(),
+            self.backend,
+            workspace,
+            query,
+        )
+        .await
     }
     async fn count_by_state(
         &self,
         workspace: tend_domain::WorkspaceId,
     ) -> Result<crate::StateCounts, StoreError> {
-        messages::count_by_state(&self.pool, workspace).await
+        messages::count_by_state(&self.pool, self.reader.as_ref(), workspace).await
     }
     async fn set_state(
         &self,
@@ -466,7 +515,14 @@ impl Store for SqlStore {
         workspace: tend_domain::WorkspaceId,
         roots: &[tend_domain::MessageId],
     ) -> Result<Vec<crate::ResponseTimes>, StoreError> {
-        response::of(&self.pool, self.backend, workspace, roots).await
+        response::of(
+            &self.pool,
+            self.reader.as_ref(),
+            self.backend,
+            workspace,
+            roots,
+        )
+        .await
     }
 
     async fn wake_snoozed(&self, now: Timestamp) -> Result<u64, StoreError> {
@@ -601,7 +657,7 @@ impl Store for SqlStore {
         workspace: tend_domain::WorkspaceId,
         ids: &[tend_domain::IdentityId],
     ) -> Result<Vec<tend_domain::Identity>, StoreError> {
-        conversations::identities_by_ids(&self.pool, workspace, ids).await
+        conversations::identities_read(&self.pool, self.reader.as_ref(), workspace, ids).await
     }
     async fn community_members(
         &self,
@@ -790,7 +846,7 @@ impl Store for SqlStore {
         workspace: tend_domain::WorkspaceId,
         cap: u32,
     ) -> Result<i64, StoreError> {
-        moderation::open_reviews(&self.pool, workspace, cap).await
+        moderation::open_reviews(&self.pool, self.reader.as_ref(), workspace, cap).await
     }
     async fn review_item(
         &self,

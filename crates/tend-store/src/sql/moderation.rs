@@ -517,16 +517,32 @@ pub(crate) async fn review_queue(
 /// How many review items are open, counting at most `cap` (a badge, not a report).
 pub(crate) async fn open_reviews(
     pool: &AnyPool,
+    reader: Option<&std::sync::Arc<super::sqlite_read::Reader>>,
     workspace: WorkspaceId,
     cap: u32,
 ) -> Result<i64, StoreError> {
-    Ok(sqlx::query_scalar(AssertSqlSafe(format!(
-        "SELECT COUNT(*) FROM (SELECT 1 FROM review_items WHERE workspace_id = $1 \
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM (SELECT 1 FROM review_items WHERE workspace_id = $1 \
          AND status IN ('pending', 'escalated') LIMIT {cap}) AS open_items"
-    )))
-    .bind(workspace.get())
-    .fetch_one(pool)
-    .await?)
+    );
+    if let Some(reader) = reader {
+        return reader
+            .read(move |conn| {
+                super::sqlite_read::query(
+                    conn,
+                    &sql,
+                    &[super::messages::Bind::Int(workspace.get())],
+                    |row| super::col::<i64>(row, "n"),
+                )?
+                .pop()
+                .ok_or(StoreError::NotFound)
+            })
+            .await;
+    }
+    Ok(sqlx::query_scalar(AssertSqlSafe(sql))
+        .bind(workspace.get())
+        .fetch_one(pool)
+        .await?)
 }
 
 pub(crate) async fn review_item(

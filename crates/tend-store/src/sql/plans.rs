@@ -9,7 +9,7 @@
 //! empty database are the plans of a large one.
 
 use super::messages::{Bind, bind_all, inbox_sql};
-use super::{Backend, SqlStore, response};
+use super::{Backend, SqlStore, conversations, response};
 use crate::InboxQuery;
 use tend_domain::{ChannelId, InboxState, MessageId, SentimentLabel, TagId, UserId, WorkspaceId};
 
@@ -183,5 +183,22 @@ async fn first_response_lookup_reads_roots_and_threads_by_index() {
     assert!(
         !plan.iter().any(|s| s.contains("(workspace_id=?)")),
         "walks every message of the workspace: {plan:#?}"
+    );
+}
+
+#[tokio::test]
+async fn authors_are_looked_up_by_id() {
+    let store = store().await;
+    let mut binds = vec![Bind::Int(1)];
+    binds.extend((1..=50).map(Bind::Int));
+    let plan = plan(&store, conversations::identities_sql(50), binds).await;
+    // Not a walk of every identity of the workspace through its unique index.
+    assert!(
+        plan.iter().any(|s| s.contains("INTEGER PRIMARY KEY")),
+        "identities are found by id: {plan:#?}"
+    );
+    assert!(
+        !plan.iter().any(|s| s.contains("(workspace_id=?)")),
+        "walks every identity of the workspace: {plan:#?}"
     );
 }

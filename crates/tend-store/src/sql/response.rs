@@ -1,9 +1,12 @@
 //! First-response times: when a conversation's first inbound message came, and when
 //! the brand first answered after it.
 
-use super::{Backend, get, placeholders, ts, ts_opt};
+use super::messages::{Bind, bind_all};
+use super::sqlite_read::{self, Reader};
+use super::{Backend, Cols, col, placeholders, ts, ts_opt};
 use crate::{ResponseTimes, StoreError};
 use sqlx::{AnyPool, AssertSqlSafe};
+use std::sync::Arc;
 use tend_domain::{MessageId, WorkspaceId};
 
 /// The response times of the conversations rooted at `roots` (at most 500; other
@@ -11,6 +14,7 @@ use tend_domain::{MessageId, WorkspaceId};
 /// left out.
 pub(crate) async fn of(
     pool: &AnyPool,
+    reader: Option<&Arc<Reader>>,
     backend: Backend,
     workspace: WorkspaceId,
     roots: &[MessageId],
@@ -21,37 +25,40 @@ pub(crate) async fn of(
     }
     let sql = sql(backend, roots.len());
     // `?` (SQLite) binds in order of appearance; `$N` (PostgreSQL) by number.
-    let mut query = sqlx::query(AssertSqlSafe(sql));
+    let mut binds = Vec::with_capacity(2 * roots.len() + 1);
     match backend {
         Backend::Sqlite => {
             for _ in 0..2 {
-                for id in roots {
-                    query = query.bind(id.get());
-                }
-                query = query.bind(workspace.get());
+                binds.extend(roots.iter().map(|id| Bind::Int(id.get())));
+                binds.push(Bind::Int(workspace.get()));
             }
         }
         Backend::Postgres => {
-            query = query.bind(workspace.get());
+            binds.push(Bind::Int(workspace.get()));
             for _ in 0..2 {
-                for id in roots {
-                    query = query.bind(id.get());
-                }
+                binds.extend(roots.iter().map(|id| Bind::Int(id.get())));
             }
         }
     }
-    query
+    if let Some(reader) = reader {
+        return reader
+            .read(move |conn| sqlite_read::query(conn, &sql, &binds, |row| from_row(row)))
+            .await;
+    }
+    bind_all(sqlx::query(AssertSqlSafe(sql)), binds)
         .fetch_all(pool)
         .await?
         .iter()
-        .map(|row| {
-            Ok(ResponseTimes {
-                conversation: MessageId(get(row, "root")?),
-                first_inbound: ts(get(row, "first_in")?)?,
-                first_reply: ts_opt(get(row, "first_reply")?)?,
-            })
-        })
+        .map(from_row)
         .collect()
+}
+
+fn from_row(row: &impl Cols) -> Result<ResponseTimes, StoreError> {
+    Ok(ResponseTimes {
+        conversation: MessageId(col(row, "root")?),
+        first_inbound: ts(col(row, "first_in")?)?,
+        first_reply: ts_opt(col(row, "first_reply")?)?,
+    })
 }
 
 /// The query of [`of`] for `n` roots (binding order in [`of`]).

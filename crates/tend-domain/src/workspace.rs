@@ -253,7 +253,7 @@ impl BusinessHours {
     ///
     /// Walks day by day in local time, so daylight-saving changes are honoured, but
     /// steps over whole weeks at a time where the zone's UTC offset does not change
-    /// (see [`BusinessHours::steady_weeks`]): the inbox computes this for every
+    /// (see `BusinessHours::steady_weeks`): the inbox computes this for every
     /// conversation on a page, and a conversation waiting for months made the
     /// day-by-day walk most of a page's cost.
     pub fn business_seconds_between(&self, tz: &TimeZone, from: Timestamp, to: Timestamp) -> i64 {

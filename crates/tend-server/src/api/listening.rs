@@ -14,8 +14,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use jiff::{Timestamp, ToSpan as _};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use tend_core::listening::alerts::Driver;
 use tend_core::listening::dashboard::{Detail, Overview, Period, Point, TermRow, TopicSeries};
-use tend_domain::{Alert, Message, NewTopic, Topic, TopicId};
+use tend_domain::{Alert, Message, MessageId, NewTopic, Topic, TopicId};
 use tend_store::AuthorCount;
 use utoipa::ToSchema;
 
@@ -219,6 +221,49 @@ pub struct ShareBody {
     pub messages: i64,
 }
 
+/// What drives an alert: its window's matches (the negative ones, for a negative
+/// surge) and the conversation with the most of them.
+#[derive(Serialize, ToSchema)]
+pub struct DriverBody {
+    /// Matches in the alert's window.
+    pub total: i64,
+    /// At least half of them are in one conversation (a comment flood, one thread).
+    pub one_conversation: bool,
+    /// The conversation with the most matches.
+    pub top: Option<TopThreadBody>,
+}
+
+/// The conversation with the most matches in an alert's window.
+#[derive(Serialize, ToSchema)]
+pub struct TopThreadBody {
+    /// Its first message.
+    #[schema(value_type = i64)]
+    pub root: MessageId,
+    /// Its matches in the window.
+    pub messages: i64,
+    /// The first message's title, or else its text, shortened.
+    pub excerpt: String,
+    pub permalink: Option<String>,
+}
+
+fn driver_bodies(drivers: &[Option<Arc<Driver>>]) -> Vec<Option<DriverBody>> {
+    drivers
+        .iter()
+        .map(|d| {
+            d.as_deref().map(|d| DriverBody {
+                total: d.total,
+                one_conversation: d.one_conversation(),
+                top: d.top.as_ref().map(|t| TopThreadBody {
+                    root: t.root,
+                    messages: t.messages,
+                    excerpt: t.excerpt.clone(),
+                    permalink: t.permalink.clone(),
+                }),
+            })
+        })
+        .collect()
+}
+
 /// The overview dashboard.
 #[derive(Serialize, ToSchema)]
 pub struct OverviewBody {
@@ -230,6 +275,8 @@ pub struct OverviewBody {
     pub share_of_voice: Vec<ShareBody>,
     /// Alerts that started in the period, newest first.
     pub alerts: Vec<Alert>,
+    /// What drives each of the ten newest alerts (null after them), in the order of `alerts`.
+    pub drivers: Vec<Option<DriverBody>>,
 }
 
 impl From<&Overview> for OverviewBody {
@@ -246,6 +293,7 @@ impl From<&Overview> for OverviewBody {
                 })
                 .collect(),
             alerts: o.alerts.clone(),
+            drivers: driver_bodies(&o.drivers),
         }
     }
 }
@@ -298,6 +346,8 @@ pub struct DetailBody {
     pub to_answer: Vec<Message>,
     /// The topic's alerts in the period.
     pub alerts: Vec<Alert>,
+    /// What drives each of the ten newest alerts (null after them), in the order of `alerts`.
+    pub drivers: Vec<Option<DriverBody>>,
 }
 
 impl From<&Detail> for DetailBody {
@@ -312,6 +362,7 @@ impl From<&Detail> for DetailBody {
             trending: d.trending.iter().map(TermBody::from).collect(),
             to_answer: d.to_answer.clone(),
             alerts: d.alerts.clone(),
+            drivers: driver_bodies(&d.drivers),
         }
     }
 }

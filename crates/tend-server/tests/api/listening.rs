@@ -579,6 +579,17 @@ async fn stored_markup_is_escaped_on_both_pages_and_inside_the_charts() {
         overview.matches("role=\"img\"").count() >= 2,
         "volume and share"
     );
+    // The API carries the same driver, beside the alert.
+    let api: Value = app
+        .get("/api/w/acme/listening/overview?days=7", &b)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(api["drivers"][0]["total"], 3, "{api}");
+    assert_eq!(api["drivers"][0]["one_conversation"], false);
+    assert_eq!(api["drivers"][0]["top"]["root"], ids[0].get());
+    assert_eq!(api["drivers"][0]["top"]["messages"], 1);
     let chart_text = |html: &str| -> bool {
         html.split("<svg ").skip(1).any(|svg| {
             svg.split("</svg>")

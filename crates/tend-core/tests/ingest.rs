@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
+mod common;
+
 use jiff::{Timestamp, ToSpan as _};
 use tend_core::ingest::{DEFAULT_BATCH, ingest};
 use tend_domain::*;
@@ -55,20 +57,9 @@ fn message(
 #[tokio::test]
 async fn an_import_twice_is_stored_once_with_signals_and_rollups() {
     let dir = tempfile::tempdir().unwrap();
-    let store = tend_store::open(
-        &format!("sqlite://{}", dir.path().join("t.db").display()),
-        2,
-    )
-    .await
-    .unwrap();
-    let ws = store
-        .create_workspace(&NewWorkspace::new(Slug::parse("acme").unwrap(), "Acme", "UTC").unwrap())
-        .await
-        .unwrap();
-    let forum = store
-        .create_channel(&NewChannel::new(ws.id, ChannelKind::Discourse, "Forum").unwrap())
-        .await
-        .unwrap();
+    let store = common::fresh_store(&dir).await;
+    let ws = common::acme(&*store).await;
+    let forum = common::channel(&*store, ws.id, ChannelKind::Discourse, "Forum").await;
     let t0: Timestamp = "2026-11-20T10:00:00Z".parse().unwrap();
     let items = vec![
         message(

@@ -252,14 +252,8 @@ async fn demo_topic_counts_equal_an_independent_recount() {
 async fn new_and_edited_messages_are_matched_live_and_a_changed_query_backfills_again() {
     let dir = tempfile::tempdir().unwrap();
     let store = fresh_store(&dir).await;
-    let ws = store
-        .create_workspace(&NewWorkspace::new(Slug::parse("acme").unwrap(), "Acme", "UTC").unwrap())
-        .await
-        .unwrap();
-    let x = store
-        .create_channel(&NewChannel::new(ws.id, ChannelKind::X, "X").unwrap())
-        .await
-        .unwrap();
+    let ws = common::acme(&*store).await;
+    let x = common::channel(&*store, ws.id, ChannelKind::X, "X").await;
     let t0: Timestamp = "2026-11-20T10:00:00Z".parse().unwrap();
     let post = |id: &str, text: &str, minutes: i64| {
         NewMessage::new(x.id, id, MessageKind::Mention, text, t0 + minutes.minutes())
@@ -364,14 +358,8 @@ async fn new_and_edited_messages_are_matched_live_and_a_changed_query_backfills_
 async fn a_teammates_sentiment_correction_is_matched_and_counted_again() {
     let dir = tempfile::tempdir().unwrap();
     let store = fresh_store(&dir).await;
-    let ws = store
-        .create_workspace(&NewWorkspace::new(Slug::parse("acme").unwrap(), "Acme", "UTC").unwrap())
-        .await
-        .unwrap();
-    let x = store
-        .create_channel(&NewChannel::new(ws.id, ChannelKind::X, "X").unwrap())
-        .await
-        .unwrap();
+    let ws = common::acme(&*store).await;
+    let x = common::channel(&*store, ws.id, ChannelKind::X, "X").await;
     let t0: Timestamp = "2026-11-20T10:00:00Z".parse().unwrap();
     let stored = store
         .upsert_messages(
@@ -529,14 +517,8 @@ async fn webhook_receiver(status: u16) -> (String, tokio::sync::mpsc::UnboundedR
 async fn a_spike_is_recorded_once_and_posted_to_the_webhook() {
     let dir = tempfile::tempdir().unwrap();
     let store = fresh_store(&dir).await;
-    let ws = store
-        .create_workspace(&NewWorkspace::new(Slug::parse("acme").unwrap(), "Acme", "UTC").unwrap())
-        .await
-        .unwrap();
-    let x = store
-        .create_channel(&NewChannel::new(ws.id, ChannelKind::X, "X").unwrap())
-        .await
-        .unwrap();
+    let ws = common::acme(&*store).await;
+    let x = common::channel(&*store, ws.id, ChannelKind::X, "X").await;
     let topic = create_topic(
         &*store,
         ws.id,

@@ -115,14 +115,8 @@ async fn a_dry_run_on_the_demo_equals_a_recount() {
 async fn live_rules_act_once_on_new_and_edited_messages() {
     let dir = tempfile::tempdir().unwrap();
     let store = fresh_store(&dir).await;
-    let ws = store
-        .create_workspace(&NewWorkspace::new(Slug::parse("acme").unwrap(), "Acme", "UTC").unwrap())
-        .await
-        .unwrap();
-    let forum = store
-        .create_channel(&NewChannel::new(ws.id, ChannelKind::Discourse, "Forum").unwrap())
-        .await
-        .unwrap();
+    let ws = common::acme(&*store).await;
+    let forum = common::channel(&*store, ws.id, ChannelKind::Discourse, "Forum").await;
     let anna = store
         .create_user(&NewUser {
             email: Email::parse("anna@acme.test").unwrap(),

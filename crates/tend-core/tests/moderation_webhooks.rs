@@ -103,18 +103,9 @@ struct World {
 async fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
     let store = fresh_store(&dir).await;
-    let ws = store
-        .create_workspace(&NewWorkspace::new(Slug::parse("acme").unwrap(), "Acme", "UTC").unwrap())
-        .await
-        .unwrap();
-    let forum = store
-        .create_channel(&NewChannel::new(ws.id, ChannelKind::Discourse, "Forum").unwrap())
-        .await
-        .unwrap();
-    let x = store
-        .create_channel(&NewChannel::new(ws.id, ChannelKind::X, "X").unwrap())
-        .await
-        .unwrap();
+    let ws = common::acme(&*store).await;
+    let forum = common::channel(&*store, ws.id, ChannelKind::Discourse, "Forum").await;
+    let x = common::channel(&*store, ws.id, ChannelKind::X, "X").await;
     World {
         store,
         ws,

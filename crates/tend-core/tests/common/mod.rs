@@ -1,17 +1,36 @@
 //! Helpers shared by the integration tests: a fresh SQLite store in a temporary
-//! directory, and every stored message of a workspace.
+//! directory, the "acme" workspace and its channels, and every stored message of a
+//! workspace.
 
 #![allow(dead_code)] // each test binary uses its own subset
 
 use jiff::Timestamp;
 use std::sync::Arc;
-use tend_domain::{Message, WorkspaceId};
+use tend_domain::{
+    Channel, ChannelKind, Message, NewChannel, NewWorkspace, Slug, Workspace, WorkspaceId,
+};
 use tend_store::{InboxQuery, Store};
 
 /// A migrated SQLite store in `dir`.
 pub async fn fresh_store(dir: &tempfile::TempDir) -> Arc<dyn Store> {
     let url = format!("sqlite://{}", dir.path().join("t.db").display());
     tend_store::open(&url, 4).await.unwrap()
+}
+
+/// The "acme" workspace (UTC).
+pub async fn acme(store: &dyn Store) -> Workspace {
+    store
+        .create_workspace(&NewWorkspace::new(Slug::parse("acme").unwrap(), "Acme", "UTC").unwrap())
+        .await
+        .unwrap()
+}
+
+/// A channel of the workspace.
+pub async fn channel(store: &dyn Store, ws: WorkspaceId, kind: ChannelKind, name: &str) -> Channel {
+    store
+        .create_channel(&NewChannel::new(ws, kind, name).unwrap())
+        .await
+        .unwrap()
 }
 
 /// Every stored message of the workspace written at or after `since` (all of them

@@ -14,3 +14,4 @@ pub mod http;
 pub mod ingest;
 pub mod listening;
 pub mod moderation;
+pub mod text;

@@ -98,6 +98,9 @@ pub struct Driver {
     pub top: Option<TopThread>,
 }
 
+/// Characters of a conversation's first message in [`TopThread::excerpt`].
+pub const EXCERPT_CHARS: usize = 280;
+
 /// The conversation with the most matches in an alert's window.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TopThread {
@@ -143,7 +146,7 @@ pub async fn driver(
             Some(TopThread {
                 root: t.root,
                 messages: t.messages,
-                excerpt: crate::moderation::webhooks::excerpt(text),
+                excerpt: crate::text::excerpt_within(text, EXCERPT_CHARS),
                 permalink: root.permalink,
             })
         }

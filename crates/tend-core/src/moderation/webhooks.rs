@@ -34,7 +34,7 @@ pub const LEASE: SignedDuration = SignedDuration::from_secs(300);
 /// Deliveries sent per pass at most.
 const PER_PASS: u32 = 50;
 /// Characters of the message text in the body.
-const EXCERPT_CHARS: usize = 280;
+pub const EXCERPT_CHARS: usize = 280;
 
 /// The JSON body of a moderation webhook (one POST per fired rule and webhook).
 #[derive(Debug, Serialize)]
@@ -80,16 +80,10 @@ pub fn main_action(actions: &[Action]) -> &'static str {
     .unwrap_or("notify")
 }
 
-/// The message text for the body: whitespace collapsed, cut with an ellipsis.
+/// The message text for the body: whitespace collapsed, at most
+/// [`EXCERPT_CHARS`] characters, cut with an ellipsis.
 pub fn excerpt(text: &str) -> String {
-    let words: Vec<&str> = text.split_whitespace().collect();
-    let flat = words.join(" ");
-    if flat.chars().count() <= EXCERPT_CHARS {
-        return flat;
-    }
-    let mut cut: String = flat.chars().take(EXCERPT_CHARS - 1).collect();
-    cut.push('…');
-    cut
+    crate::text::excerpt_within(text, EXCERPT_CHARS)
 }
 
 /// How long to wait after the `attempts`-th failed attempt: 30 s doubling, at most

@@ -3,7 +3,6 @@
 //! tags, assignment, state, internal notes, history, the outbox and the reply box.
 //! Every action is a small form (POST, CSRF-checked) that redirects back.
 
-use super::inbox::excerpt;
 use super::{PageCtx, render, safe_href};
 use crate::AppState;
 use crate::auth::Ws;
@@ -16,6 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use jiff::civil::DateTime;
 use std::collections::HashMap;
 use tend_core::conversations as c;
+use tend_core::text::excerpt;
 use tend_domain::{
     Identity, IdentityId, InboxState, Message, MessageId, SentimentLabel, Signals, TagId, UserId,
 };

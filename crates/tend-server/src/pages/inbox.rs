@@ -13,6 +13,7 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::HashMap;
+use tend_core::text::excerpt;
 use tend_domain::{
     Channel, Identity, IdentityId, InboxState, Message, MessageId, ResponseStatus, Role, Signals,
     Tag, User, UserId,
@@ -336,24 +337,6 @@ pub async fn inbox_page(
     render(&page)
 }
 
-/// The first `max` characters of a text on one line.
-pub fn excerpt(text: &str, max: usize) -> String {
-    // One pass: the words joined by single spaces, cut at `max` characters.
-    let mut out = String::with_capacity(text.len().min(4 * max + 4));
-    let mut count = 0;
-    for (i, word) in text.split_whitespace().enumerate() {
-        for c in (i > 0).then_some(' ').into_iter().chain(word.chars()) {
-            if count == max {
-                out.push('…');
-                return out;
-            }
-            out.push(c);
-            count += 1;
-        }
-    }
-    out
-}
-
 /// What a bulk action does.
 #[derive(Debug, Clone, PartialEq)]
 pub enum BulkAction {
@@ -480,45 +463,5 @@ fn response_badge(
             overdue,
         ),
         ResponseStatus::Waiting { .. } => (String::new(), false),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::excerpt;
-
-    /// The excerpt as first written: join the words, then cut.
-    fn join_then_cut(text: &str, max: usize) -> String {
-        let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-        if one_line.chars().count() <= max {
-            one_line
-        } else {
-            let mut s: String = one_line.chars().take(max).collect();
-            s.push('…');
-            s
-        }
-    }
-
-    #[test]
-    fn excerpts_collapse_whitespace_and_cut_at_max_characters() {
-        let texts = [
-            "",
-            "   ",
-            "one",
-            "  two\twords \n",
-            "åäö ÅÄÖ 😀 emoji  and\u{a0}nbsp",
-            "exactly ten",
-            "a b c d e f g h i j k l m n o p",
-        ];
-        for text in texts {
-            for max in 0..40 {
-                assert_eq!(
-                    excerpt(text, max),
-                    join_then_cut(text, max),
-                    "{text:?} {max}"
-                );
-            }
-        }
-        assert_eq!(excerpt("a  b   c", 3), "a b…");
     }
 }

@@ -4,7 +4,6 @@
 //! author, escalate) per row and in bulk. [`load`] and [`decide`] are shared with
 //! the JSON API.
 
-use super::inbox::excerpt;
 use super::{PageCtx, local_path, render};
 use crate::AppState;
 use crate::auth::Ws;
@@ -16,6 +15,7 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use std::collections::HashMap;
+use tend_core::text::excerpt;
 use tend_domain::{
     Channel, Identity, IdentityId, Message, MessageId, ReviewDecision, ReviewId, ReviewItem,
     ReviewStatus, UserId,

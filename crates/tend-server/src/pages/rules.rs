@@ -4,7 +4,6 @@
 //! days, and going live per version — plus the community guidelines editor and
 //! their public page (`/g/{slug}`). The operations are shared with the JSON API.
 
-use super::inbox::excerpt;
 use super::{PageCtx, render};
 use crate::AppState;
 use crate::auth::Ws;
@@ -19,6 +18,7 @@ use jiff::{Timestamp, ToSpan as _};
 use serde::Deserialize;
 use std::collections::HashMap;
 use tend_core::moderation::{DryRun, ModerationError, dry_run, parse_rules};
+use tend_core::text::excerpt;
 use tend_domain::{RuleHit, RuleSetId, RuleSetVersion, UserId};
 
 /// The longest rule file accepted, in bytes.

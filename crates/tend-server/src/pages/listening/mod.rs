@@ -23,7 +23,6 @@ pub use topic::topic_page;
 use csv::*;
 use present::*;
 
-use super::inbox::excerpt;
 use super::{PageCtx, render};
 use crate::AppState;
 use crate::auth::Ws;
@@ -44,6 +43,7 @@ use tend_chart::{
 use tend_core::listening::alerts::Driver;
 use tend_core::listening::dashboard::{self, Detail, Granularity, Overview, Period, TermRow};
 use tend_core::listening::{self, ListenError};
+use tend_core::text::excerpt;
 use tend_domain::{Alert, AlertKind, IdentityId, NewTopic, Topic, TopicId, TopicRole};
 
 /// The periods offered, in days.

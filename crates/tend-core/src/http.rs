@@ -17,6 +17,51 @@ pub fn client() -> Result<reqwest::Client, reqwest::Error> {
     client_builder().build()
 }
 
+/// POSTs a JSON `body` to a webhook `url`: `Ok` on a 2xx answer, else the reason
+/// in a line a teammate can act on (no answer in time, no connection and why, the
+/// status the receiver answered).
+pub async fn post_json(
+    http: &reqwest::Client,
+    url: &str,
+    body: String,
+    timeout: std::time::Duration,
+) -> Result<(), String> {
+    let response = http
+        .post(url)
+        .timeout(timeout)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| {
+            if e.is_timeout() {
+                format!("no answer within {} s", timeout.as_secs())
+            } else if e.is_connect() {
+                format!("could not connect: {}", chain(&e))
+            } else {
+                chain(&e)
+            }
+        })?;
+    let status = response.status();
+    if status.is_success() {
+        Ok(())
+    } else {
+        Err(format!("the receiver answered HTTP {status}"))
+    }
+}
+
+/// An error with its causes, `: `-separated.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
 /// Installs `ring` as rustls' process-wide crypto provider (once; another provider
 /// installed first by someone else is kept).
 pub fn install_tls() {

@@ -15,6 +15,8 @@ use tend_domain::{Alert, AlertKind, MessageId, NewAlert, Topic, TopicId, Workspa
 use tend_listen::spike::{self, HourBucket, SpikeConfig, SpikeKind};
 use tend_store::{Store, StoreError};
 
+/// How long the webhook's receiver may take to answer.
+const TIMEOUT: Duration = Duration::from_secs(10);
 /// How often the recent hours are examined.
 pub const EVERY: Duration = Duration::from_secs(300);
 /// Hours loaded for a recent look: the baseline's weeks of history and a margin.
@@ -196,19 +198,17 @@ pub async fn deliver(
             alert,
             driver,
         };
-        match http
-            .post(&url)
-            .timeout(Duration::from_secs(10))
-            .json(&payload)
-            .send()
-            .await
-        {
-            Ok(r) if r.status().is_success() => delivered.push(alert.id),
-            Ok(r) => {
-                tracing::warn!(status = %r.status(), "alert webhook refused; retried with the next alert check")
+        let body = match serde_json::to_string(&payload) {
+            Ok(body) => body,
+            Err(error) => {
+                tracing::error!(%error, "an alert could not be written as JSON");
+                continue;
             }
-            Err(e) => {
-                tracing::warn!(error = %e, "alert webhook unreachable; retried with the next alert check")
+        };
+        match crate::http::post_json(http, &url, body, TIMEOUT).await {
+            Ok(()) => delivered.push(alert.id),
+            Err(error) => {
+                tracing::warn!(%error, "alert webhook failed; retried with the next alert check")
             }
         }
     }

@@ -19,7 +19,7 @@
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 use std::time::Duration;
-use tend_domain::{WebhookAttempt, WebhookDelivery};
+use tend_domain::WebhookAttempt;
 use tend_rules::Action;
 use tend_store::{Store, StoreError};
 
@@ -124,7 +124,9 @@ pub async fn deliver_due(
     let due = store.claim_webhooks(now, lease_until, PER_PASS).await?;
     let mut pass = Pass::default();
     for delivery in due {
-        let attempt = match post(http, &delivery).await {
+        let posted =
+            crate::http::post_json(http, &delivery.url, delivery.payload.clone(), TIMEOUT).await;
+        let attempt = match posted {
             Ok(()) => {
                 pass.delivered += 1;
                 WebhookAttempt::Delivered
@@ -155,44 +157,6 @@ pub async fn deliver_due(
             .await?;
     }
     Ok(pass)
-}
-
-/// One POST; the error says what went wrong in a line a teammate can act on.
-async fn post(http: &reqwest::Client, delivery: &WebhookDelivery) -> Result<(), String> {
-    let response = http
-        .post(&delivery.url)
-        .timeout(TIMEOUT)
-        .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .body(delivery.payload.clone())
-        .send()
-        .await
-        .map_err(|e| {
-            if e.is_timeout() {
-                format!("no answer within {} s", TIMEOUT.as_secs())
-            } else if e.is_connect() {
-                format!("could not connect: {}", chain(&e))
-            } else {
-                chain(&e)
-            }
-        })?;
-    let status = response.status();
-    if status.is_success() {
-        Ok(())
-    } else {
-        Err(format!("the receiver answered HTTP {status}"))
-    }
-}
-
-/// An error with its causes, `: `-separated.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! The SQL implementation of [`Store`], shared by SQLite and PostgreSQL.
+//! The SQL implementation of [`Store`](crate::Store), shared by SQLite and PostgreSQL.
 //!
 //! One module per aggregate; this file holds the connection and migrations,
 //! `rows` the helpers every module shares, `store_impl` the `Store` impl that

@@ -68,3 +68,13 @@ pub async fn js(Query(version): Query<Version>) -> impl IntoResponse {
         JS,
     )
 }
+
+/// `GET /favicon.ico`: no icon (204), cached for a day. Pages say so themselves
+/// (`<link rel="icon" href="data:,">`), but a browser showing a JSON or plain-text
+/// answer asks for `/favicon.ico`, and a 404 there is noise in logs and consoles.
+pub async fn favicon() -> impl IntoResponse {
+    (
+        axum::http::StatusCode::NO_CONTENT,
+        [(header::CACHE_CONTROL, "public, max-age=86400")],
+    )
+}

@@ -81,6 +81,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/static/app.css", get(assets::css))
         .route("/static/app.js", get(assets::js))
+        .route("/favicon.ico", get(assets::favicon))
         .fallback(not_found)
         .layer(from_fn_with_state(state.clone(), auth::authenticate))
         .layer(from_fn(security::headers))

@@ -29,3 +29,23 @@ async fn unknown_paths_are_404_pages_in_the_readers_language_or_json_under_api()
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["error"], "not_found");
 }
+
+/// Regression: a browser showing a JSON answer asks for `/favicon.ico`; its 404 made
+/// the stored-XSS browser test fail now and then ("browser errors").
+#[tokio::test]
+async fn the_favicon_is_an_empty_answer_not_a_404() {
+    let app = spawn_app().await;
+    let res = app
+        .client
+        .get(app.url("/favicon.ico"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    assert!(
+        res.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("max-age")
+    );
+}

@@ -22,6 +22,28 @@ pub struct Config {
     pub server: ServerConfig,
     /// Logging.
     pub log: LogConfig,
+    /// The background job runner.
+    pub jobs: JobsConfig,
+}
+
+/// The background job runner (`tend serve` and `tend worker`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct JobsConfig {
+    /// Jobs run at once by one process.
+    pub concurrency: usize,
+    /// Seconds a claimed job stays claimed without a heartbeat: a job whose
+    /// process died runs elsewhere after this long.
+    pub lease_secs: u32,
+}
+
+impl Default for JobsConfig {
+    fn default() -> JobsConfig {
+        JobsConfig {
+            concurrency: 2,
+            lease_secs: 60,
+        }
+    }
 }
 
 /// The database.
@@ -85,7 +107,8 @@ impl Default for LogConfig {
 pub const DEFAULT_TOML: &str = r#"# Tend configuration. Every key is optional; shown here with its default.
 # Precedence: these defaults < this file < TEND_* environment variables < command-line flags.
 # Environment: TEND_DATA_DIR, TEND_DATABASE__URL, TEND_DATABASE__MAX_CONNECTIONS,
-# TEND_SERVER__BIND, TEND_SERVER__SECURE_COOKIES, TEND_LOG__FILTER.
+# TEND_SERVER__BIND, TEND_SERVER__SECURE_COOKIES, TEND_LOG__FILTER,
+# TEND_JOBS__CONCURRENCY, TEND_JOBS__LEASE_SECS.
 
 # Where the SQLite database and other state live.
 # Unset: the per-user data directory (~/.local/share/tend on Linux).
@@ -108,11 +131,18 @@ secure_cookies = false
 [log]
 # A tracing filter, e.g. "info" or "tend=debug,sqlx=warn". RUST_LOG wins when set.
 filter = "info,sqlx=warn"
+
+[jobs]
+# Background jobs run at once by one process (`tend serve` or `tend worker`).
+concurrency = 2
+# Seconds a claimed job stays claimed without a heartbeat: the job of a process
+# that died runs in another process after this long.
+lease_secs = 60
 "#;
 
 /// Top-level keys that environment variables may set; others (`TEND_TEST_…`) are ignored.
 /// The filter sees the key after `__` became a dot but before it is lower-cased.
-const ENV_SECTIONS: [&str; 4] = ["data_dir", "database", "server", "log"];
+const ENV_SECTIONS: [&str; 5] = ["data_dir", "database", "server", "log", "jobs"];
 
 impl Config {
     /// Loads defaults, then `file` (when it exists, or always when `required`), then the environment.

@@ -37,17 +37,18 @@ pub struct Actor {
     pub user: UserId,
 }
 
-/// Marks done, reopens, archives or snoozes (`until` required for snoozing, in the future).
+/// Marks done, reopens, archives or snoozes (`until` required for snoozing, after `now`).
 pub async fn set_state(
     store: &dyn Store,
     actor: Actor,
     message: MessageId,
     state: InboxState,
     until: Option<Timestamp>,
+    now: Timestamp,
 ) -> Result<Message, ActionError> {
     if state == InboxState::Snoozed {
         match until {
-            Some(t) if t > Timestamp::now() => {}
+            Some(t) if t > now => {}
             _ => {
                 return Err(ValidationError::new("until", "must be a time in the future").into());
             }
@@ -189,6 +190,7 @@ pub async fn queue_reply(
                 in_reply_to: message,
                 author_id: actor.user,
                 text: text.to_owned(),
+                idempotency_key: None,
             },
         )
         .await?;

@@ -12,6 +12,7 @@ pub mod conversations;
 pub mod demo;
 pub mod http;
 pub mod ingest;
+pub mod jobs;
 pub mod listening;
 pub mod moderation;
 pub mod text;

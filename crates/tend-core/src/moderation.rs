@@ -36,6 +36,7 @@ use tend_domain::{
     WorkspaceId,
 };
 use tend_rules::{Action, Author, EvalContext, Item, ItemKind, NotifyTarget, RuleSet, Trigger};
+use tend_store::jobs::NewJob;
 use tend_store::{Event, InboxQuery, ModerationFacts, Store, StoreError};
 
 /// The name of the moderation consumer's cursor in the event log.
@@ -252,9 +253,18 @@ pub fn action_name(action: &Action) -> &'static str {
 #[derive(Default)]
 pub struct Moderator {
     parsed: Mutex<HashMap<RuleSetId, Arc<RuleSet>>>,
+    clock: tend_domain::Clock,
 }
 
 impl Moderator {
+    /// A moderator that stamps its notices with `clock`'s time.
+    pub fn with_clock(clock: tend_domain::Clock) -> Moderator {
+        Moderator {
+            parsed: Mutex::default(),
+            clock,
+        }
+    }
+
     fn rules(&self, version: &RuleSetVersion) -> Result<Arc<RuleSet>, ModerationError> {
         let mut parsed = self
             .parsed
@@ -301,7 +311,8 @@ impl Moderator {
             );
         }
         let mut looked_at = 0;
-        let mut pending: Vec<(WorkspaceId, Vec<ModerationVerdict>, Vec<FollowUp>)> = Vec::new();
+        let mut pending: Vec<(WorkspaceId, Vec<ModerationVerdict>, Vec<NewJob>)> = Vec::new();
+        let now = self.clock.now();
         for (workspace, items) in work {
             let Some(live) = store.live_rule_set(workspace).await? else {
                 continue;
@@ -358,11 +369,27 @@ impl Moderator {
                         slug: &slug,
                         channel: context.channels.get(&m.channel_id),
                         author: m.author_id.and_then(|a| context.authors.get(&a)),
-                        fired_at: Timestamp::now(),
+                        fired_at: self.clock.now(),
                     };
                     let (verdict, follow) = verdict_for(&live, &rules, m, &about, &fired);
                     verdicts.push(verdict);
-                    follow_ups.extend(follow);
+                    // One job per follow-up, keyed by message, rule (of this
+                    // version) and action: queued once, whoever evaluates.
+                    for (k, follow_up) in follow.into_iter().enumerate() {
+                        let key = format!(
+                            "rule:{}:{}:{}:{}:{k}",
+                            m.id.get(),
+                            live.id.get(),
+                            live.version,
+                            fired.rule
+                        );
+                        let job = crate::jobs::Job::RuleAction {
+                            workspace,
+                            key: key.clone(),
+                            follow_up,
+                        };
+                        follow_ups.push(job.once(Some(key), now));
+                    }
                 }
             }
             pending.push((workspace, verdicts, follow_ups));
@@ -374,32 +401,44 @@ impl Moderator {
         }
         for (k, (workspace, verdicts, follow_ups)) in pending.into_iter().enumerate() {
             let cursor = (k + 1 == count).then_some((CONSUMER, last));
-            store.record_verdicts(workspace, &verdicts, cursor).await?;
-            for follow in follow_ups {
-                follow.apply(store, workspace).await?;
-            }
+            store
+                .record_verdicts_with_jobs(workspace, &verdicts, &follow_ups, cursor)
+                .await?;
         }
         Ok(looked_at.max(usize::from(!events.is_empty())))
     }
 }
 
 /// Work a fired rule asks for beyond moderation records: tags, assignment,
-/// replies and notes, done through the same use cases as a teammate's.
-#[derive(Debug)]
-enum FollowUp {
+/// replies and notes. Queued as a job (`jobs::Job::RuleAction`) in the
+/// verdict's transaction and run by the job runner.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FollowUp {
+    /// Tag the message.
     Tag(MessageId, String),
+    /// Assign the message to the teammate with this name or e-mail.
     Assign(MessageId, String),
+    /// Reply to the message, in the name of this teammate.
     Reply(MessageId, UserId, String),
+    /// Leave an internal note, in the name of this teammate.
     Note(MessageId, UserId, String),
 }
 
 impl FollowUp {
-    async fn apply(self, store: &dyn Store, workspace: WorkspaceId) -> Result<(), StoreError> {
+    /// Does the work. Safe to repeat: tagging and assigning are idempotent, and
+    /// replies and notes are written once per `key`.
+    pub async fn apply(
+        &self,
+        store: &dyn Store,
+        workspace: WorkspaceId,
+        key: &str,
+    ) -> Result<(), StoreError> {
         match self {
             FollowUp::Tag(message, name) => {
-                if let Ok(name) = TagName::parse(name) {
+                if let Ok(name) = TagName::parse(name.clone()) {
                     let tag = store.ensure_tag(workspace, &name).await?;
-                    store.tag_message(workspace, message, tag.id, None).await?;
+                    store.tag_message(workspace, *message, tag.id, None).await?;
                 }
             }
             FollowUp::Assign(message, who) => {
@@ -409,7 +448,7 @@ impl FollowUp {
                     u.name.to_lowercase() == who || u.email.as_str().to_lowercase() == who
                 }) {
                     store
-                        .assign(workspace, message, Some(user.id), None)
+                        .assign(workspace, *message, Some(user.id), None)
                         .await?;
                 }
             }
@@ -418,16 +457,17 @@ impl FollowUp {
                     .enqueue_reply(
                         workspace,
                         &NewReply {
-                            in_reply_to: message,
-                            author_id: author,
-                            text,
+                            in_reply_to: *message,
+                            author_id: *author,
+                            text: text.clone(),
+                            idempotency_key: Some(key.to_owned()),
                         },
                     )
                     .await?;
             }
             FollowUp::Note(message, author, text) => {
                 store
-                    .add_note(workspace, message, author, &text, &[])
+                    .add_note_once(workspace, *message, *author, text, key)
                     .await?;
             }
         }

@@ -143,7 +143,7 @@ async fn live_rules_act_once_on_new_and_edited_messages() {
         .await
         .unwrap();
     let moderator = Moderator::default();
-    while moderator.run_once(&*store).await.unwrap() > 0 {}
+    settle(&moderator, &store).await;
 
     let rules = r#"
 # Pill spam
@@ -167,7 +167,7 @@ reply: "Hi {{author}}, a teammate will look at your refund."
         .upsert_messages(ws.id, &[post("draft-time", "more pills", 1)])
         .await
         .unwrap();
-    while moderator.run_once(&*store).await.unwrap() > 0 {}
+    settle(&moderator, &store).await;
     assert!(
         store
             .moderation_log(ws.id, None, 10)
@@ -189,7 +189,7 @@ reply: "Hi {{author}}, a teammate will look at your refund."
         .await
         .unwrap();
     let (pills, refund, fine) = (stored[0].id, stored[1].id, stored[2].id);
-    while moderator.run_once(&*store).await.unwrap() > 0 {}
+    settle(&moderator, &store).await;
 
     let facts = store
         .moderation_facts(ws.id, &[pills, refund, fine])
@@ -241,7 +241,7 @@ reply: "Hi {{author}}, a teammate will look at your refund."
     let mut edited = post("r1", "where is my refund? still waiting", 3);
     edited.edited_at = Some(t0 + 30.minutes());
     store.upsert_messages(ws.id, &[edited]).await.unwrap();
-    while moderator.run_once(&*store).await.unwrap() > 0 {}
+    settle(&moderator, &store).await;
     assert_eq!(store.message_outbox(ws.id, refund).await.unwrap().len(), 1);
     // A second run with nothing new does nothing.
     assert_eq!(moderator.run_once(&*store).await.unwrap(), 0);
@@ -258,4 +258,16 @@ reply: "Hi {{author}}, a teammate will look at your refund."
             rule_index: 0
         }
     );
+}
+
+/// Runs the live rules until they have seen everything, then the follow-up
+/// jobs (tag, assign, reply, note) they queued, as the job runner would.
+async fn settle(moderator: &Moderator, store: &std::sync::Arc<dyn tend_store::Store>) {
+    while moderator.run_once(&**store).await.unwrap() > 0 {}
+    let clock = tend_domain::Clock::system();
+    let handler = tend_core::jobs::JobContext::new(store.clone(), clock.clone());
+    tend_core::jobs::Worker::new(store.clone(), handler, clock, Default::default())
+        .run_due()
+        .await
+        .unwrap();
 }

@@ -113,6 +113,9 @@ pub struct NewReply {
     pub author_id: UserId,
     /// The text, already validated for the channel.
     pub text: String,
+    /// For replies written by a job (rule actions): one outbox item per key, so a
+    /// job that runs twice queues its reply once.
+    pub idempotency_key: Option<String>,
 }
 
 #[cfg(test)]

@@ -21,7 +21,6 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use jiff::Timestamp;
 use secrecy::SecretString;
 use std::collections::HashMap;
 use tend_domain::{Role, User, Workspace};
@@ -135,7 +134,7 @@ pub async fn resolve(state: &AppState, headers: &HeaderMap) -> Result<Option<Aut
         };
     }
     if let Some(value) = cookie(headers, SESSION_COOKIE) {
-        let now = Timestamp::now();
+        let now = state.clock.now();
         let found = match state.cache.session(value) {
             Some(hit) if hit.0.expires_at > now => Some(hit),
             _ => {

@@ -44,6 +44,10 @@ pub struct AppState {
     pub live: Arc<live::Live>,
     /// Listening dashboards' sums of closed days.
     pub dashboards: Arc<tend_core::listening::dashboard::Cache>,
+    /// Where "now" comes from: the system clock, or a pinned one in tests.
+    pub clock: tend_domain::Clock,
+    /// This process's job runner, when it runs one (for `/healthz`).
+    pub worker: Option<tend_core::jobs::WorkerHealth>,
 }
 
 impl AppState {
@@ -58,7 +62,21 @@ impl AppState {
             login_limiter: Arc::new(LoginLimiter::default()),
             cache: Arc::new(cache::ReadCache::default()),
             dashboards: Arc::default(),
+            clock: tend_domain::Clock::system(),
+            worker: None,
         }
+    }
+
+    /// Uses `clock` for "now" (tests pin it so no test depends on the calendar).
+    pub fn with_clock(mut self, clock: tend_domain::Clock) -> AppState {
+        self.clock = clock;
+        self
+    }
+
+    /// Reports `worker` (this process's job runner) in `/healthz`.
+    pub fn with_worker(mut self, worker: tend_core::jobs::WorkerHealth) -> AppState {
+        self.worker = Some(worker);
+        self
     }
 
     /// Sets whether cookies carry `Secure`.

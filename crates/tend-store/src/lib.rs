@@ -15,11 +15,13 @@
 
 pub mod bench;
 mod error;
+pub mod jobs;
 mod listen_store;
 pub mod sql;
 mod store;
 
 pub use error::StoreError;
+pub use jobs::JobStore;
 pub use listen_store::ListenStore;
 pub use sql::identities::COMMUNITY_PLATFORMS;
 pub use sql::listening::{

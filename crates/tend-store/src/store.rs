@@ -167,7 +167,7 @@ pub struct MemberCounts {
 ///   per batch: either every message of the batch is written or none is.
 /// - Every identity belongs to exactly one member.
 #[async_trait]
-pub trait Store: crate::ListenStore + Send + Sync {
+pub trait Store: crate::ListenStore + crate::JobStore + Send + Sync {
     /// Which database this is.
     fn backend(&self) -> crate::Backend;
     /// Applies pending migrations (idempotent).
@@ -480,6 +480,16 @@ pub trait Store: crate::ListenStore + Send + Sync {
         text: &str,
         mentions: &[UserId],
     ) -> Result<Note, StoreError>;
+    /// Adds a note without mentions once per `key`: a second call with the key
+    /// answers the note the first wrote (for jobs, which run at least once).
+    async fn add_note_once(
+        &self,
+        workspace: WorkspaceId,
+        message: MessageId,
+        author: UserId,
+        text: &str,
+        key: &str,
+    ) -> Result<Note, StoreError>;
     /// The notes on a message, oldest first.
     async fn notes(
         &self,
@@ -581,6 +591,16 @@ pub trait Store: crate::ListenStore + Send + Sync {
         &self,
         workspace: WorkspaceId,
         verdicts: &[ModerationVerdict],
+        cursor: Option<(&str, i64)>,
+    ) -> Result<(), StoreError>;
+    /// [`Store::record_verdicts`], and enqueues `jobs` (the rules' follow-up work)
+    /// in the same transaction, so a verdict never loses its follow-ups and a job
+    /// key already queued is not queued again.
+    async fn record_verdicts_with_jobs(
+        &self,
+        workspace: WorkspaceId,
+        verdicts: &[ModerationVerdict],
+        jobs: &[crate::jobs::NewJob],
         cursor: Option<(&str, i64)>,
     ) -> Result<(), StoreError>;
     /// Open (pending and escalated, escalated first) or decided review items.

@@ -61,7 +61,7 @@ impl DemoCmd {
             return Ok(ExitCode::SUCCESS);
         }
         let login_info = installed.login;
-        serve(ctx, store, self.bind, move |addr| {
+        serve(ctx, store, self.bind, true, move |addr| {
             login(&login_info, &format!("Log in at http://{addr}/ with"));
         })
         .await

@@ -11,6 +11,7 @@ mod rules;
 mod serve;
 mod train;
 mod user;
+mod worker;
 
 use crate::config::{Config, default_config_file};
 use anyhow::Context as _;
@@ -47,8 +48,10 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run the web app and API.
+    /// Run the web app and API, and the background jobs.
     Serve(serve::Serve),
+    /// Run the background jobs only (no HTTP); any number share one database.
+    Worker(worker::WorkerCmd),
     /// Create (or reuse) the demo workspace with 90 days of realistic data, then serve it.
     Demo(demo::DemoCmd),
     /// Apply pending database migrations and exit.
@@ -169,6 +172,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     rt.block_on(async move {
         match cli.command {
             Command::Serve(cmd) => cmd.run(&ctx).await,
+            Command::Worker(cmd) => cmd.run(&ctx).await,
             Command::Demo(cmd) => cmd.run(&ctx).await,
             Command::Migrate(cmd) => cmd.run(&ctx).await,
             Command::User(cmd) => cmd.run(&ctx).await,

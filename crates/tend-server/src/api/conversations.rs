@@ -114,7 +114,15 @@ pub async fn set_state(
     Body(body): Body<SetState>,
 ) -> Result<Json<Message>, ApiError> {
     let id = writable(&state, &ws, id).await?;
-    let m = c::set_state(&*state.store, ws.actor(), id, body.state, body.until).await?;
+    let m = c::set_state(
+        &*state.store,
+        ws.actor(),
+        id,
+        body.state,
+        body.until,
+        state.clock.now(),
+    )
+    .await?;
     Ok(Json(m))
 }
 

@@ -441,7 +441,7 @@ pub async fn alerts(
     if !(1..=pages::MAX_DAYS).contains(&days) {
         return Err(AppError::bad("days", format!("must be 1-{}", pages::MAX_DAYS)).into());
     }
-    let since = Timestamp::now() - (days * 24).hours();
+    let since = state.clock.now() - (days * 24).hours();
     Ok(Json(state.store.alerts(ws.workspace.id, since, 200).await?))
 }
 

@@ -520,7 +520,7 @@ pub async fn conversation_action(
             if s == InboxState::Snoozed {
                 return Err(AppError::bad("state", "use snooze").into());
             }
-            c::set_state(store, actor, id, s, None).await?;
+            c::set_state(store, actor, id, s, None, state.clock.now()).await?;
         }
         "snooze" => {
             let local: DateTime = get("until")
@@ -530,7 +530,15 @@ pub async fn conversation_action(
                 .to_zoned(ws.workspace.tz())
                 .map_err(|_| AppError::bad("until", "out of range"))?
                 .timestamp();
-            c::set_state(store, actor, id, InboxState::Snoozed, Some(until)).await?;
+            c::set_state(
+                store,
+                actor,
+                id,
+                InboxState::Snoozed,
+                Some(until),
+                state.clock.now(),
+            )
+            .await?;
         }
         "assign" => {
             let user = match get("assignee") {

@@ -177,7 +177,7 @@ pub async fn inbox_page(
     let lang = ctx.lang;
     ctx.review_count =
         super::review::count_label(lang, super::review::open_count(&state, &ws).await?);
-    let now = jiff::Timestamp::now();
+    let now = state.clock.now();
     let slug = ws.workspace.slug.as_str();
     let base = format!("/w/{slug}/inbox");
     let channel_names: HashMap<_, _> = data
@@ -372,10 +372,10 @@ pub async fn apply_bulk(
     for id in ids {
         match action {
             BulkAction::Done => {
-                c::set_state(store, actor, *id, InboxState::Done, None).await?;
+                c::set_state(store, actor, *id, InboxState::Done, None, state.clock.now()).await?;
             }
             BulkAction::Open => {
-                c::set_state(store, actor, *id, InboxState::Open, None).await?;
+                c::set_state(store, actor, *id, InboxState::Open, None, state.clock.now()).await?;
             }
             BulkAction::Tag(name) => {
                 c::tag(store, actor, *id, name).await?;

@@ -127,8 +127,7 @@ pub async fn login(
         );
     }
     let login =
-        tend_core::access::login(&*state.store, &f.email, &f.password, jiff::Timestamp::now())
-            .await?;
+        tend_core::access::login(&*state.store, &f.email, &f.password, state.clock.now()).await?;
     let Some(login) = login else {
         state.login_limiter.failed(&f.email, &ip, now);
         return form(

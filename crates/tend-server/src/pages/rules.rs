@@ -14,7 +14,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use jiff::{Timestamp, ToSpan as _};
+use jiff::ToSpan as _;
 use serde::Deserialize;
 use std::collections::HashMap;
 use tend_core::moderation::{DryRun, ModerationError, dry_run, parse_rules};
@@ -90,7 +90,7 @@ pub async fn try_rules(
     }
     check_len(source)?;
     let rules = parse_rules("rules.yaml", source).map_err(rules_error)?;
-    let since = Timestamp::now() - (i64::from(days) * 24).hours();
+    let since = state.clock.now() - (i64::from(days) * 24).hours();
     dry_run(&*state.store, ws.workspace.id, &rules, since, SAMPLES)
         .await
         .map_err(rules_error)

@@ -23,12 +23,7 @@ async fn a_good_password_opens_a_session_with_a_safe_cookie() {
     let value = set_cookie(&res, "tend_session").unwrap();
     assert_eq!(value.len(), 43, "256 random bits, base64url");
     // The database keeps only the hash.
-    assert!(
-        app.store
-            .session(&value, jiff::Timestamp::now())
-            .await
-            .is_err()
-    );
+    assert!(app.store.session(&value, app.now()).await.is_err());
     let me = app
         .client
         .get(app.url("/api/me"))

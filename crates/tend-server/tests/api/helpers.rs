@@ -11,12 +11,19 @@ use tend_store::Store;
 
 pub const PASSWORD: &str = "correct horse battery";
 
+/// The instant every test app's clock is pinned to, so no test depends on the
+/// calendar. It lies before the seed's conversations (2026-12-01), which are
+/// therefore outside every "last N days" dashboard window.
+pub const TEST_NOW: &str = "2026-11-25T12:00:00Z";
+
 pub struct TestApp {
     pub addr: SocketAddr,
     pub client: reqwest::Client,
     pub store: Arc<dyn Store>,
     /// The database, for opening it again as another process would.
     pub db_url: String,
+    /// The app's pinned clock (starts at [`TEST_NOW`]; tests may move it).
+    pub clock: Clock,
     _dir: tempfile::TempDir,
 }
 
@@ -28,6 +35,11 @@ pub struct Browser {
 }
 
 impl TestApp {
+    /// The app's "now".
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }
@@ -146,7 +158,8 @@ pub async fn spawn_with(configure: impl FnOnce(AppState) -> AppState) -> TestApp
     let store = tend_store::open(&db_url, 4).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let state = configure(AppState::new(store.clone(), "test"));
+    let clock = Clock::pinned(TEST_NOW.parse().unwrap());
+    let state = configure(AppState::new(store.clone(), "test").with_clock(clock.clone()));
     tokio::spawn(tend_server::serve(listener, state, std::future::pending()));
     TestApp {
         addr,
@@ -156,6 +169,7 @@ pub async fn spawn_with(configure: impl FnOnce(AppState) -> AppState) -> TestApp
             .unwrap(),
         store,
         db_url,
+        clock,
         _dir: dir,
     }
 }

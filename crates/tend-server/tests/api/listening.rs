@@ -4,7 +4,7 @@
 //! API answers.
 
 use crate::helpers::*;
-use jiff::{Timestamp, ToSpan as _};
+use jiff::ToSpan as _;
 use reqwest::Method;
 use serde_json::{Value, json};
 use tend_core::listening::Listener;
@@ -20,7 +20,7 @@ async fn recent_messages(app: &TestApp, s: &Seed) -> Vec<MessageId> {
     let mut evil = NewIdentity::new(s.acme.id, ChannelKind::X, "evil2").unwrap();
     evil.display_name = Some("<img src=x onerror=alert(3)>".into());
     let evil = store.upsert_identity(&evil).await.unwrap();
-    let now = Timestamp::now();
+    let now = app.now();
     let signals = |label, question| Signals {
         sentiment: match label {
             SentimentLabel::Positive => 0.6,
@@ -523,7 +523,7 @@ async fn stored_markup_is_escaped_on_both_pages_and_inside_the_charts() {
         .unwrap();
     let ids = recent_messages(&app, &s).await;
     catch_up(&app).await;
-    let now = Timestamp::now();
+    let now = app.now();
     app.store
         .record_alerts(
             s.acme.id,

@@ -145,7 +145,7 @@ async fn a_teammates_change_and_a_message_from_another_process_arrive_live() {
                 "live-1",
                 MessageKind::Mention,
                 "Is the outage over?",
-                jiff::Timestamp::now(),
+                app.now(),
             )],
         )
         .await

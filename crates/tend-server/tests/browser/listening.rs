@@ -6,7 +6,6 @@
 
 use crate::cdp::{Chromium, Screenshots, chromium_path};
 use crate::helpers::spawn_app;
-use jiff::Timestamp;
 use secrecy::ExposeSecret as _;
 use tend_core::demo;
 use tend_domain::{AlertKind, NewAlert};
@@ -19,7 +18,7 @@ async fn listening_dashboards_render_in_chromium() {
     };
     let app = spawn_app().await;
     let store = &*app.store;
-    let installed = demo::install(store, 42, 0.1, Timestamp::now(), &mut |_| {})
+    let installed = demo::install(store, 42, 0.1, app.now(), &mut |_| {})
         .await
         .unwrap();
     let ws = installed.workspace.id;

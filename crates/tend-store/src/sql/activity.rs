@@ -102,9 +102,26 @@ pub(crate) async fn add_note(
     author: UserId,
     text: &str,
     mentions: &[UserId],
+    key: Option<&str>,
 ) -> Result<Note, StoreError> {
     tend_domain::activity::validate_note(text)?;
     messages::check_exists(pool, workspace, message).await?;
+    if let Some(key) = key {
+        let existing: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM notes WHERE idempotency_key = $1 AND workspace_id = $2",
+        )
+        .bind(key)
+        .bind(workspace.get())
+        .fetch_optional(pool)
+        .await?;
+        if let Some(id) = existing {
+            return notes(pool, workspace, message)
+                .await?
+                .into_iter()
+                .find(|n| n.id == NoteId(id))
+                .ok_or(StoreError::NotFound);
+        }
+    }
     conversations::check_teammates(pool, workspace, &[author]).await?;
     conversations::check_teammates(pool, workspace, mentions).await?;
     let mut mentions = mentions.to_vec();
@@ -113,14 +130,15 @@ pub(crate) async fn add_note(
     let created_at = now_ms();
     let mut tx = pool.begin().await?;
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO notes (workspace_id, message_id, author_id, text, created_at) \
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        "INSERT INTO notes (workspace_id, message_id, author_id, text, created_at, idempotency_key) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(workspace.get())
     .bind(message.get())
     .bind(author.get())
     .bind(text)
     .bind(created_at)
+    .bind(key)
     .fetch_one(&mut *tx)
     .await?;
     for user in &mentions {

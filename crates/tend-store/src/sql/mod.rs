@@ -13,6 +13,7 @@ mod demo;
 mod events;
 mod guidelines;
 pub(crate) mod identities;
+mod jobs;
 pub(crate) mod listening;
 mod messages;
 mod moderation;

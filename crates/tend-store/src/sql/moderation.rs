@@ -329,6 +329,7 @@ pub(crate) async fn record_verdicts(
     backend: Backend,
     workspace: WorkspaceId,
     verdicts: &[ModerationVerdict],
+    jobs: &[crate::jobs::NewJob],
     cursor: Option<(&str, i64)>,
 ) -> Result<(), StoreError> {
     let ids: Vec<MessageId> = verdicts.iter().map(|v| v.message_id).collect();
@@ -431,6 +432,9 @@ pub(crate) async fn record_verdicts(
             .await?;
         }
         changed.push(v.message_id.get());
+    }
+    for job in jobs {
+        super::jobs::enqueue_in(&mut tx, job, at).await?;
     }
     if let Some((name, cursor)) = cursor {
         set_cursor_in(&mut tx, name, cursor).await?;
@@ -726,7 +730,8 @@ pub(crate) async fn set_cursor_in(
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO consumer_cursors (name, cursor) VALUES ($1, $2) \
-         ON CONFLICT (name) DO UPDATE SET cursor = excluded.cursor",
+         ON CONFLICT (name) DO UPDATE SET cursor = excluded.cursor \
+         WHERE consumer_cursors.cursor < excluded.cursor",
     )
     .bind(name)
     .bind(cursor)

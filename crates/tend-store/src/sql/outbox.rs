@@ -79,11 +79,24 @@ pub(crate) async fn enqueue_reply(
     }
     let message = messages::by_id(pool, backend, workspace, reply.in_reply_to).await?;
     super::conversations::check_teammates(pool, workspace, &[reply.author_id]).await?;
+    if let Some(key) = &reply.idempotency_key {
+        let existing: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM outbox WHERE idempotency_key = $1 AND workspace_id = $2",
+        )
+        .bind(key)
+        .bind(workspace.get())
+        .fetch_optional(pool)
+        .await?;
+        if let Some(id) = existing {
+            return by_id(pool, workspace, OutboxId(id)).await;
+        }
+    }
     let now = now_ms();
     let mut tx = pool.begin().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO outbox (workspace_id, channel_id, in_reply_to, author_id, text, state, attempts, \
-         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $7) RETURNING id",
+         created_at, updated_at, idempotency_key) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $7, $8) \
+         RETURNING id",
     )
     .bind(workspace.get())
     .bind(message.channel_id.get())
@@ -92,6 +105,7 @@ pub(crate) async fn enqueue_reply(
     .bind(&reply.text)
     .bind(OutboxState::Queued.as_str())
     .bind(now)
+    .bind(reply.idempotency_key.as_deref())
     .fetch_one(&mut *tx)
     .await?;
     audit(

@@ -461,6 +461,27 @@ impl Store for SqlStore {
             author,
             text,
             mentions,
+            None,
+        )
+        .await
+    }
+    async fn add_note_once(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        message: tend_domain::MessageId,
+        author: tend_domain::UserId,
+        text: &str,
+        key: &str,
+    ) -> Result<tend_domain::Note, StoreError> {
+        activity::add_note(
+            &self.pool,
+            self.backend,
+            workspace,
+            message,
+            author,
+            text,
+            &[],
+            Some(key),
         )
         .await
     }
@@ -592,7 +613,18 @@ impl Store for SqlStore {
         verdicts: &[tend_domain::ModerationVerdict],
         cursor: Option<(&str, i64)>,
     ) -> Result<(), StoreError> {
-        moderation::record_verdicts(&self.pool, self.backend, workspace, verdicts, cursor).await
+        moderation::record_verdicts(&self.pool, self.backend, workspace, verdicts, &[], cursor)
+            .await
+    }
+    async fn record_verdicts_with_jobs(
+        &self,
+        workspace: tend_domain::WorkspaceId,
+        verdicts: &[tend_domain::ModerationVerdict],
+        jobs: &[crate::jobs::NewJob],
+        cursor: Option<(&str, i64)>,
+    ) -> Result<(), StoreError> {
+        moderation::record_verdicts(&self.pool, self.backend, workspace, verdicts, jobs, cursor)
+            .await
     }
     async fn review_queue(
         &self,

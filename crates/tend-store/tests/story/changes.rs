@@ -190,6 +190,7 @@ pub async fn changes_are_recorded(store: &dyn Store) {
                 in_reply_to: ids[0],
                 author_id: ida.id,
                 text: "on it".into(),
+                idempotency_key: None,
             },
         )
         .await

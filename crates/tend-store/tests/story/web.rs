@@ -568,6 +568,7 @@ pub async fn web_app(store: &dyn Store) {
         in_reply_to: ids[0],
         author_id: eva.id,
         text: "Sorry! DM us.".into(),
+        idempotency_key: None,
     };
     let item = store.enqueue_reply(a.id, &reply).await.unwrap();
     assert_eq!(

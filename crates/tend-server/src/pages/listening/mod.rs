@@ -96,10 +96,10 @@ impl PeriodParams {
     }
 
     /// The period ending today in `tz`.
-    pub fn period(&self, tz: &TimeZone) -> Result<Period, AppError> {
+    pub fn period(&self, now: Timestamp, tz: &TimeZone) -> Result<Period, AppError> {
         let days = self.days()?;
         let granularity = self.granularity()?;
-        Period::last_days(Timestamp::now(), tz, days, granularity).map_err(|e| {
+        Period::last_days(now, tz, days, granularity).map_err(|e| {
             tracing::error!(error = %e, "dashboard period");
             AppError::Internal
         })
@@ -112,7 +112,7 @@ pub async fn load_overview(
     ws: &Ws,
     params: &PeriodParams,
 ) -> Result<Overview, AppError> {
-    let period = params.period(&ws.workspace.tz())?;
+    let period = params.period(state.clock.now(), &ws.workspace.tz())?;
     Ok(dashboard::overview(&state.store, &state.dashboards, ws.workspace.id, period).await?)
 }
 
@@ -123,7 +123,7 @@ pub async fn load_detail(
     id: TopicId,
     params: &PeriodParams,
 ) -> Result<Detail, AppError> {
-    let period = params.period(&ws.workspace.tz())?;
+    let period = params.period(state.clock.now(), &ws.workspace.tz())?;
     Ok(dashboard::detail(&state.store, &state.dashboards, ws.workspace.id, id, period).await?)
 }
 

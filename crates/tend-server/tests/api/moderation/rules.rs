@@ -108,7 +108,7 @@ async fn the_rules_page_shows_webhook_deliveries_and_refuses_bad_webhook_address
         .webhook_deliveries(s.acme.id, None, 10)
         .await
         .unwrap()[0];
-    let retry_at = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(30);
+    let retry_at = app.now() + jiff::SignedDuration::from_secs(30);
     app.store
         .webhook_attempted(
             s.acme.id,

@@ -15,6 +15,7 @@ use tend_store::{InboxQuery, StateCounts, Store, StoreError, UpsertOutcome};
 
 mod changes;
 mod inbox_order;
+mod jobs;
 mod links;
 mod listening;
 mod moderation;
@@ -625,6 +626,7 @@ async fn story(store: Arc<dyn Store>) {
     web::web_app(&*store).await;
     changes::changes_are_recorded(&*store).await;
     moderation_webhooks::webhooks_and_members(&*store, &acme, &other, &forum, t0).await;
+    jobs::jobs(Arc::clone(&store), &acme, &other, t0).await;
 
     // --- The demo manifest: one JSON document per workspace --------------------
     assert_eq!(store.demo_manifest(acme.id).await.unwrap(), None);

@@ -116,7 +116,7 @@ pub struct JobRecord {
     pub every_secs: Option<i64>,
     /// The lease's end while running.
     pub lease_until: Option<Timestamp>,
-    /// The worker holding the lease.
+    /// The worker holding the lease (while running), or that ran it last.
     pub locked_by: Option<String>,
     /// The last failure's message.
     pub last_error: Option<String>,

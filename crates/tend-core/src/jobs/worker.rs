@@ -83,14 +83,16 @@ impl<H: Handler> Worker<H> {
     }
 
     /// Installs the recurring schedules, then runs the claim loops until
-    /// `shutdown` resolves. A loop that ends unexpectedly is logged, reported as
-    /// down in [`WorkerHealth`] and restarted after a second.
+    /// `shutdown` resolves; then each loop finishes and records the job in hand.
+    /// A loop that ends unexpectedly is logged, reported as down in
+    /// [`WorkerHealth`] and restarted after a second.
     pub async fn run(self, shutdown: impl std::future::Future<Output = ()> + Send) {
         let (stop_tx, stop_rx) = watch::channel(false);
         let supervisor = async {
             loop {
                 match super::schedule::install(&*self.store, self.clock.now()).await {
                     Ok(()) => break,
+                    Err(_) if *stop_rx.borrow() => return,
                     Err(e) => {
                         self.health.loop_error(self.clock.now(), &e);
                         tracing::error!(error = %e, "installing the job schedules failed; retrying");
@@ -120,10 +122,13 @@ impl<H: Handler> Worker<H> {
                 loops.spawn(self.clone().claim_loop(n, stop_rx.clone()));
             }
         };
+        tokio::pin!(supervisor);
         tokio::select! {
-            () = supervisor => {}
+            () = &mut supervisor => {}
             () = shutdown => {
+                // The loops finish the job in hand, record it, and end.
                 let _ = stop_tx.send(true);
+                supervisor.await;
             }
         }
     }

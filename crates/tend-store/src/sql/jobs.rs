@@ -184,7 +184,7 @@ impl JobStore for SqlStore {
                run_at = CASE WHEN every_secs IS NULL THEN run_at \
                  ELSE COALESCE($4, $1 + every_secs * 1000) END, \
                attempts = CASE WHEN every_secs IS NULL THEN attempts ELSE 0 END, \
-               failures = 0, lease_until = NULL, locked_by = NULL, last_error = NULL, \
+               failures = 0, lease_until = NULL, last_error = NULL, \
                finished_at = $1, updated_at = $1 \
              WHERE id = $2 AND locked_by = $3 AND state = 'running'",
         )
@@ -212,7 +212,7 @@ impl JobStore for SqlStore {
         };
         let n = sqlx::query(
             "UPDATE jobs SET state = $1, run_at = COALESCE($2, run_at), failures = failures + 1, \
-               lease_until = NULL, locked_by = NULL, last_error = $3, updated_at = $4 \
+               lease_until = NULL, last_error = $3, updated_at = $4 \
              WHERE id = $5 AND locked_by = $6 AND state = 'running'",
         )
         .bind(state)

@@ -13,6 +13,8 @@ use tend_store::{Store, StoreError};
 pub const FAILING_AFTER: i64 = 2;
 /// A queued job this long past its time means no worker is running it.
 pub const OVERDUE_AFTER: SignedDuration = SignedDuration::from_secs(120);
+/// How long a new worker may take to start its loops before it counts as down.
+const STARTING: std::time::Duration = std::time::Duration::from_secs(30);
 /// A loop's error is reported for this long.
 const RECENT_ERROR: SignedDuration = SignedDuration::from_secs(30);
 
@@ -26,6 +28,10 @@ pub struct WorkerHealth {
 #[derive(Debug)]
 struct Inner {
     expected: usize,
+    /// When the worker was created: loops get [`STARTING`] to come up.
+    created: std::time::Instant,
+    /// Whether a loop ever started.
+    started: std::sync::atomic::AtomicBool,
     running: AtomicUsize,
     last_error: Mutex<Option<(Timestamp, String)>>,
 }
@@ -46,6 +52,8 @@ impl WorkerHealth {
         WorkerHealth {
             inner: Arc::new(Inner {
                 expected: expected.max(1),
+                created: std::time::Instant::now(),
+                started: std::sync::atomic::AtomicBool::new(false),
                 running: AtomicUsize::new(0),
                 last_error: Mutex::new(None),
             }),
@@ -55,6 +63,7 @@ impl WorkerHealth {
     /// A loop starts; it counts until the guard is dropped.
     pub fn loop_started(&self) -> Alive {
         self.inner.running.fetch_add(1, Ordering::SeqCst);
+        self.inner.started.store(true, Ordering::SeqCst);
         Alive(Arc::clone(&self.inner))
     }
 
@@ -65,6 +74,11 @@ impl WorkerHealth {
             .last_error
             .lock()
             .unwrap_or_else(PoisonError::into_inner) = Some((at, error.to_string()));
+    }
+
+    /// Whether the worker is still starting (no loop yet, and not for long).
+    pub fn starting(&self) -> bool {
+        !self.inner.started.load(Ordering::SeqCst) && self.inner.created.elapsed() < STARTING
     }
 
     /// Loops running now, and loops expected.
@@ -106,7 +120,7 @@ pub async fn health_report(
     let mut out = Vec::new();
     if let Some(local) = local {
         let (running, expected) = local.loops();
-        if running < expected {
+        if running < expected && !local.starting() {
             out.push(Degraded {
                 what: "worker".into(),
                 reason: format!("{running} of {expected} job loops are running in this process"),

@@ -19,7 +19,7 @@ mod listen_store;
 pub mod sql;
 mod store;
 
-pub use error::StoreError;
+pub use error::{Conflict, StoreError};
 pub use listen_store::ListenStore;
 pub use sql::identities::COMMUNITY_PLATFORMS;
 pub use sql::listening::{

@@ -146,11 +146,14 @@ pub(crate) async fn move_item(
 ) -> Result<OutboxItem, StoreError> {
     let current = by_id(pool, workspace, id).await?;
     if !current.state.can_move_to(to) {
-        return Err(StoreError::Conflict(format!(
-            "outbox item {id} is {} and cannot become {}",
-            current.state.as_str(),
-            to.as_str()
-        )));
+        return Err(StoreError::Conflict(
+            format!(
+                "outbox item {id} is {} and cannot become {}",
+                current.state.as_str(),
+                to.as_str()
+            )
+            .into(),
+        ));
     }
     let now = now_ms();
     let attempts = i64::from(to == OutboxState::Sending);
@@ -171,9 +174,9 @@ pub(crate) async fn move_item(
     .execute(&mut *tx)
     .await?;
     if res.rows_affected() == 0 {
-        return Err(StoreError::Conflict(format!(
-            "outbox item {id} changed while moving it"
-        )));
+        return Err(StoreError::Conflict(
+            format!("outbox item {id} changed while moving it").into(),
+        ));
     }
     audit(&mut tx, id.get(), to, actor, detail, now).await?;
     tx.commit().await?;

@@ -28,8 +28,8 @@ pub use sql::listening::{
 pub use sql::rollups::Rollup;
 pub use sql::{Backend, SqlStore};
 pub use store::{
-    Event, InboxQuery, MemberCounts, ModerationFacts, ResponseTimes, StateCounts, Store,
-    UpsertOutcome, Upserted,
+    InboxQuery, MemberCounts, ModerationFacts, ResponseTimes, StateCounts, Store, UpsertOutcome,
+    Upserted,
 };
 
 /// Opens the database at `url` (`sqlite://…` or `postgres://…`), creating an

@@ -7,8 +7,8 @@ use crate::StoreError;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
 use tend_domain::{
-    ChannelId, EventKind, MessageId, NewReply, OutboxEvent, OutboxId, OutboxItem, OutboxState,
-    UserId, WorkspaceId,
+    ChannelId, ConversationChange, MessageId, NewReply, OutboxEvent, OutboxId, OutboxItem,
+    OutboxState, UserId, WorkspaceId,
 };
 
 const COLUMNS: &str = "id, workspace_id, channel_id, in_reply_to, author_id, text, state, attempts, \
@@ -109,10 +109,11 @@ pub(crate) async fn enqueue_reply(
         workspace,
         &Change {
             messages: &[message.id],
-            kind: EventKind::ReplyQueued,
+            change: ConversationChange::Reply {
+                outbox: OutboxId(id),
+            },
             detail: id.to_string(),
             by: Some(reply.author_id),
-            extra: serde_json::json!({ "outbox": id }),
         },
     )
     .await?;

@@ -205,6 +205,49 @@ fn every_key_built_at_run_time_is_listed_with_its_values() {
     report(problems);
 }
 
+/// The scans themselves: a call split over lines, keys chosen by a `match`, keys
+/// built at run time; comments, raw strings and format templates are not keys.
+#[test]
+fn the_scans_find_what_they_should_and_nothing_else() {
+    let source = r##"
+fn f(lang: Lang, n: i64, s: &str) {
+    lang.targs(
+        "rules-saved",
+        &[],
+    );
+    let title = match n { 0 => "listening-alerts", _ => "listening-topics" };
+    // "review-in-a-comment" is not a use
+    let raw = r#"{"a": "state-open"}"#;
+    let c = '"';
+    lang.t(&format!("review-status-{}", s));
+    let url = format!("row-{n}");
+}
+"##;
+    let called: Vec<(usize, String)> = helper_arguments(source);
+    assert_eq!(
+        called
+            .iter()
+            .map(|(at, key)| (line_of(source, *at), key.as_str()))
+            .collect::<Vec<_>>(),
+        [(4, "rules-saved")]
+    );
+    let shaped: Vec<String> = literals(source)
+        .into_iter()
+        .map(|(_, lit)| lit)
+        .filter(|lit| is_key_shaped(lit))
+        .collect();
+    assert_eq!(
+        shaped,
+        ["rules-saved", "listening-alerts", "listening-topics"]
+    );
+    let families = BTreeSet::from(["review".to_owned(), "listening".to_owned()]);
+    let built: Vec<(usize, String)> = runtime_prefixes(source, &families)
+        .into_iter()
+        .map(|b| (b.line, b.prefix))
+        .collect();
+    assert_eq!(built, [(11, "review-status-".to_owned())]);
+}
+
 /// A key the code uses, and where.
 struct Use {
     place: String,

@@ -3,14 +3,14 @@
 //!
 //! - Every Rust file under `crates/` (modules, tests, build scripts) opens with a
 //!   `//!` line saying what it is for, and stays within 800 lines.
-//! - English and Swedish define the same Fluent keys, and every key the code uses
-//!   exists in both. "Uses" means: a string argument of `t`, `tc`, `ta` or `targs`
-//!   (in Rust or in a template, wherever the call is split over lines); a
-//!   key-shaped literal of a known key family anywhere in the sources (keys chosen by
-//!   a `match` or handed through a variable); and keys built at run time with
-//!   `format!("prefix-{…}")`, whose prefix must be listed in [`runtime_keys`] with
-//!   every value its suffix can take, taken from the enum or constant that produces
-//!   it.
+//! - English and Swedish define the same Fluent keys, every key the code uses
+//!   exists in both, and every key defined is used. "Uses" means: a string
+//!   argument of `t`, `tc`, `ta` or `targs` (in Rust or in a template, wherever
+//!   the call is split over lines); a key-shaped literal of a known key family
+//!   anywhere in the sources (keys chosen by a `match` or handed through a
+//!   variable); and keys built at run time with `format!("prefix-{…}")`, whose
+//!   prefix must be listed in [`runtime_keys`] with every value its suffix can
+//!   take, taken from the enum or constant that produces it.
 //!
 //! It lives in `tend-server` as a unit-test module because that crate owns the
 //! locales and templates, and can name both the domain enums and its own private
@@ -170,6 +170,25 @@ fn every_key_in_use_exists_in_both_languages() {
         }
     }
 
+    report(problems);
+}
+
+/// The reverse: a key nothing uses is dead text to translate, or a use the scans
+/// cannot see (then make the use visible, e.g. through `runtime_keys`).
+#[test]
+fn every_key_is_used() {
+    let used: BTreeSet<String> = uses().into_iter().map(|u| u.key).collect();
+    let mut problems = Vec::new();
+    for lang in Lang::ALL {
+        for key in keys(lang) {
+            if !used.contains(&key) {
+                problems.push(format!(
+                    "{}: {key} is defined but nothing uses it",
+                    defined(lang, &key)
+                ));
+            }
+        }
+    }
     report(problems);
 }
 

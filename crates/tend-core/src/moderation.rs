@@ -31,13 +31,13 @@ use std::sync::{Arc, Mutex};
 
 use jiff::Timestamp;
 use tend_domain::{
-    Channel, ChannelId, Direction, Identity, IdentityId, Message, MessageId, Moderation,
-    ModerationVerdict, NewReply, RuleSetId, RuleSetVersion, TagName, UserId, WebhookNotice,
-    WorkspaceId,
+    Channel, ChannelId, Direction, EventPayload, Identity, IdentityId, Message, MessageId,
+    Moderation, ModerationVerdict, NewReply, RuleSetId, RuleSetVersion, TagName, UserId,
+    WebhookNotice, WorkspaceId,
 };
 use tend_rules::{Action, Author, EvalContext, Item, ItemKind, NotifyTarget, RuleSet, Trigger};
 use tend_store::jobs::NewJob;
-use tend_store::{Event, InboxQuery, ModerationFacts, Store, StoreError};
+use tend_store::{InboxQuery, ModerationFacts, Store, StoreError};
 
 /// The name of the moderation consumer's cursor in the event log.
 pub const CONSUMER: &str = "moderation";
@@ -294,21 +294,14 @@ impl Moderator {
         };
         // Created and edited messages per workspace, in event order.
         let mut work: BTreeMap<WorkspaceId, Vec<(MessageId, Trigger, Timestamp)>> = BTreeMap::new();
-        for event in events.iter().filter(|e| e.kind == Event::MESSAGES_STORED) {
-            let ids = |key: &str| -> Vec<MessageId> {
-                event.payload[key]
-                    .as_array()
-                    .map(|a| a.iter().filter_map(|v| v.as_i64()).map(MessageId).collect())
-                    .unwrap_or_default()
+        for event in &events {
+            let EventPayload::MessagesStored(stored) = &event.payload else {
+                continue;
             };
             let list = work.entry(event.workspace_id).or_default();
             let at = event.created_at;
-            list.extend(ids("created").into_iter().map(|id| (id, Trigger::New, at)));
-            list.extend(
-                ids("edited")
-                    .into_iter()
-                    .map(|id| (id, Trigger::Edited, at)),
-            );
+            list.extend(stored.created.iter().map(|id| (*id, Trigger::New, at)));
+            list.extend(stored.edited.iter().map(|id| (*id, Trigger::Edited, at)));
         }
         let mut looked_at = 0;
         let mut pending: Vec<(WorkspaceId, Vec<ModerationVerdict>, Vec<NewJob>)> = Vec::new();

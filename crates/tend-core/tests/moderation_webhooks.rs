@@ -142,9 +142,16 @@ impl World {
         self.store.upsert_messages(self.ws.id, &[m]).await.unwrap()[0].id
     }
 
+    /// Runs the live rules, then the follow-up jobs (tags …) they queued.
     async fn moderate(&self) {
         let moderator = Moderator::default();
         while moderator.run_once(&*self.store).await.unwrap() > 0 {}
+        let clock = tend_domain::Clock::system();
+        let handler = tend_core::jobs::JobContext::new(self.store.clone(), clock.clone());
+        tend_core::jobs::Worker::new(self.store.clone(), handler, clock, Default::default())
+            .run_due()
+            .await
+            .unwrap();
     }
 
     async fn tags_of(&self, id: MessageId) -> Vec<String> {

@@ -9,6 +9,7 @@ pub mod access;
 pub mod activity;
 pub mod channel;
 pub mod clock;
+pub mod event_log;
 pub mod identity;
 pub mod ids;
 pub mod incoming;
@@ -24,6 +25,10 @@ pub use access::{ApiToken, Session};
 pub use activity::{EventKind, MessageEvent, Note};
 pub use channel::{Channel, ChannelKind, NewChannel};
 pub use clock::Clock;
+pub use event_log::{
+    ConversationChange, EventPayload, LogEvent, MessagesChanged, MessagesStored, ModerationChanged,
+    RulesLive,
+};
 pub use identity::{Identity, Member, MemberProfile, NewIdentity};
 pub use ids::{
     AlertId, ApiTokenId, ChannelId, IdentityId, MemberId, MessageId, NoteId, OutboxId, ReviewId,

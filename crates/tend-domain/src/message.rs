@@ -61,6 +61,8 @@ pub enum InboxState {
 macro_rules! str_enum {
     ($ty:ty { $($variant:ident => $s:literal),+ $(,)? }) => {
         impl $ty {
+            /// Every value, in declaration order (e.g. to list the labels it needs).
+            pub const ALL: &'static [$ty] = &[$(<$ty>::$variant),+];
             /// The stable lowercase name used in storage and URLs.
             pub fn as_str(self) -> &'static str {
                 match self { $(<$ty>::$variant => $s),+ }

@@ -27,7 +27,8 @@ pub enum AppError {
         /// What is wrong.
         message: String,
     },
-    /// The change conflicts with the current state.
+    /// The change conflicts with the current state: a safe message (never
+    /// database text; see `tend_store::Conflict`).
     Conflict(String),
     /// A reply that does not fit the network: the problems, as JSON.
     Unprocessable(serde_json::Value),
@@ -78,7 +79,14 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> AppError {
         match e {
             StoreError::NotFound => AppError::NotFound,
-            StoreError::Conflict(m) => AppError::Conflict(m),
+            // Only the conflict's safe message is shown; the database's own words
+            // (which differ between SQLite and PostgreSQL) go to the log.
+            StoreError::Conflict(c) => {
+                if let Some(source) = std::error::Error::source(&c) {
+                    tracing::info!(conflict = %c, cause = %source, "store conflict");
+                }
+                AppError::Conflict(c.message().to_owned())
+            }
             StoreError::Invalid(v) => AppError::bad(v.field, v.message),
             other => {
                 tracing::error!(error = %other, "store failure");

@@ -6,6 +6,8 @@
 //! CSRF, the current-user and workspace extractors with role checks), `limiter`
 //! (login rate limiting), `security` (response headers), `i18n` (Fluent strings,
 //! localised dates and numbers), `error` (how failures become responses).
+//! `tidy` (tests only) checks the whole repository: module docs, file sizes and
+//! that every Fluent key in use exists in English and Swedish.
 
 mod api;
 mod assets;
@@ -105,3 +107,6 @@ pub async fn serve(
     .with_graceful_shutdown(shutdown)
     .await
 }
+
+#[cfg(test)]
+mod tidy;

@@ -10,7 +10,8 @@
 
 use std::sync::Arc;
 use std::time::Duration;
-use tend_store::{Event, Store, StoreError};
+use tend_domain::{ConversationChange, EventPayload, LogEvent, MessagesChanged};
+use tend_store::{Store, StoreError};
 use tokio::sync::{Mutex, broadcast, watch};
 
 /// How often the poller reads the log.
@@ -23,7 +24,7 @@ pub const PAGE: u32 = 1000;
 /// The shared follower of the event log.
 pub struct Live {
     store: Arc<dyn Store>,
-    tx: broadcast::Sender<Arc<Event>>,
+    tx: broadcast::Sender<Arc<LogEvent>>,
     /// Whether the poller task runs; held while (un)subscribing so the last
     /// subscriber leaving and a new one arriving cannot race.
     running: Mutex<bool>,
@@ -47,7 +48,7 @@ impl Live {
     /// running). Events older than the call come from [`Store::events_after`].
     pub async fn subscribe(
         self: &Arc<Self>,
-    ) -> Result<broadcast::Receiver<Arc<Event>>, StoreError> {
+    ) -> Result<broadcast::Receiver<Arc<LogEvent>>, StoreError> {
         let mut running = self.running.lock().await;
         let rx = self.tx.subscribe();
         if !*running {
@@ -110,6 +111,13 @@ impl Live {
 
 /// Whether a reader with these rights gets this event: its workspace, and no
 /// events about internal notes for roles that do not see notes.
-pub fn visible(event: &Event, ws: &crate::auth::Ws) -> bool {
-    event.workspace_id == ws.workspace.id && (ws.sees_notes() || event.payload["what"] != "note")
+pub fn visible(event: &LogEvent, ws: &crate::auth::Ws) -> bool {
+    let about_a_note = matches!(
+        event.payload,
+        EventPayload::MessagesChanged(MessagesChanged {
+            change: ConversationChange::Note { .. },
+            ..
+        })
+    );
+    event.workspace_id == ws.workspace.id && (ws.sees_notes() || !about_a_note)
 }

@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 use tend_domain::{ChannelId, InboxState, MessageId, SentimentLabel, TagId, UserId, Workspace};
 use tend_store::InboxQuery;
 
+/// The inbox's orders, as `sort` names them (`newest` is the default).
+pub(crate) const SORTS: [&str; 2] = ["newest", "oldest"];
+
 /// The filters, as written in the URL.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]

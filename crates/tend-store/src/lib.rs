@@ -20,7 +20,7 @@ mod listen_store;
 pub mod sql;
 mod store;
 
-pub use error::StoreError;
+pub use error::{Conflict, StoreError};
 pub use jobs::JobStore;
 pub use listen_store::ListenStore;
 pub use sql::identities::COMMUNITY_PLATFORMS;
@@ -30,8 +30,8 @@ pub use sql::listening::{
 pub use sql::rollups::Rollup;
 pub use sql::{Backend, SqlStore};
 pub use store::{
-    Event, InboxQuery, MemberCounts, ModerationFacts, ResponseTimes, StateCounts, Store,
-    UpsertOutcome, Upserted,
+    InboxQuery, MemberCounts, ModerationFacts, ResponseTimes, StateCounts, Store, UpsertOutcome,
+    Upserted,
 };
 
 /// Opens the database at `url` (`sqlite://…` or `postgres://…`), creating an

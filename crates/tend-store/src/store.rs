@@ -6,10 +6,10 @@ use jiff::Timestamp;
 use std::collections::{HashMap, HashSet};
 use tend_domain::{
     ApiToken, ApiTokenId, BusinessHours, Channel, ChannelId, Email, Identity, IdentityId,
-    InboxState, MemberId, MemberProfile, Message, MessageEvent, MessageId, MessageRevision,
-    NewChannel, NewIdentity, NewMessage, NewReply, NewUser, NewWorkspace, Note, OutboxEvent,
-    OutboxId, OutboxItem, OutboxState, Role, SentimentLabel, Session, Tag, TagId, TagName, User,
-    UserId, Workspace, WorkspaceId,
+    InboxState, LogEvent, MemberId, MemberProfile, Message, MessageEvent, MessageId,
+    MessageRevision, NewChannel, NewIdentity, NewMessage, NewReply, NewUser, NewWorkspace, Note,
+    OutboxEvent, OutboxId, OutboxItem, OutboxState, Role, SentimentLabel, Session, Tag, TagId,
+    TagName, User, UserId, Workspace, WorkspaceId,
 };
 use tend_domain::{
     Moderation, ModerationEntry, ModerationVerdict, ReviewDecision, ReviewId, ReviewItem, RuleHit,
@@ -50,22 +50,6 @@ pub struct ResponseTimes {
     pub first_reply: Option<Timestamp>,
 }
 
-/// One entry of the event log (see [`Store::events_after`]).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct Event {
-    /// Position in the log; consumers keep the last one they handled as their cursor.
-    pub id: i64,
-    /// The workspace it happened in.
-    pub workspace_id: WorkspaceId,
-    /// What happened, e.g. [`Event::MESSAGES_STORED`].
-    pub kind: String,
-    /// The details, as JSON (documented per kind).
-    pub payload: serde_json::Value,
-    /// When it was written.
-    pub created_at: Timestamp,
-}
-
 /// What moderation needs to know about a message besides its text.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ModerationFacts {
@@ -74,25 +58,6 @@ pub struct ModerationFacts {
     pub performed: Vec<String>,
     /// Its author is banned from the community.
     pub author_banned: bool,
-}
-
-impl Event {
-    /// Moderation changed messages (rules or a teammate). Payload: `{"messages":
-    /// [id…], "by": user id | null}`.
-    pub const MODERATION_CHANGED: &'static str = "moderation.changed";
-    /// A rule set version went live. Payload: `{"rule_set", "version", "by"}`.
-    pub const RULES_LIVE: &'static str = "rules.live";
-    /// A batch of messages was stored. Payload: `{"channels": [id…], "created": [id…],
-    /// "edited": [id…], "updated": [id…]}` (message ids; unchanged ones are left out,
-    /// and a batch that changed nothing writes no event).
-    pub const MESSAGES_STORED: &'static str = "messages.stored";
-    /// A teammate (or the system) changed conversations. Payload: `{"messages":
-    /// [id…], "what": "state" | "assignee" | "tags" | "sentiment" | "note" |
-    /// "reply", "by": user id | null}`, plus `"state"` (the new state) for
-    /// `state`, `"assignee"` (id or null) for `assignee`, `"tag"` (its id) and
-    /// `"added"` for `tags`, `"note"` and `"outbox"` ids for `note` and `reply`.
-    /// Written in the change's transaction, with the messages' history entries.
-    pub const MESSAGES_CHANGED: &'static str = "messages.changed";
 }
 
 /// Filters and paging for the inbox list. Results are newest first. Every filter
@@ -328,7 +293,7 @@ pub trait Store: crate::ListenStore + crate::JobStore + Send + Sync {
     /// This and every other change to a conversation (assign, tag, untag, sentiment
     /// correction, note, reply) writes, in the same transaction, the history entry
     /// of each changed message with `by` as its author and one
-    /// [`Event::MESSAGES_CHANGED`] event.
+    /// `messages.changed` event ([`tend_domain::EventPayload::MessagesChanged`]).
     async fn set_state(
         &self,
         workspace: WorkspaceId,
@@ -373,7 +338,7 @@ pub trait Store: crate::ListenStore + crate::JobStore + Send + Sync {
         workspace: Option<WorkspaceId>,
         cursor: i64,
         limit: u32,
-    ) -> Result<Vec<Event>, StoreError>;
+    ) -> Result<Vec<LogEvent>, StoreError>;
     /// The newest event id, 0 when there is none.
     async fn latest_event(&self) -> Result<i64, StoreError>;
 

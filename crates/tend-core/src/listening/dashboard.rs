@@ -35,6 +35,9 @@ pub enum Granularity {
 }
 
 impl Granularity {
+    /// Every granularity, finest first.
+    pub const ALL: [Granularity; 3] = [Granularity::Hour, Granularity::Day, Granularity::Week];
+
     /// Reads `hour`, `day` or `week`.
     pub fn parse(s: &str) -> Option<Granularity> {
         match s {

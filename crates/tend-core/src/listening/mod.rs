@@ -24,11 +24,12 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use tend_domain::{
-    Channel, ChannelId, ChannelKind, Direction, Identity, IdentityId, MatchFacts, Message,
-    MessageId, MessageMatches, NewTopic, SentimentLabel, Topic, TopicId, UserId, WorkspaceId,
+    Channel, ChannelId, ChannelKind, ConversationChange, Direction, EventPayload, Identity,
+    IdentityId, LogEvent, MatchFacts, Message, MessageId, MessageMatches, MessagesChanged,
+    NewTopic, SentimentLabel, Topic, TopicId, UserId, WorkspaceId,
 };
 use tend_listen::{Document, QueryError, TopicSet};
-use tend_store::{BackfillStep, Event, Store, StoreError};
+use tend_store::{BackfillStep, Store, StoreError};
 
 /// The name of the listening consumer's cursor in the event log.
 pub const CONSUMER: &str = "listening";
@@ -157,15 +158,18 @@ impl Context {
 /// The message-id lists of an event whose messages must be judged again: stored
 /// ones (created, edited, re-scored) and sentiment corrections, which change the
 /// label `sentiment:` filters on and the polarity the rollups count.
-fn rejudged(event: &Event) -> Vec<&Vec<serde_json::Value>> {
-    let keys: &[&str] = match event.kind.as_str() {
-        Event::MESSAGES_STORED => &["created", "edited", "updated"],
-        Event::MESSAGES_CHANGED if event.payload["what"] == "sentiment" => &["messages"],
-        _ => &[],
-    };
-    keys.iter()
-        .filter_map(|key| event.payload[*key].as_array())
-        .collect()
+fn rejudged(event: &LogEvent) -> Vec<&[MessageId]> {
+    match &event.payload {
+        EventPayload::MessagesStored(stored) => {
+            vec![&stored.created, &stored.edited, &stored.updated]
+        }
+        EventPayload::MessagesChanged(MessagesChanged {
+            messages,
+            change: ConversationChange::Sentiment { .. },
+            ..
+        }) => vec![messages],
+        _ => vec![],
+    }
 }
 
 fn asks(m: &Message) -> bool {
@@ -286,7 +290,7 @@ impl Listener {
         for event in &events {
             let list = work.entry(event.workspace_id).or_default();
             for ids in rejudged(event) {
-                list.extend(ids.iter().filter_map(|v| v.as_i64()).map(MessageId));
+                list.extend_from_slice(ids);
             }
         }
         let mut looked_at = 0;

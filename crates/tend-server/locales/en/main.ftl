@@ -28,7 +28,6 @@ error-forbidden = Not allowed
 error-bad_request = Something in the request is not right
 error-conflict = That conflicts with a change made meanwhile
 error-unprocessable = That cannot be done as it is
-error-too_many_requests = Too many attempts; wait a few minutes
 error-internal = Something went wrong on our side
 
 ## Login

@@ -28,7 +28,6 @@ error-forbidden = Inte tillåtet
 error-bad_request = Något i förfrågan stämmer inte
 error-conflict = Det krockar med en ändring som gjorts under tiden
 error-unprocessable = Det går inte att göra som det är nu
-error-too_many_requests = För många försök; vänta några minuter
 error-internal = Något gick fel hos oss
 
 ## Inloggning

@@ -23,8 +23,8 @@ use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
+use tend_domain::LogEvent;
 use tend_domain::{ChannelId, InboxState, MessageId, NoteId, OutboxId, TagId, UserId};
-use tend_store::Event;
 use tokio::sync::{broadcast, watch};
 use utoipa::{IntoParams, ToSchema};
 
@@ -43,7 +43,7 @@ pub struct After {
 /// The data of a live event (the SSE `data:` line); the SSE event name says which.
 #[derive(Serialize, ToSchema)]
 #[serde(untagged)]
-#[allow(dead_code)] // The variants document the store's payloads, sent as they are.
+#[allow(dead_code)] // The variants document `tend_domain::EventPayload`'s JSON, sent as stored.
 pub enum LiveData {
     /// `ready` and `reset`.
     Ready(Ready),
@@ -202,17 +202,17 @@ fn ready(name: &str, cursor: i64) -> Sse {
         .data(serde_json::json!({ "cursor": cursor }).to_string())
 }
 
-fn to_sse(event: &Event) -> Sse {
+fn to_sse(event: &LogEvent) -> Sse {
     Sse::default()
-        .event(event.kind.as_str())
+        .event(event.payload.kind())
         .id(event.id.to_string())
-        .data(event.payload.to_string())
+        .data(event.payload.to_json().to_string())
 }
 
 /// What woke a stream up.
 enum Wake {
     Closed,
-    Event(Result<Arc<Event>, broadcast::error::RecvError>),
+    Event(Result<Arc<LogEvent>, broadcast::error::RecvError>),
     KeepAlive,
 }
 
@@ -221,7 +221,7 @@ struct Feed {
     state: AppState,
     ws: Ws,
     headers: HeaderMap,
-    rx: broadcast::Receiver<Arc<Event>>,
+    rx: broadcast::Receiver<Arc<LogEvent>>,
     closed: watch::Receiver<bool>,
     pending: VecDeque<Sse>,
     /// The newest log position handled.
@@ -248,7 +248,7 @@ impl Feed {
         Ok(())
     }
 
-    fn push(&mut self, event: &Event) {
+    fn push(&mut self, event: &LogEvent) {
         if event.id <= self.last {
             return;
         }

@@ -309,7 +309,7 @@ pub async fn inbox_page(
         ),
         assignees: opts(&params.assignee, assignee_items),
         questions: yes_no(&params.question),
-        sorts: ["newest", "oldest"]
+        sorts: crate::params::SORTS
             .map(|s| Opt {
                 value: s.to_owned(),
                 label: lang.t(&format!("sort-{s}")),

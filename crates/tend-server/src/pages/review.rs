@@ -152,7 +152,7 @@ pub fn parse_decision(s: &str) -> Result<ReviewDecision, AppError> {
 }
 
 /// The decisions in the order of the buttons, with their shortcut keys.
-const DECISIONS: [(&str, &str); 5] = [
+pub(crate) const DECISIONS: [(&str, &str); 5] = [
     ("approve", "a"),
     ("remove", "r"),
     ("hide", "h"),

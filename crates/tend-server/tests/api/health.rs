@@ -1,3 +1,5 @@
+//! `/healthz`: the liveness answer with the version and the database kind.
+
 use crate::helpers::spawn_app;
 
 #[tokio::test]

@@ -5,6 +5,7 @@
 
 mod auth;
 mod conversation;
+mod errors;
 mod health;
 mod helpers;
 mod i18n;

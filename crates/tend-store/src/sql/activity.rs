@@ -6,36 +6,25 @@
 //! so the change, its history and the live update commit together or not at all.
 
 use super::{Backend, conversations, corrupt, events, get, messages, now_ms, ts};
-use crate::{Event, StoreError};
+use crate::StoreError;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
 use std::collections::HashMap;
-use tend_domain::{EventKind, MessageEvent, MessageId, Note, NoteId, UserId, WorkspaceId};
+use tend_domain::{
+    ConversationChange, EventKind, EventPayload, MessageEvent, MessageId, MessagesChanged, Note,
+    NoteId, UserId, WorkspaceId,
+};
 
 /// One change to one or more messages, as recorded.
 pub(crate) struct Change<'a> {
     /// The messages changed.
     pub messages: &'a [MessageId],
-    /// What kind of change, for the history.
-    pub kind: EventKind,
+    /// What changed: the event's `what` and fields, and the history's kind.
+    pub change: ConversationChange,
     /// The history detail (see [`EventKind`]).
     pub detail: String,
     /// Who made it (None: the system, e.g. the demo's triage).
     pub by: Option<UserId>,
-    /// More fields for the event's payload (an object), e.g. the new state.
-    pub extra: serde_json::Value,
-}
-
-/// The `what` of a `messages.changed` event for a history kind.
-pub(crate) fn what(kind: EventKind) -> &'static str {
-    match kind {
-        EventKind::State => "state",
-        EventKind::Assigned => "assignee",
-        EventKind::Tagged | EventKind::Untagged => "tags",
-        EventKind::SentimentCorrected => "sentiment",
-        EventKind::Noted => "note",
-        EventKind::ReplyQueued => "reply",
-    }
 }
 
 /// Writes the history entries and the `messages.changed` event of `change` in `tx`.
@@ -75,23 +64,18 @@ pub(crate) async fn record_change(
                 .bind(workspace.get())
                 .bind(id.get())
                 .bind(change.by.map(UserId::get))
-                .bind(change.kind.as_str())
+                .bind(change.change.history_kind().as_str())
                 .bind(change.detail.as_str())
                 .bind(at);
         }
         query.execute(&mut **tx).await?;
     }
-    let mut payload = serde_json::json!({
-        "messages": change.messages,
-        "what": what(change.kind),
-        "by": change.by,
+    let payload = EventPayload::MessagesChanged(MessagesChanged {
+        messages: change.messages.to_vec(),
+        by: change.by,
+        change: change.change,
     });
-    if let (Some(p), Some(extra)) = (payload.as_object_mut(), change.extra.as_object()) {
-        for (k, v) in extra {
-            p.insert(k.clone(), v.clone());
-        }
-    }
-    events::append(tx, backend, workspace, Event::MESSAGES_CHANGED, &payload).await
+    events::append(tx, backend, workspace, &payload).await
 }
 
 pub(crate) async fn add_note(
@@ -154,10 +138,9 @@ pub(crate) async fn add_note(
         workspace,
         &Change {
             messages: &[message],
-            kind: EventKind::Noted,
+            change: ConversationChange::Note { note: NoteId(id) },
             detail: id.to_string(),
             by: Some(author),
-            extra: serde_json::json!({ "note": id }),
         },
     )
     .await?;

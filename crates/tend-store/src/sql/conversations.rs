@@ -9,7 +9,7 @@ use crate::StoreError;
 use sqlx::{AnyPool, AssertSqlSafe};
 use std::sync::Arc;
 use tend_domain::{
-    EventKind, Identity, IdentityId, MemberId, Message, MessageId, SentimentLabel, UserId,
+    ConversationChange, Identity, IdentityId, MemberId, Message, MessageId, SentimentLabel, UserId,
     WorkspaceId,
 };
 
@@ -122,10 +122,9 @@ pub(crate) async fn correct_sentiment(
         workspace,
         &Change {
             messages: &[id],
-            kind: EventKind::SentimentCorrected,
+            change: ConversationChange::Sentiment { sentiment: label },
             detail: label.map(|l| l.as_str().to_owned()).unwrap_or_default(),
             by,
-            extra: serde_json::json!({ "sentiment": label }),
         },
     )
     .await?;

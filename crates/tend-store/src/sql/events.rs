@@ -1,11 +1,13 @@
 //! The event log: what happened, in commit order, for consumers that follow it by
 //! cursor (moderation, listening, the live inbox). Events are written inside the
 //! transaction of the change they describe, so the log and the data never disagree.
+//! The entries are typed ([`tend_domain::EventPayload`]); the `kind` and `payload`
+//! columns keep the JSON shape they had before the types existed.
 
 use super::{get, now_ms, ts};
-use crate::{Backend, Event, StoreError};
+use crate::{Backend, StoreError};
 use sqlx::{Any, AnyPool, Transaction};
-use tend_domain::WorkspaceId;
+use tend_domain::{EventPayload, LogEvent, WorkspaceId};
 
 /// Key of the PostgreSQL advisory lock that orders event commits.
 const EVENT_LOCK: i64 = 0x7465_6e64_6576; // "tendev"
@@ -16,8 +18,7 @@ pub(crate) async fn append(
     tx: &mut Transaction<'_, Any>,
     backend: Backend,
     workspace: WorkspaceId,
-    kind: &str,
-    payload: &serde_json::Value,
+    payload: &EventPayload,
 ) -> Result<(), StoreError> {
     if backend == Backend::Postgres {
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
@@ -29,8 +30,8 @@ pub(crate) async fn append(
         "INSERT INTO events (workspace_id, kind, payload, created_at) VALUES ($1, $2, $3, $4)",
     )
     .bind(workspace.get())
-    .bind(kind)
-    .bind(payload.to_string())
+    .bind(payload.kind())
+    .bind(payload.to_json().to_string())
     .bind(now_ms())
     .execute(&mut **tx)
     .await?;
@@ -43,7 +44,7 @@ pub(crate) async fn after(
     workspace: Option<WorkspaceId>,
     cursor: i64,
     limit: u32,
-) -> Result<Vec<Event>, StoreError> {
+) -> Result<Vec<LogEvent>, StoreError> {
     let limit = i64::from(limit.clamp(1, 1000));
     let rows = match workspace {
         Some(w) => {
@@ -70,12 +71,15 @@ pub(crate) async fn after(
     };
     rows.iter()
         .map(|r| {
+            let kind: String = get(r, "kind")?;
             let payload: String = get(r, "payload")?;
-            Ok(Event {
+            let payload = serde_json::from_str(&payload)
+                .and_then(|json| EventPayload::from_stored(&kind, json))
+                .map_err(|e| super::corrupt("events", e))?;
+            Ok(LogEvent {
                 id: get(r, "id")?,
                 workspace_id: WorkspaceId(get(r, "workspace_id")?),
-                kind: get(r, "kind")?,
-                payload: serde_json::from_str(&payload).map_err(|e| super::corrupt("events", e))?,
+                payload,
                 created_at: ts(get(r, "created_at")?)?,
             })
         })

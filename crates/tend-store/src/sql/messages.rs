@@ -10,8 +10,8 @@ use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
 use std::collections::HashMap;
 use std::sync::Arc;
 use tend_domain::{
-    ChannelId, Direction, Engagement, EventKind, IdentityId, InboxState, Message, MessageId,
-    MessageKind, MessageRevision, SentimentLabel, Signals, TagId, UserId, WorkspaceId,
+    ChannelId, ConversationChange, Direction, Engagement, IdentityId, InboxState, Message,
+    MessageId, MessageKind, MessageRevision, SentimentLabel, Signals, TagId, UserId, WorkspaceId,
 };
 
 /// The message columns, without its tags (see [`columns`]).
@@ -602,10 +602,12 @@ pub(crate) async fn set_states(
         workspace,
         &Change {
             messages: &changed,
-            kind: EventKind::State,
+            change: ConversationChange::State {
+                state,
+                woken: false,
+            },
             detail: state_detail(state, until)?,
             by,
-            extra: serde_json::json!({ "state": state.as_str() }),
         },
     )
     .await?;
@@ -652,10 +654,12 @@ pub(crate) async fn wake_snoozed(
                 workspace,
                 &Change {
                     messages: &moved,
-                    kind: EventKind::State,
+                    change: ConversationChange::State {
+                        state: InboxState::Open,
+                        woken: true,
+                    },
                     detail: state_detail(InboxState::Open, None)?,
                     by: None,
-                    extra: serde_json::json!({ "state": InboxState::Open.as_str(), "woken": true }),
                 },
             )
             .await?;
@@ -773,10 +777,9 @@ pub(crate) async fn assign(
         workspace,
         &Change {
             messages: &[id],
-            kind: EventKind::Assigned,
+            change: ConversationChange::Assignee { assignee },
             detail: assignee.map(|u| u.to_string()).unwrap_or_default(),
             by,
-            extra: serde_json::json!({ "assignee": assignee }),
         },
     )
     .await?;

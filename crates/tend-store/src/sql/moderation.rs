@@ -8,14 +8,10 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
 use std::collections::HashMap;
 use tend_domain::{
-    IdentityId, MessageId, Moderation, ModerationEntry, ModerationVerdict, ReviewDecision,
-    ReviewId, ReviewItem, ReviewStatus, RuleActor, RuleHit, RuleSetId, RuleSetVersion, UserId,
-    WorkspaceId,
+    EventPayload, IdentityId, MessageId, Moderation, ModerationChanged, ModerationEntry,
+    ModerationVerdict, ReviewDecision, ReviewId, ReviewItem, ReviewStatus, RuleActor, RuleHit,
+    RuleSetId, RuleSetVersion, RulesLive, UserId, WorkspaceId,
 };
-
-/// Kind of the event written when moderation changes messages. Payload:
-/// `{"messages": [id…], "by": user id | null}`.
-pub(crate) const MODERATION_CHANGED: &str = crate::Event::MODERATION_CHANGED;
 
 const RULE_SET_COLUMNS: &str =
     "id, workspace_id, version, source, created_by, created_at, live_from, live_until";
@@ -138,14 +134,12 @@ pub(crate) async fn make_live(
         .bind(id.get())
         .execute(&mut *tx)
         .await?;
-    super::events::append(
-        &mut tx,
-        backend,
-        workspace,
-        crate::Event::RULES_LIVE,
-        &serde_json::json!({ "rule_set": id.get(), "version": target.version, "by": by.map(UserId::get) }),
-    )
-    .await?;
+    let payload = EventPayload::RulesLive(RulesLive {
+        rule_set: id,
+        version: target.version,
+        by,
+    });
+    super::events::append(&mut tx, backend, workspace, &payload).await?;
     tx.commit().await?;
     rule_set(pool, workspace, id).await
 }
@@ -431,7 +425,7 @@ pub(crate) async fn record_verdicts(
             .execute(&mut *tx)
             .await?;
         }
-        changed.push(v.message_id.get());
+        changed.push(v.message_id);
     }
     for job in jobs {
         super::jobs::enqueue_in(&mut tx, job, at).await?;
@@ -442,14 +436,11 @@ pub(crate) async fn record_verdicts(
     if !changed.is_empty() {
         changed.sort_unstable();
         changed.dedup();
-        super::events::append(
-            &mut tx,
-            backend,
-            workspace,
-            MODERATION_CHANGED,
-            &serde_json::json!({ "messages": changed, "by": null }),
-        )
-        .await?;
+        let payload = EventPayload::ModerationChanged(ModerationChanged {
+            messages: changed,
+            by: None,
+        });
+        super::events::append(&mut tx, backend, workspace, &payload).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -638,20 +629,18 @@ pub(crate) async fn decide(
             detail: "",
         };
         log(&mut tx, workspace, &line, at).await?;
-        changed.push(message.get());
+        changed.push(message);
     }
+    let n_changed = changed.len() as u64;
     if !changed.is_empty() {
-        super::events::append(
-            &mut tx,
-            backend,
-            workspace,
-            MODERATION_CHANGED,
-            &serde_json::json!({ "messages": changed, "by": by.map(UserId::get) }),
-        )
-        .await?;
+        let payload = EventPayload::ModerationChanged(ModerationChanged {
+            messages: changed,
+            by,
+        });
+        super::events::append(&mut tx, backend, workspace, &payload).await?;
     }
     tx.commit().await?;
-    Ok(changed.len() as u64)
+    Ok(n_changed)
 }
 
 /// The audit log, newest first: of one message, or of the whole workspace.

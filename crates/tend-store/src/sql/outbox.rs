@@ -7,8 +7,8 @@ use crate::StoreError;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
 use tend_domain::{
-    ChannelId, EventKind, MessageId, NewReply, OutboxEvent, OutboxId, OutboxItem, OutboxState,
-    UserId, WorkspaceId,
+    ChannelId, ConversationChange, MessageId, NewReply, OutboxEvent, OutboxId, OutboxItem,
+    OutboxState, UserId, WorkspaceId,
 };
 
 const COLUMNS: &str = "id, workspace_id, channel_id, in_reply_to, author_id, text, state, attempts, \
@@ -123,10 +123,11 @@ pub(crate) async fn enqueue_reply(
         workspace,
         &Change {
             messages: &[message.id],
-            kind: EventKind::ReplyQueued,
+            change: ConversationChange::Reply {
+                outbox: OutboxId(id),
+            },
             detail: id.to_string(),
             by: Some(reply.author_id),
-            extra: serde_json::json!({ "outbox": id }),
         },
     )
     .await?;
@@ -160,11 +161,14 @@ pub(crate) async fn move_item(
 ) -> Result<OutboxItem, StoreError> {
     let current = by_id(pool, workspace, id).await?;
     if !current.state.can_move_to(to) {
-        return Err(StoreError::Conflict(format!(
-            "outbox item {id} is {} and cannot become {}",
-            current.state.as_str(),
-            to.as_str()
-        )));
+        return Err(StoreError::Conflict(
+            format!(
+                "outbox item {id} is {} and cannot become {}",
+                current.state.as_str(),
+                to.as_str()
+            )
+            .into(),
+        ));
     }
     let now = now_ms();
     let attempts = i64::from(to == OutboxState::Sending);
@@ -185,9 +189,9 @@ pub(crate) async fn move_item(
     .execute(&mut *tx)
     .await?;
     if res.rows_affected() == 0 {
-        return Err(StoreError::Conflict(format!(
-            "outbox item {id} changed while moving it"
-        )));
+        return Err(StoreError::Conflict(
+            format!("outbox item {id} changed while moving it").into(),
+        ));
     }
     audit(&mut tx, id.get(), to, actor, detail, now).await?;
     tx.commit().await?;

@@ -306,7 +306,7 @@ impl Store for SqlStore {
         workspace: Option<tend_domain::WorkspaceId>,
         cursor: i64,
         limit: u32,
-    ) -> Result<Vec<crate::Event>, StoreError> {
+    ) -> Result<Vec<tend_domain::LogEvent>, StoreError> {
         events::after(&self.pool, workspace, cursor, limit).await
     }
 

@@ -5,7 +5,7 @@ use super::{Backend, corrupt, get, messages};
 use crate::StoreError;
 use sqlx::AnyPool;
 use sqlx::any::AnyRow;
-use tend_domain::{EventKind, MessageId, Tag, TagId, TagName, UserId, WorkspaceId};
+use tend_domain::{ConversationChange, MessageId, Tag, TagId, TagName, UserId, WorkspaceId};
 
 fn from_row(row: &AnyRow) -> Result<Tag, StoreError> {
     Ok(Tag {
@@ -91,14 +91,9 @@ pub(crate) async fn set_tag(
             workspace,
             &Change {
                 messages: &[message],
-                kind: if add {
-                    EventKind::Tagged
-                } else {
-                    EventKind::Untagged
-                },
+                change: ConversationChange::Tags { tag, added: add },
                 detail: name,
                 by,
-                extra: serde_json::json!({ "tag": tag, "added": add }),
             },
         )
         .await?;

@@ -5,10 +5,12 @@
 
 use super::rollups::{Counted, Deltas};
 use super::{corrupt, get, ms, now_ms, placeholders};
-use crate::{Backend, Event, StoreError, UpsertOutcome, Upserted};
+use crate::{Backend, StoreError, UpsertOutcome, Upserted};
 use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
 use std::collections::{BTreeSet, HashMap, HashSet};
-use tend_domain::{ChannelId, IdentityId, MessageId, NewMessage, WorkspaceId};
+use tend_domain::{
+    ChannelId, EventPayload, IdentityId, MessageId, MessagesStored, NewMessage, WorkspaceId,
+};
 
 /// Checks that every channel and author named in the batch belongs to the workspace.
 /// On PostgreSQL it also locks the batch's channels (`FOR NO KEY UPDATE`, which
@@ -119,10 +121,10 @@ pub(crate) async fn upsert_batch(
     }
     deltas.apply(&mut tx, backend, workspace).await?;
     let out: Vec<Upserted> = outcomes.into_iter().flatten().collect();
-    let ids = |wanted: UpsertOutcome| -> Vec<i64> {
+    let ids = |wanted: UpsertOutcome| -> Vec<MessageId> {
         out.iter()
             .filter(|u| u.outcome == wanted)
-            .map(|u| u.id.get())
+            .map(|u| u.id)
             .collect()
     };
     let (created, edited, updated) = (
@@ -131,21 +133,14 @@ pub(crate) async fn upsert_batch(
         ids(UpsertOutcome::Updated),
     );
     if !(created.is_empty() && edited.is_empty() && updated.is_empty()) {
-        let channels: BTreeSet<i64> = batch.iter().map(|m| m.channel_id.get()).collect();
-        let payload = serde_json::json!({
-            "channels": channels,
-            "created": created,
-            "edited": edited,
-            "updated": updated,
+        let channels: BTreeSet<ChannelId> = batch.iter().map(|m| m.channel_id).collect();
+        let payload = EventPayload::MessagesStored(MessagesStored {
+            channels: channels.into_iter().collect(),
+            created,
+            edited,
+            updated,
         });
-        super::events::append(
-            &mut tx,
-            backend,
-            workspace,
-            Event::MESSAGES_STORED,
-            &payload,
-        )
-        .await?;
+        super::events::append(&mut tx, backend, workspace, &payload).await?;
     }
     tx.commit().await?;
     Ok(out)

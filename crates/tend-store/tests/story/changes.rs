@@ -8,20 +8,25 @@
 use jiff::{Timestamp, ToSpan as _};
 use serde_json::{Value, json};
 use tend_domain::*;
-use tend_store::{Event, Store, StoreError};
+use tend_store::{Store, StoreError};
 
 /// The events written since `cursor` in `ws`, and the new cursor.
-async fn since(store: &dyn Store, ws: WorkspaceId, cursor: i64) -> (Vec<Event>, i64) {
+async fn since(store: &dyn Store, ws: WorkspaceId, cursor: i64) -> (Vec<LogEvent>, i64) {
     let events = store.events_after(Some(ws), cursor, 1000).await.unwrap();
     let next = store.latest_event().await.unwrap();
     (events, next)
 }
 
-/// Exactly one `messages.changed` event; its payload.
-fn one_change(events: &[Event]) -> Value {
+/// Exactly one `messages.changed` event; its payload as stored (the JSON the
+/// untyped log wrote, which old rows still hold).
+fn one_change(events: &[LogEvent]) -> Value {
     assert_eq!(events.len(), 1, "{events:?}");
-    assert_eq!(events[0].kind, Event::MESSAGES_CHANGED);
-    events[0].payload.clone()
+    assert!(
+        matches!(events[0].payload, EventPayload::MessagesChanged(_)),
+        "{events:?}"
+    );
+    assert_eq!(events[0].payload.kind(), "messages.changed");
+    events[0].payload.to_json()
 }
 
 pub async fn changes_are_recorded(store: &dyn Store) {

@@ -127,14 +127,18 @@ pub async fn chains_cycles_and_events(
         .await
         .unwrap();
     assert_eq!(events.len(), 1);
-    assert_eq!(events[0].kind, tend_store::Event::MESSAGES_STORED);
+    assert_eq!(events[0].payload.kind(), "messages.stored");
     assert_eq!(events[0].workspace_id, acme.id);
     assert_eq!(
-        events[0].payload["created"],
-        serde_json::json!([stored[0].id.get()])
+        events[0].payload,
+        tend_domain::EventPayload::MessagesStored(tend_domain::MessagesStored {
+            channels: vec![forum.id],
+            created: vec![stored[0].id],
+            ..Default::default()
+        })
     );
     assert_eq!(
-        events[0].payload["channels"],
+        events[0].payload.to_json()["channels"],
         serde_json::json!([forum.id.get()])
     );
     assert!(events[0].id > cursor);

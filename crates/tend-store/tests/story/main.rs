@@ -72,6 +72,15 @@ async fn story(store: Arc<dyn Store>) {
         .create_workspace(&NewWorkspace::new(Slug::parse("acme").unwrap(), "Again", "UTC").unwrap())
         .await;
     assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
+    // The conflict speaks our words on both databases and keeps the database's own
+    // as its source, for the log (issue 13, item 10).
+    let dup = dup.unwrap_err();
+    assert_eq!(dup.to_string(), "a workspace with this slug exists");
+    let cause = std::error::Error::source(&dup).map(ToString::to_string);
+    assert!(
+        cause.as_deref().is_some_and(|c| c.contains("slug")),
+        "the database error is the source: {cause:?}"
+    );
     assert_eq!(store.workspace(acme.id).await.unwrap(), acme);
     assert_eq!(
         store.workspace_by_slug("globex").await.unwrap().id,
@@ -131,6 +140,10 @@ async fn story(store: Arc<dyn Store>) {
         })
         .await;
     assert!(matches!(again, Err(StoreError::Conflict(_))));
+    assert_eq!(
+        again.unwrap_err().to_string(),
+        "a teammate with this e-mail exists"
+    );
     assert_eq!(store.count_users().await.unwrap(), 2);
     assert_eq!(store.user(anna.id).await.unwrap(), anna);
     let (found, hash) = store

@@ -5,7 +5,7 @@
 
 use jiff::{Timestamp, ToSpan};
 use tend_domain::*;
-use tend_store::{Event, Store, StoreError};
+use tend_store::{Store, StoreError};
 
 pub async fn rules_verdicts_and_reviews(
     store: &dyn Store,
@@ -120,10 +120,16 @@ pub async fn rules_verdicts_and_reviews(
         .await
         .unwrap();
     assert_eq!(events.len(), 1);
-    assert_eq!(events[0].kind, Event::MODERATION_CHANGED);
     assert_eq!(
-        events[0].payload["messages"],
-        serde_json::json!([a.get(), b.get()])
+        events[0].payload,
+        EventPayload::ModerationChanged(ModerationChanged {
+            messages: vec![a, b],
+            by: None
+        })
+    );
+    assert_eq!(
+        events[0].payload.to_json(),
+        serde_json::json!({"messages": [a.get(), b.get()], "by": null})
     );
 
     // Flagging the same message again keeps one open item; hits count every firing.

@@ -149,7 +149,7 @@ pub(super) fn period_nav(lang: Lang, base: &str, days: i64, g: Granularity) -> P
                 }
             })
             .collect(),
-        granularity: [Granularity::Hour, Granularity::Day, Granularity::Week]
+        granularity: Granularity::ALL
             .into_iter()
             .map(|each| Choice {
                 label: lang.t(&format!("listening-granularity-{}", each.as_str())),

@@ -74,11 +74,13 @@ async fn cut_off(
     Ok((upto, total))
 }
 
+/// A taken name says so whatever the database calls the rule; the database's words
+/// stay in the error's source.
 fn conflict(e: sqlx::Error) -> StoreError {
     if let sqlx::Error::Database(db) = &e
         && db.is_unique_violation()
     {
-        return StoreError::Conflict("a topic with this name exists".into());
+        return StoreError::Conflict(crate::Conflict::unique(Some("topics"), e));
     }
     e.into()
 }

@@ -14,4 +14,5 @@ pub mod http;
 pub mod ingest;
 pub mod listening;
 pub mod moderation;
+pub mod team;
 pub mod text;

@@ -1,5 +1,5 @@
-//! The inbox's URL parameters, shared by the page and the JSON API so a filtered
-//! view is a shareable URL. Empty values mean "no filter"; a bad value answers 400
+//! The inbox's and the review queue's URL parameters, shared by the pages and the
+//! JSON API so a filtered view is a shareable URL. Empty values mean "no filter"; a bad value answers 400
 //! naming the parameter.
 
 use crate::error::AppError;
@@ -201,4 +201,25 @@ impl InboxParams {
 /// The cursor that continues after this message.
 pub fn cursor(at: Timestamp, id: MessageId) -> String {
     format!("{}_{}", at.as_millisecond(), id.get())
+}
+
+/// The query of the review page and the API list.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReviewParams {
+    /// `open` (default: pending and escalated, escalated first) or `decided`.
+    pub status: Option<String>,
+    /// Keyset cursor: only items with a smaller id (the `next` of the previous page).
+    pub before: Option<i64>,
+}
+
+impl ReviewParams {
+    /// Whether the open list is asked for; 400 for an unknown status.
+    pub fn open(&self) -> Result<bool, AppError> {
+        match self.status.as_deref().map(str::trim) {
+            None | Some("") | Some("open") => Ok(true),
+            Some("decided") => Ok(false),
+            Some(_) => Err(AppError::bad("status", "must be open or decided")),
+        }
+    }
 }

@@ -4,11 +4,12 @@ use super::Body;
 use crate::AppState;
 use crate::auth::Ws;
 use crate::error::ApiError;
-use crate::pages::inbox::{BulkAction, apply_bulk, load};
+use crate::pages::inbox::load;
 use crate::params::InboxParams;
 use axum::Json;
 use axum::extract::{Query, State};
 use serde::{Deserialize, Serialize};
+use tend_core::conversations::{self as c, BulkAction};
 use tend_domain::{Identity, Message, MessageId, UserId};
 use tend_store::StateCounts;
 use utoipa::ToSchema;
@@ -109,6 +110,6 @@ pub async fn bulk(
         BulkKind::Tag => BulkAction::Tag(body.tag.unwrap_or_default()),
         BulkKind::Assign => BulkAction::Assign(body.assignee),
     };
-    let changed = apply_bulk(&state, &ws, &body.ids, &action).await?;
+    let changed = c::bulk(&*state.store, ws.actor(), &body.ids, &action).await?;
     Ok(Json(BulkResult { changed }))
 }

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use tend_core::listening::alerts::Driver;
 use tend_core::listening::dashboard::{Detail, Overview, Period, Point, TermRow, TopicSeries};
+use tend_core::listening::topics;
 use tend_domain::{Alert, Message, MessageId, NewTopic, Topic, TopicId};
 use tend_store::AuthorCount;
 use utoipa::ToSchema;
@@ -33,7 +34,7 @@ pub async fn list_topics(
     State(state): State<AppState>,
     ws: Ws,
 ) -> Result<Json<Vec<Topic>>, ApiError> {
-    Ok(Json(state.store.topics(ws.workspace.id).await?))
+    Ok(Json(topics::list(&*state.store, &ws.actor()).await?))
 }
 
 /// Creates a topic; matching over the stored history (the backfill) starts on its
@@ -77,7 +78,9 @@ pub async fn get_topic(
     ws: Ws,
     Path((_, id)): Path<(String, i64)>,
 ) -> Result<Json<Topic>, ApiError> {
-    Ok(Json(state.store.topic(ws.workspace.id, TopicId(id)).await?))
+    Ok(Json(
+        topics::get(&*state.store, &ws.actor(), TopicId(id)).await?,
+    ))
 }
 
 /// Renames a topic, changes its role or its query (a changed query restarts the
@@ -442,7 +445,9 @@ pub async fn alerts(
         return Err(AppError::bad("days", format!("must be 1-{}", pages::MAX_DAYS)).into());
     }
     let since = Timestamp::now() - (days * 24).hours();
-    Ok(Json(state.store.alerts(ws.workspace.id, since, 200).await?))
+    Ok(Json(
+        topics::alerts(&*state.store, &ws.actor(), since).await?,
+    ))
 }
 
 /// The alert webhook.
@@ -464,9 +469,8 @@ pub struct Webhook {
     )
 )]
 pub async fn get_webhook(State(state): State<AppState>, ws: Ws) -> Result<Json<Webhook>, ApiError> {
-    ws.require_admin()?;
     Ok(Json(Webhook {
-        url: state.store.alert_webhook(ws.workspace.id).await?,
+        url: topics::alert_webhook(&*state.store, &ws.actor()).await?,
     }))
 }
 

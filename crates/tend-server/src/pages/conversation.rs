@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use jiff::civil::DateTime;
 use std::collections::HashMap;
 use tend_core::conversations as c;
+use tend_core::team::Permission;
 use tend_core::text::excerpt;
 use tend_domain::{
     Identity, IdentityId, InboxState, Message, MessageId, SentimentLabel, Signals, TagId, UserId,
@@ -77,7 +78,7 @@ pub async fn load(state: &AppState, ws: &Ws, id: MessageId) -> Result<Conversati
         channel: store.channel(w, message.channel_id).await?,
         tags: store.tags(w).await?,
         team: store.workspace_users(w).await?,
-        notes: if ws.sees_notes() {
+        notes: if ws.may(Permission::ReadNotes) {
             store.notes(w, id).await?
         } else {
             Vec::new()
@@ -413,7 +414,7 @@ async fn show(
             .iter()
             .map(|(u, _)| (u.id.get(), u.name.clone(), m.assignee_id == Some(u.id)))
             .collect(),
-        sees_notes: ws.sees_notes(),
+        sees_notes: ws.may(Permission::ReadNotes),
         notes: data
             .notes
             .iter()
@@ -508,10 +509,9 @@ pub async fn conversation_action(
             .unwrap_or("")
     };
     let store = &*state.store;
-    // Check the message (404 for other workspaces) before the role (403), so a
-    // foreign id never reveals anything.
+    // Check the message (404 for other workspaces) before the role (403, asked by
+    // each use case), so a foreign id never reveals anything.
     store.message(ws.workspace.id, id).await?;
-    ws.require_inbox_work()?;
     let actor = ws.actor();
     match action.as_str() {
         "state" => {

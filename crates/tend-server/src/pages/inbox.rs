@@ -13,6 +13,7 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::HashMap;
+use tend_core::conversations::BulkAction;
 use tend_core::text::excerpt;
 use tend_domain::{
     Channel, Identity, IdentityId, InboxState, Message, MessageId, ResponseStatus, Role, Signals,
@@ -175,8 +176,10 @@ pub async fn inbox_page(
     let data = load(&state, &ws, &params).await?;
     let mut ctx = PageCtx::for_user(&state, &ws.auth, Some((&ws.workspace, ws.role))).await?;
     let lang = ctx.lang;
-    ctx.review_count =
-        super::review::count_label(lang, super::review::open_count(&state, &ws).await?);
+    if ctx.sees_review() {
+        ctx.review_count =
+            super::review::count_label(lang, super::review::open_count(&state, &ws).await?);
+    }
     let now = jiff::Timestamp::now();
     let slug = ws.workspace.slug.as_str();
     let base = format!("/w/{slug}/inbox");
@@ -337,55 +340,14 @@ pub async fn inbox_page(
     render(&page)
 }
 
-/// What a bulk action does.
-#[derive(Debug, Clone, PartialEq)]
-pub enum BulkAction {
-    /// Mark done.
-    Done,
-    /// Reopen.
-    Open,
-    /// Put a tag on.
-    Tag(String),
-    /// Assign (None: unassign).
-    Assign(Option<UserId>),
-}
-
-/// Applies a bulk action to messages of the workspace; stops at the first failure
-/// (a foreign id answers 404 and nothing after it is changed).
+/// Applies a bulk action through `tend_core::conversations::bulk`.
 pub async fn apply_bulk(
     state: &AppState,
     ws: &Ws,
     ids: &[MessageId],
     action: &BulkAction,
 ) -> Result<usize, AppError> {
-    ws.require_inbox_work()?;
-    if ids.is_empty() || ids.len() > 500 {
-        return Err(AppError::bad("ids", "select 1-500 conversations"));
-    }
-    let store = &*state.store;
-    let actor = ws.actor();
-    // Check every id first, so a foreign id changes nothing.
-    for id in ids {
-        store.message(ws.workspace.id, *id).await?;
-    }
-    use tend_core::conversations as c;
-    for id in ids {
-        match action {
-            BulkAction::Done => {
-                c::set_state(store, actor, *id, InboxState::Done, None).await?;
-            }
-            BulkAction::Open => {
-                c::set_state(store, actor, *id, InboxState::Open, None).await?;
-            }
-            BulkAction::Tag(name) => {
-                c::tag(store, actor, *id, name).await?;
-            }
-            BulkAction::Assign(user) => {
-                c::assign(store, actor, *id, *user).await?;
-            }
-        }
-    }
-    Ok(ids.len())
+    Ok(tend_core::conversations::bulk(&*state.store, ws.actor(), ids, action).await?)
 }
 
 /// Parses the bulk form's fields (`id` repeated, `action`, `tag`, `assignee`).

@@ -99,6 +99,10 @@ fn every_key_in_use_exists_in_both_languages() {
     for month in 1..=12 {
         keys.push(format!("month-{month}"));
     }
+    // The "why not" line of every permission (error pages build the key).
+    for p in tend_core::team::Permission::ALL {
+        keys.push(format!("why-not-{}", p.as_str()));
+    }
     for key in keys {
         for lang in Lang::ALL {
             assert!(has_key(lang, &key), "{key} is used but missing in {lang:?}");

@@ -11,7 +11,7 @@ use tend_domain::Role;
 
 /// Every API operation, as (method, path). Adding a route means adding it here
 /// too, after documenting it (the router is generated from the documentation).
-const API: &[(&str, &str)] = &[
+pub const API: &[(&str, &str)] = &[
     ("GET", "/api/openapi.json"),
     ("GET", "/api/me"),
     ("GET", "/api/tokens"),

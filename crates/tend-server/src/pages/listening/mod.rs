@@ -40,9 +40,10 @@ use std::collections::HashMap;
 use tend_chart::{
     Bar, BarChart, Colour, Labels, NumberStyle, Series, SeriesChart, ShareChart, format_number,
 };
+use tend_core::listening::ListenError;
 use tend_core::listening::alerts::Driver;
 use tend_core::listening::dashboard::{self, Detail, Granularity, Overview, Period, TermRow};
-use tend_core::listening::{self, ListenError};
+use tend_core::listening::topics::{self, TopicError};
 use tend_core::text::excerpt;
 use tend_domain::{Alert, AlertKind, IdentityId, NewTopic, Topic, TopicId, TopicRole};
 
@@ -113,7 +114,7 @@ pub async fn load_overview(
     params: &PeriodParams,
 ) -> Result<Overview, AppError> {
     let period = params.period(&ws.workspace.tz())?;
-    Ok(dashboard::overview(&state.store, &state.dashboards, ws.workspace.id, period).await?)
+    Ok(topics::overview(&state.store, &state.dashboards, &ws.actor(), period).await?)
 }
 
 /// One topic's figures (404 for a topic of another workspace).
@@ -124,7 +125,7 @@ pub async fn load_detail(
     params: &PeriodParams,
 ) -> Result<Detail, AppError> {
     let period = params.period(&ws.workspace.tz())?;
-    Ok(dashboard::detail(&state.store, &state.dashboards, ws.workspace.id, id, period).await?)
+    Ok(topics::detail(&state.store, &state.dashboards, &ws.actor(), id, period).await?)
 }
 
 /// Why a topic was not saved.
@@ -156,20 +157,19 @@ impl From<TopicRefusal> for AppError {
     }
 }
 
-fn refusal(e: ListenError, query: &str) -> TopicRefusal {
+fn refusal(e: TopicError, query: &str) -> TopicRefusal {
     match e {
-        ListenError::Query(q) => TopicRefusal::Query {
+        TopicError::Listen(ListenError::Query(q)) => TopicRefusal::Query {
             message: q.to_string(),
             caret: q.render(query),
         },
-        ListenError::Store(e) => TopicRefusal::Other(e.into()),
+        other => TopicRefusal::Other(other.into()),
     }
 }
 
-/// Creates a topic (admins, social media managers, community managers).
+/// Creates a topic (`tend_core::listening::topics`, which checks the role).
 pub async fn create(state: &AppState, ws: &Ws, new: &NewTopic) -> Result<Topic, TopicRefusal> {
-    ws.require_topics()?;
-    listening::create_topic(&*state.store, ws.workspace.id, new, Some(ws.auth.user.id))
+    topics::create(&*state.store, &ws.actor(), new)
         .await
         .map_err(|e| refusal(e, &new.query))
 }
@@ -181,25 +181,21 @@ pub async fn update(
     id: TopicId,
     new: &NewTopic,
 ) -> Result<Topic, TopicRefusal> {
-    ws.require_topics()?;
-    listening::update_topic(&*state.store, ws.workspace.id, id, new)
+    topics::update(&*state.store, &ws.actor(), id, new)
         .await
         .map_err(|e| refusal(e, &new.query))
 }
 
 /// Deletes a topic with its matches and alerts.
 pub async fn delete(state: &AppState, ws: &Ws, id: TopicId) -> Result<(), AppError> {
-    ws.require_topics()?;
-    Ok(state.store.delete_topic(ws.workspace.id, id).await?)
+    Ok(topics::delete(&*state.store, &ws.actor(), id).await?)
 }
 
 /// Sets or clears (empty) the alert webhook (admins).
 pub async fn set_webhook(state: &AppState, ws: &Ws, url: &str) -> Result<(), AppError> {
-    ws.require_admin()?;
-    let url = url.trim();
-    let url = (!url.is_empty()).then_some(url);
-    Ok(state.store.set_alert_webhook(ws.workspace.id, url).await?)
+    Ok(topics::set_alert_webhook(&*state.store, &ws.actor(), url).await?)
 }
+
 #[cfg(test)]
 mod tests {
     use super::*;

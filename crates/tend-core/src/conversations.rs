@@ -16,6 +16,9 @@ use tend_nlp::length::{Limits, Network, Problem};
 use tend_store::{Store, StoreError};
 
 pub use crate::team::{Actor, Forbidden, Permission};
+pub use read::{ConversationData, InboxPage, conversation, inbox, reply_order};
+
+pub mod read;
 
 /// Why a conversation action failed.
 #[derive(Debug, thiserror::Error)]

@@ -4,7 +4,6 @@ use super::{Body, ErrorBody};
 use crate::AppState;
 use crate::auth::Ws;
 use crate::error::{ApiError, AppError};
-use crate::pages::conversation::load;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -62,7 +61,7 @@ pub async fn get_conversation(
     ws: Ws,
     Path((_, id)): Path<(String, i64)>,
 ) -> Result<Json<Conversation>, ApiError> {
-    let d = load(&state, &ws, MessageId(id)).await?;
+    let d = c::conversation(&*state.store, ws.actor(), MessageId(id)).await?;
     Ok(Json(Conversation {
         message: d.message,
         thread: d

@@ -4,8 +4,7 @@ use super::Body;
 use crate::AppState;
 use crate::auth::Ws;
 use crate::error::ApiError;
-use crate::pages::inbox::load;
-use crate::params::InboxParams;
+use crate::params::{InboxParams, cursor};
 use axum::Json;
 use axum::extract::{Query, State};
 use serde::{Deserialize, Serialize};
@@ -44,12 +43,17 @@ pub async fn list_inbox(
     ws: Ws,
     Query(params): Query<InboxParams>,
 ) -> Result<Json<InboxPage>, ApiError> {
-    let data = load(&state, &ws, &params).await?;
+    let query = params.to_query(&ws.workspace, ws.auth.user.id)?;
+    let page = c::inbox(&*state.store, ws.actor(), &query).await?;
+    let next = page
+        .full
+        .then(|| page.messages.last().map(|m| cursor(m.created_at, m.id)))
+        .flatten();
     Ok(Json(InboxPage {
-        authors: data.authors.into_values().collect(),
-        messages: data.messages,
-        counts: data.counts,
-        next: data.next,
+        authors: page.authors.into_values().collect(),
+        messages: page.messages,
+        counts: page.counts,
+        next,
     }))
 }
 

@@ -1,6 +1,6 @@
 //! `/api/w/{slug}/listening/…`: listening topics (list, create, change, delete), the
 //! overview and per-topic dashboard figures, alerts and the alert webhook. The same
-//! operations as the listening pages (`pages::listening`), with the same role
+//! use cases as the listening pages (`tend_core::listening::topics`), which check the role
 //! checks: everyone in the workspace reads; admins, social media managers and
 //! community managers manage topics; admins set the webhook.
 
@@ -8,7 +8,7 @@ use super::{Body, ErrorBody};
 use crate::AppState;
 use crate::auth::Ws;
 use crate::error::{ApiError, AppError};
-use crate::pages::listening::{self as pages, PeriodParams};
+use crate::params::{DEFAULT_DAYS, MAX_DAYS, PeriodParams};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -56,9 +56,7 @@ pub async fn create_topic(
     ws: Ws,
     Body(body): Body<NewTopic>,
 ) -> Result<(StatusCode, Json<Topic>), ApiError> {
-    let topic = pages::create(&state, &ws, &body)
-        .await
-        .map_err(AppError::from)?;
+    let topic = topics::create(&*state.store, &ws.actor(), &body).await?;
     Ok((StatusCode::CREATED, Json(topic)))
 }
 
@@ -106,9 +104,7 @@ pub async fn update_topic(
     Path((_, id)): Path<(String, i64)>,
     Body(body): Body<NewTopic>,
 ) -> Result<Json<Topic>, ApiError> {
-    let topic = pages::update(&state, &ws, TopicId(id), &body)
-        .await
-        .map_err(AppError::from)?;
+    let topic = topics::update(&*state.store, &ws.actor(), TopicId(id), &body).await?;
     Ok(Json(topic))
 }
 
@@ -129,7 +125,7 @@ pub async fn delete_topic(
     ws: Ws,
     Path((_, id)): Path<(String, i64)>,
 ) -> Result<StatusCode, ApiError> {
-    pages::delete(&state, &ws, TopicId(id)).await?;
+    topics::delete(&*state.store, &ws.actor(), TopicId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -386,7 +382,8 @@ pub async fn overview(
     ws: Ws,
     Query(params): Query<PeriodParams>,
 ) -> Result<Json<OverviewBody>, ApiError> {
-    let o = pages::load_overview(&state, &ws, &params).await?;
+    let period = params.period(&ws.workspace.tz())?;
+    let o = topics::overview(&state.store, &state.dashboards, &ws.actor(), period).await?;
     Ok(Json(OverviewBody::from(&o)))
 }
 
@@ -412,7 +409,15 @@ pub async fn topic_dashboard(
     Path((_, id)): Path<(String, i64)>,
     Query(params): Query<PeriodParams>,
 ) -> Result<Json<DetailBody>, ApiError> {
-    let d = pages::load_detail(&state, &ws, TopicId(id), &params).await?;
+    let period = params.period(&ws.workspace.tz())?;
+    let d = topics::detail(
+        &state.store,
+        &state.dashboards,
+        &ws.actor(),
+        TopicId(id),
+        period,
+    )
+    .await?;
     Ok(Json(DetailBody::from(&d)))
 }
 
@@ -440,9 +445,9 @@ pub async fn alerts(
     ws: Ws,
     Query(params): Query<AlertParams>,
 ) -> Result<Json<Vec<Alert>>, ApiError> {
-    let days = params.days.unwrap_or(pages::DEFAULT_DAYS);
-    if !(1..=pages::MAX_DAYS).contains(&days) {
-        return Err(AppError::bad("days", format!("must be 1-{}", pages::MAX_DAYS)).into());
+    let days = params.days.unwrap_or(DEFAULT_DAYS);
+    if !(1..=MAX_DAYS).contains(&days) {
+        return Err(AppError::bad("days", format!("must be 1-{}", MAX_DAYS)).into());
     }
     let since = Timestamp::now() - (days * 24).hours();
     Ok(Json(
@@ -488,7 +493,12 @@ pub async fn set_webhook(
     ws: Ws,
     Body(body): Body<Webhook>,
 ) -> Result<Json<Webhook>, ApiError> {
-    pages::set_webhook(&state, &ws, body.url.as_deref().unwrap_or("")).await?;
+    topics::set_alert_webhook(
+        &*state.store,
+        &ws.actor(),
+        body.url.as_deref().unwrap_or(""),
+    )
+    .await?;
     Ok(Json(Webhook {
         url: state.store.alert_webhook(ws.workspace.id).await?,
     }))

@@ -41,22 +41,17 @@ pub struct InboxData {
     pub responses: HashMap<MessageId, ResponseTimes>,
 }
 
-/// Loads a page of the inbox for `ws` with `params`.
+/// Loads a page of the inbox for `ws` with `params`: `tend_core::conversations::inbox`
+/// plus the workspace's channels, tags and teammates (from the read cache).
 pub async fn load(state: &AppState, ws: &Ws, params: &InboxParams) -> Result<InboxData, AppError> {
     let query = params.to_query(&ws.workspace, ws.auth.user.id)?;
     let store = &*state.store;
     let id = ws.workspace.id;
-    let messages = store.inbox(id, &query).await?;
-    let next = (messages.len() == query.limit as usize)
-        .then(|| messages.last().map(|m| cursor(m.created_at, m.id)))
+    let page = tend_core::conversations::inbox(store, ws.actor(), &query).await?;
+    let next = page
+        .full
+        .then(|| page.messages.last().map(|m| cursor(m.created_at, m.id)))
         .flatten();
-    let author_ids: Vec<IdentityId> = messages.iter().filter_map(|m| m.author_id).collect();
-    let authors = store
-        .identities(id, &author_ids)
-        .await?
-        .into_iter()
-        .map(|i| (i.id, i))
-        .collect();
     let around = match state.cache.surroundings(id) {
         Some(hit) => hit,
         None => {
@@ -69,26 +64,14 @@ pub async fn load(state: &AppState, ws: &Ws, params: &InboxParams) -> Result<Inb
             around
         }
     };
-    let mut roots: Vec<MessageId> = messages
-        .iter()
-        .map(|m| m.thread_root_id.unwrap_or(m.id))
-        .collect();
-    roots.sort_unstable();
-    roots.dedup();
-    let responses = store
-        .response_times(id, &roots)
-        .await?
-        .into_iter()
-        .map(|r| (r.conversation, r))
-        .collect();
     Ok(InboxData {
-        responses,
-        counts: store.count_by_state(id).await?,
+        responses: page.responses,
+        counts: page.counts,
         channels: around.channels,
         tags: around.tags,
         team: around.team,
-        authors,
-        messages,
+        authors: page.authors,
+        messages: page.messages,
         next,
     })
 }

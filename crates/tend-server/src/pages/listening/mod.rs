@@ -33,8 +33,7 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use jiff::tz::TimeZone;
-use jiff::{Timestamp, ToSpan as _, Zoned};
+use jiff::{ToSpan as _, Zoned};
 use serde::Deserialize;
 use std::collections::HashMap;
 use tend_chart::{
@@ -47,65 +46,10 @@ use tend_core::listening::topics::{self, TopicError};
 use tend_core::text::excerpt;
 use tend_domain::{Alert, AlertKind, IdentityId, NewTopic, Topic, TopicId, TopicRole};
 
-/// The periods offered, in days.
-pub const DAY_CHOICES: [i64; 3] = [7, 30, 90];
-/// The default period, in days.
-pub const DEFAULT_DAYS: i64 = 30;
-/// The longest period accepted, in days.
-pub const MAX_DAYS: i64 = 366;
-/// The longest period shown in hours (more would be thousands of points).
-pub const MAX_HOURLY_DAYS: i64 = 31;
+pub use crate::params::{DAY_CHOICES, MAX_HOURLY_DAYS, PeriodParams};
+
 /// Topics drawn in the overview's volume chart (the largest in the period).
 pub const LINE_TOPICS: usize = 6;
-
-/// The period of a dashboard, from the query string.
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PeriodParams {
-    /// The last N local days including today (1-366; the app offers 7, 30 and 90; default 30).
-    pub days: Option<String>,
-    /// `hour` (periods of at most 31 days), `day` (default) or `week`.
-    pub granularity: Option<String>,
-}
-
-impl PeriodParams {
-    /// The number of days; 400 unless 1-366.
-    pub fn days(&self) -> Result<i64, AppError> {
-        match self.days.as_deref().map(str::trim) {
-            None | Some("") => Ok(DEFAULT_DAYS),
-            Some(s) => match s.parse::<i64>() {
-                Ok(n) if (1..=MAX_DAYS).contains(&n) => Ok(n),
-                _ => Err(AppError::bad("days", format!("must be 1-{MAX_DAYS}"))),
-            },
-        }
-    }
-
-    /// The bucket size; 400 for an unknown one or hours over more than 31 days.
-    pub fn granularity(&self) -> Result<Granularity, AppError> {
-        let g = match self.granularity.as_deref().map(str::trim) {
-            None | Some("") => Granularity::Day,
-            Some(s) => Granularity::parse(s)
-                .ok_or_else(|| AppError::bad("granularity", "must be hour, day or week"))?,
-        };
-        if g == Granularity::Hour && self.days()? > MAX_HOURLY_DAYS {
-            return Err(AppError::bad(
-                "granularity",
-                format!("hour needs a period of at most {MAX_HOURLY_DAYS} days"),
-            ));
-        }
-        Ok(g)
-    }
-
-    /// The period ending today in `tz`.
-    pub fn period(&self, tz: &TimeZone) -> Result<Period, AppError> {
-        let days = self.days()?;
-        let granularity = self.granularity()?;
-        Period::last_days(Timestamp::now(), tz, days, granularity).map_err(|e| {
-            tracing::error!(error = %e, "dashboard period");
-            AppError::Internal
-        })
-    }
-}
 
 /// The overview's figures for the workspace.
 pub async fn load_overview(
@@ -199,24 +143,6 @@ pub async fn set_webhook(state: &AppState, ws: &Ws, url: &str) -> Result<(), App
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn period_params_are_checked() {
-        let p = |d: Option<&str>, g: Option<&str>| PeriodParams {
-            days: d.map(str::to_owned),
-            granularity: g.map(str::to_owned),
-        };
-        assert_eq!(p(None, None).days().unwrap(), DEFAULT_DAYS);
-        assert_eq!(p(None, None).granularity().unwrap(), Granularity::Day);
-        assert_eq!(
-            p(Some("7"), Some("hour")).granularity().unwrap(),
-            Granularity::Hour
-        );
-        assert!(p(Some("90"), Some("hour")).granularity().is_err());
-        assert!(p(Some("0"), None).days().is_err());
-        assert!(p(Some("abc"), None).days().is_err());
-        assert!(p(None, Some("month")).granularity().is_err());
-    }
 
     #[test]
     fn bucket_labels_follow_the_language() {

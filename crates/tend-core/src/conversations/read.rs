@@ -4,7 +4,7 @@
 
 use super::{ActionError, Actor, Permission};
 use std::collections::HashMap;
-use tend_domain::{Identity, IdentityId, Message, MessageId};
+use tend_domain::{EventKind, Identity, IdentityId, Message, MessageId};
 use tend_store::{InboxQuery, ResponseTimes, StateCounts, Store};
 
 /// One page of the inbox.
@@ -128,7 +128,14 @@ pub async fn conversation(
         } else {
             Vec::new()
         },
-        events: store.message_events(w, id).await?,
+        // The history says a note was added and by whom: not for roles that do not
+        // read notes either.
+        events: store
+            .message_events(w, id)
+            .await?
+            .into_iter()
+            .filter(|e| actor.may(Permission::ReadNotes) || e.kind != EventKind::Noted)
+            .collect(),
         outbox: store.message_outbox(w, id).await?,
         message,
         thread,

@@ -585,10 +585,14 @@ async fn readers_see_conversations_without_notes_and_are_told_why_they_cannot_ac
     let app = spawn_app().await;
     let s = seed(&app).await;
     let m = s.m[0];
-    app.store
-        .add_note(s.acme.id, m, s.user(Role::Admin).id, "teammates only", &[])
-        .await
-        .unwrap();
+    tend_core::conversations::add_note(
+        &*app.store,
+        tend_core::team::Actor::user(s.user(Role::Admin).id, s.acme.id, Role::Admin),
+        m,
+        "teammates only",
+    )
+    .await
+    .unwrap();
     for role in Role::ALL {
         let b = app.browser(&Seed::email(role)).await;
         let conv: serde_json::Value = app
@@ -600,6 +604,14 @@ async fn readers_see_conversations_without_notes_and_are_told_why_they_cannot_ac
         let notes = conv["notes"].as_array().unwrap();
         let reads_notes = allows(role, Permission::ReadNotes);
         assert_eq!(!notes.is_empty(), reads_notes, "{role:?} notes (API)");
+        // Nor does the history say that a note was added.
+        let noted = serde_json::to_value(tend_domain::EventKind::Noted).unwrap();
+        let history = conv["events"].as_array().unwrap();
+        assert_eq!(
+            history.iter().any(|e| e["kind"] == noted),
+            reads_notes,
+            "{role:?} note in the history"
+        );
         let page = app
             .get(&format!("/w/acme/c/{m}"), &b)
             .await

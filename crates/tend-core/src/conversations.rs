@@ -10,7 +10,7 @@
 use jiff::Timestamp;
 use tend_domain::{
     ChannelKind, InboxState, Message, MessageId, NewReply, Note, OutboxItem, SentimentLabel, Tag,
-    TagName, UserId, ValidationError,
+    TagId, TagName, UserId, ValidationError,
 };
 use tend_nlp::length::{Limits, Network, Problem};
 use tend_store::{Store, StoreError};
@@ -97,14 +97,21 @@ pub async fn tag(
     Ok(tag)
 }
 
-/// Takes a tag off a message.
+/// Takes a tag of the workspace off a message (also when it was not on it);
+/// `NotFound` for a tag of another workspace.
 pub async fn untag(
     store: &dyn Store,
     actor: Actor,
     message: MessageId,
-    tag: &Tag,
+    tag: TagId,
 ) -> Result<(), ActionError> {
     actor.require(Permission::WorkInbox)?;
+    let tag = store
+        .tags(actor.workspace)
+        .await?
+        .into_iter()
+        .find(|t| t.id == tag)
+        .ok_or(StoreError::NotFound)?;
     store
         .untag_message(actor.workspace, message, tag.id, actor.user_id())
         .await?;

@@ -328,11 +328,6 @@ impl Ws {
         self.actor().may(permission)
     }
 
-    /// 403 unless the role has `permission`.
-    pub fn require(&self, permission: Permission) -> Result<(), AppError> {
-        Ok(self.actor().require(permission)?)
-    }
-
     /// Whether the role sees internal notes (`Permission::ReadNotes`).
     pub fn sees_notes(&self) -> bool {
         self.may(Permission::ReadNotes)

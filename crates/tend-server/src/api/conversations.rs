@@ -3,7 +3,7 @@
 use super::{Body, ErrorBody};
 use crate::AppState;
 use crate::auth::Ws;
-use crate::error::{ApiError, AppError};
+use crate::error::ApiError;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -195,14 +195,7 @@ pub async fn remove_tag(
     Path((_, id, tag)): Path<(String, i64, i64)>,
 ) -> Result<StatusCode, ApiError> {
     let id = writable(&state, &ws, id).await?;
-    let tag = state
-        .store
-        .tags(ws.workspace.id)
-        .await?
-        .into_iter()
-        .find(|t| t.id == TagId(tag))
-        .ok_or(AppError::NotFound)?;
-    c::untag(&*state.store, ws.actor(), id, &tag).await?;
+    c::untag(&*state.store, ws.actor(), id, TagId(tag)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

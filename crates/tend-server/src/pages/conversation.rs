@@ -446,13 +446,7 @@ pub async fn conversation_action(
                     .parse()
                     .map_err(|_| AppError::bad("tag", "must be a number"))?,
             );
-            let tag = store
-                .tags(ws.workspace.id)
-                .await?
-                .into_iter()
-                .find(|t| t.id == tag_id)
-                .ok_or(AppError::NotFound)?;
-            c::untag(store, actor, id, &tag).await?;
+            c::untag(store, actor, id, tag_id).await?;
         }
         "sentiment" => {
             let label = match get("label") {

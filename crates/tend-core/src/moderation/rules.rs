@@ -18,7 +18,9 @@ use super::{DryRun, ModerationError, dry_run, parse_rules};
 use crate::team::permissions::allows;
 use crate::team::{Actor, Forbidden, Permission};
 use jiff::{Timestamp, ToSpan as _};
-use tend_domain::{RuleHit, RuleSetId, RuleSetVersion, TagName, User, UserId, ValidationError};
+use tend_domain::{
+    RuleHit, RuleSetId, RuleSetVersion, TagName, User, UserId, ValidationError, WebhookDelivery,
+};
 use tend_rules::RuleSet;
 use tend_store::{Store, StoreError};
 
@@ -139,6 +141,19 @@ pub async fn go_live(
     check_duties(store, actor, &rules, version.created_by).await?;
     Ok(store
         .make_live(actor.workspace, id, actor.user_id())
+        .await?)
+}
+
+/// The newest webhook deliveries of the workspace's rules (their addresses are
+/// as sensitive as the rule sources).
+pub async fn webhook_deliveries(
+    store: &dyn Store,
+    actor: &Actor,
+    limit: u32,
+) -> Result<Vec<WebhookDelivery>, RulesError> {
+    actor.require(Permission::ReadRules)?;
+    Ok(store
+        .webhook_deliveries(actor.workspace, None, limit)
         .await?)
 }
 

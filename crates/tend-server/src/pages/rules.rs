@@ -138,10 +138,9 @@ async fn page(state: &AppState, ws: &Ws, shown: Shown) -> Result<Response, PageE
             .unwrap_or_default()
     });
     let versions = all.iter().map(|v| version_row(&ctx, &team, v)).collect();
-    let webhooks = state
-        .store
-        .webhook_deliveries(ws.workspace.id, None, WEBHOOK_ROWS)
-        .await?
+    let webhooks = rules::webhook_deliveries(&*state.store, &ws.actor(), WEBHOOK_ROWS)
+        .await
+        .map_err(AppError::from)?
         .into_iter()
         .map(|d| WebhookRow {
             rule: lang.targs(

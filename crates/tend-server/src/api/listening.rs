@@ -1,8 +1,8 @@
 //! `/api/w/{slug}/listening/…`: listening topics (list, create, change, delete), the
 //! overview and per-topic dashboard figures, alerts and the alert webhook. The same
-//! use cases as the listening pages (`tend_core::listening::topics`), which check the role
-//! checks: everyone in the workspace reads; admins, social media managers and
-//! community managers manage topics; admins set the webhook.
+//! use cases as the listening pages (`tend_core::listening::topics`), which ask the
+//! permission table: every role reads the figures; topics and their queries are for
+//! every role but clients (`read-topics`, `manage-topics`); admins set the webhook.
 
 use super::{Body, ErrorBody};
 use crate::AppState;
@@ -38,7 +38,7 @@ pub async fn list_topics(
 }
 
 /// Creates a topic; matching over the stored history (the backfill) starts on its
-/// own. Admins, social media managers and community managers.
+/// own. Every role but clients (`manage-topics`).
 #[utoipa::path(
     post,
     path = "/api/w/{slug}/listening/topics",
@@ -82,7 +82,7 @@ pub async fn get_topic(
 }
 
 /// Renames a topic, changes its role or its query (a changed query restarts the
-/// backfill). Admins, social media managers and community managers.
+/// backfill). Every role but clients (`manage-topics`).
 #[utoipa::path(
     put,
     path = "/api/w/{slug}/listening/topics/{id}",
@@ -108,8 +108,8 @@ pub async fn update_topic(
     Ok(Json(topic))
 }
 
-/// Deletes a topic with its matches and alerts. Admins, social media managers and
-/// community managers.
+/// Deletes a topic with its matches and alerts. Every role but clients
+/// (`manage-topics`).
 #[utoipa::path(
     delete,
     path = "/api/w/{slug}/listening/topics/{id}",

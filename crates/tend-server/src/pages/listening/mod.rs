@@ -4,8 +4,9 @@
 //! the only markup these templates insert unescaped), each with a CSV link: the same
 //! URL with `csv=<chart>`. The figures come from `tend_core::listening::dashboard`
 //! over the last 7, 30 or 90 local days of the workspace, in hour, day or week
-//! buckets. Everyone in the workspace may look; admins, social media managers and
-//! community managers manage topics; admins set the alert webhook. The operations
+//! buckets. Everyone in the workspace sees the figures; every role but clients sees
+//! and manages topics (clients do not see queries); admins set the alert webhook
+//! (`tend_core::team::permissions`). The use cases (`tend_core::listening::topics`)
 //! are shared with the JSON API (`api::listening`).
 
 mod csv;

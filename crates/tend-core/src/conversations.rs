@@ -37,9 +37,10 @@ pub enum ActionError {
     Forbidden(#[from] Forbidden),
 }
 
-/// The teammate who writes a note or reply: a system actor has none.
+/// The teammate a note or reply is written by: the person, or the one a system
+/// actor writes as (`Actor::writing_as`).
 fn author(actor: Actor) -> Result<UserId, ActionError> {
-    actor.user_id().ok_or_else(|| {
+    actor.author().ok_or_else(|| {
         ValidationError::new("author", "notes and replies are written by a teammate").into()
     })
 }

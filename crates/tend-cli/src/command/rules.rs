@@ -6,7 +6,7 @@
 //!
 //! `save` and `live` are `tend_core::moderation::rules::{save_rule_set, go_live}`,
 //! the same use cases as the page and the API (size limit, parse check, actions no
-//! one can carry out refused). The operator acts as the system actor `System("cli")`
+//! one can carry out refused). The operator acts as the system actor `System { name: "cli", .. }`
 //! with an admin's permissions, or as a teammate with `--as EMAIL`, who then is the
 //! version's author: the one automatic replies and notes are written in the name of.
 
@@ -85,7 +85,7 @@ pub struct Live {
 }
 
 /// Who the CLI acts as in `workspace`: the teammate named by `--as`, with their
-/// role there, or the operator as the system actor `System("cli")` with an admin's
+/// role there, or the operator as the system actor `System { name: "cli", .. }` with an admin's
 /// permissions.
 async fn actor(
     store: &dyn tend_store::Store,

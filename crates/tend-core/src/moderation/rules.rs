@@ -5,14 +5,13 @@
 //!
 //! **An action no one can carry out is refused when the rule set is saved (and again
 //! when a version goes live), never dropped at run time.** Live rules run under the
-//! system actor `System("rules")` on behalf of the workspace; replies and teammate
-//! notifications are written in the name of the teammate who saved the version
-//! (`RuleSetVersion::created_by`), because a reply in the outbox and a note each
-//! need a teammate as author. So a rule set that replies or notifies a teammate is
-//! refused when saved without a teammate (the CLI without `--as EMAIL`). Besides:
-//! `assign:` must name a teammate of the workspace whose role may work the inbox,
-//! `notify:` one who reads internal notes; reply texts must not be empty; tag names
-//! must be valid.
+//! system actor `Actor::system("rules", …)` on behalf of the workspace. A reply in
+//! the outbox and a note each need a teammate as author, so that actor writes them
+//! `writing_as` the teammate who saved the version (`RuleSetVersion::created_by`).
+//! A rule set that replies or notifies a teammate is therefore refused when saved
+//! without a teammate (the CLI without `--as EMAIL`). Besides: `assign:` must name
+//! a teammate of the workspace whose role may work the inbox, `notify:` one who
+//! reads internal notes; reply texts must not be empty; tag names must be valid.
 
 use super::{DryRun, ModerationError, dry_run, parse_rules};
 use crate::team::permissions::allows;

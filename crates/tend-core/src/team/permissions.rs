@@ -163,13 +163,21 @@ pub fn allows(role: Role, permission: Permission) -> bool {
 }
 
 /// Who acts: a teammate, or Tend itself under a name (automatic actions such as
-/// live rules run as `System("rules")`; the operator's CLI as `System("cli")`).
+/// live rules run as `System { name: "rules", .. }`; the operator's CLI as
+/// `System { name: "cli", .. }`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Who {
     /// A signed-in teammate (or their API token).
     User(UserId),
-    /// Tend itself, named for the audit trail.
-    System(&'static str),
+    /// Tend itself, named for the audit trail. A note or reply needs a teammate as
+    /// its author: `writes_as` is the one it is written in the name of (for live
+    /// rules, whoever saved the rule set), `None` when there is none.
+    System {
+        /// The system actor's name.
+        name: &'static str,
+        /// The teammate notes and replies are written in the name of.
+        writes_as: Option<UserId>,
+    },
 }
 
 /// Who acts, in which workspace, with which role. Every use case takes one and
@@ -207,9 +215,27 @@ impl Actor {
     /// Tend itself, under `name`, acting with `role`'s permissions.
     pub fn system(name: &'static str, workspace: WorkspaceId, role: Role) -> Actor {
         Actor {
-            who: Who::System(name),
+            who: Who::System {
+                name,
+                writes_as: None,
+            },
             workspace,
             role,
+        }
+    }
+
+    /// A system actor that writes notes and replies in `author`'s name (live rules:
+    /// the teammate who saved the rule set). A teammate stays themselves.
+    pub fn writing_as(self, author: UserId) -> Actor {
+        match self.who {
+            Who::User(_) => self,
+            Who::System { name, .. } => Actor {
+                who: Who::System {
+                    name,
+                    writes_as: Some(author),
+                },
+                ..self
+            },
         }
     }
 
@@ -218,7 +244,16 @@ impl Actor {
     pub fn user_id(&self) -> Option<UserId> {
         match self.who {
             Who::User(id) => Some(id),
-            Who::System(_) => None,
+            Who::System { .. } => None,
+        }
+    }
+
+    /// The teammate a note or reply by this actor is written in the name of: the
+    /// person, or the one a system actor writes as.
+    pub fn author(&self) -> Option<UserId> {
+        match self.who {
+            Who::User(id) => Some(id),
+            Who::System { writes_as, .. } => writes_as,
         }
     }
 
@@ -315,10 +350,15 @@ mod tests {
     }
 
     #[test]
-    fn a_system_actor_has_no_user() {
+    fn a_system_actor_has_no_user_but_may_write_as_one() {
         let rules = Actor::system("rules", WorkspaceId(1), Role::CommunityManager);
         assert_eq!(rules.user_id(), None);
-        assert_eq!(rules.who, Who::System("rules"));
+        assert_eq!(rules.author(), None);
+        let rules = rules.writing_as(UserId(7));
+        assert_eq!(rules.user_id(), None, "history records no person");
+        assert_eq!(rules.author(), Some(UserId(7)));
+        let anna = Actor::user(UserId(3), WorkspaceId(1), Role::Admin).writing_as(UserId(7));
+        assert_eq!(anna.author(), Some(UserId(3)));
     }
 
     /// `docs/permissions.md` is the table; `UPDATE_EXPECT=1` rewrites it.

@@ -4,8 +4,8 @@
 
 use super::{ActionError, Actor, Permission};
 use std::collections::HashMap;
-use tend_domain::{EventKind, Identity, IdentityId, Message, MessageId};
-use tend_store::{InboxQuery, ResponseTimes, StateCounts, Store};
+use tend_domain::{EventKind, Identity, IdentityId, Message, MessageId, WorkspaceId};
+use tend_store::{InboxQuery, ResponseTimes, StateCounts, Store, StoreError};
 
 /// One page of the inbox.
 #[derive(Debug)]
@@ -22,6 +22,20 @@ pub struct InboxPage {
     pub responses: HashMap<MessageId, ResponseTimes>,
 }
 
+/// The identities with these ids in the workspace, by id (missing ones left out).
+pub async fn identities_by_id(
+    store: &dyn Store,
+    workspace: WorkspaceId,
+    ids: &[IdentityId],
+) -> Result<HashMap<IdentityId, Identity>, StoreError> {
+    Ok(store
+        .identities(workspace, ids)
+        .await?
+        .into_iter()
+        .map(|i| (i.id, i))
+        .collect())
+}
+
 /// A page of the inbox for `query`.
 pub async fn inbox(
     store: &dyn Store,
@@ -33,12 +47,7 @@ pub async fn inbox(
     let messages = store.inbox(id, query).await?;
     let full = messages.len() == query.limit as usize;
     let author_ids: Vec<IdentityId> = messages.iter().filter_map(|m| m.author_id).collect();
-    let authors = store
-        .identities(id, &author_ids)
-        .await?
-        .into_iter()
-        .map(|i| (i.id, i))
-        .collect();
+    let authors = identities_by_id(store, id, &author_ids).await?;
     let mut roots: Vec<MessageId> = messages
         .iter()
         .map(|m| m.thread_root_id.unwrap_or(m.id))
@@ -113,12 +122,7 @@ pub async fn conversation(
         ids.push(a);
         author = Some((identity, profile.identities, earlier));
     }
-    let authors = store
-        .identities(w, &ids)
-        .await?
-        .into_iter()
-        .map(|i| (i.id, i))
-        .collect();
+    let authors = identities_by_id(store, w, &ids).await?;
     Ok(ConversationData {
         channel: store.channel(w, message.channel_id).await?,
         tags: store.tags(w).await?,

@@ -2,6 +2,7 @@
 //! messages and authors, the open count, and teammates' decisions. Shared by the
 //! review page and the JSON API; the permission check is here.
 
+use crate::conversations::read::identities_by_id;
 use crate::team::{Actor, Forbidden, Permission};
 use std::collections::HashMap;
 use tend_domain::{
@@ -64,12 +65,7 @@ pub async fn load(
     let mut author_ids: Vec<IdentityId> = messages.values().filter_map(|m| m.author_id).collect();
     author_ids.sort_unstable();
     author_ids.dedup();
-    let authors = store
-        .identities(w, &author_ids)
-        .await?
-        .into_iter()
-        .map(|i| (i.id, i))
-        .collect();
+    let authors = identities_by_id(store, w, &author_ids).await?;
     Ok(ReviewData {
         items,
         messages,

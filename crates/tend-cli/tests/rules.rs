@@ -64,7 +64,7 @@ fn versions(dir: &Path) -> Vec<tend_domain::RuleSetVersion> {
 const REPLIES: &str = "# Thank refunds\nbody: [refund]\nreply: \"Thanks, we are on it\"\n";
 
 #[test]
-fn the_cli_refuses_a_rule_file_over_200_kb_like_the_page() {
+fn the_cli_refuses_a_rule_file_over_200_kb_like_the_page_when_saving_and_trying() {
     let dir = acme();
     let mut source = String::from("# Big\nbody: [refund]\naction: filter\n");
     while source.len() <= 200_000 {
@@ -75,6 +75,16 @@ fn the_cli_refuses_a_rule_file_over_200_kb_like_the_page() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("at most 200000 bytes"), "{stderr}");
     assert!(versions(dir.path()).is_empty());
+    // The dry run too.
+    let out = tend(dir.path())
+        .args(["rules", "test"])
+        .arg(dir.path().join("rules.yaml"))
+        .args(["--workspace", "acme"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("at most 200000 bytes"), "{stderr}");
 }
 
 #[test]

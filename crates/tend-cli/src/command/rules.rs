@@ -4,8 +4,8 @@
 //! stores a file as a new version; `live` makes a version the running one (the
 //! explicit step); `list` shows versions and their hits.
 //!
-//! `save` and `live` are `tend_core::moderation::rules::{save_rule_set, go_live}`,
-//! the same use cases as the page and the API (size limit, parse check, actions no
+//! `test`, `save` and `live` are `tend_core::moderation::rules::{try_rules_since,
+//! save_rule_set, go_live}`, the same use cases as the page and the API (size limit, parse check, actions no
 //! one can carry out refused). The operator acts as the system actor `System { name: "cli", .. }`
 //! with an admin's permissions, or as a teammate with `--as EMAIL`, who then is the
 //! version's author: the one automatic replies and notes are written in the name of.
@@ -15,8 +15,8 @@ use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use tend_core::moderation::rules::{go_live, save_rule_set};
-use tend_core::moderation::{DryRun, dry_run, parse_rules};
+use tend_core::moderation::rules::{go_live, save_rule_set, try_rules_since};
+use tend_core::moderation::{DryRun, parse_rules};
 use tend_core::team::Actor;
 use tend_domain::{Email, Role, RuleSetId};
 
@@ -160,12 +160,9 @@ impl RulesCmd {
                     eprintln!("{}", w.in_file(&name));
                 }
                 let store = ctx.store().await?;
-                let workspace = store
-                    .workspace_by_slug(&t.workspace)
-                    .await
-                    .with_context(|| format!("workspace {:?}", t.workspace))?;
+                let actor = actor(&*store, &t.workspace, None).await?;
                 let from = since(&t.since, jiff::Timestamp::now())?;
-                let run = dry_run(&*store, workspace.id, &rules, from, t.samples).await?;
+                let run = try_rules_since(&*store, &actor, &name, &source, from, t.samples).await?;
                 if t.json {
                     println!("{}", serde_json::to_string_pretty(&run)?);
                 } else {

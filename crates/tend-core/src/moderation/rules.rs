@@ -116,13 +116,27 @@ pub async fn try_rules(
     days: u32,
     samples: usize,
 ) -> Result<DryRun, RulesError> {
-    actor.require(Permission::EditRules)?;
     if days == 0 || days > MAX_DAYS {
+        actor.require(Permission::EditRules)?;
         return Err(ValidationError::new("days", format!("must be 1-{MAX_DAYS}")).into());
     }
-    check_len(source)?;
-    let rules = parse_rules(SOURCE_NAME, source)?;
     let since = Timestamp::now() - (i64::from(days) * 24).hours();
+    try_rules_since(store, actor, SOURCE_NAME, source, since, samples).await
+}
+
+/// Runs `source` (named `file` in diagnostics) over the messages stored since
+/// `since`, writing nothing: the dry run of the page, the API and `tend rules test`.
+pub async fn try_rules_since(
+    store: &dyn Store,
+    actor: &Actor,
+    file: &str,
+    source: &str,
+    since: Timestamp,
+    samples: usize,
+) -> Result<DryRun, RulesError> {
+    actor.require(Permission::EditRules)?;
+    check_len(source)?;
+    let rules = parse_rules(file, source)?;
     Ok(dry_run(store, actor.workspace, &rules, since, samples).await?)
 }
 

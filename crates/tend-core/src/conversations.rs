@@ -3,16 +3,22 @@
 //! change, the message's history entry (with who made it) and the live-update event
 //! in one transaction.
 //!
-//! Role checks are the caller's (the HTTP layer checks every route); workspace
-//! isolation is the store's.
+//! Each use case asks the permission table first (`team::permissions`), so pages,
+//! the API, the CLI and jobs refuse the same things; workspace isolation is the
+//! store's.
 
 use jiff::Timestamp;
 use tend_domain::{
     ChannelKind, InboxState, Message, MessageId, NewReply, Note, OutboxItem, SentimentLabel, Tag,
-    TagName, UserId, ValidationError, WorkspaceId,
+    TagId, TagName, UserId, ValidationError,
 };
 use tend_nlp::length::{Limits, Network, Problem};
 use tend_store::{Store, StoreError};
+
+pub use crate::team::{Actor, Forbidden, Permission};
+pub use read::{ConversationData, InboxPage, conversation, inbox, reply_order};
+
+pub mod read;
 
 /// Why a conversation action failed.
 #[derive(Debug, thiserror::Error)]
@@ -26,15 +32,17 @@ pub enum ActionError {
     /// Storage failed (including `NotFound` for another workspace's items).
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The actor's role may not do this.
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
 }
 
-/// Who is acting, where.
-#[derive(Debug, Clone, Copy)]
-pub struct Actor {
-    /// The workspace.
-    pub workspace: WorkspaceId,
-    /// The teammate.
-    pub user: UserId,
+/// The teammate a note or reply is written by: the person, or the one a system
+/// actor writes as (`Actor::writing_as`).
+fn author(actor: Actor) -> Result<UserId, ActionError> {
+    actor.author().ok_or_else(|| {
+        ValidationError::new("author", "notes and replies are written by a teammate").into()
+    })
 }
 
 /// Marks done, reopens, archives or snoozes (`until` required for snoozing, after `now`).
@@ -46,6 +54,7 @@ pub async fn set_state(
     until: Option<Timestamp>,
     now: Timestamp,
 ) -> Result<Message, ActionError> {
+    actor.require(Permission::WorkInbox)?;
     if state == InboxState::Snoozed {
         match until {
             Some(t) if t > now => {}
@@ -55,7 +64,7 @@ pub async fn set_state(
         }
     }
     Ok(store
-        .set_state(actor.workspace, message, state, until, Some(actor.user))
+        .set_state(actor.workspace, message, state, until, actor.user_id())
         .await?)
 }
 
@@ -66,8 +75,9 @@ pub async fn assign(
     message: MessageId,
     assignee: Option<UserId>,
 ) -> Result<Message, ActionError> {
+    actor.require(Permission::WorkInbox)?;
     Ok(store
-        .assign(actor.workspace, message, assignee, Some(actor.user))
+        .assign(actor.workspace, message, assignee, actor.user_id())
         .await?)
 }
 
@@ -78,25 +88,34 @@ pub async fn tag(
     message: MessageId,
     name: &str,
 ) -> Result<Tag, ActionError> {
+    actor.require(Permission::WorkInbox)?;
     let name = TagName::parse(name)?;
     // Check the message first so a foreign id does not create a tag.
     store.message(actor.workspace, message).await?;
     let tag = store.ensure_tag(actor.workspace, &name).await?;
     store
-        .tag_message(actor.workspace, message, tag.id, Some(actor.user))
+        .tag_message(actor.workspace, message, tag.id, actor.user_id())
         .await?;
     Ok(tag)
 }
 
-/// Takes a tag off a message.
+/// Takes a tag of the workspace off a message (also when it was not on it);
+/// `NotFound` for a tag of another workspace.
 pub async fn untag(
     store: &dyn Store,
     actor: Actor,
     message: MessageId,
-    tag: &Tag,
+    tag: TagId,
 ) -> Result<(), ActionError> {
+    actor.require(Permission::WorkInbox)?;
+    let tag = store
+        .tags(actor.workspace)
+        .await?
+        .into_iter()
+        .find(|t| t.id == tag)
+        .ok_or(StoreError::NotFound)?;
     store
-        .untag_message(actor.workspace, message, tag.id, Some(actor.user))
+        .untag_message(actor.workspace, message, tag.id, actor.user_id())
         .await?;
     Ok(())
 }
@@ -108,8 +127,9 @@ pub async fn correct_sentiment(
     message: MessageId,
     label: Option<SentimentLabel>,
 ) -> Result<Message, ActionError> {
+    actor.require(Permission::WorkInbox)?;
     Ok(store
-        .correct_sentiment(actor.workspace, message, label, Some(actor.user))
+        .correct_sentiment(actor.workspace, message, label, actor.user_id())
         .await?)
 }
 
@@ -121,6 +141,7 @@ pub async fn add_note(
     message: MessageId,
     text: &str,
 ) -> Result<Note, ActionError> {
+    actor.require(Permission::WriteNotes)?;
     tend_domain::activity::validate_note(text)?;
     let names = tend_domain::activity::mention_names(text);
     let mut mentions = Vec::new();
@@ -137,7 +158,7 @@ pub async fn add_note(
         }
     }
     Ok(store
-        .add_note(actor.workspace, message, actor.user, text, &mentions)
+        .add_note(actor.workspace, message, author(actor)?, text, &mentions)
         .await?)
 }
 
@@ -177,6 +198,7 @@ pub async fn queue_reply(
     message: MessageId,
     text: &str,
 ) -> Result<OutboxItem, ActionError> {
+    actor.require(Permission::Reply)?;
     let original = store.message(actor.workspace, message).await?;
     let channel = store.channel(actor.workspace, original.channel_id).await?;
     let problems = reply_problems(channel.kind, text);
@@ -188,11 +210,62 @@ pub async fn queue_reply(
             actor.workspace,
             &NewReply {
                 in_reply_to: message,
-                author_id: actor.user,
+                author_id: author(actor)?,
                 text: text.to_owned(),
                 idempotency_key: None,
             },
         )
         .await?;
     Ok(item)
+}
+
+/// What a bulk action does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BulkAction {
+    /// Mark done.
+    Done,
+    /// Reopen.
+    Open,
+    /// Put a tag on.
+    Tag(String),
+    /// Assign (None: unassign).
+    Assign(Option<UserId>),
+}
+
+/// The most conversations one bulk action changes.
+pub const MAX_BULK: usize = 500;
+
+/// Applies a bulk action to messages of the workspace; stops at the first failure
+/// (a foreign id answers `NotFound` and nothing is changed: every id is checked first).
+pub async fn bulk(
+    store: &dyn Store,
+    actor: Actor,
+    ids: &[MessageId],
+    action: &BulkAction,
+    now: Timestamp,
+) -> Result<usize, ActionError> {
+    actor.require(Permission::WorkInbox)?;
+    if ids.is_empty() || ids.len() > MAX_BULK {
+        return Err(ValidationError::new("ids", "select 1-500 conversations").into());
+    }
+    for id in ids {
+        store.message(actor.workspace, *id).await?;
+    }
+    for id in ids {
+        match action {
+            BulkAction::Done => {
+                set_state(store, actor, *id, InboxState::Done, None, now).await?;
+            }
+            BulkAction::Open => {
+                set_state(store, actor, *id, InboxState::Open, None, now).await?;
+            }
+            BulkAction::Tag(name) => {
+                tag(store, actor, *id, name).await?;
+            }
+            BulkAction::Assign(user) => {
+                assign(store, actor, *id, *user).await?;
+            }
+        }
+    }
+    Ok(ids.len())
 }

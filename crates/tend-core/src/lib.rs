@@ -15,4 +15,5 @@ pub mod ingest;
 pub mod jobs;
 pub mod listening;
 pub mod moderation;
+pub mod team;
 pub mod text;

@@ -26,6 +26,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+pub mod review;
+pub mod rules;
 pub mod webhooks;
 use std::sync::{Arc, Mutex};
 

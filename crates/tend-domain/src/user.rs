@@ -4,7 +4,8 @@ use crate::{UserId, ValidationError};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-/// What a teammate may do in one workspace.
+/// A teammate's role in one workspace. What each role may do is the one
+/// permission table, `tend_core::team::permissions`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -48,19 +49,6 @@ impl Role {
             .into_iter()
             .find(|r| r.as_str() == s)
             .ok_or_else(|| ValidationError::new("role", format!("unknown role {s:?}; one of admin, social_media_manager, community_manager, analyst, client")))
-    }
-
-    /// Whether the role may change conversations (state, tags, notes, replies).
-    pub fn can_work_inbox(self) -> bool {
-        matches!(
-            self,
-            Role::Admin | Role::SocialMediaManager | Role::CommunityManager
-        )
-    }
-
-    /// Whether the role may change workspace settings, teammates and tokens.
-    pub fn can_administer(self) -> bool {
-        self == Role::Admin
     }
 }
 
@@ -160,13 +148,10 @@ mod tests {
     }
 
     #[test]
-    fn roles_round_trip_and_clients_are_read_only() {
+    fn roles_round_trip() {
+        // What each role may do is the permission table in tend-core (team::permissions).
         for r in Role::ALL {
             assert_eq!(Role::parse(r.as_str()).unwrap(), r);
         }
-        assert!(!Role::Client.can_work_inbox());
-        assert!(!Role::Analyst.can_work_inbox());
-        assert!(Role::CommunityManager.can_work_inbox());
-        assert!(Role::Admin.can_administer() && !Role::SocialMediaManager.can_administer());
     }
 }

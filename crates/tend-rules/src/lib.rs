@@ -31,7 +31,7 @@ pub use check::BACKTRACK_LIMIT;
 pub use diagnostic::{Diagnostic, Severity};
 pub use eval::{EvalContext, Fired, Note, Outcome, Reason, Trigger};
 pub use item::{Author, Item, ItemKind, domain_of};
-pub use rule::{Figure, Rule, RuleHash};
+pub use rule::{Duties, Figure, Rule, RuleHash};
 
 use prefilter::{Prefilter, Slot};
 

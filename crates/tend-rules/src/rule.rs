@@ -111,11 +111,51 @@ impl Rule {
     pub fn description(&self) -> &str {
         &self.description
     }
+    /// The work the rule hands to the team beyond moderating (replies, notes,
+    /// tags, assignment), as written, so a rule set can be refused at save time
+    /// when no one could carry it out.
+    pub fn duties(&self) -> Duties {
+        let top = &self.top;
+        Duties {
+            replies: top.reply.is_some() || top.comment.is_some(),
+            blank_reply: top.reply.as_ref().is_some_and(|t| t.is_blank())
+                || top.comment.as_ref().is_some_and(|t| t.is_blank()),
+            assign: top.assign.clone(),
+            notify_teammates: top
+                .notify
+                .iter()
+                .filter_map(|n| match n {
+                    crate::action::NotifyTarget::Teammate(name) => Some(name.clone()),
+                    crate::action::NotifyTarget::Webhook(_) => None,
+                })
+                .collect(),
+            tags: top.tags.iter().filter_map(|t| t.literal()).collect(),
+            blank_tag: top.tags.iter().any(|t| t.is_blank()),
+        }
+    }
+
     /// Whether the rule can apply to any Tend item at all (rules on crossposts, media embeds,
     /// polls … never do; their warnings say so).
     pub fn can_apply(&self) -> bool {
         self.kinds.any()
     }
+}
+
+/// What a rule asks the team to carry out (see [`Rule::duties`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Duties {
+    /// It replies (`reply:` or AutoModerator's `comment:`).
+    pub replies: bool,
+    /// A reply text is empty.
+    pub blank_reply: bool,
+    /// `assign:`: the teammate, as written.
+    pub assign: Option<String>,
+    /// `notify:` teammates, as written (webhooks are not duties of the team).
+    pub notify_teammates: Vec<String>,
+    /// `tag:` names without placeholders.
+    pub tags: Vec<String>,
+    /// A tag name is empty.
+    pub blank_tag: bool,
 }
 
 /// Item kinds a rule applies to.

@@ -55,6 +55,25 @@ pub(crate) struct CheckMatch {
 }
 
 impl Template {
+    /// Whether the text is empty or only white space (no placeholder either).
+    pub fn is_blank(&self) -> bool {
+        self.parts
+            .iter()
+            .all(|p| matches!(p, Part::Text(t) if t.trim().is_empty()))
+    }
+
+    /// The text when it has no placeholder.
+    pub fn literal(&self) -> Option<String> {
+        let mut out = String::new();
+        for part in &self.parts {
+            match part {
+                Part::Text(t) => out.push_str(t),
+                _ => return None,
+            }
+        }
+        Some(out)
+    }
+
     pub fn parse(text: &str, notes: &mut TemplateNotes) -> Template {
         let mut parts = Vec::new();
         let mut rest = text;

@@ -23,6 +23,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use secrecy::SecretString;
 use std::collections::HashMap;
+use tend_core::team::{Actor, Permission};
 use tend_domain::{Role, User, Workspace};
 
 /// The session cookie.
@@ -316,79 +317,19 @@ pub struct Ws {
 
 impl Ws {
     /// The `tend-core` actor for this user here.
-    pub fn actor(&self) -> tend_core::conversations::Actor {
-        tend_core::conversations::Actor {
-            workspace: self.workspace.id,
-            user: self.auth.user.id,
-        }
+    pub fn actor(&self) -> Actor {
+        Actor::user(self.auth.user.id, self.workspace.id, self.role)
     }
 
-    /// 403 unless the role may change conversations (see the role matrix in
-    /// ARCHITECTURE.md).
-    pub fn require_inbox_work(&self) -> Result<(), AppError> {
-        if self.role.can_work_inbox() {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden("your role is read-only here"))
-        }
+    /// Whether the role has `permission` (to show or hide a control), from the one
+    /// table in `tend_core::team::permissions`.
+    pub fn may(&self, permission: Permission) -> bool {
+        self.actor().may(permission)
     }
 
-    /// 403 unless the role may decide review items and save or try rules
-    /// (admins, social media managers, community managers).
-    pub fn require_moderation(&self) -> Result<(), AppError> {
-        if self.role.can_work_inbox() {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden("your role may not moderate here"))
-        }
-    }
-
-    /// Whether the role may make a rule set version live (admins and social media
-    /// managers: the explicit step that changes what happens to every new message).
-    pub fn can_go_live(&self) -> bool {
-        matches!(self.role, Role::Admin | Role::SocialMediaManager)
-    }
-
-    /// 403 unless the role may make rules live.
-    pub fn require_go_live(&self) -> Result<(), AppError> {
-        if self.can_go_live() {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden(
-                "only admins and social media managers make rules live",
-            ))
-        }
-    }
-
-    /// 403 unless the role may edit the community guidelines (admins).
-    pub fn require_admin(&self) -> Result<(), AppError> {
-        if self.role.can_administer() {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden("only admins may do this"))
-        }
-    }
-
-    /// Whether the role may create, change and delete listening topics (admins,
-    /// social media managers and community managers; analysts and clients only look).
-    pub fn can_manage_topics(&self) -> bool {
-        self.role.can_work_inbox()
-    }
-
-    /// 403 unless the role may manage listening topics.
-    pub fn require_topics(&self) -> Result<(), AppError> {
-        if self.can_manage_topics() {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden(
-                "your role may not manage listening topics",
-            ))
-        }
-    }
-
-    /// Whether the role sees internal notes (clients do not).
+    /// Whether the role sees internal notes (`Permission::ReadNotes`).
     pub fn sees_notes(&self) -> bool {
-        self.role != Role::Client
+        self.may(Permission::ReadNotes)
     }
 }
 

@@ -9,6 +9,12 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use tend_core::accounts::AccountError;
 use tend_core::conversations::ActionError;
+use tend_core::listening::ListenError;
+use tend_core::listening::topics::TopicError;
+use tend_core::moderation::review::ReviewError;
+use tend_core::moderation::rules::RulesError;
+use tend_core::team::tokens::AccountSettingsError;
+use tend_core::team::{Forbidden, Permission};
 use tend_store::StoreError;
 
 /// What went wrong, as far as the client is concerned.
@@ -18,8 +24,10 @@ pub enum AppError {
     NotFound,
     /// Not signed in (or a bad API token).
     Unauthorized,
-    /// Signed in, but the role does not allow it; or a CSRF failure.
+    /// A CSRF or origin failure.
     Forbidden(&'static str),
+    /// Signed in, but the role lacks the permission (the page says why, localised).
+    Refused(Permission),
     /// Input rejected; names the field.
     BadRequest {
         /// The field.
@@ -53,7 +61,7 @@ impl AppError {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::Forbidden(_) | AppError::Refused(_) => StatusCode::FORBIDDEN,
             AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Unprocessable(_) | AppError::Rejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -66,7 +74,7 @@ impl AppError {
         match self {
             AppError::NotFound => "not_found",
             AppError::Unauthorized => "unauthorized",
-            AppError::Forbidden(_) => "forbidden",
+            AppError::Forbidden(_) | AppError::Refused(_) => "forbidden",
             AppError::BadRequest { .. } => "bad_request",
             AppError::Conflict(_) => "conflict",
             AppError::Unprocessable(_) | AppError::Rejected(_) => "unprocessable",
@@ -96,12 +104,59 @@ impl From<StoreError> for AppError {
     }
 }
 
+impl From<Forbidden> for AppError {
+    fn from(e: Forbidden) -> AppError {
+        AppError::Refused(e.permission)
+    }
+}
+
 impl From<ActionError> for AppError {
     fn from(e: ActionError) -> AppError {
         match e {
             ActionError::Invalid(v) => AppError::bad(v.field, v.message),
             ActionError::Reply(problems) => AppError::Unprocessable(json!(problems)),
             ActionError::Store(e) => e.into(),
+            ActionError::Forbidden(e) => e.into(),
+        }
+    }
+}
+
+impl From<RulesError> for AppError {
+    fn from(e: RulesError) -> AppError {
+        match e {
+            RulesError::Forbidden(e) => e.into(),
+            RulesError::Invalid(v) => AppError::bad(v.field, v.message),
+            RulesError::Rejected(text) => AppError::Rejected(text),
+            RulesError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<ReviewError> for AppError {
+    fn from(e: ReviewError) -> AppError {
+        match e {
+            ReviewError::Forbidden(e) => e.into(),
+            ReviewError::Invalid(v) => AppError::bad(v.field, v.message),
+            ReviewError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<TopicError> for AppError {
+    fn from(e: TopicError) -> AppError {
+        match e {
+            TopicError::Forbidden(e) => e.into(),
+            TopicError::Listen(ListenError::Query(q)) => AppError::Rejected(format!("query: {q}")),
+            TopicError::Listen(ListenError::Store(e)) => e.into(),
+        }
+    }
+}
+
+impl From<AccountSettingsError> for AppError {
+    fn from(e: AccountSettingsError) -> AppError {
+        match e {
+            AccountSettingsError::Forbidden(e) => e.into(),
+            AccountSettingsError::Store(e) => e.into(),
         }
     }
 }
@@ -140,6 +195,7 @@ impl IntoResponse for ApiError {
             }
             AppError::Conflict(m) => body["message"] = json!(m),
             AppError::Forbidden(m) => body["message"] = json!(m),
+            AppError::Refused(p) => body["message"] = json!(p.refusal()),
             AppError::Rejected(m) => body["message"] = json!(m),
             AppError::Unprocessable(problems) => body["problems"] = problems.clone(),
             _ => {}

@@ -1,11 +1,13 @@
-//! The inbox's URL parameters, shared by the page and the JSON API so a filtered
-//! view is a shareable URL. Empty values mean "no filter"; a bad value answers 400
+//! The inbox's, the review queue's and the dashboards' URL parameters, shared by the pages and the
+//! JSON API so a filtered view is a shareable URL. Empty values mean "no filter"; a bad value answers 400
 //! naming the parameter.
 
 use crate::error::AppError;
 use jiff::civil::Date;
+use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan as _};
 use serde::{Deserialize, Serialize};
+use tend_core::listening::dashboard::{Granularity, Period};
 use tend_domain::{ChannelId, InboxState, MessageId, SentimentLabel, TagId, UserId, Workspace};
 use tend_store::InboxQuery;
 
@@ -204,4 +206,105 @@ impl InboxParams {
 /// The cursor that continues after this message.
 pub fn cursor(at: Timestamp, id: MessageId) -> String {
     format!("{}_{}", at.as_millisecond(), id.get())
+}
+
+/// The query of the review page and the API list.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReviewParams {
+    /// `open` (default: pending and escalated, escalated first) or `decided`.
+    pub status: Option<String>,
+    /// Keyset cursor: only items with a smaller id (the `next` of the previous page).
+    pub before: Option<i64>,
+}
+
+impl ReviewParams {
+    /// Whether the open list is asked for; 400 for an unknown status.
+    pub fn open(&self) -> Result<bool, AppError> {
+        match self.status.as_deref().map(str::trim) {
+            None | Some("") | Some("open") => Ok(true),
+            Some("decided") => Ok(false),
+            Some(_) => Err(AppError::bad("status", "must be open or decided")),
+        }
+    }
+}
+
+/// The periods offered, in days.
+pub const DAY_CHOICES: [i64; 3] = [7, 30, 90];
+/// The default period, in days.
+pub const DEFAULT_DAYS: i64 = 30;
+/// The longest period accepted, in days.
+pub const MAX_DAYS: i64 = 366;
+/// The longest period shown in hours (more would be thousands of points).
+pub const MAX_HOURLY_DAYS: i64 = 31;
+/// The period of a dashboard, from the query string.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PeriodParams {
+    /// The last N local days including today (1-366; the app offers 7, 30 and 90; default 30).
+    pub days: Option<String>,
+    /// `hour` (periods of at most 31 days), `day` (default) or `week`.
+    pub granularity: Option<String>,
+}
+
+impl PeriodParams {
+    /// The number of days; 400 unless 1-366.
+    pub fn days(&self) -> Result<i64, AppError> {
+        match self.days.as_deref().map(str::trim) {
+            None | Some("") => Ok(DEFAULT_DAYS),
+            Some(s) => match s.parse::<i64>() {
+                Ok(n) if (1..=MAX_DAYS).contains(&n) => Ok(n),
+                _ => Err(AppError::bad("days", format!("must be 1-{MAX_DAYS}"))),
+            },
+        }
+    }
+
+    /// The bucket size; 400 for an unknown one or hours over more than 31 days.
+    pub fn granularity(&self) -> Result<Granularity, AppError> {
+        let g = match self.granularity.as_deref().map(str::trim) {
+            None | Some("") => Granularity::Day,
+            Some(s) => Granularity::parse(s)
+                .ok_or_else(|| AppError::bad("granularity", "must be hour, day or week"))?,
+        };
+        if g == Granularity::Hour && self.days()? > MAX_HOURLY_DAYS {
+            return Err(AppError::bad(
+                "granularity",
+                format!("hour needs a period of at most {MAX_HOURLY_DAYS} days"),
+            ));
+        }
+        Ok(g)
+    }
+
+    /// The period ending today in `tz`.
+    pub fn period(&self, now: Timestamp, tz: &TimeZone) -> Result<Period, AppError> {
+        let days = self.days()?;
+        let granularity = self.granularity()?;
+        Period::last_days(now, tz, days, granularity).map_err(|e| {
+            tracing::error!(error = %e, "dashboard period");
+            AppError::Internal
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn period_params_are_checked() {
+        let p = |d: Option<&str>, g: Option<&str>| PeriodParams {
+            days: d.map(str::to_owned),
+            granularity: g.map(str::to_owned),
+        };
+        assert_eq!(p(None, None).days().unwrap(), DEFAULT_DAYS);
+        assert_eq!(p(None, None).granularity().unwrap(), Granularity::Day);
+        assert_eq!(
+            p(Some("7"), Some("hour")).granularity().unwrap(),
+            Granularity::Hour
+        );
+        assert!(p(Some("90"), Some("hour")).granularity().is_err());
+        assert!(p(Some("0"), None).days().is_err());
+        assert!(p(Some("abc"), None).days().is_err());
+        assert!(p(None, Some("month")).granularity().is_err());
+    }
 }

@@ -70,6 +70,13 @@ fn runtime_keys() -> BTreeMap<&'static str, Vec<String>> {
             "review-status-",
             names(ReviewStatus::ALL, ReviewStatus::as_str),
         ),
+        (
+            "why-not-",
+            names(
+                &tend_core::team::Permission::ALL,
+                tend_core::team::Permission::as_str,
+            ),
+        ),
     ])
 }
 
@@ -79,6 +86,7 @@ fn error_codes() -> Vec<String> {
         AppError::NotFound,
         AppError::Unauthorized,
         AppError::Forbidden(""),
+        AppError::Refused(tend_core::team::Permission::ALL[0]),
         AppError::bad("", ""),
         AppError::Conflict(String::new()),
         AppError::Unprocessable(serde_json::Value::Null),
@@ -91,6 +99,7 @@ fn error_codes() -> Vec<String> {
             AppError::NotFound
             | AppError::Unauthorized
             | AppError::Forbidden(_)
+            | AppError::Refused(_)
             | AppError::BadRequest { .. }
             | AppError::Conflict(_)
             | AppError::Unprocessable(_)

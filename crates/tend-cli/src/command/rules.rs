@@ -3,14 +3,22 @@
 //! history, per rule and action, with sample matches — before they go live; `save`
 //! stores a file as a new version; `live` makes a version the running one (the
 //! explicit step); `list` shows versions and their hits.
+//!
+//! `test`, `save` and `live` are `tend_core::moderation::rules::{try_rules_since,
+//! save_rule_set, go_live}`, the same use cases as the page and the API (size limit, parse check, actions no
+//! one can carry out refused). The operator acts as the system actor `System { name: "cli", .. }`
+//! with an admin's permissions, or as a teammate with `--as EMAIL`, who then is the
+//! version's author: the one automatic replies and notes are written in the name of.
 
 use super::Context;
 use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use tend_core::moderation::{DryRun, dry_run, parse_rules};
-use tend_domain::RuleSetId;
+use tend_core::moderation::rules::{go_live, save_rule_set, try_rules_since};
+use tend_core::moderation::{DryRun, parse_rules};
+use tend_core::team::Actor;
+use tend_domain::{Email, Role, RuleSetId};
 
 #[derive(Debug, Subcommand)]
 pub enum RulesCmd {
@@ -58,6 +66,11 @@ pub struct Save {
     /// Make it live at once.
     #[arg(long)]
     live: bool,
+    /// Save as this teammate (their role must allow it): the author automatic
+    /// replies and notes are written in the name of. Rules that reply or notify a
+    /// teammate are refused without one.
+    #[arg(long = "as", value_name = "EMAIL")]
+    as_teammate: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -66,6 +79,35 @@ pub struct Live {
     version: i64,
     #[arg(long, default_value = tend_core::demo::SLUG)]
     workspace: String,
+    /// Act as this teammate (their role must allow making rules live).
+    #[arg(long = "as", value_name = "EMAIL")]
+    as_teammate: Option<String>,
+}
+
+/// Who the CLI acts as in `workspace`: the teammate named by `--as`, with their
+/// role there, or the operator as the system actor `System { name: "cli", .. }` with an admin's
+/// permissions.
+async fn actor(
+    store: &dyn tend_store::Store,
+    workspace: &str,
+    as_teammate: Option<&str>,
+) -> anyhow::Result<Actor> {
+    let ws = store
+        .workspace_by_slug(workspace)
+        .await
+        .with_context(|| format!("workspace {workspace:?}"))?;
+    let Some(email) = as_teammate else {
+        return Ok(Actor::system("cli", ws.id, Role::Admin));
+    };
+    let (user, _) = store
+        .user_credentials(&Email::parse(email)?)
+        .await
+        .with_context(|| format!("--as {email}: no such teammate"))?;
+    let (_, role) = store
+        .membership(user.id, workspace)
+        .await
+        .with_context(|| format!("--as {email}: not a teammate of workspace {workspace}"))?;
+    Ok(Actor::user(user.id, ws.id, role))
 }
 
 #[derive(Debug, Args)]
@@ -118,12 +160,9 @@ impl RulesCmd {
                     eprintln!("{}", w.in_file(&name));
                 }
                 let store = ctx.store().await?;
-                let workspace = store
-                    .workspace_by_slug(&t.workspace)
-                    .await
-                    .with_context(|| format!("workspace {:?}", t.workspace))?;
+                let actor = actor(&*store, &t.workspace, None).await?;
                 let from = since(&t.since, jiff::Timestamp::now())?;
-                let run = dry_run(&*store, workspace.id, &rules, from, t.samples).await?;
+                let run = try_rules_since(&*store, &actor, &name, &source, from, t.samples).await?;
                 if t.json {
                     println!("{}", serde_json::to_string_pretty(&run)?);
                 } else {
@@ -133,12 +172,11 @@ impl RulesCmd {
             }
             RulesCmd::Save(s) => {
                 let (name, source) = read(&s.file)?;
-                parse_rules(&name, &source)?;
                 let store = ctx.store().await?;
-                let workspace = store.workspace_by_slug(&s.workspace).await?;
-                let mut version = store.create_rule_set(workspace.id, &source, None).await?;
+                let actor = actor(&*store, &s.workspace, s.as_teammate.as_deref()).await?;
+                let mut version = save_rule_set(&*store, &actor, &name, &source).await?;
                 if s.live {
-                    version = store.make_live(workspace.id, version.id, None).await?;
+                    version = go_live(&*store, &actor, version.id).await?;
                 }
                 println!(
                     "saved {name} as version {}{}",
@@ -149,9 +187,9 @@ impl RulesCmd {
             }
             RulesCmd::Live(l) => {
                 let store = ctx.store().await?;
-                let workspace = store.workspace_by_slug(&l.workspace).await?;
+                let actor = actor(&*store, &l.workspace, l.as_teammate.as_deref()).await?;
                 let Some(version) = store
-                    .rule_sets(workspace.id)
+                    .rule_sets(actor.workspace)
                     .await?
                     .into_iter()
                     .find(|v| v.version == l.version)
@@ -162,8 +200,7 @@ impl RulesCmd {
                         l.version
                     );
                 };
-                parse_rules(&format!("version {}", version.version), &version.source)?;
-                store.make_live(workspace.id, version.id, None).await?;
+                go_live(&*store, &actor, version.id).await?;
                 println!("version {} is live", l.version);
                 Ok(ExitCode::SUCCESS)
             }

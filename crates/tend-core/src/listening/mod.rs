@@ -19,6 +19,7 @@ pub mod cache;
 pub mod dashboard;
 pub mod spike_eval;
 pub mod terms;
+pub mod topics;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};

@@ -375,3 +375,20 @@ listening-webhook = Alert webhook
 listening-webhook-url = URL alerts are posted to (leave empty for none)
 listening-webhook-hint = Each new alert is sent as JSON with a POST request.
 listening-nothing = Nothing in this period.
+
+## Why an action is absent (one line per permission of tend_core::team::permissions)
+why-not-read-inbox = Your role does not include this workspace's inbox.
+why-not-read-notes = Internal notes are for the team; your role does not see them.
+why-not-work-inbox = Your role reads conversations; changing them is for admins, social media managers and community managers.
+why-not-write-notes = Writing internal notes is for admins, social media managers and community managers.
+why-not-reply = Your role reads this conversation; replying is for admins, social media managers and community managers.
+why-not-read-review-queue = The review queue is for the team; your role does not see it.
+why-not-moderate = Your role may look at the queue; decisions are for admins, social media managers and community managers.
+why-not-read-rules = Rule sources are for the team; your role does not see them.
+why-not-edit-rules = Your role may read the rules; saving and trying them is for admins, social media managers and community managers.
+why-not-make-rules-live = Making rules live is for admins and social media managers.
+why-not-read-topics = Topic queries are for the team; your role sees the figures only.
+why-not-manage-topics = Creating and changing topics is for admins, social media managers, community managers and analysts.
+why-not-read-dashboards = Your role does not include the dashboards.
+why-not-manage-api-tokens = Your role does not include API tokens; ask an admin if you need one.
+why-not-administer = Only admins change this.

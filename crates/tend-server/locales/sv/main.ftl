@@ -375,3 +375,20 @@ listening-webhook = Webhook för larm
 listening-webhook-url = Adress som larmen skickas till (lämna tomt för ingen)
 listening-webhook-hint = Varje nytt larm skickas som JSON i en POST-förfrågan.
 listening-nothing = Inget under perioden.
+
+## Varför en åtgärd saknas (en rad per behörighet i tend_core::team::permissions)
+why-not-read-inbox = Din roll omfattar inte den här arbetsytans inkorg.
+why-not-read-notes = Interna anteckningar är för teamet; din roll ser dem inte.
+why-not-work-inbox = Din roll läser konversationer; att ändra dem är för administratörer, sociala medier-ansvariga och community managers.
+why-not-write-notes = Att skriva interna anteckningar är för administratörer, sociala medier-ansvariga och community managers.
+why-not-reply = Din roll läser konversationen; att svara är för administratörer, sociala medier-ansvariga och community managers.
+why-not-read-review-queue = Granskningskön är för teamet; din roll ser den inte.
+why-not-moderate = Din roll kan titta på kön; besluten fattas av administratörer, sociala medier-ansvariga och community managers.
+why-not-read-rules = Reglernas källtext är för teamet; din roll ser den inte.
+why-not-edit-rules = Din roll kan läsa reglerna; att spara och prova dem är för administratörer, sociala medier-ansvariga och community managers.
+why-not-make-rules-live = Att aktivera regler är för administratörer och sociala medier-ansvariga.
+why-not-read-topics = Ämnenas sökfrågor är för teamet; din roll ser bara siffrorna.
+why-not-manage-topics = Att skapa och ändra ämnen är för administratörer, sociala medier-ansvariga, community managers och analytiker.
+why-not-read-dashboards = Din roll omfattar inte översikterna.
+why-not-manage-api-tokens = Din roll omfattar inte API-nycklar; fråga en administratör om du behöver en.
+why-not-administer = Bara administratörer ändrar det här.

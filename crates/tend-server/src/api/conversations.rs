@@ -3,8 +3,7 @@
 use super::{Body, ErrorBody};
 use crate::AppState;
 use crate::auth::Ws;
-use crate::error::{ApiError, AppError};
-use crate::pages::conversation::load;
+use crate::error::ApiError;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -62,7 +61,7 @@ pub async fn get_conversation(
     ws: Ws,
     Path((_, id)): Path<(String, i64)>,
 ) -> Result<Json<Conversation>, ApiError> {
-    let d = load(&state, &ws, MessageId(id)).await?;
+    let d = c::conversation(&*state.store, ws.actor(), MessageId(id)).await?;
     Ok(Json(Conversation {
         message: d.message,
         thread: d
@@ -80,8 +79,8 @@ pub async fn get_conversation(
 
 async fn writable(state: &AppState, ws: &Ws, id: i64) -> Result<MessageId, ApiError> {
     let id = MessageId(id);
+    // 404 for another workspace's message before the use case's 403.
     state.store.message(ws.workspace.id, id).await?;
-    ws.require_inbox_work()?;
     Ok(id)
 }
 
@@ -204,14 +203,7 @@ pub async fn remove_tag(
     Path((_, id, tag)): Path<(String, i64, i64)>,
 ) -> Result<StatusCode, ApiError> {
     let id = writable(&state, &ws, id).await?;
-    let tag = state
-        .store
-        .tags(ws.workspace.id)
-        .await?
-        .into_iter()
-        .find(|t| t.id == TagId(tag))
-        .ok_or(AppError::NotFound)?;
-    c::untag(&*state.store, ws.actor(), id, &tag).await?;
+    c::untag(&*state.store, ws.actor(), id, TagId(tag)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

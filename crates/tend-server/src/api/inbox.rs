@@ -4,11 +4,11 @@ use super::Body;
 use crate::AppState;
 use crate::auth::Ws;
 use crate::error::ApiError;
-use crate::pages::inbox::{BulkAction, apply_bulk, load};
-use crate::params::InboxParams;
+use crate::params::{InboxParams, cursor};
 use axum::Json;
 use axum::extract::{Query, State};
 use serde::{Deserialize, Serialize};
+use tend_core::conversations::{self as c, BulkAction};
 use tend_domain::{Identity, Message, MessageId, UserId};
 use tend_store::StateCounts;
 use utoipa::ToSchema;
@@ -43,12 +43,17 @@ pub async fn list_inbox(
     ws: Ws,
     Query(params): Query<InboxParams>,
 ) -> Result<Json<InboxPage>, ApiError> {
-    let data = load(&state, &ws, &params).await?;
+    let query = params.to_query(&ws.workspace, ws.auth.user.id)?;
+    let page = c::inbox(&*state.store, ws.actor(), &query).await?;
+    let next = page
+        .full
+        .then(|| page.messages.last().map(|m| cursor(m.created_at, m.id)))
+        .flatten();
     Ok(Json(InboxPage {
-        authors: data.authors.into_values().collect(),
-        messages: data.messages,
-        counts: data.counts,
-        next: data.next,
+        authors: page.authors.into_values().collect(),
+        messages: page.messages,
+        counts: page.counts,
+        next,
     }))
 }
 
@@ -109,6 +114,13 @@ pub async fn bulk(
         BulkKind::Tag => BulkAction::Tag(body.tag.unwrap_or_default()),
         BulkKind::Assign => BulkAction::Assign(body.assignee),
     };
-    let changed = apply_bulk(&state, &ws, &body.ids, &action).await?;
+    let changed = c::bulk(
+        &*state.store,
+        ws.actor(),
+        &body.ids,
+        &action,
+        state.clock.now(),
+    )
+    .await?;
     Ok(Json(BulkResult { changed }))
 }

@@ -1,14 +1,14 @@
 //! `/api/w/{slug}/listening/…`: listening topics (list, create, change, delete), the
 //! overview and per-topic dashboard figures, alerts and the alert webhook. The same
-//! operations as the listening pages (`pages::listening`), with the same role
-//! checks: everyone in the workspace reads; admins, social media managers and
-//! community managers manage topics; admins set the webhook.
+//! use cases as the listening pages (`tend_core::listening::topics`), which ask the
+//! permission table: every role reads the figures; topics and their queries are for
+//! every role but clients (`read-topics`, `manage-topics`); admins set the webhook.
 
 use super::{Body, ErrorBody};
 use crate::AppState;
 use crate::auth::Ws;
 use crate::error::{ApiError, AppError};
-use crate::pages::listening::{self as pages, PeriodParams};
+use crate::params::{DEFAULT_DAYS, MAX_DAYS, PeriodParams};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use tend_core::listening::alerts::Driver;
 use tend_core::listening::dashboard::{Detail, Overview, Period, Point, TermRow, TopicSeries};
+use tend_core::listening::topics;
 use tend_domain::{Alert, Message, MessageId, NewTopic, Topic, TopicId};
 use tend_store::AuthorCount;
 use utoipa::ToSchema;
@@ -33,11 +34,11 @@ pub async fn list_topics(
     State(state): State<AppState>,
     ws: Ws,
 ) -> Result<Json<Vec<Topic>>, ApiError> {
-    Ok(Json(state.store.topics(ws.workspace.id).await?))
+    Ok(Json(topics::list(&*state.store, &ws.actor()).await?))
 }
 
 /// Creates a topic; matching over the stored history (the backfill) starts on its
-/// own. Admins, social media managers and community managers.
+/// own. Every role but clients (`manage-topics`).
 #[utoipa::path(
     post,
     path = "/api/w/{slug}/listening/topics",
@@ -55,9 +56,7 @@ pub async fn create_topic(
     ws: Ws,
     Body(body): Body<NewTopic>,
 ) -> Result<(StatusCode, Json<Topic>), ApiError> {
-    let topic = pages::create(&state, &ws, &body)
-        .await
-        .map_err(AppError::from)?;
+    let topic = topics::create(&*state.store, &ws.actor(), &body).await?;
     Ok((StatusCode::CREATED, Json(topic)))
 }
 
@@ -77,11 +76,13 @@ pub async fn get_topic(
     ws: Ws,
     Path((_, id)): Path<(String, i64)>,
 ) -> Result<Json<Topic>, ApiError> {
-    Ok(Json(state.store.topic(ws.workspace.id, TopicId(id)).await?))
+    Ok(Json(
+        topics::get(&*state.store, &ws.actor(), TopicId(id)).await?,
+    ))
 }
 
 /// Renames a topic, changes its role or its query (a changed query restarts the
-/// backfill). Admins, social media managers and community managers.
+/// backfill). Every role but clients (`manage-topics`).
 #[utoipa::path(
     put,
     path = "/api/w/{slug}/listening/topics/{id}",
@@ -103,14 +104,12 @@ pub async fn update_topic(
     Path((_, id)): Path<(String, i64)>,
     Body(body): Body<NewTopic>,
 ) -> Result<Json<Topic>, ApiError> {
-    let topic = pages::update(&state, &ws, TopicId(id), &body)
-        .await
-        .map_err(AppError::from)?;
+    let topic = topics::update(&*state.store, &ws.actor(), TopicId(id), &body).await?;
     Ok(Json(topic))
 }
 
-/// Deletes a topic with its matches and alerts. Admins, social media managers and
-/// community managers.
+/// Deletes a topic with its matches and alerts. Every role but clients
+/// (`manage-topics`).
 #[utoipa::path(
     delete,
     path = "/api/w/{slug}/listening/topics/{id}",
@@ -126,7 +125,7 @@ pub async fn delete_topic(
     ws: Ws,
     Path((_, id)): Path<(String, i64)>,
 ) -> Result<StatusCode, ApiError> {
-    pages::delete(&state, &ws, TopicId(id)).await?;
+    topics::delete(&*state.store, &ws.actor(), TopicId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -383,7 +382,8 @@ pub async fn overview(
     ws: Ws,
     Query(params): Query<PeriodParams>,
 ) -> Result<Json<OverviewBody>, ApiError> {
-    let o = pages::load_overview(&state, &ws, &params).await?;
+    let period = params.period(state.clock.now(), &ws.workspace.tz())?;
+    let o = topics::overview(&state.store, &state.dashboards, &ws.actor(), period).await?;
     Ok(Json(OverviewBody::from(&o)))
 }
 
@@ -409,7 +409,15 @@ pub async fn topic_dashboard(
     Path((_, id)): Path<(String, i64)>,
     Query(params): Query<PeriodParams>,
 ) -> Result<Json<DetailBody>, ApiError> {
-    let d = pages::load_detail(&state, &ws, TopicId(id), &params).await?;
+    let period = params.period(state.clock.now(), &ws.workspace.tz())?;
+    let d = topics::detail(
+        &state.store,
+        &state.dashboards,
+        &ws.actor(),
+        TopicId(id),
+        period,
+    )
+    .await?;
     Ok(Json(DetailBody::from(&d)))
 }
 
@@ -437,12 +445,14 @@ pub async fn alerts(
     ws: Ws,
     Query(params): Query<AlertParams>,
 ) -> Result<Json<Vec<Alert>>, ApiError> {
-    let days = params.days.unwrap_or(pages::DEFAULT_DAYS);
-    if !(1..=pages::MAX_DAYS).contains(&days) {
-        return Err(AppError::bad("days", format!("must be 1-{}", pages::MAX_DAYS)).into());
+    let days = params.days.unwrap_or(DEFAULT_DAYS);
+    if !(1..=MAX_DAYS).contains(&days) {
+        return Err(AppError::bad("days", format!("must be 1-{}", MAX_DAYS)).into());
     }
     let since = state.clock.now() - (days * 24).hours();
-    Ok(Json(state.store.alerts(ws.workspace.id, since, 200).await?))
+    Ok(Json(
+        topics::alerts(&*state.store, &ws.actor(), since).await?,
+    ))
 }
 
 /// The alert webhook.
@@ -464,9 +474,8 @@ pub struct Webhook {
     )
 )]
 pub async fn get_webhook(State(state): State<AppState>, ws: Ws) -> Result<Json<Webhook>, ApiError> {
-    ws.require_admin()?;
     Ok(Json(Webhook {
-        url: state.store.alert_webhook(ws.workspace.id).await?,
+        url: topics::alert_webhook(&*state.store, &ws.actor()).await?,
     }))
 }
 
@@ -484,7 +493,12 @@ pub async fn set_webhook(
     ws: Ws,
     Body(body): Body<Webhook>,
 ) -> Result<Json<Webhook>, ApiError> {
-    pages::set_webhook(&state, &ws, body.url.as_deref().unwrap_or("")).await?;
+    topics::set_alert_webhook(
+        &*state.store,
+        &ws.actor(),
+        body.url.as_deref().unwrap_or(""),
+    )
+    .await?;
     Ok(Json(Webhook {
         url: state.store.alert_webhook(ws.workspace.id).await?,
     }))

@@ -210,6 +210,14 @@ impl Modify for Conventions {
                              wrong, or the request came from another origin.",
                         )
                     });
+                } else if path.starts_with("/api/w/") {
+                    // Reads in a workspace ask the permission table too (clients do
+                    // not read rules, the review queue or topic queries).
+                    responses.entry("403".into()).or_insert_with(|| {
+                        error("Refused: the role may not read this (see the permission table).")
+                    });
+                }
+                if !safe {
                     responses
                         .entry("400".into())
                         .or_insert_with(|| error("The body is not valid; `field` names what."));

@@ -1,19 +1,19 @@
 //! `/api/w/{slug}/review` and `/api/w/{slug}/rules`: the review queue and its
 //! decisions, rule set versions with their hits, saving, dry runs and going live.
-//! The same operations as the review and rules pages (`pages::review`,
-//! `pages::rules`), with the same role checks.
+//! The same use cases as the review and rules pages
+//! (`tend_core::moderation::{review, rules}`), which check the permissions.
 
 use super::{Body, ErrorBody};
 use crate::AppState;
 use crate::auth::Ws;
 use crate::error::ApiError;
-use crate::pages::review::{self, ReviewParams};
-use crate::pages::rules;
+use crate::params::ReviewParams;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use tend_core::moderation::{review, rules};
 use tend_domain::{
     Identity, Message, MessageId, ReviewDecision, ReviewId, ReviewItem, RuleHit, RuleSetId,
     RuleSetVersion,
@@ -49,7 +49,13 @@ pub async fn list_review(
     ws: Ws,
     Query(params): Query<ReviewParams>,
 ) -> Result<Json<ReviewPage>, ApiError> {
-    let data = review::load(&state, &ws, params.open()?, params.before.map(ReviewId)).await?;
+    let data = review::load(
+        &*state.store,
+        &ws.actor(),
+        params.open()?,
+        params.before.map(ReviewId),
+    )
+    .await?;
     let mut messages: Vec<Message> = data.messages.into_values().collect();
     messages.sort_by_key(|m| m.id);
     Ok(Json(ReviewPage {
@@ -92,7 +98,7 @@ pub async fn decide(
     ws: Ws,
     Body(body): Body<Decide>,
 ) -> Result<Json<Decided>, ApiError> {
-    let decided = review::decide(&state, &ws, &body.ids, body.decision).await?;
+    let decided = review::decide(&*state.store, &ws.actor(), &body.ids, body.decision).await?;
     Ok(Json(Decided { decided }))
 }
 
@@ -118,7 +124,7 @@ pub async fn list_rules(
     ws: Ws,
 ) -> Result<Json<Vec<VersionWithHits>>, ApiError> {
     Ok(Json(
-        rules::versions(&state, &ws)
+        rules::versions(&*state.store, &ws.actor())
             .await?
             .into_iter()
             .map(|v| VersionWithHits {
@@ -154,7 +160,8 @@ pub async fn save_rules(
     ws: Ws,
     Body(body): Body<NewRules>,
 ) -> Result<(StatusCode, Json<RuleSetVersion>), ApiError> {
-    let version = rules::save(&state, &ws, &body.source).await?;
+    let version =
+        rules::save_rule_set(&*state.store, &ws.actor(), rules::SOURCE_NAME, &body.source).await?;
     Ok((StatusCode::CREATED, Json(version)))
 }
 
@@ -175,7 +182,9 @@ pub async fn make_live(
     ws: Ws,
     Path((_, id)): Path<(String, i64)>,
 ) -> Result<Json<RuleSetVersion>, ApiError> {
-    Ok(Json(rules::go_live(&state, &ws, RuleSetId(id)).await?))
+    Ok(Json(
+        rules::go_live(&*state.store, &ws.actor(), RuleSetId(id)).await?,
+    ))
 }
 
 /// The body of `POST /api/w/{slug}/rules/dry-run`.
@@ -288,6 +297,14 @@ pub async fn dry_run(
     ws: Ws,
     Body(body): Body<DryRunBody>,
 ) -> Result<Json<DryRunResult>, ApiError> {
-    let run = rules::try_rules(&state, &ws, &body.source, body.days).await?;
+    let run = rules::try_rules(
+        &*state.store,
+        &ws.actor(),
+        &body.source,
+        body.days,
+        rules::SAMPLES,
+        state.clock.now(),
+    )
+    .await?;
     Ok(Json(run.into()))
 }

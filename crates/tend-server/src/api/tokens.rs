@@ -10,6 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
+use tend_core::team::tokens;
 use tend_domain::{ApiToken, ApiTokenId};
 use utoipa::ToSchema;
 
@@ -24,7 +25,7 @@ pub async fn list_tokens(
     State(state): State<AppState>,
     CurrentUser(auth): CurrentUser,
 ) -> Result<Json<Vec<ApiToken>>, ApiError> {
-    Ok(Json(state.store.api_tokens(auth.user.id).await?))
+    Ok(Json(tokens::own_tokens(&*state.store, auth.user.id).await?))
 }
 
 /// The body of `POST /api/tokens`.
@@ -43,7 +44,8 @@ pub struct CreatedToken {
     pub secret: String,
 }
 
-/// Creates a token that acts with the user's roles.
+/// Creates a token that acts with the user's roles (refused, 403, when none of
+/// them may create tokens: a client-only account).
 #[utoipa::path(
     post,
     path = "/api/tokens",
@@ -56,8 +58,7 @@ pub async fn create_token(
     CurrentUser(auth): CurrentUser,
     Body(body): Body<NewToken>,
 ) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
-    let (token, secret) =
-        tend_core::access::create_token(&*state.store, auth.user.id, &body.name).await?;
+    let (token, secret) = tokens::create_own_token(&*state.store, auth.user.id, &body.name).await?;
     Ok((
         StatusCode::CREATED,
         Json(CreatedToken {
@@ -80,9 +81,6 @@ pub async fn revoke_token(
     CurrentUser(auth): CurrentUser,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
-    state
-        .store
-        .revoke_api_token(auth.user.id, ApiTokenId(id))
-        .await?;
+    tokens::revoke_own_token(&*state.store, auth.user.id, ApiTokenId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -14,119 +14,14 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use jiff::civil::DateTime;
 use std::collections::HashMap;
-use tend_core::conversations as c;
+use tend_core::conversations::{self as c, ConversationData};
+use tend_core::team::Permission;
 use tend_core::text::excerpt;
-use tend_domain::{
-    Identity, IdentityId, InboxState, Message, MessageId, SentimentLabel, Signals, TagId, UserId,
-};
+use tend_domain::{InboxState, MessageId, SentimentLabel, Signals, TagId, UserId};
 
-/// Everything the conversation view shows, loaded once (also serialised by the API).
-pub struct ConversationData {
-    /// The message that was opened.
-    pub message: Message,
-    /// The thread, in reply order, with each message's depth.
-    pub thread: Vec<(Message, usize)>,
-    /// Authors of the thread's messages.
-    pub authors: HashMap<IdentityId, Identity>,
-    /// The opened message's author, their other identities and earlier messages.
-    pub author: Option<(Identity, Vec<Identity>, Vec<Message>)>,
-    /// The channel (for names and reply limits).
-    pub channel: tend_domain::Channel,
-    /// Tags of the workspace.
-    pub tags: Vec<tend_domain::Tag>,
-    /// Teammates.
-    pub team: Vec<(tend_domain::User, tend_domain::Role)>,
-    /// Internal notes (empty for roles that do not see them).
-    pub notes: Vec<tend_domain::Note>,
-    /// History.
-    pub events: Vec<tend_domain::MessageEvent>,
-    /// Queued and sent replies.
-    pub outbox: Vec<tend_domain::OutboxItem>,
-}
-
-/// Loads the conversation around message `id`.
+/// Loads the conversation around message `id` (`tend_core::conversations::conversation`).
 pub async fn load(state: &AppState, ws: &Ws, id: MessageId) -> Result<ConversationData, AppError> {
-    let store = &*state.store;
-    let w = ws.workspace.id;
-    let message = store.message(w, id).await?;
-    let root = message.thread_root_id.unwrap_or(message.id);
-    let thread = reply_order(store.thread(w, root).await?);
-    let mut ids: Vec<IdentityId> = thread.iter().filter_map(|(m, _)| m.author_id).collect();
-    let mut author = None;
-    if let Some(a) = message.author_id {
-        let identity = store.identity(w, a).await?;
-        let profile = store.member_profile(w, identity.member_id).await?;
-        let in_thread: Vec<MessageId> = thread.iter().map(|(m, _)| m.id).collect();
-        let earlier = store
-            .member_messages(w, identity.member_id, 20)
-            .await?
-            .into_iter()
-            .filter(|m| !in_thread.contains(&m.id))
-            .take(10)
-            .collect();
-        ids.push(a);
-        author = Some((identity, profile.identities, earlier));
-    }
-    let authors = store
-        .identities(w, &ids)
-        .await?
-        .into_iter()
-        .map(|i| (i.id, i))
-        .collect();
-    Ok(ConversationData {
-        channel: store.channel(w, message.channel_id).await?,
-        tags: store.tags(w).await?,
-        team: store.workspace_users(w).await?,
-        notes: if ws.sees_notes() {
-            store.notes(w, id).await?
-        } else {
-            Vec::new()
-        },
-        events: store.message_events(w, id).await?,
-        outbox: store.message_outbox(w, id).await?,
-        message,
-        thread,
-        authors,
-        author,
-    })
-}
-
-/// Orders a thread so every reply follows its parent (siblings oldest first) and
-/// gives each message its depth. Messages whose parent is not in the thread hang
-/// off the top level.
-pub fn reply_order(messages: Vec<Message>) -> Vec<(Message, usize)> {
-    let ids: std::collections::HashSet<MessageId> = messages.iter().map(|m| m.id).collect();
-    let mut children: HashMap<Option<MessageId>, Vec<usize>> = HashMap::new();
-    for (i, m) in messages.iter().enumerate() {
-        let parent = m.parent_id.filter(|p| ids.contains(p) && *p != m.id);
-        children.entry(parent).or_default().push(i);
-    }
-    let mut out = Vec::with_capacity(messages.len());
-    let mut seen = vec![false; messages.len()];
-    // Iterative depth-first walk; `seen` guards against cycles in bad data.
-    let mut stack: Vec<(usize, usize)> = children
-        .get(&None)
-        .map(|v| v.iter().rev().map(|i| (*i, 0)).collect())
-        .unwrap_or_default();
-    while let Some((i, depth)) = stack.pop() {
-        if std::mem::replace(&mut seen[i], true) {
-            continue;
-        }
-        out.push((i, depth));
-        if let Some(kids) = children.get(&Some(messages[i].id)) {
-            stack.extend(kids.iter().rev().map(|k| (*k, depth + 1)));
-        }
-    }
-    // Anything left (only in a cycle) goes at the end, flat.
-    for (i, s) in seen.iter().enumerate() {
-        if !s {
-            out.push((i, 0));
-        }
-    }
-    let mut slots: Vec<Option<Message>> = messages.into_iter().map(Some).collect();
-    out.into_iter()
-        .filter_map(|(i, d)| slots[i].take().map(|m| (m, d)))
-        .collect()
+    Ok(c::conversation(&*state.store, ws.actor(), id).await?)
 }
 
 /// A piece of message text: plain, or a link (an entity).
@@ -413,7 +308,7 @@ async fn show(
             .iter()
             .map(|(u, _)| (u.id.get(), u.name.clone(), m.assignee_id == Some(u.id)))
             .collect(),
-        sees_notes: ws.sees_notes(),
+        sees_notes: ws.may(Permission::ReadNotes),
         notes: data
             .notes
             .iter()
@@ -508,10 +403,9 @@ pub async fn conversation_action(
             .unwrap_or("")
     };
     let store = &*state.store;
-    // Check the message (404 for other workspaces) before the role (403), so a
-    // foreign id never reveals anything.
+    // Check the message (404 for other workspaces) before the role (403, asked by
+    // each use case), so a foreign id never reveals anything.
     store.message(ws.workspace.id, id).await?;
-    ws.require_inbox_work()?;
     let actor = ws.actor();
     match action.as_str() {
         "state" => {
@@ -560,13 +454,7 @@ pub async fn conversation_action(
                     .parse()
                     .map_err(|_| AppError::bad("tag", "must be a number"))?,
             );
-            let tag = store
-                .tags(ws.workspace.id)
-                .await?
-                .into_iter()
-                .find(|t| t.id == tag_id)
-                .ok_or(AppError::NotFound)?;
-            c::untag(store, actor, id, &tag).await?;
+            c::untag(store, actor, id, tag_id).await?;
         }
         "sentiment" => {
             let label = match get("label") {

@@ -13,6 +13,7 @@ use axum::Form;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use std::collections::HashMap;
+use tend_core::conversations::BulkAction;
 use tend_core::text::excerpt;
 use tend_domain::{
     Channel, Identity, IdentityId, InboxState, Message, MessageId, ResponseStatus, Role, Signals,
@@ -40,22 +41,17 @@ pub struct InboxData {
     pub responses: HashMap<MessageId, ResponseTimes>,
 }
 
-/// Loads a page of the inbox for `ws` with `params`.
+/// Loads a page of the inbox for `ws` with `params`: `tend_core::conversations::inbox`
+/// plus the workspace's channels, tags and teammates (from the read cache).
 pub async fn load(state: &AppState, ws: &Ws, params: &InboxParams) -> Result<InboxData, AppError> {
     let query = params.to_query(&ws.workspace, ws.auth.user.id)?;
     let store = &*state.store;
     let id = ws.workspace.id;
-    let messages = store.inbox(id, &query).await?;
-    let next = (messages.len() == query.limit as usize)
-        .then(|| messages.last().map(|m| cursor(m.created_at, m.id)))
+    let page = tend_core::conversations::inbox(store, ws.actor(), &query).await?;
+    let next = page
+        .full
+        .then(|| page.messages.last().map(|m| cursor(m.created_at, m.id)))
         .flatten();
-    let author_ids: Vec<IdentityId> = messages.iter().filter_map(|m| m.author_id).collect();
-    let authors = store
-        .identities(id, &author_ids)
-        .await?
-        .into_iter()
-        .map(|i| (i.id, i))
-        .collect();
     let around = match state.cache.surroundings(id) {
         Some(hit) => hit,
         None => {
@@ -68,26 +64,14 @@ pub async fn load(state: &AppState, ws: &Ws, params: &InboxParams) -> Result<Inb
             around
         }
     };
-    let mut roots: Vec<MessageId> = messages
-        .iter()
-        .map(|m| m.thread_root_id.unwrap_or(m.id))
-        .collect();
-    roots.sort_unstable();
-    roots.dedup();
-    let responses = store
-        .response_times(id, &roots)
-        .await?
-        .into_iter()
-        .map(|r| (r.conversation, r))
-        .collect();
     Ok(InboxData {
-        responses,
-        counts: store.count_by_state(id).await?,
+        responses: page.responses,
+        counts: page.counts,
         channels: around.channels,
         tags: around.tags,
         team: around.team,
-        authors,
-        messages,
+        authors: page.authors,
+        messages: page.messages,
         next,
     })
 }
@@ -175,8 +159,10 @@ pub async fn inbox_page(
     let data = load(&state, &ws, &params).await?;
     let mut ctx = PageCtx::for_user(&state, &ws.auth, Some((&ws.workspace, ws.role))).await?;
     let lang = ctx.lang;
-    ctx.review_count =
-        super::review::count_label(lang, super::review::open_count(&state, &ws).await?);
+    if ctx.sees_review() {
+        ctx.review_count =
+            super::review::count_label(lang, super::review::open_count(&state, &ws).await?);
+    }
     let now = state.clock.now();
     let slug = ws.workspace.slug.as_str();
     let base = format!("/w/{slug}/inbox");
@@ -337,55 +323,17 @@ pub async fn inbox_page(
     render(&page)
 }
 
-/// What a bulk action does.
-#[derive(Debug, Clone, PartialEq)]
-pub enum BulkAction {
-    /// Mark done.
-    Done,
-    /// Reopen.
-    Open,
-    /// Put a tag on.
-    Tag(String),
-    /// Assign (None: unassign).
-    Assign(Option<UserId>),
-}
-
-/// Applies a bulk action to messages of the workspace; stops at the first failure
-/// (a foreign id answers 404 and nothing after it is changed).
+/// Applies a bulk action through `tend_core::conversations::bulk`.
 pub async fn apply_bulk(
     state: &AppState,
     ws: &Ws,
     ids: &[MessageId],
     action: &BulkAction,
 ) -> Result<usize, AppError> {
-    ws.require_inbox_work()?;
-    if ids.is_empty() || ids.len() > 500 {
-        return Err(AppError::bad("ids", "select 1-500 conversations"));
-    }
-    let store = &*state.store;
-    let actor = ws.actor();
-    // Check every id first, so a foreign id changes nothing.
-    for id in ids {
-        store.message(ws.workspace.id, *id).await?;
-    }
-    use tend_core::conversations as c;
-    for id in ids {
-        match action {
-            BulkAction::Done => {
-                c::set_state(store, actor, *id, InboxState::Done, None, state.clock.now()).await?;
-            }
-            BulkAction::Open => {
-                c::set_state(store, actor, *id, InboxState::Open, None, state.clock.now()).await?;
-            }
-            BulkAction::Tag(name) => {
-                c::tag(store, actor, *id, name).await?;
-            }
-            BulkAction::Assign(user) => {
-                c::assign(store, actor, *id, *user).await?;
-            }
-        }
-    }
-    Ok(ids.len())
+    Ok(
+        tend_core::conversations::bulk(&*state.store, ws.actor(), ids, action, state.clock.now())
+            .await?,
+    )
 }
 
 /// Parses the bulk form's fields (`id` repeated, `action`, `tag`, `assignee`).

@@ -22,6 +22,8 @@ use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
+use tend_core::team::Permission;
+use tend_core::team::permissions::allows;
 use tend_domain::{Role, Workspace};
 
 /// What every page's layout needs: language, user, CSRF token, workspace switcher.
@@ -37,8 +39,11 @@ pub struct PageCtx {
     pub workspaces: Vec<(String, String, bool)>,
     /// The current workspace's slug (empty outside a workspace).
     pub slug: String,
-    /// The user's role in the current workspace, for showing only allowed actions.
+    /// Whether the role may change conversations here (`Permission::WorkInbox`).
     pub can_work: bool,
+    /// The user's role in the current workspace (`None` outside one), for showing
+    /// only allowed actions; see [`PageCtx::may`].
+    pub role: Option<Role>,
     /// The time zone dates are shown in.
     pub tz: TimeZone,
     /// Open review items, for the header's link (set by the pages that show it).
@@ -55,6 +60,7 @@ impl PageCtx {
             workspaces: Vec::new(),
             slug: String::new(),
             can_work: false,
+            role: None,
             tz: TimeZone::UTC,
             review_count: String::new(),
         }
@@ -88,11 +94,32 @@ impl PageCtx {
                     (w.slug.as_str().to_owned(), w.name, here)
                 })
                 .collect(),
-            can_work: current.is_some_and(|(_, r)| r.can_work_inbox()),
+            can_work: current.is_some_and(|(_, r)| allows(r, Permission::WorkInbox)),
+            role: current.map(|(_, r)| r),
             tz: current.map(|(w, _)| w.tz()).unwrap_or(TimeZone::UTC),
             review_count: String::new(),
             slug,
         })
+    }
+
+    /// Whether the reader's role here has `permission` (never outside a workspace).
+    pub fn may(&self, permission: Permission) -> bool {
+        self.role.is_some_and(|r| allows(r, permission))
+    }
+
+    /// Whether the header links to the review queue.
+    pub fn sees_review(&self) -> bool {
+        self.may(Permission::ReadReviewQueue)
+    }
+
+    /// Whether the header links to the rules.
+    pub fn sees_rules(&self) -> bool {
+        self.may(Permission::ReadRules)
+    }
+
+    /// Whether the listening pages list the topics with their queries.
+    pub fn sees_topics(&self) -> bool {
+        self.may(Permission::ReadTopics)
     }
 
     /// A UI string.
@@ -124,6 +151,11 @@ impl PageCtx {
     pub fn dec(&self, x: &f64) -> String {
         i18n::format_decimal(self.lang, *x, 2)
     }
+}
+
+/// The localised line saying why a control is absent (`why-not-<permission>`).
+pub fn why_not(lang: Lang, permission: Permission) -> String {
+    lang.t(&format!("why-not-{}", permission.as_str()))
 }
 
 /// Renders a template as a page.
@@ -172,6 +204,7 @@ pub fn error_response(lang: Lang, error: &AppError, next_url: &str) -> Response 
     let detail = match error {
         AppError::BadRequest { field, message } => format!("{field}: {message}"),
         AppError::Conflict(m) | AppError::Rejected(m) => m.clone(),
+        AppError::Refused(p) => why_not(lang, *p),
         _ => String::new(),
     };
     let page = ErrorPage {

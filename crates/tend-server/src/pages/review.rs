@@ -9,100 +9,33 @@ use crate::AppState;
 use crate::auth::Ws;
 use crate::error::{AppError, PageError};
 use crate::i18n::Lang;
+use crate::params::ReviewParams;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use serde::Deserialize;
 use std::collections::HashMap;
+use tend_core::moderation::review::{self, ReviewData};
+use tend_core::team::Permission;
 use tend_core::text::excerpt;
-use tend_domain::{
-    Channel, Identity, IdentityId, Message, MessageId, ReviewDecision, ReviewId, ReviewItem,
-    ReviewStatus, UserId,
-};
+use tend_domain::{Channel, ReviewDecision, ReviewId, ReviewStatus, UserId};
 
-/// Items per page.
-pub const PAGE: u32 = 50;
 /// Open items counted for the badge in the header ("99+" past this).
 pub const COUNT_CAP: u32 = 99;
 
-/// The query of the review page and the API list.
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ReviewParams {
-    /// `open` (default: pending and escalated, escalated first) or `decided`.
-    pub status: Option<String>,
-    /// Keyset cursor: only items with a smaller id (the `next` of the previous page).
-    pub before: Option<i64>,
-}
-
-impl ReviewParams {
-    /// Whether the open list is asked for; 400 for an unknown status.
-    pub fn open(&self) -> Result<bool, AppError> {
-        match self.status.as_deref().map(str::trim) {
-            None | Some("") | Some("open") => Ok(true),
-            Some("decided") => Ok(false),
-            Some(_) => Err(AppError::bad("status", "must be open or decided")),
-        }
-    }
-}
-
-/// One page of the review queue and what is needed to show it.
-pub struct ReviewData {
-    /// The items, in queue order.
-    pub items: Vec<ReviewItem>,
-    /// Their messages.
-    pub messages: HashMap<MessageId, Message>,
-    /// The messages' authors.
-    pub authors: HashMap<IdentityId, Identity>,
-    /// The cursor of the next page, if the page was full.
-    pub next: Option<ReviewId>,
-}
-
-/// Loads a page of the open or decided review items.
+/// Loads a page of the open or decided review items (`tend_core::moderation::review`).
 pub async fn load(
     state: &AppState,
     ws: &Ws,
     open: bool,
     before: Option<ReviewId>,
 ) -> Result<ReviewData, AppError> {
-    let store = &*state.store;
-    let w = ws.workspace.id;
-    let items = store.review_queue(w, open, before, PAGE).await?;
-    let next = (items.len() == PAGE as usize)
-        .then(|| items.last().map(|i| i.id))
-        .flatten();
-    let ids: Vec<MessageId> = items.iter().map(|i| i.message_id).collect();
-    let messages: HashMap<MessageId, Message> = store
-        .messages(w, &ids)
-        .await?
-        .into_iter()
-        .map(|m| (m.id, m))
-        .collect();
-    let mut author_ids: Vec<IdentityId> = messages.values().filter_map(|m| m.author_id).collect();
-    author_ids.sort_unstable();
-    author_ids.dedup();
-    let authors = store
-        .identities(w, &author_ids)
-        .await?
-        .into_iter()
-        .map(|i| (i.id, i))
-        .collect();
-    Ok(ReviewData {
-        items,
-        messages,
-        authors,
-        next,
-    })
+    Ok(review::load(&*state.store, &ws.actor(), open, before).await?)
 }
 
 /// How many items are open, up to [`COUNT_CAP`] + 1.
 pub async fn open_count(state: &AppState, ws: &Ws) -> Result<usize, AppError> {
-    let n = state
-        .store
-        .open_reviews(ws.workspace.id, COUNT_CAP + 1)
-        .await?;
-    Ok(usize::try_from(n).unwrap_or(0))
+    Ok(review::open_count(&*state.store, &ws.actor(), COUNT_CAP + 1).await?)
 }
 
 /// The badge text for `n` open items ("99+" past the cap).
@@ -112,28 +45,6 @@ pub fn count_label(lang: Lang, n: usize) -> String {
     } else {
         crate::i18n::format_int(lang, n as i64)
     }
-}
-
-/// Decides review items of the workspace. Every id is checked first: one of
-/// another workspace (or a missing one) answers 404 and nothing is decided.
-/// Returns how many were decided (already decided items are left as they are).
-pub async fn decide(
-    state: &AppState,
-    ws: &Ws,
-    ids: &[ReviewId],
-    decision: ReviewDecision,
-) -> Result<u64, AppError> {
-    ws.require_moderation()?;
-    if ids.is_empty() || ids.len() > 500 {
-        return Err(AppError::bad("ids", "select 1-500 review items"));
-    }
-    let store = &*state.store;
-    for id in ids {
-        store.review_item(ws.workspace.id, *id).await?;
-    }
-    Ok(store
-        .decide_reviews(ws.workspace.id, ids, decision, Some(ws.auth.user.id))
-        .await?)
 }
 
 /// Parses a decision's name.
@@ -318,7 +229,7 @@ pub async fn review_page(
                 label: lang.t(&format!("review-action-{value}")),
             })
             .collect(),
-        can_decide: ws.role.can_work_inbox(),
+        can_decide: ws.may(Permission::Moderate),
         tabs,
         rows,
         open,
@@ -378,7 +289,9 @@ pub async fn decide_form(
             (ids, parse_decision(get("decision").unwrap_or(""))?)
         }
     };
-    decide(&state, &ws, &ids, decision).await?;
+    review::decide(&*state.store, &ws.actor(), &ids, decision)
+        .await
+        .map_err(AppError::from)?;
     let fallback = format!("/w/{}/review", ws.workspace.slug.as_str());
     Ok(Redirect::to(&local_path(get("back"), &fallback)).into_response())
 }

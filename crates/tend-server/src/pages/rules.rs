@@ -14,67 +14,22 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use jiff::ToSpan as _;
 use serde::Deserialize;
 use std::collections::HashMap;
-use tend_core::moderation::{DryRun, ModerationError, dry_run, parse_rules};
+use tend_core::moderation::rules::{self, VersionHits};
+use tend_core::moderation::{DryRun, parse_rules};
+use tend_core::team::Permission;
 use tend_core::text::excerpt;
-use tend_domain::{RuleHit, RuleSetId, RuleSetVersion, UserId};
-
-/// The longest rule file accepted, in bytes.
-pub const MAX_SOURCE: usize = 200_000;
-/// The longest dry run, in days.
-pub const MAX_DAYS: u32 = 365;
-/// Samples kept per rule in a dry run.
-pub const SAMPLES: usize = 3;
-
-/// A version with the hits of its rules.
-pub struct VersionHits {
-    /// The version.
-    pub version: RuleSetVersion,
-    /// Its rules' hit counters (only rules that fired).
-    pub hits: Vec<RuleHit>,
-}
+use tend_domain::{RuleSetId, RuleSetVersion, UserId};
 
 /// Every version of the workspace, newest first, with hit counters.
 pub async fn versions(state: &AppState, ws: &Ws) -> Result<Vec<VersionHits>, AppError> {
-    let store = &*state.store;
-    let mut out = Vec::new();
-    for version in store.rule_sets(ws.workspace.id).await? {
-        let hits = store.rule_hits(ws.workspace.id, version.id).await?;
-        out.push(VersionHits { version, hits });
-    }
-    Ok(out)
+    Ok(rules::versions(&*state.store, &ws.actor()).await?)
 }
 
-/// A rule file longer than [`MAX_SOURCE`] answers 400.
-fn check_len(source: &str) -> Result<(), AppError> {
-    if source.len() > MAX_SOURCE {
-        return Err(AppError::bad(
-            "source",
-            format!("at most {MAX_SOURCE} bytes"),
-        ));
-    }
-    Ok(())
-}
-
-/// Rules that do not parse answer 422 with every diagnostic (document, line, key).
-fn rules_error(e: ModerationError) -> AppError {
-    match e {
-        ModerationError::Rules(text) => AppError::Rejected(text),
-        ModerationError::Store(e) => e.into(),
-    }
-}
-
-/// Saves a new version (not live) after checking it parses.
+/// Saves a new version (not live) through `tend_core::moderation::rules`.
 pub async fn save(state: &AppState, ws: &Ws, source: &str) -> Result<RuleSetVersion, AppError> {
-    ws.require_moderation()?;
-    check_len(source)?;
-    parse_rules("rules.yaml", source).map_err(rules_error)?;
-    Ok(state
-        .store
-        .create_rule_set(ws.workspace.id, source, Some(ws.auth.user.id))
-        .await?)
+    Ok(rules::save_rule_set(&*state.store, &ws.actor(), rules::SOURCE_NAME, source).await?)
 }
 
 /// Runs rules over the last `days` days of stored messages, writing nothing.
@@ -84,27 +39,20 @@ pub async fn try_rules(
     source: &str,
     days: u32,
 ) -> Result<DryRun, AppError> {
-    ws.require_moderation()?;
-    if days == 0 || days > MAX_DAYS {
-        return Err(AppError::bad("days", format!("must be 1-{MAX_DAYS}")));
-    }
-    check_len(source)?;
-    let rules = parse_rules("rules.yaml", source).map_err(rules_error)?;
-    let since = state.clock.now() - (i64::from(days) * 24).hours();
-    dry_run(&*state.store, ws.workspace.id, &rules, since, SAMPLES)
-        .await
-        .map_err(rules_error)
+    Ok(rules::try_rules(
+        &*state.store,
+        &ws.actor(),
+        source,
+        days,
+        rules::SAMPLES,
+        state.clock.now(),
+    )
+    .await?)
 }
 
 /// Makes a version live (admins and social media managers).
 pub async fn go_live(state: &AppState, ws: &Ws, id: RuleSetId) -> Result<RuleSetVersion, AppError> {
-    ws.require_go_live()?;
-    // 404 before anything for another workspace's version.
-    state.store.rule_set(ws.workspace.id, id).await?;
-    Ok(state
-        .store
-        .make_live(ws.workspace.id, id, Some(ws.auth.user.id))
-        .await?)
+    Ok(rules::go_live(&*state.store, &ws.actor(), id).await?)
 }
 
 /// One row of the versions table.
@@ -198,10 +146,9 @@ async fn page(state: &AppState, ws: &Ws, shown: Shown) -> Result<Response, PageE
             .unwrap_or_default()
     });
     let versions = all.iter().map(|v| version_row(&ctx, &team, v)).collect();
-    let webhooks = state
-        .store
-        .webhook_deliveries(ws.workspace.id, None, WEBHOOK_ROWS)
-        .await?
+    let webhooks = rules::webhook_deliveries(&*state.store, &ws.actor(), WEBHOOK_ROWS)
+        .await
+        .map_err(AppError::from)?
         .into_iter()
         .map(|d| WebhookRow {
             rule: lang.targs(
@@ -281,9 +228,9 @@ async fn page(state: &AppState, ws: &Ws, shown: Shown) -> Result<Response, PageE
         versions,
         webhooks,
         dry,
-        can_edit: ws.role.can_work_inbox(),
-        can_go_live: ws.can_go_live(),
-        can_admin: ws.role.can_administer(),
+        can_edit: ws.may(Permission::EditRules),
+        can_go_live: ws.may(Permission::MakeRulesLive),
+        can_admin: ws.may(Permission::Administer),
         guidelines: state
             .store
             .guidelines(ws.workspace.id)
@@ -463,11 +410,9 @@ pub async fn guidelines_form(
     ws: Ws,
     Form(form): Form<GuidelinesForm>,
 ) -> Result<Response, PageError> {
-    ws.require_admin()?;
-    state
-        .store
-        .set_guidelines(ws.workspace.id, &form.text, Some(ws.auth.user.id))
-        .await?;
+    rules::set_guidelines(&*state.store, &ws.actor(), &form.text)
+        .await
+        .map_err(AppError::from)?;
     Ok(Redirect::to(&format!(
         "/w/{}/rules#guidelines",
         ws.workspace.slug.as_str()

@@ -10,6 +10,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
+use tend_core::team::tokens;
 use tend_domain::ApiTokenId;
 
 /// The language switch.
@@ -25,7 +26,9 @@ pub async fn set_locale(
     CurrentUser(auth): CurrentUser,
     Form(f): Form<LocaleForm>,
 ) -> Result<Response, PageError> {
-    state.store.set_user_locale(auth.user.id, &f.locale).await?;
+    tokens::set_locale(&*state.store, auth.user.id, &f.locale)
+        .await
+        .map_err(AppError::from)?;
     Ok(Redirect::to(&local_path(f.back.as_deref(), "/")).into_response())
 }
 
@@ -45,6 +48,7 @@ struct TokensPage {
     ctx: PageCtx,
     tokens: Vec<TokenRow>,
     new_secret: String,
+    can_create: bool,
 }
 
 async fn tokens_page(
@@ -53,10 +57,10 @@ async fn tokens_page(
     new_secret: String,
 ) -> Result<Response, PageError> {
     let ctx = PageCtx::for_user(state, auth, None).await?;
-    let tokens = state
-        .store
-        .api_tokens(auth.user.id)
-        .await?
+    let can_create = tokens::may_create_tokens(&*state.store, auth.user.id).await?;
+    let rows = tokens::own_tokens(&*state.store, auth.user.id)
+        .await
+        .map_err(AppError::from)?
         .into_iter()
         .map(|t| TokenRow {
             id: t.id.get(),
@@ -69,8 +73,9 @@ async fn tokens_page(
         .collect();
     render(&TokensPage {
         ctx,
-        tokens,
+        tokens: rows,
         new_secret,
+        can_create,
     })
 }
 
@@ -94,7 +99,9 @@ pub async fn create_token(
     CurrentUser(auth): CurrentUser,
     Form(f): Form<NewTokenForm>,
 ) -> Result<Response, PageError> {
-    let (_, secret) = tend_core::access::create_token(&*state.store, auth.user.id, &f.name).await?;
+    let (_, secret) = tokens::create_own_token(&*state.store, auth.user.id, &f.name)
+        .await
+        .map_err(AppError::from)?;
     tokens_page(&state, &auth, secret.expose_secret().to_owned()).await
 }
 
@@ -110,9 +117,7 @@ pub async fn revoke_token(
     CurrentUser(auth): CurrentUser,
     Form(f): Form<RevokeForm>,
 ) -> Result<Response, PageError> {
-    state
-        .store
-        .revoke_api_token(auth.user.id, ApiTokenId(f.id))
+    tokens::revoke_own_token(&*state.store, auth.user.id, ApiTokenId(f.id))
         .await
         .map_err(AppError::from)?;
     Ok(Redirect::to("/settings/tokens").into_response())

@@ -106,7 +106,7 @@ async fn bad_tokens_get_401() {
 async fn the_tokens_page_creates_shows_once_and_revokes() {
     let app = spawn_app().await;
     seed(&app).await;
-    let b = app.browser(&Seed::email(Role::Client)).await;
+    let b = app.browser(&Seed::email(Role::Analyst)).await;
     let res = app
         .post_form("/settings/tokens", &b, &[("name", "report script")])
         .await;
@@ -128,7 +128,7 @@ async fn the_tokens_page_creates_shows_once_and_revokes() {
         .store
         .api_tokens(
             app.store
-                .user_credentials(&tend_domain::Email::parse(Seed::email(Role::Client)).unwrap())
+                .user_credentials(&tend_domain::Email::parse(Seed::email(Role::Analyst)).unwrap())
                 .await
                 .unwrap()
                 .0
@@ -148,5 +148,30 @@ async fn the_tokens_page_creates_shows_once_and_revokes() {
             .await
             .unwrap()
             .contains("Revoked")
+    );
+}
+
+/// Issue 13: a client-only account may not create API tokens; the page says why
+/// instead of offering a form that fails.
+#[tokio::test]
+async fn a_client_may_not_create_api_tokens_and_the_page_says_why() {
+    let app = spawn_app().await;
+    seed(&app).await;
+    let b = app.browser(&Seed::email(Role::Client)).await;
+    let res = app
+        .json(Method::POST, "/api/tokens", &b, json!({"name": "scraper"}))
+        .await;
+    assert_eq!(res.status(), 403);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["message"], "your role may not create API tokens");
+    let res = app
+        .post_form("/settings/tokens", &b, &[("name", "scraper")])
+        .await;
+    assert_eq!(res.status(), 403);
+    let page = app.get("/settings/tokens", &b).await.text().await.unwrap();
+    assert!(!page.contains("action=\"/settings/tokens\" class=\"row-form\""));
+    assert!(
+        page.contains("Your role does not include API tokens"),
+        "{page}"
     );
 }

@@ -1,6 +1,8 @@
 //! Topic management (create, edit, delete) and the alert webhook setting.
 
 use super::*;
+use tend_core::listening::topics;
+use tend_core::team::Permission;
 
 /// A topic in the management list.
 pub struct ManagedRow {
@@ -49,10 +51,9 @@ pub(super) async fn topics_view(
     let ctx = PageCtx::for_user(state, &ws.auth, Some((&ws.workspace, ws.role))).await?;
     let lang = ctx.lang;
     let slug = ws.workspace.slug.as_str();
-    let topics = state
-        .store
-        .topics(ws.workspace.id)
-        .await?
+    let topics = topics::list(&*state.store, &ws.actor())
+        .await
+        .map_err(AppError::from)?
         .into_iter()
         .map(|t| ManagedRow {
             id: t.id.get(),
@@ -64,12 +65,11 @@ pub(super) async fn topics_view(
             query: t.query,
         })
         .collect();
-    let can_admin = ws.role.can_administer();
+    let can_admin = ws.may(Permission::Administer);
     let webhook = if can_admin {
-        state
-            .store
-            .alert_webhook(ws.workspace.id)
-            .await?
+        topics::alert_webhook(&*state.store, &ws.actor())
+            .await
+            .map_err(AppError::from)?
             .unwrap_or_default()
     } else {
         String::new()
@@ -88,7 +88,7 @@ pub(super) async fn topics_view(
         topics,
         form,
         roles,
-        can_manage: ws.can_manage_topics(),
+        can_manage: ws.may(Permission::ManageTopics),
         can_admin,
         webhook,
         saved,
@@ -113,7 +113,9 @@ pub async fn topics_page(
             .trim()
             .parse()
             .map_err(|_| AppError::bad("edit", "must be a topic id"))?;
-        let topic = state.store.topic(ws.workspace.id, TopicId(id)).await?;
+        let topic = topics::get(&*state.store, &ws.actor(), TopicId(id))
+            .await
+            .map_err(AppError::from)?;
         form = FormState {
             editing: Some(id),
             name: topic.name,
@@ -161,7 +163,6 @@ pub(super) async fn save_topic(
     editing: Option<i64>,
     form: TopicForm,
 ) -> Result<Response, PageError> {
-    ws.require_topics()?;
     let result = match form.new_topic() {
         Ok(new) => match editing {
             Some(id) => update(&state, &ws, TopicId(id), &new).await,

@@ -4,8 +4,9 @@
 //! the only markup these templates insert unescaped), each with a CSV link: the same
 //! URL with `csv=<chart>`. The figures come from `tend_core::listening::dashboard`
 //! over the last 7, 30 or 90 local days of the workspace, in hour, day or week
-//! buckets. Everyone in the workspace may look; admins, social media managers and
-//! community managers manage topics; admins set the alert webhook. The operations
+//! buckets. Everyone in the workspace sees the figures; every role but clients sees
+//! and manages topics (clients do not see queries); admins set the alert webhook
+//! (`tend_core::team::permissions`). The use cases (`tend_core::listening::topics`)
 //! are shared with the JSON API (`api::listening`).
 
 mod csv;
@@ -33,78 +34,23 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use jiff::tz::TimeZone;
-use jiff::{Timestamp, ToSpan as _, Zoned};
+use jiff::{ToSpan as _, Zoned};
 use serde::Deserialize;
 use std::collections::HashMap;
 use tend_chart::{
     Bar, BarChart, Colour, Labels, NumberStyle, Series, SeriesChart, ShareChart, format_number,
 };
+use tend_core::listening::ListenError;
 use tend_core::listening::alerts::Driver;
 use tend_core::listening::dashboard::{self, Detail, Granularity, Overview, Period, TermRow};
-use tend_core::listening::{self, ListenError};
+use tend_core::listening::topics::{self, TopicError};
 use tend_core::text::excerpt;
 use tend_domain::{Alert, AlertKind, IdentityId, NewTopic, Topic, TopicId, TopicRole};
 
-/// The periods offered, in days.
-pub const DAY_CHOICES: [i64; 3] = [7, 30, 90];
-/// The default period, in days.
-pub const DEFAULT_DAYS: i64 = 30;
-/// The longest period accepted, in days.
-pub const MAX_DAYS: i64 = 366;
-/// The longest period shown in hours (more would be thousands of points).
-pub const MAX_HOURLY_DAYS: i64 = 31;
+pub use crate::params::{DAY_CHOICES, MAX_HOURLY_DAYS, PeriodParams};
+
 /// Topics drawn in the overview's volume chart (the largest in the period).
 pub const LINE_TOPICS: usize = 6;
-
-/// The period of a dashboard, from the query string.
-#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PeriodParams {
-    /// The last N local days including today (1-366; the app offers 7, 30 and 90; default 30).
-    pub days: Option<String>,
-    /// `hour` (periods of at most 31 days), `day` (default) or `week`.
-    pub granularity: Option<String>,
-}
-
-impl PeriodParams {
-    /// The number of days; 400 unless 1-366.
-    pub fn days(&self) -> Result<i64, AppError> {
-        match self.days.as_deref().map(str::trim) {
-            None | Some("") => Ok(DEFAULT_DAYS),
-            Some(s) => match s.parse::<i64>() {
-                Ok(n) if (1..=MAX_DAYS).contains(&n) => Ok(n),
-                _ => Err(AppError::bad("days", format!("must be 1-{MAX_DAYS}"))),
-            },
-        }
-    }
-
-    /// The bucket size; 400 for an unknown one or hours over more than 31 days.
-    pub fn granularity(&self) -> Result<Granularity, AppError> {
-        let g = match self.granularity.as_deref().map(str::trim) {
-            None | Some("") => Granularity::Day,
-            Some(s) => Granularity::parse(s)
-                .ok_or_else(|| AppError::bad("granularity", "must be hour, day or week"))?,
-        };
-        if g == Granularity::Hour && self.days()? > MAX_HOURLY_DAYS {
-            return Err(AppError::bad(
-                "granularity",
-                format!("hour needs a period of at most {MAX_HOURLY_DAYS} days"),
-            ));
-        }
-        Ok(g)
-    }
-
-    /// The period ending today in `tz`.
-    pub fn period(&self, now: Timestamp, tz: &TimeZone) -> Result<Period, AppError> {
-        let days = self.days()?;
-        let granularity = self.granularity()?;
-        Period::last_days(now, tz, days, granularity).map_err(|e| {
-            tracing::error!(error = %e, "dashboard period");
-            AppError::Internal
-        })
-    }
-}
 
 /// The overview's figures for the workspace.
 pub async fn load_overview(
@@ -113,7 +59,7 @@ pub async fn load_overview(
     params: &PeriodParams,
 ) -> Result<Overview, AppError> {
     let period = params.period(state.clock.now(), &ws.workspace.tz())?;
-    Ok(dashboard::overview(&state.store, &state.dashboards, ws.workspace.id, period).await?)
+    Ok(topics::overview(&state.store, &state.dashboards, &ws.actor(), period).await?)
 }
 
 /// One topic's figures (404 for a topic of another workspace).
@@ -124,7 +70,7 @@ pub async fn load_detail(
     params: &PeriodParams,
 ) -> Result<Detail, AppError> {
     let period = params.period(state.clock.now(), &ws.workspace.tz())?;
-    Ok(dashboard::detail(&state.store, &state.dashboards, ws.workspace.id, id, period).await?)
+    Ok(topics::detail(&state.store, &state.dashboards, &ws.actor(), id, period).await?)
 }
 
 /// Why a topic was not saved.
@@ -156,20 +102,19 @@ impl From<TopicRefusal> for AppError {
     }
 }
 
-fn refusal(e: ListenError, query: &str) -> TopicRefusal {
+fn refusal(e: TopicError, query: &str) -> TopicRefusal {
     match e {
-        ListenError::Query(q) => TopicRefusal::Query {
+        TopicError::Listen(ListenError::Query(q)) => TopicRefusal::Query {
             message: q.to_string(),
             caret: q.render(query),
         },
-        ListenError::Store(e) => TopicRefusal::Other(e.into()),
+        other => TopicRefusal::Other(other.into()),
     }
 }
 
-/// Creates a topic (admins, social media managers, community managers).
+/// Creates a topic (`tend_core::listening::topics`, which checks the role).
 pub async fn create(state: &AppState, ws: &Ws, new: &NewTopic) -> Result<Topic, TopicRefusal> {
-    ws.require_topics()?;
-    listening::create_topic(&*state.store, ws.workspace.id, new, Some(ws.auth.user.id))
+    topics::create(&*state.store, &ws.actor(), new)
         .await
         .map_err(|e| refusal(e, &new.query))
 }
@@ -181,46 +126,24 @@ pub async fn update(
     id: TopicId,
     new: &NewTopic,
 ) -> Result<Topic, TopicRefusal> {
-    ws.require_topics()?;
-    listening::update_topic(&*state.store, ws.workspace.id, id, new)
+    topics::update(&*state.store, &ws.actor(), id, new)
         .await
         .map_err(|e| refusal(e, &new.query))
 }
 
 /// Deletes a topic with its matches and alerts.
 pub async fn delete(state: &AppState, ws: &Ws, id: TopicId) -> Result<(), AppError> {
-    ws.require_topics()?;
-    Ok(state.store.delete_topic(ws.workspace.id, id).await?)
+    Ok(topics::delete(&*state.store, &ws.actor(), id).await?)
 }
 
 /// Sets or clears (empty) the alert webhook (admins).
 pub async fn set_webhook(state: &AppState, ws: &Ws, url: &str) -> Result<(), AppError> {
-    ws.require_admin()?;
-    let url = url.trim();
-    let url = (!url.is_empty()).then_some(url);
-    Ok(state.store.set_alert_webhook(ws.workspace.id, url).await?)
+    Ok(topics::set_alert_webhook(&*state.store, &ws.actor(), url).await?)
 }
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn period_params_are_checked() {
-        let p = |d: Option<&str>, g: Option<&str>| PeriodParams {
-            days: d.map(str::to_owned),
-            granularity: g.map(str::to_owned),
-        };
-        assert_eq!(p(None, None).days().unwrap(), DEFAULT_DAYS);
-        assert_eq!(p(None, None).granularity().unwrap(), Granularity::Day);
-        assert_eq!(
-            p(Some("7"), Some("hour")).granularity().unwrap(),
-            Granularity::Hour
-        );
-        assert!(p(Some("90"), Some("hour")).granularity().is_err());
-        assert!(p(Some("0"), None).days().is_err());
-        assert!(p(Some("abc"), None).days().is_err());
-        assert!(p(None, Some("month")).granularity().is_err());
-    }
 
     #[test]
     fn bucket_labels_follow_the_language() {

@@ -1,6 +1,7 @@
 //! The overview page: volume per topic, share of voice, topics, alerts.
 
 use super::*;
+use tend_core::team::Permission;
 
 /// One row of the overview's topic table.
 pub struct TopicRow {
@@ -77,7 +78,7 @@ pub async fn overview_page(
             .then(|| tend_chart::share_of_voice(&share_chart(lang, &o))),
         topics,
         alerts: alert_rows(&ctx, &names, &o.alerts, &o.drivers),
-        can_manage: ws.can_manage_topics(),
+        can_manage: ws.may(Permission::ManageTopics),
         ctx,
     };
     render(&page)

@@ -2,6 +2,7 @@
 //! authors, terms and hashtags, trending terms, people to answer, alerts.
 
 use super::*;
+use tend_core::team::Permission;
 
 /// A chart on the topic page.
 pub struct ChartBlock {
@@ -275,7 +276,7 @@ pub async fn topic_page(
         trending,
         to_answer,
         alerts: alert_rows(&ctx, &names, &d.alerts, &d.drivers),
-        can_manage: ws.can_manage_topics(),
+        can_manage: ws.may(Permission::ManageTopics),
         edit_href: format!("/w/{slug}/listening/topics?edit={id}#topic-form"),
         ctx,
     };

@@ -146,3 +146,89 @@ async fn the_rules_page_shows_webhook_deliveries_and_refuses_bad_webhook_address
     );
     assert_eq!(app.store.rule_sets(s.acme.id).await.unwrap().len(), 1);
 }
+
+/// Issue 13: an action no one can carry out is refused when the rule set is saved
+/// (and when an older version goes live), never dropped at run time.
+#[tokio::test]
+async fn rules_whose_actions_no_one_can_carry_out_are_refused_when_saved() {
+    use reqwest::Method;
+    use serde_json::{Value, json};
+    let app = spawn_app().await;
+    let s = seed(&app).await;
+    let b = app.browser(&Seed::email(Role::SocialMediaManager)).await;
+    let save = |source: &'static str| {
+        let (app, b) = (&app, &b);
+        async move {
+            app.json(
+                Method::POST,
+                "/api/w/acme/rules",
+                b,
+                json!({"source": source}),
+            )
+            .await
+        }
+    };
+    for (source, says) in [
+        (
+            "# Route\nbody: [refund]\nassign: nobody\n",
+            "names \"nobody\", who is not a teammate of this workspace",
+        ),
+        (
+            "# Route\nbody: [refund]\nassign: client@acme.se\n",
+            "whose role (client) may not change state",
+        ),
+        (
+            "# Page\nbody: [refund]\nnotify: ghost\n",
+            "names \"ghost\", who is not a teammate",
+        ),
+        (
+            "# Empty\nbody: [refund]\nreply: \"  \"\n",
+            "the reply text is empty",
+        ),
+    ] {
+        let res = save(source).await;
+        assert_eq!(res.status(), 422, "{source}");
+        let body: Value = res.json().await.unwrap();
+        let message = body["message"].as_str().unwrap();
+        assert!(message.contains(says), "{source}: {message}");
+        // The page shows the same refusal above the editor.
+        let res = app
+            .post_form("/w/acme/rules", &b, &[("source", source)])
+            .await;
+        assert_eq!(res.status(), 422, "{source} (form)");
+        let page = res.text().await.unwrap();
+        assert!(
+            page.contains("who is not a teammate")
+                || page.contains("reply text is empty")
+                || page.contains("may not change state")
+        );
+    }
+    assert!(app.store.rule_sets(s.acme.id).await.unwrap().is_empty());
+    // Teammates found by e-mail or name, and a real reply: saved, with an author.
+    let res =
+        save("# Route\nbody: [refund]\nassign: community-manager@acme.se\nreply: \"On it\"\n")
+            .await;
+    assert_eq!(res.status(), 201);
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(v["created_by"], s.user(Role::SocialMediaManager).id.get());
+    // A version stored without an author (as the CLI did) does not go live with replies.
+    let old = app
+        .store
+        .create_rule_set(
+            s.acme.id,
+            "# Thanks\nbody: [refund]\nreply: \"Thanks\"\n",
+            None,
+        )
+        .await
+        .unwrap();
+    let res = app
+        .json(
+            Method::POST,
+            &format!("/api/w/acme/rules/{}/live", old.id),
+            &b,
+            json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(app.store.live_rule_set(s.acme.id).await.unwrap().is_none());
+}

@@ -5,7 +5,6 @@
 //! the binary. Each signal lives in its own module; `analyze` composes them.
 
 pub mod analyze;
-pub mod bench;
 pub mod entities;
 pub mod eval;
 pub mod language;

@@ -96,7 +96,7 @@ impl Eval {
     /// `tend eval spikes`: the synthetic evaluation, then the demo's planted outage
     /// (the demo is installed into a temporary SQLite file, as `tend demo` would).
     fn spikes(&self) -> anyhow::Result<ExitCode> {
-        let report = tend_listen::spike::eval::evaluate(self.seed, self.series);
+        let report = tend_bench::spikes::evaluate(self.seed, self.series);
         println!("{report}");
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -107,9 +107,9 @@ impl Eval {
             let url = format!("sqlite://{}", dir.path().join("demo.db").display());
             let store = tend_store::open(&url, 4).await?;
             let now = jiff::Timestamp::now();
-            tend_core::listening::spike_eval::demo_spikes(
+            tend_bench::demo_spikes::demo_spikes(
                 &*store,
-                tend_core::demo::DEFAULT_SEED,
+                tend_demo::DEFAULT_SEED,
                 self.demo_scale,
                 now,
             )

@@ -8,7 +8,7 @@ use std::path::Path;
 use crate::eval::{self, EvalError};
 
 /// The corpora: (name used in the reference file, ground-truth file, label for tables).
-pub(crate) const CORPORA: [(&str, &str, &str); 4] = [
+pub const CORPORA: [(&str, &str, &str); 4] = [
     ("tweets", "tweets_GroundTruth.txt", "tweets"),
     (
         "movieReviewSnippets",
@@ -29,7 +29,7 @@ pub(crate) const CORPORA: [(&str, &str, &str); 4] = [
 
 /// One rated text.
 #[derive(Debug, Clone)]
-pub(crate) struct Item {
+pub struct Item {
     /// Index into [`CORPORA`].
     pub corpus: usize,
     /// The id within its corpus.
@@ -41,7 +41,7 @@ pub(crate) struct Item {
 }
 
 /// Loads all four corpora, in [`CORPORA`] order.
-pub(crate) fn load(root: &Path) -> Result<Vec<Item>, EvalError> {
+pub fn load(root: &Path) -> Result<Vec<Item>, EvalError> {
     let mut items = Vec::with_capacity(23_703);
     for (corpus, (_, file, _)) in CORPORA.iter().enumerate() {
         let path = root.join("vader").join(file);

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::eval::EvalError;
-use crate::sentiment::{self, corpus};
+use tend_nlp::eval::EvalError;
+use tend_nlp::sentiment::{self, corpus};
 
 /// Minimum wall time of one measurement; the texts are scored in whole passes until it
 /// is reached, so short runs are not dominated by timer noise.

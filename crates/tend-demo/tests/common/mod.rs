@@ -1,0 +1,44 @@
+//! Helpers shared by the demo's integration tests: a fresh SQLite store in a
+//! temporary directory, and every stored message of a workspace.
+
+#![allow(dead_code)] // each test binary uses its own subset
+
+use jiff::Timestamp;
+use std::sync::Arc;
+use tend_domain::{Message, WorkspaceId};
+use tend_store::{InboxQuery, Store};
+
+/// A migrated SQLite store in `dir`.
+pub async fn fresh_store(dir: &tempfile::TempDir) -> Arc<dyn Store> {
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    tend_store::open(&url, 4).await.unwrap()
+}
+
+/// Every stored message of the workspace written at or after `since` (all of them
+/// with `None`), newest first, by paging the inbox.
+pub async fn history(store: &dyn Store, ws: WorkspaceId, since: Option<Timestamp>) -> Vec<Message> {
+    let mut out: Vec<Message> = Vec::new();
+    let mut before = None;
+    loop {
+        let page = store
+            .inbox(
+                ws,
+                &InboxQuery {
+                    from: since,
+                    before,
+                    limit: 500,
+                    ..InboxQuery::default()
+                },
+            )
+            .await
+            .unwrap();
+        let Some(last) = page.last() else { break };
+        before = Some((last.created_at, last.id));
+        let n = page.len();
+        out.extend(page);
+        if n < 500 {
+            break;
+        }
+    }
+    out
+}

@@ -8,8 +8,8 @@ mod common;
 
 use common::*;
 
+use jiff::ToSpan;
 use jiff::tz::TimeZone;
-use jiff::{Timestamp, ToSpan};
 use std::collections::HashMap;
 use tend_core::listening::dashboard::{self, Granularity, Period};
 use tend_demo as demo;
@@ -56,11 +56,7 @@ async fn rollup_totals(store: &dyn Store, ws: WorkspaceId) -> HashMap<String, [i
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_topic_counts_equal_an_independent_recount() {
     let dir = tempfile::tempdir().unwrap();
-    let store = fresh_store(&dir).await;
-    let now: Timestamp = "2026-11-24T05:17:31Z".parse().unwrap();
-    let installed = demo::install(&*store, 42, 0.2, now, &mut |_| {})
-        .await
-        .unwrap();
+    let (store, now, installed) = demo_store(&dir).await;
     let ws = installed.workspace.id;
     let topics = store.topics(ws).await.unwrap();
     assert_eq!(topics.len(), demo::topics::TOPICS.len());

@@ -7,9 +7,8 @@ mod common;
 
 use common::*;
 
-use jiff::{Timestamp, ToSpan};
+use jiff::ToSpan;
 use tend_core::moderation::{dry_run, parse_rules};
-use tend_demo as demo;
 use tend_domain::*;
 
 const DEMO_RULES: &str = r#"
@@ -35,11 +34,7 @@ tag: svenska-fragor
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dry_run_on_the_demo_equals_a_recount() {
     let dir = tempfile::tempdir().unwrap();
-    let store = fresh_store(&dir).await;
-    let now: Timestamp = "2026-11-24T05:17:31Z".parse().unwrap();
-    let installed = demo::install(&*store, 42, 0.2, now, &mut |_| {})
-        .await
-        .unwrap();
+    let (store, now, installed) = demo_store(&dir).await;
     let ws = installed.workspace.id;
     let rules = parse_rules("demo.yaml", DEMO_RULES).unwrap();
     let since = now - (30 * 24).hours();

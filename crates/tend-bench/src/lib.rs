@@ -1,9 +1,11 @@
 //! Tend's benchmarks and evaluations: the workloads, baselines and reports behind
-//! `tend bench …` and `tend eval spikes`. The CLI's subcommands parse flags and
+//! `tend bench …` and `tend eval …`. The CLI's subcommands parse flags and
 //! print; the measuring is here, so the product crates' `src/` hold product code
 //! only. Every figure is quoted against a baseline measured in the same run,
 //! because the machines are shared and noisy.
 //!
+//! - `accuracy`: the text signals' accuracy tables on public labelled data (`tend
+//!   eval sentiment|language|toxicity|spam|questions`, `docs/accuracy.md`).
 //! - `store`: the raw-SQL baseline, scratch PostgreSQL databases and bulk inbox
 //!   updates for `tend bench store`, `ingest` and `inbox`.
 //! - `rules`: a realistic rule set and corpus, µs per message against a keyword scan.
@@ -15,6 +17,7 @@
 //!
 //! Nothing in the product depends on this crate (`scripts/check-deps.sh`).
 
+pub mod accuracy;
 pub mod demo_spikes;
 pub mod listening;
 pub mod nlp;

@@ -6,7 +6,8 @@ use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use tend_nlp::eval::{EvalError, Table};
+use tend_bench::accuracy::{self, Table};
+use tend_nlp::data::DataError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Name {
@@ -27,14 +28,14 @@ enum Name {
     Spikes,
 }
 
-type Evaluator = fn(&Path) -> Result<Vec<Table>, EvalError>;
+type Evaluator = fn(&Path) -> Result<Vec<Table>, DataError>;
 
 const EVALUATIONS: [(Name, &str, Evaluator); 5] = [
-    (Name::Sentiment, "Sentiment", tend_nlp::sentiment::evaluate),
-    (Name::Language, "Language", tend_nlp::language::evaluate),
-    (Name::Toxicity, "Toxicity", tend_nlp::toxicity::evaluate),
-    (Name::Spam, "Spam", tend_nlp::spam::evaluate),
-    (Name::Questions, "Questions", tend_nlp::question::evaluate),
+    (Name::Sentiment, "Sentiment", accuracy::sentiment::evaluate),
+    (Name::Language, "Language", accuracy::language::evaluate),
+    (Name::Toxicity, "Toxicity", accuracy::toxicity::evaluate),
+    (Name::Spam, "Spam", accuracy::spam::evaluate),
+    (Name::Questions, "Questions", accuracy::questions::evaluate),
 ];
 
 #[derive(Debug, Args)]

@@ -39,7 +39,21 @@ forbid_anywhere tend-channels sqlx axum tend-store tend-core
 forbid_anywhere tend-listen tend-domain tend-store tend-core tend-server tend-nlp sqlx axum tokio reqwest hyper
 forbid_anywhere tend-chart tend-domain tend-store tend-core tend-server tend-nlp sqlx axum tokio reqwest hyper
 only_direct axum tend-server
-only_direct sqlx tend-store
+# tend-bench's raw-SQL baseline is the one exception: a baseline that went through
+# the store would measure the store against itself.
+only_direct sqlx tend-store tend-bench
+
+# The demo generator and the benches are not product code: only the `tend` binary
+# (and tend-bench, for the demo's spike evaluation) names them as normal
+# dependencies; tests may use them as dev-dependencies.
+only_direct tend-demo tend-cli tend-bench
+only_direct tend-bench tend-cli
+for product in tend-domain tend-store tend-channels tend-nlp tend-rules tend-listen tend-chart tend-core tend-server; do
+    forbid_anywhere "$product" tend-demo tend-bench
+done
+# The demo installs through tend-core's use cases; it knows nothing of HTTP or the benches.
+forbid_anywhere tend-demo tend-server tend-bench axum
+forbid_anywhere tend-bench tend-server axum
 
 if [ "$fail" -ne 0 ]; then exit 1; fi
 echo "dependency invariants hold"

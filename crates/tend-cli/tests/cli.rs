@@ -274,7 +274,7 @@ fn an_ndjson_import_streams_refuses_bad_lines_and_checks_the_encoding_first() {
 /// longer does).
 #[test]
 fn demo_creates_the_workspace_once_and_prints_a_working_login() {
-    use tend_core::demo::DemoManifest;
+    use tend_demo::DemoManifest;
     let dir = tempfile::tempdir().unwrap();
     let run = || {
         let out = tend(dir.path())

@@ -2,14 +2,13 @@
 //! share, composed from the domain and the store. Each module is one concern.
 //!
 //! `accounts`, `access` (sessions and API tokens), `conversations` (working the
-//! inbox), `ingest`, `demo` (the generated demo workspace) and `moderation` (live
-//! rules on the event log, dry runs) exist; publishing and analytics arrive with
-//! their issues.
+//! inbox), `ingest`, `listening` and `moderation` (live rules on the event log, dry
+//! runs) exist; publishing and analytics arrive with their issues. The generated
+//! demo workspace is not a use case and lives in the `tend-demo` crate.
 
 pub mod access;
 pub mod accounts;
 pub mod conversations;
-pub mod demo;
 pub mod http;
 pub mod ingest;
 pub mod jobs;

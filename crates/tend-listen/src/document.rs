@@ -103,6 +103,21 @@ pub(crate) struct Prepared {
     pub hosts: Vec<String>,
 }
 
+/// The per-message work every topic shares (folding and tokenising a [`Document`]),
+/// on its own. Public only so `tend bench listening` (crate `tend-bench`) can time
+/// that step apart from matching; [`Prepared`] itself stays private because its
+/// fields are the matcher's internals.
+#[doc(hidden)]
+#[derive(Debug, Clone, Default)]
+pub struct PreparedForBench(Prepared);
+
+impl PreparedForBench {
+    /// Folds and tokenises `doc` into this value, reusing its allocations.
+    pub fn fill(&mut self, doc: &Document<'_>) {
+        self.0.fill(doc);
+    }
+}
+
 impl Prepared {
     /// Folds and tokenises `doc`.
     pub fn new(doc: &Document<'_>) -> Prepared {

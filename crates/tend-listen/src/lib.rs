@@ -29,7 +29,6 @@
 //! negative surges; `docs/spike-alerts.md`) and `trend` finds the terms, hashtags or
 //! authors that are trending (Dunning's G² between two periods).
 
-pub mod bench;
 mod compile;
 mod document;
 mod error;
@@ -42,7 +41,7 @@ mod tokens;
 pub mod trend;
 
 pub use compile::TopicSet;
-pub use document::{Document, Sentiment};
+pub use document::{Document, PreparedForBench, Sentiment};
 pub use error::QueryError;
 pub use query::{Field, ParseOptions, Query, Term, TermKind};
 

@@ -77,8 +77,9 @@ impl<Id> TopicSet<Id> {
             .collect()
     }
 
-    /// How many topics the prefilter lets through for `doc` (for the bench's report).
-    pub(crate) fn candidates(&self, doc: &Document<'_>) -> usize {
+    /// How many topics the prefilter lets through for `doc`, i.e. how many queries the
+    /// matcher evaluates in full (`tend bench listening` reports it).
+    pub fn candidates(&self, doc: &Document<'_>) -> usize {
         let prepared = Prepared::new(doc);
         let (mut occurrences, mut candidates) = (Vec::new(), Vec::new());
         self.mark_candidates(&prepared, &mut occurrences, &mut candidates);

@@ -5,9 +5,8 @@
 //! the binary. Each signal lives in its own module; `analyze` composes them.
 
 pub mod analyze;
-pub mod bench;
+pub mod data;
 pub mod entities;
-pub mod eval;
 pub mod language;
 pub mod length;
 pub mod question;

@@ -8,15 +8,13 @@
 //! insults; mild words fade in long texts. Identity terms ("gay", "muslim", "black", "trans")
 //! never add toxicity on their own. Scores combine as a noisy-or. Nothing is trained; where the
 //! words come from (and what of the test sets was seen) is in `data/toxicity/README.md`, and
-//! [`evaluate`] runs the Jigsaw bias test sets.
+//! `tend eval toxicity` (crate `tend-bench`) runs the Jigsaw bias test sets.
 
-mod evaluation;
 mod lexicon;
 mod normalize;
 
 use std::sync::LazyLock;
 
-pub use evaluation::evaluate;
 use lexicon::{Kind, Lexicon, is_toxic};
 use normalize::{Token, squeeze};
 

@@ -5,14 +5,12 @@
 //!   compiled rules, or into [`Diagnostic`]s naming document, line and key.
 //! - [`RuleSet::evaluate`] runs the rules on one channel-neutral [`Item`] and returns an
 //!   [`Outcome`]: the rules that fired, in AutoModerator's order, with their [`Action`]s.
-//! - [`mod@bench`] generates a realistic rule set and corpus and measures µs per message.
 //!
 //! Nothing here panics on hostile rules or text: YAML depth and alias expansion are bounded,
 //! every regex has a backtrack limit (a check that exceeds it counts as not matching and the
 //! outcome says so), and every value is validated with a located message.
 
 mod action;
-pub mod bench;
 mod check;
 mod diagnostic;
 mod eval;

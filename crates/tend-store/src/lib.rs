@@ -13,7 +13,6 @@
 //! confined to the places that need it and marked so. The story test
 //! (`tests/story/`) runs every operation on both databases.
 
-pub mod bench;
 mod error;
 pub mod jobs;
 mod listen_store;

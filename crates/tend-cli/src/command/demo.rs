@@ -16,7 +16,7 @@ use std::io::{IsTerminal as _, Write as _};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Instant;
-use tend_core::demo::{self, DemoLogin, DemoManifest, Progress};
+use tend_demo::{self as demo, DemoLogin, DemoManifest, Progress};
 
 #[derive(Debug, Args)]
 pub struct DemoCmd {

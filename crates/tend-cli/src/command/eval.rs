@@ -6,7 +6,8 @@ use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use tend_nlp::eval::{EvalError, Table};
+use tend_bench::accuracy::{self, Table};
+use tend_nlp::data::DataError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Name {
@@ -27,14 +28,14 @@ enum Name {
     Spikes,
 }
 
-type Evaluator = fn(&Path) -> Result<Vec<Table>, EvalError>;
+type Evaluator = fn(&Path) -> Result<Vec<Table>, DataError>;
 
 const EVALUATIONS: [(Name, &str, Evaluator); 5] = [
-    (Name::Sentiment, "Sentiment", tend_nlp::sentiment::evaluate),
-    (Name::Language, "Language", tend_nlp::language::evaluate),
-    (Name::Toxicity, "Toxicity", tend_nlp::toxicity::evaluate),
-    (Name::Spam, "Spam", tend_nlp::spam::evaluate),
-    (Name::Questions, "Questions", tend_nlp::question::evaluate),
+    (Name::Sentiment, "Sentiment", accuracy::sentiment::evaluate),
+    (Name::Language, "Language", accuracy::language::evaluate),
+    (Name::Toxicity, "Toxicity", accuracy::toxicity::evaluate),
+    (Name::Spam, "Spam", accuracy::spam::evaluate),
+    (Name::Questions, "Questions", accuracy::questions::evaluate),
 ];
 
 #[derive(Debug, Args)]
@@ -96,7 +97,7 @@ impl Eval {
     /// `tend eval spikes`: the synthetic evaluation, then the demo's planted outage
     /// (the demo is installed into a temporary SQLite file, as `tend demo` would).
     fn spikes(&self) -> anyhow::Result<ExitCode> {
-        let report = tend_listen::spike::eval::evaluate(self.seed, self.series);
+        let report = tend_bench::spikes::evaluate(self.seed, self.series);
         println!("{report}");
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -107,9 +108,9 @@ impl Eval {
             let url = format!("sqlite://{}", dir.path().join("demo.db").display());
             let store = tend_store::open(&url, 4).await?;
             let now = jiff::Timestamp::now();
-            tend_core::listening::spike_eval::demo_spikes(
+            tend_bench::demo_spikes::demo_spikes(
                 &*store,
-                tend_core::demo::DEFAULT_SEED,
+                tend_demo::DEFAULT_SEED,
                 self.demo_scale,
                 now,
             )

@@ -48,7 +48,7 @@ pub struct Test {
     #[arg(long, default_value = "30d")]
     since: String,
     /// Workspace slug.
-    #[arg(long, default_value = tend_core::demo::SLUG)]
+    #[arg(long, default_value = tend_demo::SLUG)]
     workspace: String,
     /// Sample matches shown per rule.
     #[arg(long, default_value_t = 3)]
@@ -61,7 +61,7 @@ pub struct Test {
 #[derive(Debug, Args)]
 pub struct Save {
     file: PathBuf,
-    #[arg(long, default_value = tend_core::demo::SLUG)]
+    #[arg(long, default_value = tend_demo::SLUG)]
     workspace: String,
     /// Make it live at once.
     #[arg(long)]
@@ -77,7 +77,7 @@ pub struct Save {
 pub struct Live {
     /// The version number.
     version: i64,
-    #[arg(long, default_value = tend_core::demo::SLUG)]
+    #[arg(long, default_value = tend_demo::SLUG)]
     workspace: String,
     /// Act as this teammate (their role must allow making rules live).
     #[arg(long = "as", value_name = "EMAIL")]
@@ -112,7 +112,7 @@ async fn actor(
 
 #[derive(Debug, Args)]
 pub struct List {
-    #[arg(long, default_value = tend_core::demo::SLUG)]
+    #[arg(long, default_value = tend_demo::SLUG)]
     workspace: String,
 }
 

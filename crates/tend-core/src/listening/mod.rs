@@ -17,7 +17,6 @@
 pub mod alerts;
 pub mod cache;
 pub mod dashboard;
-pub mod spike_eval;
 pub mod terms;
 pub mod topics;
 

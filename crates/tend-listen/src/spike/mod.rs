@@ -1,6 +1,7 @@
 //! Spike alerts per topic: unusual volume, and a surge of negative sentiment, against a
 //! baseline that knows the hour-of-week pattern. Pure functions over an hourly series;
-//! `docs/spike-alerts.md` is the user description, [`eval`] the synthetic evaluation.
+//! `docs/spike-alerts.md` is the user description; the synthetic evaluation
+//! (`tend eval spikes`) lives in the `tend-bench` crate.
 //!
 //! # Model
 //!
@@ -53,8 +54,6 @@
 //! noisier (the variance term above widens it) and a spike can still raise the next
 //! week's expectation (a missed repeat, never a false alert). All-zero series give no
 //! alerts; huge counts are handled in `f64` and never panic; no output is NaN or infinite.
-
-pub mod eval;
 
 /// Hours in a week: the lag of the hour-of-week profile.
 pub const HOURS_PER_WEEK: usize = 168;

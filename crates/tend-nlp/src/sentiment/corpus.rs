@@ -5,10 +5,10 @@
 
 use std::path::Path;
 
-use crate::eval::{self, EvalError};
+use crate::data::{self, DataError};
 
 /// The corpora: (name used in the reference file, ground-truth file, label for tables).
-pub(crate) const CORPORA: [(&str, &str, &str); 4] = [
+pub const CORPORA: [(&str, &str, &str); 4] = [
     ("tweets", "tweets_GroundTruth.txt", "tweets"),
     (
         "movieReviewSnippets",
@@ -29,7 +29,7 @@ pub(crate) const CORPORA: [(&str, &str, &str); 4] = [
 
 /// One rated text.
 #[derive(Debug, Clone)]
-pub(crate) struct Item {
+pub struct Item {
     /// Index into [`CORPORA`].
     pub corpus: usize,
     /// The id within its corpus.
@@ -41,11 +41,11 @@ pub(crate) struct Item {
 }
 
 /// Loads all four corpora, in [`CORPORA`] order.
-pub(crate) fn load(root: &Path) -> Result<Vec<Item>, EvalError> {
+pub fn load(root: &Path) -> Result<Vec<Item>, DataError> {
     let mut items = Vec::with_capacity(23_703);
     for (corpus, (_, file, _)) in CORPORA.iter().enumerate() {
         let path = root.join("vader").join(file);
-        let bytes = eval::read_bytes(&path)?;
+        let bytes = data::read_bytes(&path)?;
         let text = String::from_utf8_lossy(&bytes);
         for (n, line) in text.split("\r\n").enumerate() {
             if line.is_empty() {
@@ -75,9 +75,9 @@ pub(crate) fn load(root: &Path) -> Result<Vec<Item>, EvalError> {
 #[cfg(test)]
 pub(crate) fn load_reference(
     root: &Path,
-) -> Result<std::collections::HashMap<(String, String), [f64; 4]>, EvalError> {
+) -> Result<std::collections::HashMap<(String, String), [f64; 4]>, DataError> {
     let path = root.join("vader").join("vader_reference_scores.tsv");
-    let text = eval::read(&path)?;
+    let text = data::read(&path)?;
     let mut out = std::collections::HashMap::new();
     for (n, line) in text.lines().enumerate().skip(1) {
         if line.is_empty() {
@@ -98,8 +98,8 @@ pub(crate) fn load_reference(
     Ok(out)
 }
 
-fn format_error(path: &Path, line0: usize, message: &str) -> EvalError {
-    EvalError::Format {
+fn format_error(path: &Path, line0: usize, message: &str) -> DataError {
+    DataError::Format {
         path: path.to_owned(),
         line: line0 + 1,
         message: message.to_owned(),

@@ -197,34 +197,12 @@ fn categories_serialise_in_snake_case() {
 }
 
 #[test]
-fn evaluation_meets_its_targets() {
-    let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata"));
-    let tables = evaluate(root).unwrap_or_default();
-    println!(
-        "{}",
-        tables
-            .iter()
-            .map(crate::eval::Table::to_markdown)
-            .collect::<String>()
-    );
-    assert_eq!(tables.len(), 2);
-    let auc: f64 = tables[0].rows[0][1].parse().unwrap_or(0.0);
-    assert!(auc >= 0.80, "non-fuzzed AUC {auc}");
-    // No identity term may be flagged on its non-toxic template rows.
-    for row in &tables[1].rows {
-        assert_eq!(row[2], "0.0%", "FPR for {}", row[0]);
-    }
-}
-
-#[test]
 fn huge_hostile_input_is_handled() {
     let mut text = "a*b f u c k ".repeat(50_000);
     text.push_str(&"\u{200B}\u{0301}".repeat(10_000));
     let t = toxicity(&text);
     assert!(t.score >= FLAG_THRESHOLD && t.hits.len() <= 32);
 }
-
-use std::path::Path;
 
 proptest! {
     #[test]

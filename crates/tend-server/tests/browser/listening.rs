@@ -7,7 +7,7 @@
 use crate::cdp::{Chromium, Screenshots, chromium_path};
 use crate::helpers::spawn_app;
 use secrecy::ExposeSecret as _;
-use tend_core::demo;
+use tend_demo as demo;
 use tend_domain::{AlertKind, NewAlert};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -33,6 +33,9 @@ mod webhooks;
 mod workspaces;
 
 pub(crate) use rows::*;
+// Public for the raw-SQL baseline of `tend bench store` (crate `tend-bench`), which
+// must bind rows the way the store does to be a fair comparison.
+pub use rows::placeholders;
 
 use crate::StoreError;
 use jiff::Timestamp;

@@ -12,7 +12,7 @@ use sqlx::{AnyPool, Row as _};
 /// SQLite (which resolves `$N` names by a linear scan per parameter, quadratic in
 /// large statements), `$N` on PostgreSQL. With `?`, values bind in the order the
 /// placeholders appear in the statement.
-pub(crate) fn placeholders(backend: Backend, first: usize, n: usize) -> String {
+pub fn placeholders(backend: Backend, first: usize, n: usize) -> String {
     match backend {
         Backend::Sqlite => vec!["?"; n].join(", "),
         Backend::Postgres => numbered(first, n),

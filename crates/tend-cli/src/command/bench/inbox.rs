@@ -50,7 +50,7 @@ impl InboxBench {
         let (url, scratch) = match &self.postgres_url {
             Some(admin) => {
                 let (name, url) =
-                    tend_store::bench::create_scratch_database(admin, "inbox").await?;
+                    tend_bench::store::create_scratch_database(admin, "inbox").await?;
                 (url, Some((admin.clone(), name)))
             }
             None => (
@@ -66,7 +66,7 @@ impl InboxBench {
         };
         let result = self.measure(&url).await;
         if let Some((admin, name)) = scratch {
-            tend_store::bench::drop_database(&admin, &name).await?;
+            tend_bench::store::drop_database(&admin, &name).await?;
         }
         result?;
         Ok(ExitCode::SUCCESS)
@@ -145,7 +145,7 @@ impl InboxBench {
             },
         )
         .await?;
-        tend_store::bench::work_the_inbox(store, ws.id, 10, 7, admin.id).await?;
+        tend_bench::store::work_the_inbox(store, ws.id, 10, 7, admin.id).await?;
         println!(
             "setup: {} messages through the pipeline, a tenth left open, in {:.1} s",
             self.messages,

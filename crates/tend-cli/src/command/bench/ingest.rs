@@ -9,14 +9,14 @@ use clap::Args;
 use jiff::{SignedDuration, Timestamp};
 use std::process::ExitCode;
 use std::time::Instant;
+use tend_bench::store::{
+    count_messages, create_scratch_database, drop_database, raw_insert_messages,
+};
 use tend_domain::{
     ChannelKind, Direction, Engagement, IncomingAuthor, IncomingItem, IncomingMessage, MessageKind,
     NewChannel, NewIdentity, NewMessage, NewWorkspace, Slug,
 };
 use tend_store::SqlStore;
-use tend_store::bench::{
-    count_messages, create_scratch_database, drop_database, raw_insert_messages,
-};
 
 #[derive(Debug, Args)]
 pub struct IngestBench {

@@ -1,9 +1,9 @@
 //! `tend bench listening`: the listening path at scale, in one run.
 //!
 //! 1. **Matching.** `--messages` messages made from the real texts of `testdata/`
-//!    (`tend_listen::bench::corpus`, a quarter with a brand, product or competitor
+//!    (`tend_bench::listening::corpus`, a quarter with a brand, product or competitor
 //!    spliced in), spread over `--days` days, are matched against 100 realistic
-//!    topics (`tend_listen::bench::realistic_topics`) on one thread; the time spent
+//!    topics (`tend_bench::listening::realistic_topics`) on one thread; the time spent
 //!    in `TopicSet::matches` is reported per message.
 //! 2. **Storing.** Every verdict goes through the store's own write path
 //!    (`record_matches`: matches and the rollups by deltas) into SQLite. The
@@ -28,13 +28,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tend_bench::listening::{corpus, realistic_topics};
 use tend_core::listening::dashboard::{self, Granularity, Period};
 use tend_core::listening::terms::terms;
 use tend_domain::{
     IdentityId, MatchFacts, MessageId, MessageMatches, NewTopic, NewWorkspace, Slug, TopicId,
     TopicRole,
 };
-use tend_listen::bench::{corpus, realistic_topics};
 use tend_listen::{Document, TopicSet};
 use tend_store::Store;
 

@@ -1,5 +1,8 @@
 //! `tend bench …`: performance measured against a baseline taken in the same run,
-//! because the machines are shared and noisy; figures are quoted as ratios.
+//! because the machines are shared and noisy; figures are quoted as ratios. The
+//! reusable workloads and baselines (realistic rules and topics, the raw-SQL
+//! baseline, scratch databases, the NLP throughput run) live in the `tend-bench`
+//! crate; these files parse flags, drive a run and print it.
 
 mod inbox;
 mod ingest;

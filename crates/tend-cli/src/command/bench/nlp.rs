@@ -27,7 +27,7 @@ impl NlpBench {
                 false,
             ));
         };
-        let report = tend_nlp::bench::run(&root, self.python.as_deref(), &full)
+        let report = tend_bench::nlp::run(&root, self.python.as_deref(), &full)
             .context("running the NLP bench")?;
         print!("{report}");
         Ok(ExitCode::SUCCESS)

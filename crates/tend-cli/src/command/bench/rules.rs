@@ -8,7 +8,8 @@ use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
-use tend_rules::{RuleSet, bench};
+use tend_bench::rules as bench;
+use tend_rules::RuleSet;
 
 #[derive(Debug, Args)]
 pub struct RulesBench {

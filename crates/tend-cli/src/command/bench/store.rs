@@ -14,12 +14,12 @@ use jiff::{SignedDuration, Timestamp};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
+use tend_bench::store::{
+    count_messages, create_scratch_database, drop_database, raw_insert_messages,
+};
 use tend_domain::{
     ChannelId, ChannelKind, IdentityId, MessageKind, NewChannel, NewIdentity, NewMessage,
     NewWorkspace, Slug, WorkspaceId,
-};
-use tend_store::bench::{
-    count_messages, create_scratch_database, drop_database, raw_insert_messages,
 };
 use tend_store::{SqlStore, Store};
 

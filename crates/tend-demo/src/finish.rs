@@ -49,7 +49,7 @@ pub async fn link_members(
 /// An identity as the ingest pipeline describes an author.
 fn identity(workspace: &Workspace, a: &IncomingAuthor) -> Result<NewIdentity, DemoError> {
     // The pipeline's own mapping, so the same identities are found.
-    crate::ingest::new_identity(workspace.id, a)
+    tend_core::ingest::new_identity(workspace.id, a)
         .map_err(|reason| DemoError::Mismatch(format!("author {}: {reason}", a.external_id)))
 }
 

@@ -11,7 +11,7 @@ use common::*;
 use jiff::Timestamp;
 use secrecy::ExposeSecret as _;
 use tend_core::accounts::authenticate;
-use tend_core::demo::{self, DemoError, DemoManifest, Installed};
+use tend_demo::{self as demo, DemoError, DemoManifest, Installed};
 use tend_domain::{InboxState, NewChannel, NewWorkspace, Slug};
 use tend_store::{StateCounts, Store};
 

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::eval::EvalError;
-use crate::sentiment::{self, corpus};
+use tend_nlp::data::DataError;
+use tend_nlp::sentiment::{self, corpus};
 
 /// Minimum wall time of one measurement; the texts are scored in whole passes until it
 /// is reached, so short runs are not dominated by timer noise.
@@ -26,7 +26,7 @@ pub fn run(
     root: &Path,
     python: Option<&Path>,
     full_analysis: &dyn Fn(&str),
-) -> Result<String, EvalError> {
+) -> Result<String, DataError> {
     let items = corpus::load(root)?;
     let texts: Vec<&str> = items.iter().map(|i| i.text.as_str()).collect();
     let tweets: Vec<&str> = items
@@ -133,18 +133,18 @@ fn thread_cpu_seconds() -> Option<f64> {
 
 /// Runs `scripts/vader_bench.py` with `interpreter` over `texts` and parses the
 /// `texts_per_second=<x>` line it prints.
-fn python_throughput(root: &Path, interpreter: &Path, texts: &[&str]) -> Result<f64, EvalError> {
+fn python_throughput(root: &Path, interpreter: &Path, texts: &[&str]) -> Result<f64, DataError> {
     let script = root.join("..").join("scripts").join("vader_bench.py");
     let input = temp_path("tend-vader-bench", "txt");
     // One text per line: the corpora's texts contain no line breaks.
     let body = texts.join("\n");
-    std::fs::write(&input, body).map_err(|source| EvalError::Io {
+    std::fs::write(&input, body).map_err(|source| DataError::Io {
         path: input.clone(),
         source,
     })?;
     let output = Command::new(interpreter).arg(&script).arg(&input).output();
     let _ = std::fs::remove_file(&input);
-    let output = output.map_err(|source| EvalError::Io {
+    let output = output.map_err(|source| DataError::Io {
         path: interpreter.to_owned(),
         source,
     })?;
@@ -160,7 +160,7 @@ fn python_throughput(root: &Path, interpreter: &Path, texts: &[&str]) -> Result<
     let same_texts = field("texts=") == Some(texts.len() as f64);
     match (output.status.success() && same_texts, rate) {
         (true, Some(rate)) if rate > 0.0 => Ok(rate),
-        _ => Err(EvalError::Format {
+        _ => Err(DataError::Format {
             path: script,
             line: 0,
             message: format!(

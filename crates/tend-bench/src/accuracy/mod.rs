@@ -1,12 +1,16 @@
-//! Shared shape of the accuracy reports printed by `tend eval`.
-//!
-//! Each signal module owns its evaluation (`fn evaluate(root: &Path) -> Result<Vec<Table>, EvalError>`)
-//! over the public labelled data in the repository's `testdata/` folder; this module only
-//! defines the table type and renders it as Markdown, so the terminal output and the
-//! committed `docs/accuracy.md` page are the same text.
+//! Accuracy of Tend's text signals on public labelled data, behind `tend eval`: one
+//! module per signal, each `fn evaluate(root: &Path) -> Result<Vec<Table>, DataError>`
+//! over the repository's `testdata/` folder. This module defines the table and
+//! renders it as Markdown, so the terminal output and the committed
+//! `docs/accuracy.md` page are the same text, plus the shared metrics.
+
+pub mod language;
+pub mod questions;
+pub mod sentiment;
+pub mod spam;
+pub mod toxicity;
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
 
 /// One printed table of an evaluation: a title, a note on method, a header and rows.
 #[derive(Debug, Clone, Default)]
@@ -53,29 +57,6 @@ impl Table {
     }
 }
 
-/// Why an evaluation could not run.
-#[derive(Debug, thiserror::Error)]
-pub enum EvalError {
-    /// A data file is missing or unreadable.
-    #[error("cannot read {path}: {source}")]
-    Io {
-        /// The file that failed.
-        path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
-    },
-    /// A data file has a line the evaluation cannot parse.
-    #[error("{path}:{line}: {message}")]
-    Format {
-        /// The file.
-        path: PathBuf,
-        /// 1-based line number.
-        line: usize,
-        /// What is wrong.
-        message: String,
-    },
-}
-
 /// ROC-AUC by the rank-sum formula, with ties counted as half; NaN if a class is missing.
 pub fn roc_auc(scores: &[f64], labels: &[bool]) -> f64 {
     let mut pairs: Vec<(f64, bool)> = scores.iter().copied().zip(labels.iter().copied()).collect();
@@ -107,20 +88,4 @@ pub fn pct(x: f64) -> String {
 /// Formats a float with `digits` decimals.
 pub fn num(x: f64, digits: usize) -> String {
     format!("{x:.digits$}")
-}
-
-/// Reads a whole data file, naming it in the error.
-pub fn read(path: &std::path::Path) -> Result<String, EvalError> {
-    std::fs::read_to_string(path).map_err(|source| EvalError::Io {
-        path: path.to_owned(),
-        source,
-    })
-}
-
-/// Reads a whole data file as bytes, naming it in the error.
-pub fn read_bytes(path: &std::path::Path) -> Result<Vec<u8>, EvalError> {
-    std::fs::read(path).map_err(|source| EvalError::Io {
-        path: path.to_owned(),
-        source,
-    })
 }

@@ -23,8 +23,7 @@ use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::document::{Document, Prepared, Sentiment};
-use crate::{QueryError, TopicSet};
+use tend_listen::{Document, PreparedForBench, QueryError, Sentiment, TopicSet};
 
 /// The target of issue 7, in µs per message per core with 100 topics.
 pub const TARGET_MICROS: f64 = 10.0;
@@ -412,7 +411,7 @@ pub fn run(root: &Path, n_topics: usize, min_duration: Duration) -> Result<Repor
         candidates += topics.candidates(doc);
     }
     let n = docs.len().max(1) as f64;
-    let mut prepared = Prepared::default();
+    let mut prepared = PreparedForBench::default();
     let mut prepare = |doc: &Document<'_>| {
         prepared.fill(black_box(doc));
         black_box(&prepared);
@@ -506,7 +505,7 @@ mod tests {
         let topics = realistic_topics(300);
         assert_eq!(topics.len(), 300);
         for (i, t) in topics.iter().enumerate() {
-            if let Err(e) = crate::Query::parse(t) {
+            if let Err(e) = tend_listen::Query::parse(t) {
                 panic!("topic {i}: {}", e.render(t));
             }
         }

@@ -8,9 +8,10 @@
 
 use std::path::Path;
 
-use super::corpus::{self, CORPORA, Item};
-use super::{NEUTRAL_BAND, learned, vader};
-use crate::eval::{EvalError, Table, num};
+use super::{Table, num};
+use tend_nlp::data::DataError;
+use tend_nlp::sentiment::corpus::{self, CORPORA, Item};
+use tend_nlp::sentiment::{self, NEUTRAL_BAND, vader};
 
 /// Figures of one model on one set of texts.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -40,14 +41,14 @@ const MEASURED_PYTHON: [[f64; 5]; 4] = [
 ];
 
 /// Runs the evaluation and returns the accuracy table (VADER vs the learned model).
-pub fn evaluate(root: &Path) -> Result<Vec<Table>, EvalError> {
+pub fn evaluate(root: &Path) -> Result<Vec<Table>, DataError> {
     let items = corpus::load(root)?;
     let vader_scores: Vec<f64> = items.iter().map(|i| vader(&i.text).compound).collect();
-    let learned_scores = learned::cross_validate(&items);
+    let learned_scores = sentiment::cross_validate(&items);
     let blend_scores: Vec<f64> = learned_scores
         .iter()
         .zip(&vader_scores)
-        .map(|(&l, &v)| learned::blend(l, v))
+        .map(|(&l, &v)| sentiment::blend(l, v))
         .collect();
     let mut table = Table::new(
         "Sentiment — VADER and Tend's learned model vs human ratings",
@@ -62,10 +63,10 @@ pub fn evaluate(root: &Path) -> Result<Vec<Table>, EvalError> {
              and blend figures are out-of-fold predictions of {}-fold cross-validation over the \
              pooled corpora (folds by hash of corpus/id); the shipped model is trained on all \
              texts. λ and the blend weight were picked among a few values on these folds.",
-            learned::LAMBDA,
-            learned::BLEND_WEIGHT,
-            1.0 - learned::BLEND_WEIGHT,
-            learned::FOLDS
+            sentiment::LAMBDA,
+            sentiment::BLEND_WEIGHT,
+            1.0 - sentiment::BLEND_WEIGHT,
+            sentiment::FOLDS
         ),
         &["corpus", "model", "n", "r", "P", "R", "F1", "acc3"],
     );

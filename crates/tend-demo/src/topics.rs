@@ -2,7 +2,7 @@
 //! campaign hashtag and outage talk, so the dashboards have something to show and
 //! the planted outage spike has a topic to be found in.
 
-use crate::listening::{ListenError, Listener, create_topic};
+use tend_core::listening::{ListenError, Listener, create_topic};
 use tend_domain::{NewTopic, TopicRole, WorkspaceId};
 use tend_store::Store;
 

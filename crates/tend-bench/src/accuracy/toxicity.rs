@@ -1,4 +1,4 @@
-//! Evaluation of [`super::toxicity`] on the Jigsaw / Conversation AI bias test sets.
+//! Evaluation of `tend_nlp::toxicity` on the Jigsaw / Conversation AI bias test sets.
 //!
 //! Wikipedia talk comments (non-fuzzed and identity-fuzzed): ROC-AUC and the gap between them.
 //! Sentence templates: false-positive rate on non-toxic rows per identity term and overall, and
@@ -8,11 +8,12 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::{FLAG_THRESHOLD, toxicity};
-use crate::eval::{self, EvalError, Table, roc_auc};
+use super::{Table, num, pct, roc_auc};
+use tend_nlp::data::{self, DataError};
+use tend_nlp::toxicity::{FLAG_THRESHOLD, toxicity};
 
 /// Runs the toxicity evaluation over `root` (the repository's `testdata/` folder).
-pub fn evaluate(root: &Path) -> Result<Vec<Table>, EvalError> {
+pub fn evaluate(root: &Path) -> Result<Vec<Table>, DataError> {
     let dir = root.join("toxicity-jigsaw-bias");
     let plain = read_comments(&dir.join("toxicity_nonfuzzed_testset.csv"))?;
     let fuzzed = read_comments(&dir.join("toxicity_fuzzed_testset.csv"))?;
@@ -49,15 +50,15 @@ fn wikipedia_table(plain: &Scored, fuzzed: &Scored) -> Table {
         let (precision, recall, fpr) = at_threshold(set);
         table.row(vec![
             name.to_owned(),
-            eval::num(roc_auc(&set.scores, &set.labels), 4),
-            eval::pct(precision),
-            eval::pct(recall),
-            eval::pct(fpr),
+            num(roc_auc(&set.scores, &set.labels), 4),
+            pct(precision),
+            pct(recall),
+            pct(fpr),
         ]);
     }
     table.row(vec![
         "gap".to_owned(),
-        eval::num(auc_plain - auc_fuzzed, 4),
+        num(auc_plain - auc_fuzzed, 4),
         "".to_owned(),
         "".to_owned(),
         "".to_owned(),
@@ -116,10 +117,10 @@ fn template_table(rows: &[TemplateRow]) -> Table {
              raises scores); BNSP AUC (background non-toxic vs subgroup toxic). The term of each row is the \
              longest of the 50 terms of the `verb_adj` template found in it.",
             rows.len(),
-            eval::num(overall_auc, 4),
-            eval::pct(overall_fpr),
-            eval::pct(worst_fpr),
-            eval::pct(overall_tpr),
+            num(overall_auc, 4),
+            pct(overall_fpr),
+            pct(worst_fpr),
+            pct(overall_tpr),
         ),
         &[
             "identity term",
@@ -145,10 +146,10 @@ fn template_table(rows: &[TemplateRow]) -> Table {
         table.row(vec![
             (*term).to_owned(),
             members.len().to_string(),
-            eval::pct(fpr(members.iter().copied())),
-            eval::num(roc_auc(&sub_scores, &sub_labels), 4),
-            eval::num(auc_of(&bpsn), 4),
-            eval::num(auc_of(&bnsp), 4),
+            pct(fpr(members.iter().copied())),
+            num(roc_auc(&sub_scores, &sub_labels), 4),
+            num(auc_of(&bpsn), 4),
+            num(auc_of(&bnsp), 4),
         ]);
     }
     table
@@ -178,8 +179,8 @@ fn tpr<'a>(rows: impl Iterator<Item = &'a TemplateRow>) -> f64 {
     tp as f64 / pos.max(1) as f64
 }
 
-fn format_error(path: &Path, line: usize, message: impl Into<String>) -> EvalError {
-    EvalError::Format {
+fn format_error(path: &Path, line: usize, message: impl Into<String>) -> DataError {
+    DataError::Format {
         path: path.to_owned(),
         line,
         message: message.into(),
@@ -187,8 +188,8 @@ fn format_error(path: &Path, line: usize, message: impl Into<String>) -> EvalErr
 }
 
 /// Reads `rev_id,comment,toxic` (comments are quoted and may span lines) and scores them.
-fn read_comments(path: &Path) -> Result<Scored, EvalError> {
-    let bytes = eval::read_bytes(path)?;
+fn read_comments(path: &Path) -> Result<Scored, DataError> {
+    let bytes = data::read_bytes(path)?;
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .from_reader(bytes.as_slice());
@@ -226,8 +227,8 @@ fn read_comments(path: &Path) -> Result<Scored, EvalError> {
 }
 
 /// Reads `template,toxicity,phrase`, finds each row's identity term and scores the phrase.
-fn read_templates(path: &Path) -> Result<Vec<TemplateRow>, EvalError> {
-    let bytes = eval::read_bytes(path)?;
+fn read_templates(path: &Path) -> Result<Vec<TemplateRow>, DataError> {
+    let bytes = data::read_bytes(path)?;
     let mut raw: Vec<(String, bool, String, usize)> = Vec::new();
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
@@ -298,4 +299,26 @@ fn read_templates(path: &Path) -> Result<Vec<TemplateRow>, EvalError> {
         });
     }
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evaluation_meets_its_targets() {
+        let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata"));
+        let tables = evaluate(root).unwrap_or_default();
+        println!(
+            "{}",
+            tables.iter().map(Table::to_markdown).collect::<String>()
+        );
+        assert_eq!(tables.len(), 2);
+        let auc: f64 = tables[0].rows[0][1].parse().unwrap_or(0.0);
+        assert!(auc >= 0.80, "non-fuzzed AUC {auc}");
+        // No identity term may be flagged on its non-toxic template rows.
+        for row in &tables[1].rows {
+            assert_eq!(row[2], "0.0%", "FPR for {}", row[0]);
+        }
+    }
 }

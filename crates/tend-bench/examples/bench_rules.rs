@@ -1,10 +1,11 @@
-//! Prints the rule engine's speed: `cargo run --release -p tend-rules --example bench_rules
+//! Prints the rule engine's speed: `cargo run --release -p tend-bench --example bench_rules
 //! [rules] [testdata dir]` (defaults: 200 rules, the repository's `testdata/`).
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use tend_rules::{RuleSet, bench};
+use tend_bench::rules as bench;
+use tend_rules::RuleSet;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);

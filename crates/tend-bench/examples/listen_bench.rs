@@ -1,5 +1,5 @@
-//! Prints the listening benchmark: `cargo run --release -p tend-listen --example listen_bench
-//! [-- <topics>]` (default 100 topics). See `tend_listen::bench` for what is measured.
+//! Prints the listening benchmark: `cargo run --release -p tend-bench --example listen_bench
+//! [-- <topics>]` (default 100 topics). See `tend_bench::listening` for what is measured.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -11,7 +11,7 @@ fn main() -> ExitCode {
         .and_then(|a| a.parse().ok())
         .unwrap_or(100);
     let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata"));
-    match tend_listen::bench::run(root, n_topics, Duration::from_secs(5)) {
+    match tend_bench::listening::run(root, n_topics, Duration::from_secs(5)) {
         Ok(report) => {
             println!("{report}");
             ExitCode::SUCCESS

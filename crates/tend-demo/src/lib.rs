@@ -9,6 +9,9 @@
 //! decides what the team has already done (`triage`), and counts the ground truth
 //! (`manifest`). `install` stores it through the ingest pipeline and the store's
 //! operations, and reuses what an earlier run stored.
+//!
+//! This is not product code: it sits on top of `tend-core` and only the `tend`
+//! binary (`tend demo`, `tend eval spikes`), the benches and tests depend on it.
 
 mod count;
 mod events;
@@ -65,13 +68,13 @@ pub enum DemoError {
     Store(#[from] tend_store::StoreError),
     /// Creating a teammate failed.
     #[error(transparent)]
-    Account(#[from] crate::accounts::AccountError),
+    Account(#[from] tend_core::accounts::AccountError),
     /// The ingest pipeline failed.
     #[error(transparent)]
-    Ingest(#[from] crate::ingest::IngestError),
+    Ingest(#[from] tend_core::ingest::IngestError),
     /// Matching the demo topics failed.
     #[error(transparent)]
-    Listen(#[from] crate::listening::ListenError),
+    Listen(#[from] tend_core::listening::ListenError),
     /// An embedded fixture could not be written or read.
     #[error("demo fixtures: {0}")]
     Fixture(String),

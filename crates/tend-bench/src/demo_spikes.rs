@@ -2,12 +2,11 @@
 //! flood of complaints on X, recorded in its manifest); after the demo topics are
 //! backfilled, the detector runs as `tend serve` runs it, and every alert is either
 //! on the planted window or unexplained. `tend eval spikes` prints this next to the
-//! synthetic evaluation (`tend_listen::spike::eval`).
+//! synthetic evaluation ([`crate::spikes`]).
 
-use super::Listener;
-use crate::demo;
 use jiff::Timestamp;
 use std::fmt;
+use tend_core::listening::Listener;
 use tend_domain::{AlertKind, Topic, TopicId};
 use tend_store::Store;
 
@@ -140,7 +139,7 @@ pub async fn demo_spikes(
     scale: f64,
     now: Timestamp,
 ) -> Result<DemoSpikeReport, Box<dyn std::error::Error + Send + Sync>> {
-    let installed = demo::install(store, seed, scale, now, &mut |_| {}).await?;
+    let installed = tend_demo::install(store, seed, scale, now, &mut |_| {}).await?;
     let ws = installed.workspace.id;
     let listener = Listener::default();
     listener.catch_up(store).await?;
@@ -155,7 +154,7 @@ pub async fn demo_spikes(
     };
     let mut alerts: Vec<DemoAlert> = Vec::new();
     for a in store.alerts(ws, Timestamp::MIN, 1_000).await? {
-        let driver = super::alerts::driver(store, ws, &a).await?;
+        let driver = tend_core::listening::alerts::driver(store, ws, &a).await?;
         alerts.push(DemoAlert {
             topic: name(a.topic_id),
             kind: a.kind,

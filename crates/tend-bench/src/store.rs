@@ -1,9 +1,13 @@
-//! Helpers for `tend bench store`: the raw-SQL baseline and scratch databases.
-//! They live here because only this crate contains SQL.
+//! Helpers for `tend bench store`, `ingest` and `inbox`: the raw-SQL baseline the
+//! store's own path is measured against, scratch PostgreSQL databases, and the bulk
+//! updates that work a benchmark inbox down.
+//!
+//! The only SQL outside `tend-store`, on purpose: a baseline that went through the
+//! store would measure the store against itself. Nothing in the product calls it.
 
-use crate::{SqlStore, Store as _, StoreError};
 use sqlx::{AnyPool, AssertSqlSafe};
 use tend_domain::{IdentityId, NewMessage, WorkspaceId};
+use tend_store::{SqlStore, Store as _, StoreError};
 
 /// Raw multi-row `INSERT`s of `rows` in transactions of `batch` rows: the baseline
 /// the store's own ingest path is measured against. No dedupe, no link resolution.
@@ -26,7 +30,7 @@ pub async fn raw_insert_messages(
             );
             for row in 0..part.len() {
                 // `?` on SQLite (thousands of `$N` would make the baseline quadratic).
-                let params = crate::sql::placeholders(store.backend(), row * 19 + 1, 19);
+                let params = tend_store::sql::placeholders(store.backend(), row * 19 + 1, 19);
                 sql.push_str(if row == 0 { "(" } else { ", (" });
                 sql.push_str(&params);
                 sql.push_str(", 'open')");

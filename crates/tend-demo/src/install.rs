@@ -11,10 +11,10 @@
 //! and triage skip what is done). Another seed is refused.
 
 use super::{Demo, DemoError, DemoManifest, SLUG, TIME_ZONE, WORKSPACE_NAME, finish, generate};
-use crate::accounts;
 use jiff::Timestamp;
 use rand::Rng as _;
 use secrecy::SecretString;
+use tend_core::accounts;
 use tend_domain::{Channel, Email, IncomingItem, NewChannel, NewWorkspace, Role, Slug, Workspace};
 use tend_store::{Store, StoreError};
 
@@ -265,11 +265,11 @@ async fn ingest(
     on: &mut (dyn FnMut(Progress<'_>) + Send),
 ) -> Result<u64, DemoError> {
     let name = channel.name.clone();
-    let report = crate::ingest::ingest(
+    let report = tend_core::ingest::ingest(
         store,
         channel,
         items,
-        crate::ingest::DEFAULT_BATCH,
+        tend_core::ingest::DEFAULT_BATCH,
         &mut |e| {
             on(Progress::Batch {
                 channel: &name,

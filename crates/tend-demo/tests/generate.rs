@@ -8,7 +8,7 @@
 use jiff::Timestamp;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::LazyLock;
-use tend_core::demo::{self, Demo};
+use tend_demo::{self as demo, Demo};
 use tend_domain::{ChannelKind, Direction, IncomingItem, IncomingMessage};
 
 fn anchor() -> Timestamp {

@@ -340,7 +340,7 @@ async fn three_running_workers_share_the_jobs_and_run_each_once() {
     for r in running {
         r.await.unwrap();
     }
-    let runs = handler.runs.lock().unwrap();
+    let runs = handler.runs.lock().unwrap().clone();
     assert_eq!(runs.len(), 120);
     assert!(runs.values().all(|n| *n == 1), "{runs:?}");
     let done = store

@@ -78,16 +78,28 @@ pub(crate) async fn record_change(
     events::append(tx, backend, workspace, &payload).await
 }
 
+/// A note to write: `key` makes writing it idempotent (jobs).
+pub(crate) struct NoteDraft<'a> {
+    pub message: MessageId,
+    pub author: UserId,
+    pub text: &'a str,
+    pub mentions: &'a [UserId],
+    pub key: Option<&'a str>,
+}
+
 pub(crate) async fn add_note(
     pool: &AnyPool,
     backend: Backend,
     workspace: WorkspaceId,
-    message: MessageId,
-    author: UserId,
-    text: &str,
-    mentions: &[UserId],
-    key: Option<&str>,
+    note: NoteDraft<'_>,
 ) -> Result<Note, StoreError> {
+    let NoteDraft {
+        message,
+        author,
+        text,
+        mentions,
+        key,
+    } = note;
     tend_domain::activity::validate_note(text)?;
     messages::check_exists(pool, workspace, message).await?;
     if let Some(key) = key {

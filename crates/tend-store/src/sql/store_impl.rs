@@ -457,11 +457,13 @@ impl Store for SqlStore {
             &self.pool,
             self.backend,
             workspace,
-            message,
-            author,
-            text,
-            mentions,
-            None,
+            activity::NoteDraft {
+                message,
+                author,
+                text,
+                mentions,
+                key: None,
+            },
         )
         .await
     }
@@ -477,11 +479,13 @@ impl Store for SqlStore {
             &self.pool,
             self.backend,
             workspace,
-            message,
-            author,
-            text,
-            &[],
-            Some(key),
+            activity::NoteDraft {
+                message,
+                author,
+                text,
+                mentions: &[],
+                key: Some(key),
+            },
         )
         .await
     }

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use tend_core::accounts::AccountError;
 use tend_core::conversations::ActionError;
+use tend_core::jobs::admin::JobsError;
 use tend_core::listening::ListenError;
 use tend_core::listening::topics::TopicError;
 use tend_core::moderation::review::ReviewError;
@@ -128,6 +129,15 @@ impl From<RulesError> for AppError {
             RulesError::Invalid(v) => AppError::bad(v.field, v.message),
             RulesError::Rejected(text) => AppError::Rejected(text),
             RulesError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<JobsError> for AppError {
+    fn from(e: JobsError) -> AppError {
+        match e {
+            JobsError::Forbidden(e) => e.into(),
+            JobsError::Store(e) => e.into(),
         }
     }
 }

@@ -52,6 +52,11 @@ pub fn router(state: AppState) -> Router {
         .route("/w/{slug}/rules/{id}/live", post(pages::rules::live_form))
         .route("/w/{slug}/guidelines", post(pages::rules::guidelines_form))
         .route("/g/{slug}", get(pages::rules::public_guidelines))
+        .route("/w/{slug}/settings/jobs", get(pages::jobs::jobs_page))
+        .route(
+            "/w/{slug}/settings/jobs/{id}/retry",
+            post(pages::jobs::retry_form),
+        )
         .route("/w/{slug}/listening", get(pages::listening::overview_page))
         .route(
             "/w/{slug}/listening/topics",

@@ -18,6 +18,7 @@
 //! - A handler that returns an error or panics is logged with its job and
 //!   retried; the worker itself keeps going.
 
+pub mod admin;
 mod handler;
 pub mod health;
 mod worker;

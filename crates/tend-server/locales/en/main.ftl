@@ -392,3 +392,24 @@ why-not-manage-topics = Creating and changing topics is for admins, social media
 why-not-read-dashboards = Your role does not include the dashboards.
 why-not-manage-api-tokens = Your role does not include API tokens; ask an admin if you need one.
 why-not-administer = Only admins change this.
+
+# Background jobs (admins)
+nav-jobs = Jobs
+jobs-title = Background jobs
+jobs-intro = Moderation, listening, webhooks and reminders run as jobs in every Tend process. A job that fails is retried with growing pauses; one that fails every attempt waits here for you.
+jobs-healthy = All background work is running.
+jobs-all = Recent
+jobs-dead = Failed for good
+jobs-none = No jobs here.
+jobs-kind = Job
+jobs-state = State
+jobs-run-at = Runs at
+jobs-attempts = Attempts
+jobs-last-error = Last error
+jobs-worker = Process
+jobs-recurring = recurring
+jobs-retry = Retry
+jobs-state-queued = queued
+jobs-state-running = running
+jobs-state-done = done
+jobs-state-dead = failed for good

@@ -392,3 +392,24 @@ why-not-manage-topics = Att skapa och ändra ämnen är för administratörer, s
 why-not-read-dashboards = Din roll omfattar inte översikterna.
 why-not-manage-api-tokens = Din roll omfattar inte API-nycklar; fråga en administratör om du behöver en.
 why-not-administer = Bara administratörer ändrar det här.
+
+# Bakgrundsjobb (administratörer)
+nav-jobs = Jobb
+jobs-title = Bakgrundsjobb
+jobs-intro = Moderering, bevakning, webhooks och påminnelser körs som jobb i varje Tend-process. Ett jobb som misslyckas görs om med allt längre pauser; ett som misslyckas varje gång väntar här på dig.
+jobs-healthy = Allt bakgrundsarbete går.
+jobs-all = Senaste
+jobs-dead = Misslyckade
+jobs-none = Inga jobb här.
+jobs-kind = Jobb
+jobs-state = Läge
+jobs-run-at = Körs
+jobs-attempts = Försök
+jobs-last-error = Senaste fel
+jobs-worker = Process
+jobs-recurring = återkommande
+jobs-retry = Försök igen
+jobs-state-queued = i kö
+jobs-state-running = körs
+jobs-state-done = klar
+jobs-state-dead = misslyckades

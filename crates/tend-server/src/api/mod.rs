@@ -12,6 +12,7 @@
 pub mod conversations;
 pub mod events;
 pub mod inbox;
+pub mod jobs;
 pub mod listening;
 pub mod me;
 pub mod moderation;
@@ -115,6 +116,7 @@ where
         (name = "conversations", description = "A conversation and the actions on it"),
         (name = "moderation", description = "The review queue, rule set versions, dry runs and going live"),
         (name = "listening", description = "Listening topics, dashboards' figures, alerts and the alert webhook"),
+        (name = "jobs", description = "Background jobs: their state and errors, and retrying dead letters (admins)"),
         (name = "live", description = "Live updates as server-sent events"),
         (name = "meta", description = "This description"),
     )
@@ -271,6 +273,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(listening::topic_dashboard))
         .routes(routes!(listening::alerts))
         .routes(routes!(listening::get_webhook, listening::set_webhook))
+        .routes(routes!(jobs::list_jobs))
+        .routes(routes!(jobs::retry_job))
         .routes(routes!(events::events))
 }
 

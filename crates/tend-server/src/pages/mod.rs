@@ -5,6 +5,7 @@ pub mod api_docs;
 pub mod conversation;
 pub mod explain;
 pub mod inbox;
+pub mod jobs;
 pub mod listening;
 pub mod login;
 pub mod review;
@@ -110,6 +111,11 @@ impl PageCtx {
     /// Whether the header links to the review queue.
     pub fn sees_review(&self) -> bool {
         self.may(Permission::ReadReviewQueue)
+    }
+
+    /// Whether the header links to the background jobs (admins).
+    pub fn sees_jobs(&self) -> bool {
+        self.may(Permission::Administer)
     }
 
     /// Whether the header links to the rules.

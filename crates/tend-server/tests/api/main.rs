@@ -11,6 +11,7 @@ mod helpers;
 mod i18n;
 mod inbox;
 mod isolation;
+mod jobs;
 mod listening;
 mod live;
 mod moderation;

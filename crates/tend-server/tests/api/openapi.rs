@@ -44,6 +44,8 @@ pub const API: &[(&str, &str)] = &[
     ("GET", "/api/w/{slug}/listening/alerts"),
     ("GET", "/api/w/{slug}/listening/webhook"),
     ("PUT", "/api/w/{slug}/listening/webhook"),
+    ("GET", "/api/w/{slug}/jobs"),
+    ("POST", "/api/w/{slug}/jobs/{id}/retry"),
 ];
 
 async fn spec(app: &TestApp) -> Value {

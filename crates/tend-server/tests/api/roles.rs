@@ -10,7 +10,7 @@ use reqwest::Method;
 use serde_json::json;
 use tend_core::team::Permission;
 use tend_core::team::permissions::allows;
-use tend_domain::{NewTopic, Role, TagName, TopicRole};
+use tend_domain::{NewTopic, Role, TagName, TopicRole, WorkspaceId};
 
 /// How a route is called.
 enum Call {
@@ -68,6 +68,41 @@ struct Targets {
     page_topic: i64,
     tag: i64,
     token: i64,
+    /// Two dead letters of Acme: one for the API's retry, one for the page's.
+    dead_jobs: [i64; 2],
+}
+
+/// A dead letter of the workspace (a job that failed its only attempt).
+pub async fn dead_job(app: &TestApp, ws: WorkspaceId, key: &str) -> i64 {
+    use tend_store::jobs::NewJob;
+    let now = app.now();
+    let job = NewJob {
+        kind: "rule_action".into(),
+        payload: "{}".into(),
+        workspace: Some(ws),
+        key: Some(key.to_owned()),
+        run_at: now,
+        max_attempts: 1,
+        every: None,
+    };
+    app.store.enqueue_job(&job, now).await.unwrap();
+    let claimed = app
+        .store
+        .claim_jobs("matrix", now, jiff::SignedDuration::from_secs(60), 100)
+        .await
+        .unwrap();
+    let mine = claimed
+        .iter()
+        .find(|j| j.key.as_deref() == Some(key))
+        .unwrap()
+        .id;
+    for j in &claimed {
+        app.store
+            .fail_job(j.id, "matrix", "unreadable job payload", None, now)
+            .await
+            .unwrap();
+    }
+    mine.get()
 }
 
 async fn targets(app: &TestApp, s: &Seed, role: Role) -> Targets {
@@ -103,6 +138,10 @@ async fn targets(app: &TestApp, s: &Seed, role: Role) -> Targets {
         page_topic: ids[2],
         tag: tag.id.get(),
         token: token.id.get(),
+        dead_jobs: [
+            dead_job(app, s.acme.id, &format!("matrix-api-{role:?}")).await,
+            dead_job(app, s.acme.id, &format!("matrix-page-{role:?}")).await,
+        ],
     }
 }
 
@@ -514,6 +553,35 @@ fn routes(m: i64, version: i64, review: i64, t: &Targets, role: Role) -> Vec<Rou
             303,
             Some(Administer),
         ),
+        // Background jobs (admins).
+        route(
+            "/api/w/{slug}/jobs",
+            api("/jobs?state=dead"),
+            Call::Get,
+            200,
+            Some(Administer),
+        ),
+        route(
+            "/api/w/{slug}/jobs/{id}/retry",
+            api(&format!("/jobs/{}/retry", t.dead_jobs[0])),
+            post(serde_json::json!({})),
+            200,
+            Some(Administer),
+        ),
+        route(
+            "/w/{slug}/settings/jobs",
+            page("/settings/jobs"),
+            Call::Get,
+            200,
+            Some(Administer),
+        ),
+        route(
+            "/w/{slug}/settings/jobs/{id}/retry",
+            page(&format!("/settings/jobs/{}/retry", t.dead_jobs[1])),
+            form(&[]),
+            303,
+            Some(Administer),
+        ),
     ]
 }
 
@@ -567,6 +635,7 @@ fn every_api_operation_is_in_the_matrix() {
         page_topic: 3,
         tag: 4,
         token: 5,
+        dead_jobs: [6, 7],
     };
     let listed: Vec<(&str, &str)> = routes(1, 1, 1, &t, Role::Admin)
         .iter()

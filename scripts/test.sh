@@ -49,6 +49,11 @@ step "store story on PostgreSQL, with its output"
 # alone would rebuild its dependencies with other features (~3 GB, minutes).
 cargo test --locked --workspace --test story story_on_postgres -- --nocapture 2>&1 | grep -E "story_on_postgres|test result"
 
+step "many processes on one database, with their figures"
+# The multi-process job test again with its output: replies queued, messages
+# answered more than once, which processes ran the reply jobs.
+cargo test --locked --workspace --test multiprocess -- --nocapture 2>&1 | grep -E "^multiprocess|test result"
+
 step "browser test screenshots"
 find "${CARGO_TARGET_DIR:-target}/screenshots" -name '*.png' | sort
 

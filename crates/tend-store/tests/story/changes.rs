@@ -8,7 +8,8 @@
 use jiff::{Timestamp, ToSpan as _};
 use serde_json::{Value, json};
 use tend_domain::*;
-use tend_store::{Store, StoreError};
+use tend_store::StoreError;
+use tend_store::prelude::*;
 
 /// The events written since `cursor` in `ws`, and the new cursor.
 async fn since(store: &dyn Store, ws: WorkspaceId, cursor: i64) -> (Vec<LogEvent>, i64) {

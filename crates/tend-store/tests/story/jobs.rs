@@ -8,8 +8,9 @@
 use jiff::{SignedDuration, Timestamp};
 use std::sync::Arc;
 use tend_domain::*;
+use tend_store::StoreError;
 use tend_store::jobs::{JobFilter, JobState, NewJob};
-use tend_store::{Store, StoreError};
+use tend_store::prelude::*;
 
 fn job(kind: &str, key: Option<&str>, workspace: Option<WorkspaceId>, run_at: Timestamp) -> NewJob {
     NewJob {

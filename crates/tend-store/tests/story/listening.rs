@@ -5,7 +5,8 @@
 
 use jiff::{Timestamp, ToSpan};
 use tend_domain::*;
-use tend_store::{BackfillStep, Periods, Store, StoreError};
+use tend_store::prelude::*;
+use tend_store::{BackfillStep, Periods, StoreError};
 
 fn facts(id: MessageId, at: Timestamp, polarity: i8, terms: &[&str]) -> MatchFacts {
     MatchFacts {

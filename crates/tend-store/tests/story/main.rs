@@ -11,7 +11,8 @@
 use jiff::{Timestamp, ToSpan as _};
 use std::sync::Arc;
 use tend_domain::*;
-use tend_store::{InboxQuery, StateCounts, Store, StoreError, UpsertOutcome};
+use tend_store::prelude::*;
+use tend_store::{InboxQuery, StateCounts, StoreError, UpsertOutcome};
 
 mod changes;
 mod inbox_order;

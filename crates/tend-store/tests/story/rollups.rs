@@ -4,7 +4,8 @@
 use crate::t;
 use jiff::ToSpan as _;
 use tend_domain::*;
-use tend_store::{InboxQuery, Store, StoreError};
+use tend_store::prelude::*;
+use tend_store::{InboxQuery, StoreError};
 
 pub async fn signals_rollups_and_batches(
     store: &dyn Store,

@@ -9,7 +9,8 @@
 
 use jiff::{Timestamp, ToSpan};
 use tend_domain::*;
-use tend_store::{InboxQuery, Store};
+use tend_store::InboxQuery;
+use tend_store::prelude::*;
 
 const HISTORY: i64 = 6_000;
 

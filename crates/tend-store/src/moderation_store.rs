@@ -68,7 +68,7 @@ pub trait ModerationStore: Send + Sync {
         workspace: WorkspaceId,
         ids: &[MessageId],
     ) -> Result<HashMap<MessageId, ModerationFacts>, StoreError>;
-    /// Records the rules' verdicts in one transaction (see `sql/moderation.rs`),
+    /// Records the rules' verdicts in one transaction (see `sql/moderation/rules.rs`),
     /// advancing a consumer's cursor in the same transaction when given.
     async fn record_verdicts(
         &self,

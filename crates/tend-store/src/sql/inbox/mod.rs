@@ -16,20 +16,25 @@ use crate::StoreError;
 use crate::sql::SqlStore;
 use crate::sql::ms;
 use jiff::Timestamp;
+use tend_domain::{
+    ChannelId, InboxState, Message, MessageEvent, MessageId, MessageRevision, MissingItem,
+    NewMessage, NewReply, Note, OutboxEvent, OutboxId, OutboxItem, OutboxState, SentimentLabel,
+    Tag, TagId, TagName, UserId, WorkspaceId,
+};
 
 #[async_trait::async_trait]
 impl crate::InboxStore for SqlStore {
     async fn upsert_messages(
         &self,
-        workspace: tend_domain::WorkspaceId,
-        batch: &[tend_domain::NewMessage],
+        workspace: WorkspaceId,
+        batch: &[NewMessage],
     ) -> Result<Vec<crate::Upserted>, StoreError> {
         upsert::upsert_batch(&self.pool, self.backend, workspace, batch).await
     }
     async fn rollups(
         &self,
-        workspace: tend_domain::WorkspaceId,
-        channel: tend_domain::ChannelId,
+        workspace: WorkspaceId,
+        channel: ChannelId,
         from: Timestamp,
         to: Timestamp,
     ) -> Result<Vec<crate::Rollup>, StoreError> {
@@ -37,51 +42,47 @@ impl crate::InboxStore for SqlStore {
     }
     async fn rollup_drift(
         &self,
-        workspace: tend_domain::WorkspaceId,
-    ) -> Result<Vec<(tend_domain::ChannelId, i64)>, StoreError> {
+        workspace: WorkspaceId,
+    ) -> Result<Vec<(ChannelId, i64)>, StoreError> {
         rollups::drift(&self.pool, workspace).await
     }
     async fn save_missing(
         &self,
-        workspace: tend_domain::WorkspaceId,
-        channel: tend_domain::ChannelId,
-        items: &[tend_domain::MissingItem],
+        workspace: WorkspaceId,
+        channel: ChannelId,
+        items: &[MissingItem],
     ) -> Result<u64, StoreError> {
         upsert::save_missing(&self.pool, workspace, channel, items).await
     }
-    async fn message(
-        &self,
-        workspace: tend_domain::WorkspaceId,
-        id: tend_domain::MessageId,
-    ) -> Result<tend_domain::Message, StoreError> {
+    async fn message(&self, workspace: WorkspaceId, id: MessageId) -> Result<Message, StoreError> {
         messages::by_id(&self.pool, self.backend, workspace, id).await
     }
     async fn messages(
         &self,
-        workspace: tend_domain::WorkspaceId,
-        ids: &[tend_domain::MessageId],
-    ) -> Result<Vec<tend_domain::Message>, StoreError> {
+        workspace: WorkspaceId,
+        ids: &[MessageId],
+    ) -> Result<Vec<Message>, StoreError> {
         messages::by_ids(&self.pool, self.backend, workspace, ids).await
     }
     async fn message_revisions(
         &self,
-        workspace: tend_domain::WorkspaceId,
-        id: tend_domain::MessageId,
-    ) -> Result<Vec<tend_domain::MessageRevision>, StoreError> {
+        workspace: WorkspaceId,
+        id: MessageId,
+    ) -> Result<Vec<MessageRevision>, StoreError> {
         messages::revisions(&self.pool, workspace, id).await
     }
     async fn thread(
         &self,
-        workspace: tend_domain::WorkspaceId,
-        root: tend_domain::MessageId,
-    ) -> Result<Vec<tend_domain::Message>, StoreError> {
+        workspace: WorkspaceId,
+        root: MessageId,
+    ) -> Result<Vec<Message>, StoreError> {
         messages::thread(&self.pool, self.backend, workspace, root).await
     }
     async fn inbox(
         &self,
-        workspace: tend_domain::WorkspaceId,
+        workspace: WorkspaceId,
         query: &crate::InboxQuery,
-    ) -> Result<Vec<tend_domain::Message>, StoreError> {
+    ) -> Result<Vec<Message>, StoreError> {
         messages::inbox(
             &self.pool,
             self.reader.as_ref(),
@@ -93,18 +94,18 @@ impl crate::InboxStore for SqlStore {
     }
     async fn count_by_state(
         &self,
-        workspace: tend_domain::WorkspaceId,
+        workspace: WorkspaceId,
     ) -> Result<crate::StateCounts, StoreError> {
         messages::count_by_state(&self.pool, self.reader.as_ref(), workspace).await
     }
     async fn set_state(
         &self,
-        workspace: tend_domain::WorkspaceId,
-        id: tend_domain::MessageId,
-        state: tend_domain::InboxState,
+        workspace: WorkspaceId,
+        id: MessageId,
+        state: InboxState,
         snoozed_until: Option<Timestamp>,
-        by: Option<tend_domain::UserId>,
-    ) -> Result<tend_domain::Message, StoreError> {
+        by: Option<UserId>,
+    ) -> Result<Message, StoreError> {
         messages::set_state(
             &self.pool,
             self.backend,
@@ -118,11 +119,11 @@ impl crate::InboxStore for SqlStore {
     }
     async fn set_states(
         &self,
-        workspace: tend_domain::WorkspaceId,
-        ids: &[tend_domain::MessageId],
-        state: tend_domain::InboxState,
+        workspace: WorkspaceId,
+        ids: &[MessageId],
+        state: InboxState,
         snoozed_until: Option<Timestamp>,
-        by: Option<tend_domain::UserId>,
+        by: Option<UserId>,
     ) -> Result<u64, StoreError> {
         messages::set_states(
             &self.pool,
@@ -137,8 +138,8 @@ impl crate::InboxStore for SqlStore {
     }
     async fn response_times(
         &self,
-        workspace: tend_domain::WorkspaceId,
-        roots: &[tend_domain::MessageId],
+        workspace: WorkspaceId,
+        roots: &[MessageId],
     ) -> Result<Vec<crate::ResponseTimes>, StoreError> {
         response::of(
             &self.pool,
@@ -154,61 +155,54 @@ impl crate::InboxStore for SqlStore {
     }
     async fn assign(
         &self,
-        workspace: tend_domain::WorkspaceId,
-        id: tend_domain::MessageId,
-        assignee: Option<tend_domain::UserId>,
-        by: Option<tend_domain::UserId>,
-    ) -> Result<tend_domain::Message, StoreError> {
+        workspace: WorkspaceId,
+        id: MessageId,
+        assignee: Option<UserId>,
+        by: Option<UserId>,
+    ) -> Result<Message, StoreError> {
         messages::assign(&self.pool, self.backend, workspace, id, assignee, by).await
     }
-    async fn ensure_tag(
-        &self,
-        workspace: tend_domain::WorkspaceId,
-        name: &tend_domain::TagName,
-    ) -> Result<tend_domain::Tag, StoreError> {
+    async fn ensure_tag(&self, workspace: WorkspaceId, name: &TagName) -> Result<Tag, StoreError> {
         tags::ensure(&self.pool, workspace, name).await
     }
-    async fn tags(
-        &self,
-        workspace: tend_domain::WorkspaceId,
-    ) -> Result<Vec<tend_domain::Tag>, StoreError> {
+    async fn tags(&self, workspace: WorkspaceId) -> Result<Vec<Tag>, StoreError> {
         tags::list(&self.pool, workspace).await
     }
     async fn tag_message(
         &self,
-        workspace: tend_domain::WorkspaceId,
-        message: tend_domain::MessageId,
-        tag: tend_domain::TagId,
-        by: Option<tend_domain::UserId>,
+        workspace: WorkspaceId,
+        message: MessageId,
+        tag: TagId,
+        by: Option<UserId>,
     ) -> Result<(), StoreError> {
         tags::set_tag(&self.pool, self.backend, workspace, message, tag, true, by).await
     }
     async fn untag_message(
         &self,
-        workspace: tend_domain::WorkspaceId,
-        message: tend_domain::MessageId,
-        tag: tend_domain::TagId,
-        by: Option<tend_domain::UserId>,
+        workspace: WorkspaceId,
+        message: MessageId,
+        tag: TagId,
+        by: Option<UserId>,
     ) -> Result<(), StoreError> {
         tags::set_tag(&self.pool, self.backend, workspace, message, tag, false, by).await
     }
     async fn correct_sentiment(
         &self,
-        workspace: tend_domain::WorkspaceId,
-        id: tend_domain::MessageId,
-        label: Option<tend_domain::SentimentLabel>,
-        by: Option<tend_domain::UserId>,
-    ) -> Result<tend_domain::Message, StoreError> {
+        workspace: WorkspaceId,
+        id: MessageId,
+        label: Option<SentimentLabel>,
+        by: Option<UserId>,
+    ) -> Result<Message, StoreError> {
         conversations::correct_sentiment(&self.pool, self.backend, workspace, id, label, by).await
     }
     async fn add_note(
         &self,
-        workspace: tend_domain::WorkspaceId,
-        message: tend_domain::MessageId,
-        author: tend_domain::UserId,
+        workspace: WorkspaceId,
+        message: MessageId,
+        author: UserId,
         text: &str,
-        mentions: &[tend_domain::UserId],
-    ) -> Result<tend_domain::Note, StoreError> {
+        mentions: &[UserId],
+    ) -> Result<Note, StoreError> {
         activity::add_note(
             &self.pool,
             self.backend,
@@ -225,12 +219,12 @@ impl crate::InboxStore for SqlStore {
     }
     async fn add_note_once(
         &self,
-        workspace: tend_domain::WorkspaceId,
-        message: tend_domain::MessageId,
-        author: tend_domain::UserId,
+        workspace: WorkspaceId,
+        message: MessageId,
+        author: UserId,
         text: &str,
         key: &str,
-    ) -> Result<tend_domain::Note, StoreError> {
+    ) -> Result<Note, StoreError> {
         activity::add_note(
             &self.pool,
             self.backend,
@@ -247,47 +241,47 @@ impl crate::InboxStore for SqlStore {
     }
     async fn notes(
         &self,
-        workspace: tend_domain::WorkspaceId,
-        message: tend_domain::MessageId,
-    ) -> Result<Vec<tend_domain::Note>, StoreError> {
+        workspace: WorkspaceId,
+        message: MessageId,
+    ) -> Result<Vec<Note>, StoreError> {
         activity::notes(&self.pool, workspace, message).await
     }
     async fn message_events(
         &self,
-        workspace: tend_domain::WorkspaceId,
-        message: tend_domain::MessageId,
-    ) -> Result<Vec<tend_domain::MessageEvent>, StoreError> {
+        workspace: WorkspaceId,
+        message: MessageId,
+    ) -> Result<Vec<MessageEvent>, StoreError> {
         activity::message_events(&self.pool, workspace, message).await
     }
     async fn enqueue_reply(
         &self,
-        workspace: tend_domain::WorkspaceId,
-        reply: &tend_domain::NewReply,
-    ) -> Result<tend_domain::OutboxItem, StoreError> {
+        workspace: WorkspaceId,
+        reply: &NewReply,
+    ) -> Result<OutboxItem, StoreError> {
         outbox::enqueue_reply(&self.pool, self.backend, workspace, reply).await
     }
     async fn message_outbox(
         &self,
-        workspace: tend_domain::WorkspaceId,
-        message: tend_domain::MessageId,
-    ) -> Result<Vec<tend_domain::OutboxItem>, StoreError> {
+        workspace: WorkspaceId,
+        message: MessageId,
+    ) -> Result<Vec<OutboxItem>, StoreError> {
         outbox::message_outbox(&self.pool, workspace, message).await
     }
     async fn move_outbox(
         &self,
-        workspace: tend_domain::WorkspaceId,
-        id: tend_domain::OutboxId,
-        to: tend_domain::OutboxState,
-        actor: Option<tend_domain::UserId>,
+        workspace: WorkspaceId,
+        id: OutboxId,
+        to: OutboxState,
+        actor: Option<UserId>,
         detail: Option<&str>,
-    ) -> Result<tend_domain::OutboxItem, StoreError> {
+    ) -> Result<OutboxItem, StoreError> {
         outbox::move_item(&self.pool, workspace, id, to, actor, detail).await
     }
     async fn outbox_events(
         &self,
-        workspace: tend_domain::WorkspaceId,
-        id: tend_domain::OutboxId,
-    ) -> Result<Vec<tend_domain::OutboxEvent>, StoreError> {
+        workspace: WorkspaceId,
+        id: OutboxId,
+    ) -> Result<Vec<OutboxEvent>, StoreError> {
         outbox::events(&self.pool, workspace, id).await
     }
 }

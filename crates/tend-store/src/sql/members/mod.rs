@@ -6,61 +6,62 @@ pub(crate) mod identities;
 
 use crate::StoreError;
 use crate::sql::SqlStore;
+use std::collections::HashSet;
+use tend_domain::{
+    Identity, IdentityId, MemberId, MemberProfile, Message, NewIdentity, WorkspaceId,
+};
 
 #[async_trait::async_trait]
 impl crate::MemberStore for SqlStore {
-    async fn upsert_identity(
-        &self,
-        new: &tend_domain::NewIdentity,
-    ) -> Result<tend_domain::Identity, StoreError> {
+    async fn upsert_identity(&self, new: &NewIdentity) -> Result<Identity, StoreError> {
         identities::upsert(&self.pool, new).await
     }
     async fn identity(
         &self,
-        workspace: tend_domain::WorkspaceId,
-        id: tend_domain::IdentityId,
-    ) -> Result<tend_domain::Identity, StoreError> {
+        workspace: WorkspaceId,
+        id: IdentityId,
+    ) -> Result<Identity, StoreError> {
         identities::by_id(&self.pool, workspace, id).await
     }
     async fn member_profile(
         &self,
-        workspace: tend_domain::WorkspaceId,
-        id: tend_domain::MemberId,
-    ) -> Result<tend_domain::MemberProfile, StoreError> {
+        workspace: WorkspaceId,
+        id: MemberId,
+    ) -> Result<MemberProfile, StoreError> {
         identities::profile(&self.pool, workspace, id).await
     }
     async fn merge_members(
         &self,
-        workspace: tend_domain::WorkspaceId,
-        keep: tend_domain::MemberId,
-        absorb: tend_domain::MemberId,
-    ) -> Result<tend_domain::MemberProfile, StoreError> {
+        workspace: WorkspaceId,
+        keep: MemberId,
+        absorb: MemberId,
+    ) -> Result<MemberProfile, StoreError> {
         identities::merge(&self.pool, workspace, keep, absorb).await
     }
     async fn split_identity(
         &self,
-        workspace: tend_domain::WorkspaceId,
-        identity: tend_domain::IdentityId,
-    ) -> Result<tend_domain::MemberProfile, StoreError> {
+        workspace: WorkspaceId,
+        identity: IdentityId,
+    ) -> Result<MemberProfile, StoreError> {
         identities::split(&self.pool, workspace, identity).await
     }
     async fn member_counts(
         &self,
-        workspace: tend_domain::WorkspaceId,
+        workspace: WorkspaceId,
     ) -> Result<crate::MemberCounts, StoreError> {
         identities::counts(&self.pool, workspace).await
     }
     async fn upsert_identities(
         &self,
-        batch: &[tend_domain::NewIdentity],
-    ) -> Result<Vec<tend_domain::IdentityId>, StoreError> {
+        batch: &[NewIdentity],
+    ) -> Result<Vec<IdentityId>, StoreError> {
         identities::upsert_batch(&self.pool, batch).await
     }
     async fn identities(
         &self,
-        workspace: tend_domain::WorkspaceId,
-        ids: &[tend_domain::IdentityId],
-    ) -> Result<Vec<tend_domain::Identity>, StoreError> {
+        workspace: WorkspaceId,
+        ids: &[IdentityId],
+    ) -> Result<Vec<Identity>, StoreError> {
         crate::sql::inbox::conversations::identities_read(
             &self.pool,
             self.reader.as_ref(),
@@ -71,17 +72,17 @@ impl crate::MemberStore for SqlStore {
     }
     async fn community_members(
         &self,
-        workspace: tend_domain::WorkspaceId,
-        identities: &[tend_domain::IdentityId],
-    ) -> Result<std::collections::HashSet<tend_domain::IdentityId>, StoreError> {
+        workspace: WorkspaceId,
+        identities: &[IdentityId],
+    ) -> Result<HashSet<IdentityId>, StoreError> {
         identities::community_members(&self.pool, self.backend, workspace, identities).await
     }
     async fn member_messages(
         &self,
-        workspace: tend_domain::WorkspaceId,
-        member: tend_domain::MemberId,
+        workspace: WorkspaceId,
+        member: MemberId,
         limit: u32,
-    ) -> Result<Vec<tend_domain::Message>, StoreError> {
+    ) -> Result<Vec<Message>, StoreError> {
         crate::sql::inbox::conversations::member_messages(
             &self.pool,
             self.backend,

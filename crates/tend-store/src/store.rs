@@ -57,3 +57,41 @@ pub mod prelude {
         ModerationStore, Store, TeamStore,
     };
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `&dyn Store` upcasts to every capability, so a use case can take only the
+    /// trait it needs and still be called with the server's `Arc<dyn Store>`.
+    #[test]
+    fn a_store_upcasts_to_each_capability() {
+        fn _team(s: &dyn Store) -> &dyn TeamStore {
+            s
+        }
+        fn _channels(s: &dyn Store) -> &dyn ChannelStore {
+            s
+        }
+        fn _members(s: &dyn Store) -> &dyn MemberStore {
+            s
+        }
+        fn _inbox(s: &dyn Store) -> &dyn InboxStore {
+            s
+        }
+        fn _moderation(s: &dyn Store) -> &dyn ModerationStore {
+            s
+        }
+        fn _listen(s: &dyn Store) -> &dyn ListenStore {
+            s
+        }
+        fn _jobs(s: &dyn Store) -> &dyn JobStore {
+            s
+        }
+        fn _events(s: &dyn Store) -> &dyn EventStore {
+            s
+        }
+        fn _admin(s: &dyn Store) -> &dyn AdminStore {
+            s
+        }
+    }
+}

@@ -64,7 +64,11 @@ fn migrate_then_add_the_first_admin() {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("conflict"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("a teammate with this e-mail exists"),
+        "a clear message first (the operator's CLI then prints the cause chain): {stderr}"
+    );
 }
 
 #[test]

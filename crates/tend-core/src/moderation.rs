@@ -31,10 +31,12 @@ pub mod rules;
 pub mod webhooks;
 use std::sync::{Arc, Mutex};
 
+use crate::conversations::{self, ActionError};
+use crate::team::{Actor, Permission};
 use jiff::Timestamp;
 use tend_domain::{
     Channel, ChannelId, Direction, EventPayload, Identity, IdentityId, Message, MessageId,
-    Moderation, ModerationVerdict, NewReply, RuleSetId, RuleSetVersion, TagName, UserId,
+    Moderation, ModerationVerdict, NewReply, Role, RuleSetId, RuleSetVersion, UserId,
     WebhookNotice, WorkspaceId,
 };
 use tend_rules::{Action, Author, EvalContext, Item, ItemKind, NotifyTarget, RuleSet, Trigger};
@@ -421,34 +423,39 @@ pub enum FollowUp {
     Note(MessageId, UserId, String),
 }
 
+/// The name of the system actor live rules act as (in history and logs).
+pub const RULES_ACTOR: &str = "rules";
+
 impl FollowUp {
-    /// Does the work. Safe to repeat: tagging and assigning are idempotent, and
-    /// replies and notes are written once per `key`.
+    /// Does the work as the system actor [`RULES_ACTOR`] (with a community
+    /// manager's permissions; replies and notes in the name of whoever saved the
+    /// rule set), through the same use cases as a teammate's. Safe to repeat:
+    /// tagging and assigning are idempotent, and replies and notes are written
+    /// once per `key`.
     pub async fn apply(
         &self,
         store: &dyn Store,
         workspace: WorkspaceId,
         key: &str,
-    ) -> Result<(), StoreError> {
+    ) -> Result<(), ActionError> {
+        let actor = Actor::system(RULES_ACTOR, workspace, Role::CommunityManager);
         match self {
             FollowUp::Tag(message, name) => {
-                if let Ok(name) = TagName::parse(name.clone()) {
-                    let tag = store.ensure_tag(workspace, &name).await?;
-                    store.tag_message(workspace, *message, tag.id, None).await?;
-                }
+                conversations::tag(store, actor, *message, name).await?;
             }
             FollowUp::Assign(message, who) => {
                 let team = store.workspace_users(workspace).await?;
                 let who = who.trim_start_matches('@').to_lowercase();
+                // Saving refuses an unknown teammate; one who left since is skipped.
                 if let Some((user, _)) = team.iter().find(|(u, _)| {
                     u.name.to_lowercase() == who || u.email.as_str().to_lowercase() == who
                 }) {
-                    store
-                        .assign(workspace, *message, Some(user.id), None)
-                        .await?;
+                    conversations::assign(store, actor, *message, Some(user.id)).await?;
                 }
             }
             FollowUp::Reply(message, author, text) => {
+                actor.writing_as(*author).require(Permission::Reply)?;
+                author_may(store, workspace, *author, Permission::Reply).await?;
                 store
                     .enqueue_reply(
                         workspace,
@@ -462,6 +469,8 @@ impl FollowUp {
                     .await?;
             }
             FollowUp::Note(message, author, text) => {
+                actor.writing_as(*author).require(Permission::WriteNotes)?;
+                author_may(store, workspace, *author, Permission::WriteNotes).await?;
                 store
                     .add_note_once(workspace, *message, *author, text, key)
                     .await?;
@@ -469,6 +478,28 @@ impl FollowUp {
         }
         Ok(())
     }
+}
+
+/// Refuses a reply or note in the name of a teammate who may no longer write it
+/// (left the workspace, or now a role without the permission): the job then
+/// fails for good with the reason, instead of writing in their name.
+async fn author_may(
+    store: &dyn Store,
+    workspace: WorkspaceId,
+    author: UserId,
+    permission: Permission,
+) -> Result<(), ActionError> {
+    match store.role_in(author, workspace).await? {
+        Some(role) => Actor::user(author, workspace, role).require(permission)?,
+        None => {
+            return Err(tend_domain::ValidationError::new(
+                "author",
+                "whoever saved the rules is no longer a teammate here; save them again",
+            )
+            .into());
+        }
+    }
+    Ok(())
 }
 
 /// What a webhook payload says about where a message is, besides the message.

@@ -366,3 +366,86 @@ async fn three_running_workers_share_the_jobs_and_run_each_once() {
     };
     assert!(store.jobs(&running).await.unwrap().is_empty());
 }
+
+/// Regression (issue 13): a rule's reply was dropped without a word when no one
+/// could write it. Now it runs as the `rules` system actor in the name of a
+/// teammate who may reply, once per key; when that teammate may no longer reply
+/// the job fails for good, with the reason, for an admin to see.
+#[tokio::test]
+async fn rule_replies_run_as_the_system_actor_once_and_a_refusal_is_a_dead_letter() {
+    use tend_domain::{ChannelKind, Email, MessageKind, NewMessage, NewUser, Role};
+    let dir = tempfile::tempdir().unwrap();
+    let store = fresh_store(&dir).await;
+    let ws = common::acme(&*store).await;
+    let forum = common::channel(&*store, ws.id, ChannelKind::Discourse, "Forum").await;
+    let anna = store
+        .create_user(&NewUser {
+            email: Email::parse("anna@acme.se").unwrap(),
+            name: "Anna".into(),
+            locale: "en".into(),
+            password_hash: "x".into(),
+        })
+        .await
+        .unwrap();
+    store
+        .grant_role(anna.id, ws.id, Role::CommunityManager)
+        .await
+        .unwrap();
+    let post = |id: &str| NewMessage::new(forum.id, id, MessageKind::ForumPost, "refund?", t0());
+    let stored = store
+        .upsert_messages(ws.id, &[post("a"), post("b")])
+        .await
+        .unwrap();
+    let reply = |m: MessageId, key: &str| Job::RuleAction {
+        workspace: ws.id,
+        key: key.to_owned(),
+        follow_up: FollowUp::Reply(m, anna.id, "We are on it".into()),
+    };
+    let clock = Clock::pinned(t0());
+    let handler = tend_core::jobs::JobContext::new(store.clone(), clock.clone());
+    let worker = Worker::new(store.clone(), handler, clock.clone(), config("w"));
+    // The same follow-up queued under two job rows with one key (as a rerun
+    // would): one reply.
+    for key in ["rule:a", "rule:a"] {
+        let job = reply(stored[0].id, key).once(Some(key.to_owned()), t0());
+        store.enqueue_job(&job, t0()).await.unwrap();
+        worker.run_due().await.unwrap();
+    }
+    let queued = store.message_outbox(ws.id, stored[0].id).await.unwrap();
+    assert_eq!(queued.len(), 1);
+    assert_eq!(queued[0].author_id, Some(anna.id));
+    // Anna becomes an analyst: the rules may no longer reply in her name.
+    store
+        .grant_role(anna.id, ws.id, Role::Analyst)
+        .await
+        .unwrap();
+    let job = reply(stored[1].id, "rule:b").once(Some("rule:b".into()), t0());
+    store.enqueue_job(&job, t0()).await.unwrap();
+    worker.run_due().await.unwrap();
+    assert!(
+        store
+            .message_outbox(ws.id, stored[1].id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let dead = store
+        .jobs(&JobFilter {
+            state: Some(JobState::Dead),
+            limit: 10,
+            ..JobFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        dead.len(),
+        1,
+        "failed for good at once, not retried 8 times"
+    );
+    assert_eq!(dead[0].attempts, 1);
+    assert!(
+        dead[0].last_error.as_deref() == Some(tend_core::team::Permission::Reply.refusal()),
+        "{:?}",
+        dead[0].last_error
+    );
+}

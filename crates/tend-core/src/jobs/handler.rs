@@ -84,10 +84,20 @@ impl Handler for JobContext {
                 key,
                 follow_up,
             } => {
+                use crate::conversations::ActionError;
                 follow_up
                     .apply(store, *workspace, key)
                     .await
-                    .map_err(JobError::transient)?;
+                    .map_err(|e| match e {
+                        // No retry makes these work: a dead letter at once.
+                        ActionError::Invalid(_)
+                        | ActionError::Reply(_)
+                        | ActionError::Forbidden(_)
+                        | ActionError::Store(tend_store::StoreError::NotFound) => {
+                            JobError::permanent(e)
+                        }
+                        ActionError::Store(_) => JobError::transient(e),
+                    })?;
                 Ok(Outcome::Done)
             }
             Job::DeliverWebhooks => {

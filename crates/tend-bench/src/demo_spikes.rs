@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use std::fmt;
 use tend_core::listening::Listener;
 use tend_domain::{AlertKind, Topic, TopicId};
-use tend_store::Store;
+use tend_store::prelude::*;
 
 /// One alert the detector raised on the demo.
 #[derive(Debug, Clone)]

@@ -7,7 +7,8 @@
 
 use sqlx::{AnyPool, AssertSqlSafe};
 use tend_domain::{IdentityId, NewMessage, WorkspaceId};
-use tend_store::{SqlStore, Store as _, StoreError};
+use tend_store::prelude::*;
+use tend_store::{SqlStore, StoreError};
 
 /// Raw multi-row `INSERT`s of `rows` in transactions of `batch` rows: the baseline
 /// the store's own ingest path is measured against. No dedupe, no link resolution.

@@ -16,7 +16,7 @@ use std::process::{Child, Command, Stdio};
 
 use std::time::{Duration, Instant};
 use tend_domain::*;
-use tend_store::Store;
+use tend_store::prelude::*;
 
 const RULES: &str = r#"
 # Refunds get an answer

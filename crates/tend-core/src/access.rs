@@ -14,7 +14,8 @@ use rand::RngCore as _;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest as _, Sha256};
 use tend_domain::{ApiToken, Session, User, UserId};
-use tend_store::{Store, StoreError};
+use tend_store::StoreError;
+use tend_store::prelude::*;
 
 /// How long a login lasts.
 pub const SESSION_LIFETIME: SignedDuration = SignedDuration::from_hours(14 * 24);

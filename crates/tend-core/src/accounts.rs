@@ -7,7 +7,8 @@ use argon2::password_hash::{
 use argon2::{Algorithm, Argon2, Params, Version};
 use secrecy::{ExposeSecret, SecretString};
 use tend_domain::{Email, NewUser, NewWorkspace, Role, Slug, User, ValidationError, Workspace};
-use tend_store::{Store, StoreError};
+use tend_store::StoreError;
+use tend_store::prelude::*;
 
 /// Shortest password accepted. Length beats composition rules (NIST SP 800-63B).
 pub const MIN_PASSWORD_CHARS: usize = 10;

@@ -13,7 +13,8 @@ use tend_domain::{
     TagId, TagName, UserId, ValidationError,
 };
 use tend_nlp::length::{Limits, Network, Problem};
-use tend_store::{Store, StoreError};
+use tend_store::StoreError;
+use tend_store::prelude::*;
 
 pub use crate::team::{Actor, Forbidden, Permission};
 pub use read::{ConversationData, InboxPage, conversation, inbox, reply_order};

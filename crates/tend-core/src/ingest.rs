@@ -23,7 +23,8 @@ use tend_domain::{
     Channel, ChannelKind, IdentityId, IncomingAuthor, IncomingItem, IncomingMessage, MissingItem,
     NewIdentity, NewMessage, SentimentLabel, Signals, WorkspaceId,
 };
-use tend_store::{Store, StoreError, UpsertOutcome, Upserted};
+use tend_store::prelude::*;
+use tend_store::{StoreError, UpsertOutcome, Upserted};
 
 /// Items per batch unless the caller says otherwise. Larger batches amortise each
 /// transaction's fixed statements and write every touched index page once per

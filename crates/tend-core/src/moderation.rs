@@ -14,7 +14,7 @@
 //!   `combined_karma` equals it). Platforms do not tell us an account's age, so
 //!   `account_age` checks never match and say so in the dry run's notes;
 //! - `is_member`: the author's member has an identity in a community space (forum,
-//!   chat or Q&A site; `Store::community_members`, the definition listening uses
+//!   chat or Q&A site; `MemberStore::community_members`, the definition listening uses
 //!   for "to answer"); an author only seen on social networks is not a member.
 //!   `member_level` is always unset: Tend has no member levels yet, so a
 //!   `member_level` check compares with the empty text (a positive check never
@@ -41,7 +41,8 @@ use tend_domain::{
 };
 use tend_rules::{Action, Author, EvalContext, Item, ItemKind, NotifyTarget, RuleSet, Trigger};
 use tend_store::jobs::NewJob;
-use tend_store::{InboxQuery, ModerationFacts, Store, StoreError};
+use tend_store::prelude::*;
+use tend_store::{InboxQuery, ModerationFacts, StoreError};
 
 /// The name of the moderation consumer's cursor in the event log.
 pub const CONSUMER: &str = "moderation";

@@ -17,8 +17,8 @@ use tend_core::jobs::{
 };
 use tend_core::moderation::FollowUp;
 use tend_domain::{Clock, MessageId, WorkspaceId};
-use tend_store::Store;
 use tend_store::jobs::{JobFilter, JobState};
+use tend_store::prelude::*;
 
 /// Counts runs per rule-action key and behaves by the key's first word:
 /// `fail…` errors, `panic…` panics, `slow…` takes a while, anything else works.

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use tend_core::listening::dashboard;
 use tend_core::listening::{Listener, create_topic, update_topic};
 use tend_domain::*;
-use tend_store::Store;
+use tend_store::prelude::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn new_and_edited_messages_are_matched_live_and_a_changed_query_backfills_again() {

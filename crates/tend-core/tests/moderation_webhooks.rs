@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::{Arc, Mutex};
 use tend_core::moderation::{Moderator, webhooks};
 use tend_domain::*;
-use tend_store::Store;
+use tend_store::prelude::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A webhook receiver on 127.0.0.1 port 0 that answers every POST with `status`

@@ -9,7 +9,8 @@ use std::collections::HashMap;
 use tend_domain::{
     Channel, Email, InboxState, IncomingAuthor, MessageId, NewIdentity, TagName, Workspace,
 };
-use tend_store::{InboxQuery, Store};
+use tend_store::InboxQuery;
+use tend_store::prelude::*;
 
 /// Merges each group's identities into the member of its first one.
 pub async fn link_members(

@@ -16,7 +16,8 @@ use rand::Rng as _;
 use secrecy::SecretString;
 use tend_core::accounts;
 use tend_domain::{Channel, Email, IncomingItem, NewChannel, NewWorkspace, Role, Slug, Workspace};
-use tend_store::{Store, StoreError};
+use tend_store::StoreError;
+use tend_store::prelude::*;
 
 /// A teammate of the demo workspace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

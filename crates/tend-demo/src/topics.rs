@@ -4,7 +4,7 @@
 
 use tend_core::listening::{ListenError, Listener, create_topic};
 use tend_domain::{NewTopic, TopicRole, WorkspaceId};
-use tend_store::Store;
+use tend_store::prelude::*;
 
 /// Name, role and query of each demo topic.
 pub const TOPICS: [(&str, TopicRole, &str); 6] = [

@@ -13,7 +13,8 @@ use secrecy::ExposeSecret as _;
 use tend_core::accounts::authenticate;
 use tend_demo::{self as demo, DemoError, DemoManifest, Installed};
 use tend_domain::{InboxState, NewChannel, NewWorkspace, Slug};
-use tend_store::{StateCounts, Store};
+use tend_store::StateCounts;
+use tend_store::prelude::*;
 
 const SCALE: f64 = 0.2;
 

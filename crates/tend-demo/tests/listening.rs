@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use tend_core::listening::dashboard::{self, Granularity, Period};
 use tend_demo as demo;
 use tend_domain::*;
-use tend_store::Store;
+use tend_store::prelude::*;
 
 /// Lowercased words: runs of letters, digits and `_` (so `#glimmr` and `@glimmr`
 /// give `glimmr`, and `@glimmr_support` does not).

@@ -24,7 +24,7 @@ mod router;
 mod security;
 
 use std::sync::Arc;
-use tend_store::Store;
+use tend_store::prelude::*;
 
 pub use limiter::LoginLimiter;
 pub use router::router;

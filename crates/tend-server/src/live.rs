@@ -11,7 +11,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 use tend_domain::{ConversationChange, EventPayload, LogEvent, MessagesChanged};
-use tend_store::{Store, StoreError};
+use tend_store::StoreError;
+use tend_store::prelude::*;
 use tokio::sync::{Mutex, broadcast, watch};
 
 /// How often the poller reads the log.
@@ -45,7 +46,7 @@ impl Live {
     }
 
     /// Receives every event written from now on (starting the poller if it is not
-    /// running). Events older than the call come from [`Store::events_after`].
+    /// running). Events older than the call come from [`EventStore::events_after`].
     pub async fn subscribe(
         self: &Arc<Self>,
     ) -> Result<broadcast::Receiver<Arc<LogEvent>>, StoreError> {

@@ -20,7 +20,7 @@ use secrecy::{ExposeSecret as _, SecretString};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use tend_store::Store;
+use tend_store::prelude::*;
 
 /// Tend: self-hosted community management.
 #[derive(Debug, Parser)]

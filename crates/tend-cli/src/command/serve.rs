@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use tend_core::jobs::{JobContext, Worker, WorkerConfig};
 use tend_domain::Clock;
-use tend_store::Store;
+use tend_store::prelude::*;
 
 #[derive(Debug, Args)]
 pub struct Serve {

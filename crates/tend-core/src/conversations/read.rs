@@ -5,7 +5,8 @@
 use super::{ActionError, Actor, Permission};
 use std::collections::HashMap;
 use tend_domain::{EventKind, Identity, IdentityId, Message, MessageId, WorkspaceId};
-use tend_store::{InboxQuery, ResponseTimes, StateCounts, Store, StoreError};
+use tend_store::prelude::*;
+use tend_store::{InboxQuery, ResponseTimes, StateCounts, StoreError};
 
 /// One page of the inbox.
 #[derive(Debug)]

@@ -5,8 +5,9 @@
 use super::health::{Degraded, health_report};
 use crate::team::{Actor, Forbidden, Permission};
 use jiff::Timestamp;
+use tend_store::StoreError;
 use tend_store::jobs::{JobFilter, JobId, JobRecord, JobState};
-use tend_store::{Store, StoreError};
+use tend_store::prelude::*;
 
 /// Why a jobs use case failed.
 #[derive(Debug, thiserror::Error)]

@@ -7,7 +7,7 @@ use crate::moderation::Moderator;
 use std::future::Future;
 use std::sync::Arc;
 use tend_domain::Clock;
-use tend_store::Store;
+use tend_store::prelude::*;
 
 /// Runs jobs. The worker is generic over it so tests can wrap the production
 /// handler (e.g. to make one kind fail) without a test-only job kind.

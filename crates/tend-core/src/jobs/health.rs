@@ -7,7 +7,8 @@ use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use tend_store::{Store, StoreError};
+use tend_store::StoreError;
+use tend_store::prelude::*;
 
 /// A recurring job counts as failing after this many failures in a row.
 pub const FAILING_AFTER: i64 = 2;

@@ -8,8 +8,9 @@ use jiff::{SignedDuration, Timestamp};
 use std::sync::Arc;
 use std::time::Duration;
 use tend_domain::Clock;
+use tend_store::StoreError;
 use tend_store::jobs::JobRecord;
-use tend_store::{Store, StoreError};
+use tend_store::prelude::*;
 use tokio::sync::watch;
 
 /// How a worker runs.

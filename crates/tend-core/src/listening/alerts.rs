@@ -13,7 +13,8 @@ use std::collections::HashSet;
 use std::time::Duration;
 use tend_domain::{Alert, AlertKind, MessageId, NewAlert, Topic, TopicId, WorkspaceId};
 use tend_listen::spike::{self, HourBucket, SpikeConfig, SpikeKind};
-use tend_store::{Store, StoreError};
+use tend_store::StoreError;
+use tend_store::prelude::*;
 
 /// How long the webhook's receiver may take to answer.
 const TIMEOUT: Duration = Duration::from_secs(10);

@@ -31,7 +31,8 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use tend_domain::{Alert, AlertId, IdentityId, Topic, TopicId, WorkspaceId};
-use tend_store::{Store, StoreError, TopicHour};
+use tend_store::prelude::*;
+use tend_store::{StoreError, TopicHour};
 use tokio::sync::{Semaphore, watch};
 
 /// Entries kept before the map is cleared.

@@ -19,7 +19,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use tend_domain::{Alert, IdentityId, Message, Topic, TopicId, TopicRole, WorkspaceId};
 use tend_listen::trend::{self, TrendConfig};
-use tend_store::{AuthorCount, Periods, Store, StoreError, TermCount};
+use tend_store::prelude::*;
+use tend_store::{AuthorCount, Periods, StoreError, TermCount};
 
 const HOUR_SECS: i64 = 3_600;
 const DAY_SECS: i64 = 86_400;
@@ -440,7 +441,7 @@ pub async fn detail(
 
 /// The topic's terms with at least `min` messages in the current period, most
 /// frequent first (then by term), at most `limit`, with their count in the
-/// previous period: what `Store::topic_terms` answers. The closed days' sums come
+/// previous period: what `ListenStore::topic_terms` answers. The closed days' sums come
 /// from the cache; on a miss the store's ranking answers while they are loaded in
 /// the background (see [`Cache`]).
 #[allow(clippy::too_many_arguments)]
@@ -500,7 +501,7 @@ pub async fn term_counts(
 }
 
 /// The topic's most active authors in the current period (messages, then
-/// engagement, then id): what `Store::topic_authors` answers, the closed days'
+/// engagement, then id): what `ListenStore::topic_authors` answers, the closed days'
 /// sums from the cache (on a miss, the store's ranking answers).
 pub async fn top_authors(
     store: &Arc<dyn Store>,

@@ -29,7 +29,8 @@ use tend_domain::{
     NewTopic, SentimentLabel, Topic, TopicId, UserId, WorkspaceId,
 };
 use tend_listen::{Document, QueryError, TopicSet};
-use tend_store::{BackfillStep, Store, StoreError};
+use tend_store::prelude::*;
+use tend_store::{BackfillStep, StoreError};
 
 /// The name of the listening consumer's cursor in the event log.
 pub const CONSUMER: &str = "listening";

@@ -9,7 +9,8 @@ use crate::team::{Actor, Forbidden, Permission};
 use jiff::Timestamp;
 use std::sync::Arc;
 use tend_domain::{Alert, NewTopic, Topic, TopicId};
-use tend_store::{Store, StoreError};
+use tend_store::StoreError;
+use tend_store::prelude::*;
 
 /// Alerts listed at most.
 pub const MAX_ALERTS: i64 = 200;

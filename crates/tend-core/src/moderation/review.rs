@@ -8,7 +8,8 @@ use std::collections::HashMap;
 use tend_domain::{
     Identity, IdentityId, Message, MessageId, ReviewDecision, ReviewId, ReviewItem, ValidationError,
 };
-use tend_store::{Store, StoreError};
+use tend_store::StoreError;
+use tend_store::prelude::*;
 
 /// Items per page.
 pub const PAGE: u32 = 50;

@@ -21,7 +21,8 @@ use tend_domain::{
     RuleHit, RuleSetId, RuleSetVersion, TagName, User, UserId, ValidationError, WebhookDelivery,
 };
 use tend_rules::RuleSet;
-use tend_store::{Store, StoreError};
+use tend_store::StoreError;
+use tend_store::prelude::*;
 
 /// The longest rule file accepted, in bytes.
 pub const MAX_SOURCE: usize = 200_000;

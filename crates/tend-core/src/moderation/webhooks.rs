@@ -1,7 +1,7 @@
 //! The moderation rules' webhook posts (`notify: {webhook: url}`).
 //!
 //! A rule that fires queues one delivery per webhook in the transaction that
-//! records its verdict (`Store::record_verdicts`), with the JSON body frozen at
+//! records its verdict (`ModerationStore::record_verdicts`), with the JSON body frozen at
 //! that moment ([`Payload`], documented in `docs/moderation.md`). [`deliver_due`]
 //! (run by `tend serve` after each moderation pass) claims the due deliveries,
 //! POSTs each once with a [`TIMEOUT`], and records the attempt: a 2xx marks it
@@ -21,7 +21,8 @@ use serde::Serialize;
 use std::time::Duration;
 use tend_domain::WebhookAttempt;
 use tend_rules::Action;
-use tend_store::{Store, StoreError};
+use tend_store::StoreError;
+use tend_store::prelude::*;
 
 /// The `event` of every moderation webhook body.
 pub const EVENT: &str = "tend.moderation.notify";

@@ -9,7 +9,8 @@ use super::{Forbidden, Permission};
 use crate::access::create_token;
 use secrecy::SecretString;
 use tend_domain::{ApiToken, ApiTokenId, Role, UserId};
-use tend_store::{Store, StoreError};
+use tend_store::StoreError;
+use tend_store::prelude::*;
 
 /// Why an account use case failed.
 #[derive(Debug, thiserror::Error)]

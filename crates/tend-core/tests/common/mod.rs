@@ -9,7 +9,8 @@ use std::sync::Arc;
 use tend_domain::{
     Channel, ChannelKind, Message, NewChannel, NewWorkspace, Slug, Workspace, WorkspaceId,
 };
-use tend_store::{InboxQuery, Store};
+use tend_store::InboxQuery;
+use tend_store::prelude::*;
 
 /// A migrated SQLite store in `dir`.
 pub async fn fresh_store(dir: &tempfile::TempDir) -> Arc<dyn Store> {

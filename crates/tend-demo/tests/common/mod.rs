@@ -13,7 +13,7 @@ pub use core::*;
 use jiff::Timestamp;
 use std::sync::Arc;
 use tend_demo::Installed;
-use tend_store::Store;
+use tend_store::prelude::*;
 
 /// The demo at seed 42 and scale 0.2 installed in a fresh store in `dir`, as of
 /// the returned `now` (a fixed time, so no test depends on the calendar).

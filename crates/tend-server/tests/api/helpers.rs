@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tend_domain::*;
 use tend_server::AppState;
-use tend_store::Store;
+use tend_store::prelude::*;
 
 pub const PASSWORD: &str = "correct horse battery";
 

@@ -1,6 +1,6 @@
-//! Channels of a workspace.
+//! Channels of a workspace, and [`ChannelStore`](crate::ChannelStore) on the SQL store.
 
-use super::{corrupt, get, now_ms, ts, workspaces};
+use super::{SqlStore, corrupt, get, now_ms, team::workspaces, ts};
 use crate::StoreError;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, AssertSqlSafe};
@@ -22,24 +22,6 @@ fn from_row(row: &AnyRow) -> Result<Channel, StoreError> {
     })
 }
 
-pub(crate) async fn create(pool: &AnyPool, new: &NewChannel) -> Result<Channel, StoreError> {
-    workspaces::by_id(pool, new.workspace_id).await?;
-    let settings = serde_json::to_string(&new.settings).map_err(|e| corrupt("channels", e))?;
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO channels (workspace_id, kind, name, handle, settings, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-    )
-    .bind(new.workspace_id.get())
-    .bind(new.kind.as_str())
-    .bind(&new.name)
-    .bind(new.handle.as_deref())
-    .bind(settings)
-    .bind(now_ms())
-    .fetch_one(pool)
-    .await?;
-    by_id(pool, new.workspace_id, ChannelId(id)).await
-}
-
 pub(crate) async fn by_id(
     pool: &AnyPool,
     workspace: WorkspaceId,
@@ -56,15 +38,37 @@ pub(crate) async fn by_id(
     from_row(&row)
 }
 
-pub(crate) async fn list(
-    pool: &AnyPool,
-    workspace: WorkspaceId,
-) -> Result<Vec<Channel>, StoreError> {
-    let rows = sqlx::query(AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM channels WHERE workspace_id = $1 ORDER BY name, id"
-    )))
-    .bind(workspace.get())
-    .fetch_all(pool)
-    .await?;
-    rows.iter().map(from_row).collect()
+#[async_trait::async_trait]
+impl crate::ChannelStore for SqlStore {
+    async fn create_channel(&self, new: &NewChannel) -> Result<Channel, StoreError> {
+        workspaces::by_id(&self.pool, new.workspace_id).await?;
+        let settings = serde_json::to_string(&new.settings).map_err(|e| corrupt("channels", e))?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO channels (workspace_id, kind, name, handle, settings, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(new.workspace_id.get())
+        .bind(new.kind.as_str())
+        .bind(&new.name)
+        .bind(new.handle.as_deref())
+        .bind(settings)
+        .bind(now_ms())
+        .fetch_one(&self.pool)
+        .await?;
+        by_id(&self.pool, new.workspace_id, ChannelId(id)).await
+    }
+
+    async fn channel(&self, workspace: WorkspaceId, id: ChannelId) -> Result<Channel, StoreError> {
+        by_id(&self.pool, workspace, id).await
+    }
+
+    async fn channels(&self, workspace: WorkspaceId) -> Result<Vec<Channel>, StoreError> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM channels WHERE workspace_id = $1 ORDER BY name, id"
+        )))
+        .bind(workspace.get())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(from_row).collect()
+    }
 }

@@ -1,36 +1,28 @@
-//! The SQL implementation of [`Store`](crate::Store), shared by SQLite and PostgreSQL.
+//! The SQL implementation of every store trait, shared by SQLite and PostgreSQL.
 //!
-//! One module per aggregate; this file holds the connection and migrations,
-//! `rows` the helpers every module shares, `store_impl` the `Store` impl that
-//! delegates to the modules. Queries use `$N` placeholders, which both SQLite and
-//! PostgreSQL accept, so each statement is written once.
+//! One module per capability, each implementing its trait directly on
+//! [`SqlStore`]: `team/`, `channels`, `members/`, `inbox/`, `moderation/`,
+//! `listening/`, `jobs`, `events` (the event log and consumer cursors) and `admin`
+//! (migrations, demo manifest). This file holds the connection and the migrators,
+//! `rows` the helpers every module shares, `sqlite_read` and `search` the read
+//! path and full-text search the inbox and moderation share. Queries use `$N`
+//! placeholders, which both SQLite and PostgreSQL accept, so each statement is
+//! written once.
 
-mod access;
-mod activity;
+mod admin;
 mod channels;
-mod conversations;
-mod demo;
 mod events;
-mod guidelines;
-pub(crate) mod identities;
+pub(crate) mod inbox;
 mod jobs;
 pub(crate) mod listening;
-mod messages;
+pub(crate) mod members;
 mod moderation;
-mod outbox;
 #[cfg(test)]
 mod plans;
-mod response;
-pub(crate) mod rollups;
 mod rows;
 mod search;
 mod sqlite_read;
-mod store_impl;
-mod tags;
-mod upsert;
-mod users;
-mod webhooks;
-mod workspaces;
+mod team;
 
 pub(crate) use rows::*;
 // Public for the raw-SQL baseline of `tend bench store` (crate `tend-bench`), which
@@ -38,7 +30,6 @@ pub(crate) use rows::*;
 pub use rows::placeholders;
 
 use crate::StoreError;
-use jiff::Timestamp;
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Executor as _};
 use std::sync::Once;

@@ -8,8 +8,8 @@
 //! no `ANALYZE` statistics exist (Tend does not collect them), so the plans of an
 //! empty database are the plans of a large one.
 
-use super::messages::{Bind, bind_all, inbox_sql};
-use super::{Backend, SqlStore, conversations, response};
+use super::inbox::messages::{Bind, bind_all, inbox_sql};
+use super::{Backend, SqlStore, inbox::conversations, inbox::response};
 use crate::InboxQuery;
 use tend_domain::{ChannelId, InboxState, MessageId, SentimentLabel, TagId, UserId, WorkspaceId};
 
@@ -20,7 +20,7 @@ async fn store() -> SqlStore {
     let store = SqlStore::connect(&format!("sqlite://{}", path.display()), 1)
         .await
         .unwrap();
-    crate::Store::migrate(&store).await.unwrap();
+    crate::AdminStore::migrate(&store).await.unwrap();
     store
 }
 

@@ -17,7 +17,7 @@
 //! in-memory database (one per connection) keeps the sqlx path.
 
 use super::Cols;
-use super::messages::Bind;
+use super::inbox::messages::Bind;
 use crate::StoreError;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags};
@@ -193,8 +193,12 @@ impl Cols for Named<'_, '_> {
 mod tests {
     //! The in-place path answers exactly what the sqlx path answers, on one database.
 
-    use super::super::{Backend, SqlStore, conversations, messages, moderation, response};
-    use crate::{InboxQuery, Store};
+    use super::super::{
+        Backend, SqlStore, inbox::conversations, inbox::messages, inbox::response,
+        moderation::rules as moderation,
+    };
+    use crate::InboxQuery;
+    use crate::prelude::*;
     use jiff::{Timestamp, ToSpan as _};
     use tend_domain::*;
 

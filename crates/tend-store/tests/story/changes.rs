@@ -8,7 +8,8 @@
 use jiff::{Timestamp, ToSpan as _};
 use serde_json::{Value, json};
 use tend_domain::*;
-use tend_store::{Store, StoreError};
+use tend_store::StoreError;
+use tend_store::prelude::*;
 
 /// The events written since `cursor` in `ws`, and the new cursor.
 async fn since(store: &dyn Store, ws: WorkspaceId, cursor: i64) -> (Vec<LogEvent>, i64) {
@@ -187,6 +188,21 @@ pub async fn changes_are_recorded(store: &dyn Store) {
     );
     cursor = next;
 
+    // A note once per key (what a job writes): the second call answers the first
+    // note and records nothing.
+    let once = store
+        .add_note_once(a.id, ids[0], ida.id, "auto", "k-note")
+        .await
+        .unwrap();
+    let again = store
+        .add_note_once(a.id, ids[0], ida.id, "auto", "k-note")
+        .await
+        .unwrap();
+    assert_eq!((again.id, again.text.as_str()), (once.id, "auto"));
+    let (events, next) = since(store, a.id, cursor).await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    cursor = next;
+
     // A queued reply.
     let item = store
         .enqueue_reply(
@@ -236,6 +252,7 @@ pub async fn changes_are_recorded(store: &dyn Store) {
             (EventKind::State, by, snoozed),
             (EventKind::State, by, "open".to_owned()),
             (EventKind::Noted, by, note.id.to_string()),
+            (EventKind::Noted, by, once.id.to_string()),
             (EventKind::ReplyQueued, by, item.id.to_string()),
         ]
     );

@@ -2,7 +2,8 @@
 //! the kept per-state counts against a recount.
 
 use tend_domain::*;
-use tend_store::{InboxQuery, Store};
+use tend_store::InboxQuery;
+use tend_store::prelude::*;
 
 pub async fn order_and_counts(store: &dyn Store, acme: &Workspace) {
     // Oldest first (the longest waiting first), paged by the same keyset cursor:

@@ -4,12 +4,15 @@
 //! job claimable again; a recurring job is one row queued again when it
 //! finishes; dead letters are listed per workspace and retried; health counts
 //! failing schedules, dead letters and overdue jobs; old done jobs are pruned.
+//! Verdicts recorded with their follow-up jobs queue each key once, and a
+//! consumer's cursor only moves forward.
 
 use jiff::{SignedDuration, Timestamp};
 use std::sync::Arc;
 use tend_domain::*;
+use tend_store::StoreError;
 use tend_store::jobs::{JobFilter, JobState, NewJob};
-use tend_store::{Store, StoreError};
+use tend_store::prelude::*;
 
 fn job(kind: &str, key: Option<&str>, workspace: Option<WorkspaceId>, run_at: Timestamp) -> NewJob {
     NewJob {
@@ -315,4 +318,38 @@ pub async fn jobs(store: Arc<dyn Store>, acme: &Workspace, other: &Workspace, t0
             .unwrap()
     );
     assert_eq!(store.job(tick, None).await.unwrap().kind, "tick");
+
+    // Verdicts with follow-up jobs: the jobs and the consumer's cursor commit with
+    // the verdicts, and a key already queued is not queued again.
+    for _ in 0..2 {
+        store
+            .record_verdicts_with_jobs(
+                acme.id,
+                &[],
+                &[job("follow-up", Some("k-follow"), Some(acme.id), t0)],
+                Some(("story-verdicts", 3)),
+            )
+            .await
+            .unwrap();
+    }
+    let queued = store
+        .jobs(&JobFilter {
+            state: None,
+            workspace: Some(acme.id),
+            limit: 500,
+        })
+        .await
+        .unwrap();
+    assert_eq!(queued.iter().filter(|j| j.kind == "follow-up").count(), 1);
+    assert_eq!(store.consumer_cursor("story-verdicts").await.unwrap(), 3);
+    // A consumer's cursor only moves forward.
+    store
+        .set_consumer_cursor("story-verdicts", 9)
+        .await
+        .unwrap();
+    store
+        .set_consumer_cursor("story-verdicts", 5)
+        .await
+        .unwrap();
+    assert_eq!(store.consumer_cursor("story-verdicts").await.unwrap(), 9);
 }

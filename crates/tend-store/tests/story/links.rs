@@ -3,7 +3,8 @@
 
 use jiff::{Timestamp, ToSpan};
 use tend_domain::*;
-use tend_store::{InboxQuery, Store};
+use tend_store::InboxQuery;
+use tend_store::prelude::*;
 
 pub async fn chains_cycles_and_events(
     store: &dyn Store,

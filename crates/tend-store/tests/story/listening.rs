@@ -5,7 +5,8 @@
 
 use jiff::{Timestamp, ToSpan};
 use tend_domain::*;
-use tend_store::{BackfillStep, Periods, Store, StoreError};
+use tend_store::prelude::*;
+use tend_store::{BackfillStep, Periods, StoreError};
 
 fn facts(id: MessageId, at: Timestamp, polarity: i8, terms: &[&str]) -> MatchFacts {
     MatchFacts {
@@ -160,6 +161,58 @@ pub async fn topics_matches_and_alerts(
         got.contains(&("price", 2)) && got.contains(&("#acme", 1)),
         "{got:?}"
     );
+    // The day sums the dashboard builds its terms and authors from. These matches
+    // have no author and ask nothing, so there is no author and nothing to answer.
+    let counts = store
+        .topic_term_counts(acme.id, brand.id, day, day + 1)
+        .await
+        .unwrap();
+    assert!(counts.contains(&("price".to_owned(), 2)), "{counts:?}");
+    assert!(
+        store
+            .topic_author_counts(acme.id, brand.id, day, day + 1)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .topic_authors(acme.id, brand.id, day, day + 1, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let window = (t0 - 1.hours(), t0 + 24.hours());
+    assert!(
+        store
+            .to_answer(acme.id, brand.id, window, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Another workspace's topic answers `NotFound` for each.
+    assert!(matches!(
+        store
+            .topic_term_counts(other.id, brand.id, day, day + 1)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store
+            .topic_author_counts(other.id, brand.id, day, day + 1)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store
+            .topic_authors(other.id, brand.id, day, day + 1, 10)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store.to_answer(other.id, brand.id, window, 10).await,
+        Err(StoreError::NotFound)
+    ));
     // An edit: m1 no longer matches Rival and lost a term; m2 turned neutral.
     store
         .record_matches(

@@ -1,5 +1,14 @@
-//! The store story: one walk through every `Store` operation, as a community team
-//! would use them, run on SQLite and on PostgreSQL.
+//! The store story: one walk through every operation of every store trait, as a
+//! community team would use them, run on SQLite and on PostgreSQL.
+//!
+//! The chapters by trait: `TeamStore`, `ChannelStore`, `MemberStore` and
+//! `AdminStore` here and in `web` (sessions, tokens, teammates, members), with
+//! `community_members` in `moderation_webhooks`;
+//! `InboxStore` in `rollups`, `tags`, `changes`, `inbox_order`, `search_window`,
+//! `links` and `web`; `ModerationStore` in `moderation` and
+//! `moderation_webhooks`; `EventStore` in `changes` (the log) and `jobs`
+//! (consumer cursors, verdicts with jobs); `ListenStore` in `listening`;
+//! `JobStore` in `jobs`.
 //!
 //! PostgreSQL runs when `TEND_TEST_DATABASE_URL` points at a server (the test
 //! script starts one); each run creates and drops a fresh database. Without the
@@ -11,7 +20,8 @@
 use jiff::{Timestamp, ToSpan as _};
 use std::sync::Arc;
 use tend_domain::*;
-use tend_store::{InboxQuery, StateCounts, Store, StoreError, UpsertOutcome};
+use tend_store::prelude::*;
+use tend_store::{InboxQuery, StateCounts, StoreError, UpsertOutcome};
 
 mod changes;
 mod inbox_order;

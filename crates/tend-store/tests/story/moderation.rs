@@ -5,7 +5,8 @@
 
 use jiff::{Timestamp, ToSpan};
 use tend_domain::*;
-use tend_store::{Store, StoreError};
+use tend_store::StoreError;
+use tend_store::prelude::*;
 
 pub async fn rules_verdicts_and_reviews(
     store: &dyn Store,

@@ -5,7 +5,7 @@
 
 use jiff::{Timestamp, ToSpan};
 use tend_domain::*;
-use tend_store::Store;
+use tend_store::prelude::*;
 
 pub async fn webhooks_and_members(
     store: &dyn Store,

@@ -1,10 +1,12 @@
-//! Chapter of the story: text signals on messages, hourly rollups that equal a
-//! recount, known-missing items, and identity batches.
+//! Chapter of the story: text signals on messages, messages by id, response
+//! times, hourly rollups that equal a recount, known-missing items, and identity
+//! batches.
 
 use crate::t;
 use jiff::ToSpan as _;
 use tend_domain::*;
-use tend_store::{InboxQuery, Store, StoreError};
+use tend_store::prelude::*;
+use tend_store::{InboxQuery, StoreError};
 
 pub async fn signals_rollups_and_batches(
     store: &dyn Store,
@@ -67,10 +69,49 @@ pub async fn signals_rollups_and_batches(
         hour + 55.minutes(),
     );
     s3.signals = Some(signals(0.0, 0.0, false));
-    store
+    let batch: Vec<MessageId> = store
         .upsert_messages(acme.id, &[s1.clone(), s2.clone(), s3])
         .await
-        .unwrap();
+        .unwrap()
+        .iter()
+        .map(|u| u.id)
+        .collect();
+    // `messages` answers in id order and leaves other workspaces' ids out.
+    let got: Vec<MessageId> = store
+        .messages(acme.id, &[batch[2], batch[0], batch[1]])
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| m.id)
+        .collect();
+    let mut sorted = batch.clone();
+    sorted.sort_by_key(|id| id.get());
+    assert_eq!(got, sorted);
+    assert!(store.messages(other.id, &batch).await.unwrap().is_empty());
+    // Response times: s1 and s2 were written to and not answered yet; s3 (the
+    // brand's own post) has no inbound message and is left out.
+    let mut times: Vec<_> = store
+        .response_times(acme.id, &batch)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.conversation, r.first_inbound, r.first_reply))
+        .collect();
+    times.sort_by_key(|r| r.0.get());
+    assert_eq!(
+        times,
+        [
+            (batch[0], hour + 5.minutes(), None),
+            (batch[1], hour + 50.minutes(), None)
+        ]
+    );
+    assert!(
+        store
+            .response_times(other.id, &batch)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let stored = store
         .inbox(
             acme.id,
@@ -133,6 +174,8 @@ pub async fn signals_rollups_and_batches(
             .unwrap()
             .is_empty()
     );
+    // After every upsert, edit and late arrival, the rollups equal a recount.
+    assert!(store.rollup_drift(acme.id).await.unwrap().is_empty());
 
     let missing = [MissingItem {
         external_id: "gone".into(),

@@ -1,6 +1,6 @@
 //! Chapter of the story: search results in newest-first order on a workspace larger
 //! than the window a SQLite search looks at first (`SEARCH_WINDOW` = 5,000 in
-//! `sql/messages.rs`), compared with a recount of the stored texts.
+//! `sql/inbox/messages.rs`), compared with a recount of the stored texts.
 //!
 //! The workspace is built so that id order and time order disagree: the newest
 //! messages are stored first (lowest ids), then a long history with higher ids. A
@@ -9,7 +9,8 @@
 
 use jiff::{Timestamp, ToSpan};
 use tend_domain::*;
-use tend_store::{InboxQuery, Store};
+use tend_store::InboxQuery;
+use tend_store::prelude::*;
 
 const HISTORY: i64 = 6_000;
 

@@ -2,7 +2,8 @@
 //! on and taken off messages idempotently.
 
 use tend_domain::*;
-use tend_store::{InboxQuery, Store, StoreError};
+use tend_store::prelude::*;
+use tend_store::{InboxQuery, StoreError};
 
 /// Returns a tag of `other`, for the isolation chapter.
 pub async fn tags(

@@ -5,7 +5,8 @@
 use crate::t;
 use jiff::{Timestamp, ToSpan as _};
 use tend_domain::*;
-use tend_store::{InboxQuery, Store, StoreError};
+use tend_store::prelude::*;
+use tend_store::{InboxQuery, StoreError};
 
 fn user(email: &str, name: &str) -> NewUser {
     NewUser {

@@ -11,7 +11,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tend_domain::{ChannelKind, NewChannel, NewWorkspace, Role, Slug};
-use tend_store::{SqlStore, Store};
+use tend_store::SqlStore;
+use tend_store::prelude::*;
 
 #[derive(Debug, Args)]
 pub struct InboxBench {

@@ -77,13 +77,13 @@ impl IngestBench {
     async fn compare(&self, label: &str, pipeline_url: &str, raw_url: &str) -> anyhow::Result<()> {
         // Full pipeline.
         let store = SqlStore::connect(pipeline_url, 4).await?;
-        tend_store::Store::migrate(&store).await?;
-        let ws = tend_store::Store::create_workspace(
+        tend_store::AdminStore::migrate(&store).await?;
+        let ws = tend_store::TeamStore::create_workspace(
             &store,
             &NewWorkspace::new(Slug::parse("bench")?, "Bench", "UTC")?,
         )
         .await?;
-        let channel = tend_store::Store::create_channel(
+        let channel = tend_store::ChannelStore::create_channel(
             &store,
             &NewChannel::new(ws.id, ChannelKind::Discourse, "Forum")?,
         )
@@ -104,13 +104,13 @@ impl IngestBench {
 
         // Raw baseline: the same rows, authors created up front, one multi-row INSERT per chunk.
         let raw = SqlStore::connect(raw_url, 4).await?;
-        tend_store::Store::migrate(&raw).await?;
-        let ws = tend_store::Store::create_workspace(
+        tend_store::AdminStore::migrate(&raw).await?;
+        let ws = tend_store::TeamStore::create_workspace(
             &raw,
             &NewWorkspace::new(Slug::parse("bench")?, "Bench", "UTC")?,
         )
         .await?;
-        let channel = tend_store::Store::create_channel(
+        let channel = tend_store::ChannelStore::create_channel(
             &raw,
             &NewChannel::new(ws.id, ChannelKind::Discourse, "Forum")?,
         )
@@ -118,7 +118,7 @@ impl IngestBench {
         let authors: Vec<NewIdentity> = (0..AUTHORS)
             .map(|i| NewIdentity::new(ws.id, ChannelKind::Discourse, &format!("user{i}")))
             .collect::<Result<_, _>>()?;
-        let author_ids = tend_store::Store::upsert_identities(&raw, &authors).await?;
+        let author_ids = tend_store::MemberStore::upsert_identities(&raw, &authors).await?;
         // The same rows, made a batch at a time (so the baseline holds no more in
         // memory than the pipeline does); only the INSERTs are timed.
         let mut rows = generate(self.messages)

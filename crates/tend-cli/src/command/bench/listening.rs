@@ -36,7 +36,7 @@ use tend_domain::{
     TopicRole,
 };
 use tend_listen::{Document, TopicSet};
-use tend_store::Store;
+use tend_store::prelude::*;
 
 use crate::command::testdata_dir;
 

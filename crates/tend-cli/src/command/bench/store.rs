@@ -2,7 +2,7 @@
 //!
 //! The same N synthetic message rows are written twice into fresh databases:
 //! once as raw multi-row `INSERT`s in transactions of `--batch` rows (the
-//! fastest plain SQL path), once through `Store::upsert_messages` in batches of
+//! fastest plain SQL path), once through `InboxStore::upsert_messages` in batches of
 //! the same size (dedupe by external id, thread and parent resolution, adoption
 //! of early children, validation). Both rates and their ratio are printed, for
 //! SQLite always and for PostgreSQL when `--postgres-url` is given.
@@ -21,7 +21,8 @@ use tend_domain::{
     ChannelId, ChannelKind, IdentityId, MessageKind, NewChannel, NewIdentity, NewMessage,
     NewWorkspace, Slug, WorkspaceId,
 };
-use tend_store::{SqlStore, Store};
+use tend_store::SqlStore;
+use tend_store::prelude::*;
 
 #[derive(Debug, Args)]
 pub struct StoreBench {

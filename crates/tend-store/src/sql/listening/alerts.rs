@@ -141,7 +141,7 @@ pub(crate) async fn set_webhook(
             "an http:// or https:// address of at most 2,000 characters",
         )));
     }
-    super::super::workspaces::by_id(pool, workspace).await?;
+    super::super::team::workspaces::by_id(pool, workspace).await?;
     sqlx::query(
         "INSERT INTO listening_settings (workspace_id, webhook_url) VALUES ($1, $2) \
          ON CONFLICT (workspace_id) DO UPDATE SET webhook_url = excluded.webhook_url",

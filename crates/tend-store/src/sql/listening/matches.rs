@@ -328,7 +328,7 @@ pub(crate) async fn record_matches(
         }
     }
     if let Some((name, cursor)) = cursor {
-        super::super::moderation::set_cursor_in(&mut tx, name, cursor).await?;
+        super::super::events::set_cursor_in(&mut tx, name, cursor).await?;
     }
     tx.commit().await?;
     Ok(())

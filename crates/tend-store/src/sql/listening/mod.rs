@@ -66,7 +66,15 @@ impl crate::ListenStore for super::SqlStore {
         upto: MessageId,
         limit: u32,
     ) -> Result<Vec<tend_domain::Message>, StoreError> {
-        super::messages::id_range(&self.pool, self.backend, workspace, after, upto, limit).await
+        crate::sql::inbox::messages::id_range(
+            &self.pool,
+            self.backend,
+            workspace,
+            after,
+            upto,
+            limit,
+        )
+        .await
     }
     async fn record_matches(
         &self,

@@ -363,7 +363,7 @@ pub(crate) async fn topic_authors(
     }
     let ids: Vec<IdentityId> = counts.iter().map(|c| c.0).collect();
     let who: HashMap<IdentityId, tend_domain::Identity> =
-        super::super::conversations::identities_by_ids(pool, workspace, &ids)
+        super::super::inbox::conversations::identities_by_ids(pool, workspace, &ids)
             .await?
             .into_iter()
             .map(|i| (i.id, i))

@@ -93,7 +93,7 @@ pub(crate) async fn create_topic(
     by: Option<UserId>,
 ) -> Result<Topic, StoreError> {
     validate(new)?;
-    super::super::workspaces::by_id(pool, workspace).await?;
+    super::super::team::workspaces::by_id(pool, workspace).await?;
     let mut tx = begin_write(pool, backend).await?;
     let (upto, total) = cut_off(&mut tx, workspace).await?;
     let now = now_ms();

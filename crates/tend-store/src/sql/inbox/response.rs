@@ -1,9 +1,9 @@
 //! First-response times: when a conversation's first inbound message came, and when
 //! the brand first answered after it.
 
-use super::messages::{Bind, bind_all};
-use super::sqlite_read::{self, Reader};
-use super::{Backend, Cols, col, placeholders, ts, ts_opt};
+use crate::sql::inbox::messages::{Bind, bind_all};
+use crate::sql::sqlite_read::{self, Reader};
+use crate::sql::{Backend, Cols, col, placeholders, ts, ts_opt};
 use crate::{ResponseTimes, StoreError};
 use sqlx::{AnyPool, AssertSqlSafe};
 use std::sync::Arc;

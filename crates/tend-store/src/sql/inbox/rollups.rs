@@ -3,7 +3,7 @@
 //! counted in, updated rows counted out with their stored values and in with their
 //! new ones) in the same transaction, so a crash can never leave them out of step.
 
-use super::{get, ms, placeholders};
+use crate::sql::{get, ms, placeholders};
 use crate::{Backend, StoreError};
 use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
 use std::collections::{BTreeMap, BTreeSet, HashMap};

@@ -1,8 +1,8 @@
 //! Signing in: login sessions, API tokens, and the membership lookup every
 //! workspace route makes. Secrets are never stored, only their SHA-256 hashes.
 
-use super::{get, ms, now_ms, ts, ts_opt, users, workspaces};
 use crate::StoreError;
+use crate::sql::{get, ms, now_ms, team::users, team::workspaces, ts, ts_opt};
 use jiff::Timestamp;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, AssertSqlSafe};

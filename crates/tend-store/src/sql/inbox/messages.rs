@@ -1,9 +1,9 @@
 //! Reading messages: one message, its revisions, threads, the inbox list and
 //! counts; and inbox state changes. The write path is in `upsert`.
 
-use super::activity::{Change, record_change};
-use super::sqlite_read::{self, Reader};
-use super::{Backend, Cols, col, corrupt, get, ms, placeholders, search, ts, ts_opt};
+use crate::sql::inbox::activity::{Change, record_change};
+use crate::sql::sqlite_read::{self, Reader};
+use crate::sql::{Backend, Cols, col, corrupt, get, ms, placeholders, search, ts, ts_opt};
 use crate::{InboxQuery, StateCounts, StoreError};
 use jiff::Timestamp;
 use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
@@ -157,7 +157,7 @@ pub(crate) async fn by_ids(
         let mut query = sqlx::query(AssertSqlSafe(format!(
             "SELECT {} FROM messages m WHERE m.workspace_id = $1 AND m.id IN ({}) ORDER BY m.id",
             columns(backend),
-            super::numbered(2, chunk.len())
+            crate::sql::numbered(2, chunk.len())
         )))
         .bind(workspace.get());
         for id in chunk {
@@ -753,7 +753,7 @@ pub(crate) async fn assign(
     by: Option<UserId>,
 ) -> Result<Message, StoreError> {
     if let Some(user) = assignee
-        && super::users::role_in(pool, user, workspace)
+        && crate::sql::team::users::role_in(pool, user, workspace)
             .await?
             .is_none()
     {

@@ -1,7 +1,7 @@
 //! Workspaces: creation, lookup, business hours.
 
-use super::{corrupt, get, now_ms, ts};
 use crate::StoreError;
+use crate::sql::{corrupt, get, now_ms, ts};
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, AssertSqlSafe};
 use tend_domain::workspace::validate_time_zone;

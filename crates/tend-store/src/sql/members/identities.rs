@@ -2,8 +2,8 @@
 //! member of the same workspace; merging moves identities, splitting gives one
 //! identity a new member, so every merge can be undone.
 
-use super::{Cols, col, corrupt, get, now_ms, ts};
 use crate::StoreError;
+use crate::sql::{Cols, col, corrupt, get, now_ms, ts};
 use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
 use std::collections::HashSet;
 use tend_domain::{
@@ -119,7 +119,7 @@ pub(crate) async fn upsert_in(
 }
 
 pub(crate) async fn upsert(pool: &AnyPool, new: &NewIdentity) -> Result<Identity, StoreError> {
-    super::workspaces::by_id(pool, new.workspace_id).await?;
+    crate::sql::team::workspaces::by_id(pool, new.workspace_id).await?;
     let mut tx = pool.begin().await?;
     let id = upsert_in(&mut tx, new).await?;
     tx.commit().await?;
@@ -132,7 +132,7 @@ pub(crate) async fn upsert_batch(
 ) -> Result<Vec<IdentityId>, StoreError> {
     let workspaces: std::collections::BTreeSet<_> = batch.iter().map(|n| n.workspace_id).collect();
     for ws in workspaces {
-        super::workspaces::by_id(pool, ws).await?;
+        crate::sql::team::workspaces::by_id(pool, ws).await?;
     }
     for new in batch {
         validate(new)?;
@@ -221,7 +221,7 @@ async fn load_existing(
     for ((workspace, platform), exts) in groups {
         let exts: Vec<&str> = exts.into_iter().collect();
         for chunk in exts.chunks(500) {
-            let placeholders = super::numbered(3, chunk.len());
+            let placeholders = crate::sql::numbered(3, chunk.len());
             let sql = format!(
                 "SELECT id, external_id, handle, display_name, profile_url, followers, verified, email FROM identities \
                  WHERE workspace_id = $1 AND platform = $2 AND external_id IN ({placeholders})"
@@ -397,7 +397,7 @@ pub(crate) async fn split(
 /// (forum, chat or Q&A site): a member of the community, not only a voice on social.
 pub(crate) async fn community_members(
     pool: &AnyPool,
-    backend: super::Backend,
+    backend: crate::sql::Backend,
     workspace: WorkspaceId,
     identities: &[IdentityId],
 ) -> Result<HashSet<IdentityId>, StoreError> {
@@ -414,8 +414,8 @@ pub(crate) async fn community_members(
         let mut query = sqlx::query_scalar::<_, i64>(AssertSqlSafe(format!(
             "SELECT i.id FROM identities i WHERE i.workspace_id = {} AND i.id IN ({}) AND EXISTS \
              (SELECT 1 FROM identities j WHERE j.member_id = i.member_id AND j.platform IN ({community}))",
-            super::placeholders(backend, 1, 1),
-            super::placeholders(backend, 2, chunk.len()),
+            crate::sql::placeholders(backend, 1, 1),
+            crate::sql::placeholders(backend, 2, chunk.len()),
         )))
         .bind(workspace.get());
         for id in chunk {

@@ -1,11 +1,11 @@
 //! Reading around a conversation (authors, a member's earlier messages) and the
 //! teammate's sentiment correction.
 
-use super::activity::{Change, record_change};
-use super::messages::Bind;
-use super::sqlite_read::{self, Reader};
-use super::{Backend, identities, messages};
 use crate::StoreError;
+use crate::sql::inbox::activity::{Change, record_change};
+use crate::sql::inbox::messages::Bind;
+use crate::sql::sqlite_read::{self, Reader};
+use crate::sql::{Backend, inbox::messages, members::identities};
 use sqlx::{AnyPool, AssertSqlSafe};
 use std::sync::Arc;
 use tend_domain::{
@@ -71,7 +71,7 @@ pub(crate) fn identities_sql(n: usize) -> String {
     format!(
         "SELECT {} FROM identities WHERE +workspace_id = $1 AND id IN ({})",
         identities::COLUMNS,
-        super::numbered(2, n)
+        crate::sql::numbered(2, n)
     )
 }
 

@@ -3,8 +3,8 @@
 //! compare-and-update of stored ones, adoption of messages that arrived before
 //! their parent, rollup deltas) and known-missing items.
 
-use super::rollups::{Counted, Deltas};
-use super::{corrupt, get, ms, now_ms, placeholders};
+use crate::sql::inbox::rollups::{Counted, Deltas};
+use crate::sql::{corrupt, get, ms, now_ms, placeholders};
 use crate::{Backend, StoreError, UpsertOutcome, Upserted};
 use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -63,7 +63,7 @@ pub(crate) async fn upsert_batch(
         m.validate()?;
     }
     // Take the write lock up front: ids are reserved from MAX(id) below.
-    let mut tx = super::begin_write(pool, backend).await?;
+    let mut tx = crate::sql::begin_write(pool, backend).await?;
     check_references(&mut tx, backend, workspace, batch).await?;
     let now = now_ms();
     let mut links = lookup_batch(&mut tx, backend, batch).await?;
@@ -101,7 +101,7 @@ pub(crate) async fn upsert_batch(
         }
         let opened =
             i64::try_from(rows.len()).map_err(|_| corrupt("messages", "batch too large"))?;
-        super::messages::add_to_count(&mut tx, workspace, "open", opened).await?;
+        crate::sql::inbox::messages::add_to_count(&mut tx, workspace, "open", opened).await?;
         for row in &rows {
             created_in.insert(batch[row.index].channel_id);
             outcomes[row.index] = Some(Upserted {
@@ -140,7 +140,7 @@ pub(crate) async fn upsert_batch(
             edited,
             updated,
         });
-        super::events::append(&mut tx, backend, workspace, &payload).await?;
+        crate::sql::events::append(&mut tx, backend, workspace, &payload).await?;
     }
     tx.commit().await?;
     Ok(out)
@@ -619,7 +619,7 @@ pub(crate) async fn save_missing(
     channel: ChannelId,
     items: &[tend_domain::MissingItem],
 ) -> Result<u64, StoreError> {
-    super::channels::by_id(pool, workspace, channel).await?;
+    crate::sql::channels::by_id(pool, workspace, channel).await?;
     let mut tx = pool.begin().await?;
     let mut added = 0;
     for item in items {

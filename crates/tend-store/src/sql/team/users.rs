@@ -1,7 +1,7 @@
 //! Teammates, credentials and workspace roles.
 
-use super::{corrupt, get, now_ms, ts, workspaces};
 use crate::StoreError;
+use crate::sql::{corrupt, get, now_ms, team::workspaces, ts};
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, AssertSqlSafe};
 use tend_domain::{Email, NewUser, Role, User, UserId, Workspace, WorkspaceId};

@@ -1,8 +1,8 @@
 //! Tags and their use on messages.
 
-use super::activity::{Change, record_change};
-use super::{Backend, corrupt, get, messages};
 use crate::StoreError;
+use crate::sql::inbox::activity::{Change, record_change};
+use crate::sql::{Backend, corrupt, get, inbox::messages};
 use sqlx::AnyPool;
 use sqlx::any::AnyRow;
 use tend_domain::{ConversationChange, MessageId, Tag, TagId, TagName, UserId, WorkspaceId};
@@ -20,7 +20,7 @@ pub(crate) async fn ensure(
     workspace: WorkspaceId,
     name: &TagName,
 ) -> Result<Tag, StoreError> {
-    super::workspaces::by_id(pool, workspace).await?;
+    crate::sql::team::workspaces::by_id(pool, workspace).await?;
     let key = name.as_str().to_lowercase();
     // The no-op update makes RETURNING yield the existing row on both databases.
     let row = sqlx::query(

@@ -3,8 +3,8 @@
 //! the background loop with a lease, and marked per attempt (delivered, or failed
 //! with the error and the next attempt or giving up).
 
-use super::{get, ms, now_ms, ts, ts_opt};
 use crate::StoreError;
+use crate::sql::{get, ms, now_ms, ts, ts_opt};
 use jiff::Timestamp;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};

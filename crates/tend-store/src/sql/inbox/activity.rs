@@ -5,8 +5,10 @@
 //! message (`message_events`) and one `messages.changed` event in the event log,
 //! so the change, its history and the live update commit together or not at all.
 
-use super::{Backend, conversations, corrupt, events, get, messages, now_ms, ts};
 use crate::StoreError;
+use crate::sql::{
+    Backend, corrupt, events, get, inbox::conversations, inbox::messages, now_ms, ts,
+};
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
 use std::collections::HashMap;

@@ -1,8 +1,7 @@
 //! Moderation records: rule set versions and their hit counters, the moderation
-//! state of messages, the review queue, banned authors, the audit log, and the
-//! cursors of background consumers of the event log.
+//! state of messages, the review queue, banned authors and the audit log.
 
-use super::{Backend, corrupt, get, now_ms, numbered, ts, ts_opt};
+use crate::sql::{Backend, corrupt, get, now_ms, numbered, ts, ts_opt};
 use crate::{ModerationFacts, StoreError};
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
@@ -35,7 +34,7 @@ pub(crate) async fn create_rule_set(
     source: &str,
     by: Option<UserId>,
 ) -> Result<RuleSetVersion, StoreError> {
-    super::workspaces::by_id(pool, workspace).await?;
+    crate::sql::team::workspaces::by_id(pool, workspace).await?;
     let mut tx = pool.begin().await?;
     let next: i64 = sqlx::query_scalar(
         "SELECT COALESCE(MAX(version), 0) + 1 FROM rule_sets WHERE workspace_id = $1",
@@ -139,7 +138,7 @@ pub(crate) async fn make_live(
         version: target.version,
         by,
     });
-    super::events::append(&mut tx, backend, workspace, &payload).await?;
+    crate::sql::events::append(&mut tx, backend, workspace, &payload).await?;
     tx.commit().await?;
     rule_set(pool, workspace, id).await
 }
@@ -405,7 +404,7 @@ pub(crate) async fn record_verdicts(
             };
             log(&mut tx, workspace, &line, at).await?;
         }
-        super::webhooks::queue(&mut tx, workspace, v, at).await?;
+        crate::sql::moderation::webhooks::queue(&mut tx, workspace, v, at).await?;
         sqlx::query(
             "INSERT INTO rule_hits (rule_set_id, rule_index, hits, last_hit_at) VALUES ($1, $2, 1, $3) \
              ON CONFLICT (rule_set_id, rule_index) DO UPDATE \
@@ -428,10 +427,10 @@ pub(crate) async fn record_verdicts(
         changed.push(v.message_id);
     }
     for job in jobs {
-        super::jobs::enqueue_in(&mut tx, job, at).await?;
+        crate::sql::jobs::enqueue_in(&mut tx, job, at).await?;
     }
     if let Some((name, cursor)) = cursor {
-        set_cursor_in(&mut tx, name, cursor).await?;
+        crate::sql::events::set_cursor_in(&mut tx, name, cursor).await?;
     }
     if !changed.is_empty() {
         changed.sort_unstable();
@@ -440,7 +439,7 @@ pub(crate) async fn record_verdicts(
             messages: changed,
             by: None,
         });
-        super::events::append(&mut tx, backend, workspace, &payload).await?;
+        crate::sql::events::append(&mut tx, backend, workspace, &payload).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -512,7 +511,7 @@ pub(crate) async fn review_queue(
 /// How many review items are open, counting at most `cap` (a badge, not a report).
 pub(crate) async fn open_reviews(
     pool: &AnyPool,
-    reader: Option<&std::sync::Arc<super::sqlite_read::Reader>>,
+    reader: Option<&std::sync::Arc<crate::sql::sqlite_read::Reader>>,
     workspace: WorkspaceId,
     cap: u32,
 ) -> Result<i64, StoreError> {
@@ -523,11 +522,11 @@ pub(crate) async fn open_reviews(
     if let Some(reader) = reader {
         return reader
             .read(move |conn| {
-                super::sqlite_read::query(
+                crate::sql::sqlite_read::query(
                     conn,
                     &sql,
-                    &[super::messages::Bind::Int(workspace.get())],
-                    |row| super::col::<i64>(row, "n"),
+                    &[crate::sql::inbox::messages::Bind::Int(workspace.get())],
+                    |row| crate::sql::col::<i64>(row, "n"),
                 )?
                 .pop()
                 .ok_or(StoreError::NotFound)
@@ -637,7 +636,7 @@ pub(crate) async fn decide(
             messages: changed,
             by,
         });
-        super::events::append(&mut tx, backend, workspace, &payload).await?;
+        crate::sql::events::append(&mut tx, backend, workspace, &payload).await?;
     }
     tx.commit().await?;
     Ok(n_changed)
@@ -694,37 +693,4 @@ pub(crate) async fn log_entries(
             })
         })
         .collect()
-}
-
-pub(crate) async fn cursor(pool: &AnyPool, name: &str) -> Result<i64, StoreError> {
-    let cursor: Option<i64> =
-        sqlx::query_scalar("SELECT cursor FROM consumer_cursors WHERE name = $1")
-            .bind(name)
-            .fetch_optional(pool)
-            .await?;
-    Ok(cursor.unwrap_or(0))
-}
-
-pub(crate) async fn set_cursor(pool: &AnyPool, name: &str, cursor: i64) -> Result<(), StoreError> {
-    let mut tx = pool.begin().await?;
-    set_cursor_in(&mut tx, name, cursor).await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-pub(crate) async fn set_cursor_in(
-    tx: &mut Transaction<'_, Any>,
-    name: &str,
-    cursor: i64,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO consumer_cursors (name, cursor) VALUES ($1, $2) \
-         ON CONFLICT (name) DO UPDATE SET cursor = excluded.cursor \
-         WHERE consumer_cursors.cursor < excluded.cursor",
-    )
-    .bind(name)
-    .bind(cursor)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
 }

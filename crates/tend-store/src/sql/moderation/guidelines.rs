@@ -1,7 +1,7 @@
 //! The community's guidelines: one plain text per workspace.
 
-use super::now_ms;
 use crate::StoreError;
+use crate::sql::now_ms;
 use sqlx::AnyPool;
 use tend_domain::{UserId, WorkspaceId};
 

@@ -1,9 +1,9 @@
 //! The outbox: queued replies, their state machine and audit trail. A later
 //! sender claims `queued` items; the queue, the moves and the audit are real now.
 
-use super::activity::{Change, record_change};
-use super::{Backend, corrupt, get, messages, now_ms, ts};
 use crate::StoreError;
+use crate::sql::inbox::activity::{Change, record_change};
+use crate::sql::{Backend, corrupt, get, inbox::messages, now_ms, ts};
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
 use tend_domain::{
@@ -78,7 +78,7 @@ pub(crate) async fn enqueue_reply(
         return Err(tend_domain::ValidationError::new("text", "must not be empty").into());
     }
     let message = messages::by_id(pool, backend, workspace, reply.in_reply_to).await?;
-    super::conversations::check_teammates(pool, workspace, &[reply.author_id]).await?;
+    crate::sql::inbox::conversations::check_teammates(pool, workspace, &[reply.author_id]).await?;
     if let Some(key) = &reply.idempotency_key {
         let existing: Option<i64> = sqlx::query_scalar(
             "SELECT id FROM outbox WHERE idempotency_key = $1 AND workspace_id = $2",

@@ -270,3 +270,17 @@ pub async fn bulk(
     }
     Ok(ids.len())
 }
+
+/// Whether `actor` may see an entry of the event log (live updates): one of its
+/// workspace, and none about internal notes for a role that does not read notes.
+pub fn sees_event(actor: &Actor, event: &tend_domain::LogEvent) -> bool {
+    use tend_domain::{ConversationChange, EventPayload, MessagesChanged};
+    let about_a_note = matches!(
+        event.payload,
+        EventPayload::MessagesChanged(MessagesChanged {
+            change: ConversationChange::Note { .. },
+            ..
+        })
+    );
+    event.workspace_id == actor.workspace && (actor.may(Permission::ReadNotes) || !about_a_note)
+}

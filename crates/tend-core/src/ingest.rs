@@ -301,6 +301,35 @@ async fn store_batch(
     Ok(upserted)
 }
 
+/// The workspace's channel called `name`, created with `kind` when there is none
+/// (an import names its channel; a second import into it appends). Two imports
+/// creating it at once both end with the one channel.
+pub async fn channel_named(
+    store: &dyn Store,
+    workspace: WorkspaceId,
+    name: &str,
+    kind: tend_domain::ChannelKind,
+) -> Result<tend_domain::Channel, StoreError> {
+    let find = || async {
+        Ok::<_, StoreError>(
+            store
+                .channels(workspace)
+                .await?
+                .into_iter()
+                .find(|c| c.name == name),
+        )
+    };
+    if let Some(channel) = find().await? {
+        return Ok(channel);
+    }
+    let new = tend_domain::NewChannel::new(workspace, kind, name)?;
+    match store.create_channel(&new).await {
+        Ok(channel) => Ok(channel),
+        Err(StoreError::Conflict(_)) => find().await?.ok_or(StoreError::NotFound),
+        Err(e) => Err(e),
+    }
+}
+
 /// The identity an author description maps to in `workspace` (the pipeline's
 /// mapping, shared with the demo's member merging).
 pub fn new_identity(workspace: WorkspaceId, a: &IncomingAuthor) -> Result<NewIdentity, String> {

@@ -10,7 +10,7 @@
 
 use std::sync::Arc;
 use std::time::Duration;
-use tend_domain::{ConversationChange, EventPayload, LogEvent, MessagesChanged};
+use tend_domain::LogEvent;
 use tend_store::StoreError;
 use tend_store::prelude::*;
 use tokio::sync::{Mutex, broadcast, watch};
@@ -110,15 +110,8 @@ impl Live {
     }
 }
 
-/// Whether a reader with these rights gets this event: its workspace, and no
-/// events about internal notes for roles that do not see notes.
+/// Whether a reader with these rights gets this event (the rule is
+/// `tend_core::conversations::sees_event`'s).
 pub fn visible(event: &LogEvent, ws: &crate::auth::Ws) -> bool {
-    let about_a_note = matches!(
-        event.payload,
-        EventPayload::MessagesChanged(MessagesChanged {
-            change: ConversationChange::Note { .. },
-            ..
-        })
-    );
-    event.workspace_id == ws.workspace.id && (ws.sees_notes() || !about_a_note)
+    tend_core::conversations::sees_event(&ws.actor(), event)
 }

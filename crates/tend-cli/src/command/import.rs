@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use tend_channels::import::{self, Import};
-use tend_domain::{ChannelKind, IncomingItem, NewChannel};
+use tend_domain::{ChannelKind, IncomingItem};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum Format {
@@ -92,19 +92,12 @@ impl ImportCmd {
         let store = ctx.store().await?;
         let workspace =
             tend_core::accounts::ensure_workspace(&*store, &self.workspace, "UTC").await?;
-        let channels = store.channels(workspace.id).await?;
-        let channel = match channels.into_iter().find(|c| c.name == self.channel) {
-            Some(c) => c,
-            None => {
-                let kind = match &self.kind {
-                    Some(k) => ChannelKind::parse(k)?,
-                    None => self.format.channel_kind(),
-                };
-                store
-                    .create_channel(&NewChannel::new(workspace.id, kind, &self.channel)?)
-                    .await?
-            }
+        let kind = match &self.kind {
+            Some(k) => ChannelKind::parse(k)?,
+            None => self.format.channel_kind(),
         };
+        let channel =
+            tend_core::ingest::channel_named(&*store, workspace.id, &self.channel, kind).await?;
         let started = Instant::now();
         let format = self.format;
         let path = self.path.clone();

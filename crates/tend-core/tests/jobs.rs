@@ -78,6 +78,36 @@ fn config(name: &str) -> WorkerConfig {
     }
 }
 
+/// A fresh store with Acme (workspace 1), a clock pinned at [`t0`], a scripted
+/// handler and a worker over them.
+async fn pinned_world() -> (
+    tempfile::TempDir,
+    Arc<dyn Store>,
+    Clock,
+    Scripted,
+    Worker<Scripted>,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = fresh_store(&dir).await;
+    assert_eq!(common::acme(&*store).await.id, WorkspaceId(1));
+    let clock = Clock::pinned(t0());
+    let handler = Scripted::default();
+    let worker = Worker::new(store.clone(), handler.clone(), clock.clone(), config("w"));
+    (dir, store, clock, handler, worker)
+}
+
+/// The stored jobs in `state` (all with `None`), most recently changed first.
+async fn jobs_in(store: &dyn Store, state: Option<JobState>) -> Vec<tend_store::jobs::JobRecord> {
+    store
+        .jobs(&JobFilter {
+            state,
+            limit: 1000,
+            ..JobFilter::default()
+        })
+        .await
+        .unwrap()
+}
+
 async fn enqueue(store: &dyn Store, key: &str, at: Timestamp) {
     store
         .enqueue_job(&action(key).once(Some(key.to_owned()), at), at)
@@ -87,12 +117,7 @@ async fn enqueue(store: &dyn Store, key: &str, at: Timestamp) {
 
 #[tokio::test]
 async fn a_failing_job_backs_off_then_becomes_a_dead_letter_that_can_be_retried() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = fresh_store(&dir).await;
-    assert_eq!(common::acme(&*store).await.id, WorkspaceId(1));
-    let clock = Clock::pinned(t0());
-    let handler = Scripted::default();
-    let worker = Worker::new(store.clone(), handler.clone(), clock.clone(), config("w"));
+    let (_dir, store, clock, handler, worker) = pinned_world().await;
     enqueue(&*store, "fail-1", t0()).await;
     enqueue(&*store, "ok-1", t0()).await;
 
@@ -102,13 +127,8 @@ async fn a_failing_job_backs_off_then_becomes_a_dead_letter_that_can_be_retried(
     assert_eq!(worker.run_due().await.unwrap(), 0);
     let mut waited = Vec::new();
     for _ in 1..tend_core::jobs::MAX_ATTEMPTS {
-        let job = &store
-            .jobs(&JobFilter {
-                limit: 10,
-                ..JobFilter::default()
-            })
+        let job = &jobs_in(&*store, None)
             .await
-            .unwrap()
             .into_iter()
             .find(|j| j.key.as_deref() == Some("fail-1"))
             .unwrap();
@@ -122,14 +142,7 @@ async fn a_failing_job_backs_off_then_becomes_a_dead_letter_that_can_be_retried(
         handler.runs("fail-1"),
         tend_core::jobs::MAX_ATTEMPTS as usize
     );
-    let dead = store
-        .jobs(&JobFilter {
-            state: Some(JobState::Dead),
-            limit: 10,
-            ..JobFilter::default()
-        })
-        .await
-        .unwrap();
+    let dead = jobs_in(&*store, Some(JobState::Dead)).await;
     assert_eq!(dead.len(), 1);
     assert_eq!(dead[0].last_error.as_deref(), Some("fail-1 failed"));
     let report = health_report(&*store, None, clock.now()).await.unwrap();
@@ -154,22 +167,10 @@ async fn a_failing_job_backs_off_then_becomes_a_dead_letter_that_can_be_retried(
 
 #[tokio::test]
 async fn a_panicking_handler_is_caught_recorded_and_retried() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = fresh_store(&dir).await;
-    assert_eq!(common::acme(&*store).await.id, WorkspaceId(1));
-    let clock = Clock::pinned(t0());
-    let handler = Scripted::default();
-    let worker = Worker::new(store.clone(), handler.clone(), clock.clone(), config("w"));
+    let (_dir, store, clock, handler, worker) = pinned_world().await;
     enqueue(&*store, "panic-1", t0()).await;
     assert_eq!(worker.run_due().await.unwrap(), 1);
-    let job = store
-        .jobs(&JobFilter {
-            limit: 1,
-            ..JobFilter::default()
-        })
-        .await
-        .unwrap()
-        .remove(0);
+    let job = jobs_in(&*store, None).await.remove(0);
     assert_eq!(job.state, JobState::Queued, "retried later");
     assert!(
         job.last_error
@@ -282,14 +283,7 @@ async fn a_job_whose_worker_died_runs_elsewhere_once_the_lease_expires() {
     clock.advance(lease + SignedDuration::from_secs(1));
     assert_eq!(worker.run_due().await.unwrap(), 1);
     assert_eq!(handler.runs("ok-orphan"), 1);
-    let job = store
-        .jobs(&JobFilter {
-            limit: 1,
-            ..JobFilter::default()
-        })
-        .await
-        .unwrap()
-        .remove(0);
+    let job = jobs_in(&*store, None).await.remove(0);
     assert_eq!((job.state, job.attempts), (JobState::Done, 2));
 }
 
@@ -343,14 +337,7 @@ async fn three_running_workers_share_the_jobs_and_run_each_once() {
     let runs = handler.runs.lock().unwrap().clone();
     assert_eq!(runs.len(), 120);
     assert!(runs.values().all(|n| *n == 1), "{runs:?}");
-    let done = store
-        .jobs(&JobFilter {
-            state: Some(JobState::Done),
-            limit: 1000,
-            ..JobFilter::default()
-        })
-        .await
-        .unwrap();
+    let done = jobs_in(&*store, Some(JobState::Done)).await;
     let mut by: HashMap<String, usize> = HashMap::new();
     for j in done.iter().filter(|j| j.kind == "rule_action") {
         *by.entry(j.locked_by.clone().unwrap_or_default())
@@ -429,14 +416,7 @@ async fn rule_replies_run_as_the_system_actor_once_and_a_refusal_is_a_dead_lette
             .unwrap()
             .is_empty()
     );
-    let dead = store
-        .jobs(&JobFilter {
-            state: Some(JobState::Dead),
-            limit: 10,
-            ..JobFilter::default()
-        })
-        .await
-        .unwrap();
+    let dead = jobs_in(&*store, Some(JobState::Dead)).await;
     assert_eq!(
         dead.len(),
         1,

@@ -66,19 +66,7 @@ impl Handler for JobContext {
                 }
                 Ok(Outcome::Done)
             }
-            Job::Moderate => {
-                for _ in 0..PASSES_PER_RUN {
-                    let n = self
-                        .moderator
-                        .run_once(store)
-                        .await
-                        .map_err(JobError::transient)?;
-                    if n == 0 {
-                        return Ok(Outcome::Done);
-                    }
-                }
-                Ok(Outcome::More)
-            }
+            Job::Moderate => until_done(PASSES_PER_RUN, || self.moderator.run_once(store)).await,
             Job::RuleAction {
                 workspace,
                 key,
@@ -109,31 +97,12 @@ impl Handler for JobContext {
                     .map_err(JobError::transient)?;
                 Ok(Outcome::Done)
             }
-            Job::Listen => {
-                for _ in 0..PASSES_PER_RUN {
-                    let n = self
-                        .listener
-                        .run_once(store)
-                        .await
-                        .map_err(JobError::transient)?;
-                    if n == 0 {
-                        return Ok(Outcome::Done);
-                    }
-                }
-                Ok(Outcome::More)
-            }
+            Job::Listen => until_done(PASSES_PER_RUN, || self.listener.run_once(store)).await,
             Job::ListenBackfill => {
-                for _ in 0..BACKFILL_STEPS_PER_RUN {
-                    let n = self
-                        .listener
-                        .backfill_once(store)
-                        .await
-                        .map_err(JobError::transient)?;
-                    if n == 0 {
-                        return Ok(Outcome::Done);
-                    }
-                }
-                Ok(Outcome::More)
+                until_done(BACKFILL_STEPS_PER_RUN, || {
+                    self.listener.backfill_once(store)
+                })
+                .await
             }
             Job::SpikeAlerts => {
                 self.listener
@@ -155,4 +124,20 @@ impl Handler for JobContext {
             }
         }
     }
+}
+
+/// Runs `pass` until it finds nothing to do (`Done`), at most `limit` times
+/// (`More`: queue the job again at once, so one run never holds a worker long).
+async fn until_done<F, Fut, E>(limit: usize, mut pass: F) -> Result<Outcome, JobError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<usize, E>>,
+    E: std::fmt::Display,
+{
+    for _ in 0..limit {
+        if pass().await.map_err(JobError::transient)? == 0 {
+            return Ok(Outcome::Done);
+        }
+    }
+    Ok(Outcome::More)
 }

@@ -8,7 +8,7 @@
 //! idempotently by (channel, external id) → the store adds the batch to the
 //! hourly rollups in the same transaction and appends a `messages.stored` event
 //! to the event log, which later consumers (moderation, listening, the live inbox)
-//! follow by cursor → report what happened to the caller (`IngestEvent`, for
+//! follow by cursor → report what happened to the caller (`IngestProgress`, for
 //! progress).
 //!
 //! Work is done in batches of `batch_size` items, pulled lazily from the source:
@@ -53,7 +53,7 @@ pub struct IngestReport {
 
 /// One written batch, for consumers that react to new messages.
 #[derive(Debug)]
-pub struct IngestEvent<'a> {
+pub struct IngestProgress<'a> {
     /// What the store did with each message of the batch.
     pub upserted: &'a [Upserted],
     /// Items handled so far (including this batch).
@@ -111,7 +111,7 @@ pub async fn ingest<I>(
     channel: &Channel,
     items: I,
     batch_size: usize,
-    on_batch: &mut (dyn FnMut(IngestEvent<'_>) + Send),
+    on_batch: &mut (dyn FnMut(IngestProgress<'_>) + Send),
 ) -> Result<IngestReport, IngestError>
 where
     I: IntoIterator<Item = IncomingItem>,
@@ -150,7 +150,7 @@ where
         match store_batch(store, channel, prepared, &mut report, &mut authors).await {
             Ok(upserted) => {
                 done += n;
-                on_batch(IngestEvent {
+                on_batch(IngestProgress {
                     upserted: &upserted,
                     done,
                     total,

@@ -79,7 +79,7 @@ fn is_name_char(c: char) -> bool {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub enum EventKind {
+pub enum HistoryKind {
     /// The inbox state changed (detail: the new state, and the snooze time).
     State,
     /// Assigned or unassigned (detail: the assignee's id or empty).
@@ -96,34 +96,34 @@ pub enum EventKind {
     Noted,
 }
 
-impl EventKind {
+impl HistoryKind {
     /// Every kind.
-    pub const ALL: [EventKind; 7] = [
-        EventKind::State,
-        EventKind::Assigned,
-        EventKind::Tagged,
-        EventKind::Untagged,
-        EventKind::SentimentCorrected,
-        EventKind::ReplyQueued,
-        EventKind::Noted,
+    pub const ALL: [HistoryKind; 7] = [
+        HistoryKind::State,
+        HistoryKind::Assigned,
+        HistoryKind::Tagged,
+        HistoryKind::Untagged,
+        HistoryKind::SentimentCorrected,
+        HistoryKind::ReplyQueued,
+        HistoryKind::Noted,
     ];
 
     /// The stable name.
     pub fn as_str(self) -> &'static str {
         match self {
-            EventKind::State => "state",
-            EventKind::Assigned => "assigned",
-            EventKind::Tagged => "tagged",
-            EventKind::Untagged => "untagged",
-            EventKind::SentimentCorrected => "sentiment_corrected",
-            EventKind::ReplyQueued => "reply_queued",
-            EventKind::Noted => "noted",
+            HistoryKind::State => "state",
+            HistoryKind::Assigned => "assigned",
+            HistoryKind::Tagged => "tagged",
+            HistoryKind::Untagged => "untagged",
+            HistoryKind::SentimentCorrected => "sentiment_corrected",
+            HistoryKind::ReplyQueued => "reply_queued",
+            HistoryKind::Noted => "noted",
         }
     }
 
     /// Parses the stable name.
-    pub fn parse(s: &str) -> Result<EventKind, ValidationError> {
-        EventKind::ALL
+    pub fn parse(s: &str) -> Result<HistoryKind, ValidationError> {
+        HistoryKind::ALL
             .into_iter()
             .find(|k| k.as_str() == s)
             .ok_or_else(|| ValidationError::new("event", format!("unknown kind {s:?}")))
@@ -133,14 +133,14 @@ impl EventKind {
 /// One entry of a message's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct MessageEvent {
+pub struct HistoryEntry {
     /// The message.
     pub message_id: MessageId,
     /// Who did it (None for the system or a deleted teammate).
     pub user_id: Option<UserId>,
     /// What happened.
-    pub kind: EventKind,
-    /// Details, as described on each [`EventKind`].
+    pub kind: HistoryKind,
+    /// Details, as described on each [`HistoryKind`].
     pub detail: String,
     /// When.
     pub at: Timestamp,
@@ -169,8 +169,8 @@ mod tests {
 
     #[test]
     fn event_kinds_round_trip() {
-        for k in EventKind::ALL {
-            assert_eq!(EventKind::parse(k.as_str()).unwrap(), k);
+        for k in HistoryKind::ALL {
+            assert_eq!(HistoryKind::parse(k.as_str()).unwrap(), k);
         }
     }
 }

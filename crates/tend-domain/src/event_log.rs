@@ -7,7 +7,7 @@
 //! `LogEvent` / `EventPayload` names. Things that happen in a community (meetups,
 //! launches) must take other names when they arrive (e.g. `CommunityGathering`),
 //! and so must the report feature's types. (A message's own history,
-//! `MessageEvent` / `EventKind` in [`crate::activity`], predates this rule.)
+//! `HistoryEntry` / `HistoryKind` in [`crate::activity`], predates this rule.)
 //!
 //! Stored format, unchanged from the untyped log: the `kind` column holds the tag
 //! (`messages.stored`, …) and the `payload` column the variant's fields as a JSON
@@ -17,7 +17,7 @@
 //! database) reads as [`EventPayload::Unknown`], which consumers skip.
 
 use crate::{
-    ChannelId, EventKind, InboxState, MessageId, NoteId, OutboxId, RuleSetId, SentimentLabel,
+    ChannelId, HistoryKind, InboxState, MessageId, NoteId, OutboxId, RuleSetId, SentimentLabel,
     TagId, UserId, WorkspaceId,
 };
 use jiff::Timestamp;
@@ -202,15 +202,15 @@ impl EventPayload {
 
 impl ConversationChange {
     /// The kind of the history entries this change writes for each message.
-    pub fn history_kind(self) -> EventKind {
+    pub fn history_kind(self) -> HistoryKind {
         match self {
-            ConversationChange::State { .. } => EventKind::State,
-            ConversationChange::Assignee { .. } => EventKind::Assigned,
-            ConversationChange::Tags { added: true, .. } => EventKind::Tagged,
-            ConversationChange::Tags { added: false, .. } => EventKind::Untagged,
-            ConversationChange::Sentiment { .. } => EventKind::SentimentCorrected,
-            ConversationChange::Note { .. } => EventKind::Noted,
-            ConversationChange::Reply { .. } => EventKind::ReplyQueued,
+            ConversationChange::State { .. } => HistoryKind::State,
+            ConversationChange::Assignee { .. } => HistoryKind::Assigned,
+            ConversationChange::Tags { added: true, .. } => HistoryKind::Tagged,
+            ConversationChange::Tags { added: false, .. } => HistoryKind::Untagged,
+            ConversationChange::Sentiment { .. } => HistoryKind::SentimentCorrected,
+            ConversationChange::Note { .. } => HistoryKind::Noted,
+            ConversationChange::Reply { .. } => HistoryKind::ReplyQueued,
         }
     }
 }

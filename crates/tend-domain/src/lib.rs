@@ -22,7 +22,7 @@ pub mod user;
 pub mod workspace;
 
 pub use access::{ApiToken, Session};
-pub use activity::{EventKind, MessageEvent, Note};
+pub use activity::{HistoryEntry, HistoryKind, Note};
 pub use channel::{Channel, ChannelKind, NewChannel};
 pub use clock::Clock;
 pub use event_log::{
@@ -47,7 +47,7 @@ pub use moderation::{
     Moderation, ModerationEntry, ModerationVerdict, ReviewDecision, ReviewItem, ReviewStatus,
     RuleActor, RuleHit, RuleSetVersion, WebhookAttempt, WebhookDelivery, WebhookNotice,
 };
-pub use outbox::{NewReply, OutboxEvent, OutboxItem, OutboxState};
+pub use outbox::{NewReply, OutboxAudit, OutboxItem, OutboxState};
 pub use tag::{Tag, TagName};
 pub use user::{Email, NewUser, Role, User};
 pub use workspace::{BusinessHours, NewWorkspace, ResponseStatus, Slug, Workspace};

@@ -93,7 +93,7 @@ pub struct OutboxItem {
 /// One state change of an outbound item.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct OutboxEvent {
+pub struct OutboxAudit {
     /// The new state.
     pub state: OutboxState,
     /// Who caused it (None for the sender).

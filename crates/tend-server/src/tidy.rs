@@ -22,7 +22,7 @@ use crate::i18n::{Lang, has_key, keys};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use tend_domain::{
-    ChannelKind, EventKind, InboxState, OutboxState, ReviewStatus, SentimentLabel, TopicRole,
+    ChannelKind, HistoryKind, InboxState, OutboxState, ReviewStatus, SentimentLabel, TopicRole,
 };
 
 /// Past this a file is split, by meaning (STYLE.md §3).
@@ -49,7 +49,7 @@ fn runtime_keys() -> BTreeMap<&'static str, Vec<String>> {
             "sentiment-",
             names(SentimentLabel::ALL, SentimentLabel::as_str),
         ),
-        ("event-", names(&EventKind::ALL, EventKind::as_str)),
+        ("event-", names(&HistoryKind::ALL, HistoryKind::as_str)),
         ("outbox-", names(&OutboxState::ALL, OutboxState::as_str)),
         ("platform-", names(&ChannelKind::ALL, ChannelKind::as_str)),
         ("error-", error_codes()),

@@ -7,8 +7,8 @@ use crate::StoreError;
 use async_trait::async_trait;
 use jiff::Timestamp;
 use tend_domain::{
-    ChannelId, InboxState, Message, MessageEvent, MessageId, MessageRevision, NewMessage, NewReply,
-    Note, OutboxEvent, OutboxId, OutboxItem, OutboxState, SentimentLabel, Tag, TagId, TagName,
+    ChannelId, HistoryEntry, InboxState, Message, MessageId, MessageRevision, NewMessage, NewReply,
+    Note, OutboxAudit, OutboxId, OutboxItem, OutboxState, SentimentLabel, Tag, TagId, TagName,
     UserId, WorkspaceId,
 };
 
@@ -270,7 +270,7 @@ pub trait InboxStore: Send + Sync {
         &self,
         workspace: WorkspaceId,
         message: MessageId,
-    ) -> Result<Vec<MessageEvent>, StoreError>;
+    ) -> Result<Vec<HistoryEntry>, StoreError>;
     /// Queues a reply on the channel of the message it answers, with its first audit
     /// entry, the message's history entry and a `messages.changed` event.
     async fn enqueue_reply(
@@ -300,5 +300,5 @@ pub trait InboxStore: Send + Sync {
         &self,
         workspace: WorkspaceId,
         id: OutboxId,
-    ) -> Result<Vec<OutboxEvent>, StoreError>;
+    ) -> Result<Vec<OutboxAudit>, StoreError>;
 }

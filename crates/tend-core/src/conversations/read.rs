@@ -4,7 +4,7 @@
 
 use super::{ActionError, Actor, Permission};
 use std::collections::HashMap;
-use tend_domain::{EventKind, Identity, IdentityId, Message, MessageId, WorkspaceId};
+use tend_domain::{HistoryKind, Identity, IdentityId, Message, MessageId, WorkspaceId};
 use tend_store::prelude::*;
 use tend_store::{InboxQuery, ResponseTimes, StateCounts, StoreError};
 
@@ -90,7 +90,7 @@ pub struct ConversationData {
     /// Internal notes (empty for roles that do not see them).
     pub notes: Vec<tend_domain::Note>,
     /// History.
-    pub events: Vec<tend_domain::MessageEvent>,
+    pub events: Vec<tend_domain::HistoryEntry>,
     /// Queued and sent replies.
     pub outbox: Vec<tend_domain::OutboxItem>,
 }
@@ -139,7 +139,7 @@ pub async fn conversation(
             .message_events(w, id)
             .await?
             .into_iter()
-            .filter(|e| actor.may(Permission::ReadNotes) || e.kind != EventKind::Noted)
+            .filter(|e| actor.may(Permission::ReadNotes) || e.kind != HistoryKind::Noted)
             .collect(),
         outbox: store.message_outbox(w, id).await?,
         message,

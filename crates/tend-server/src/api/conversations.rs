@@ -11,7 +11,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use tend_core::conversations as c;
 use tend_domain::{
-    Channel, Identity, InboxState, Message, MessageEvent, MessageId, Note, OutboxItem,
+    Channel, HistoryEntry, Identity, InboxState, Message, MessageId, Note, OutboxItem,
     SentimentLabel, Tag, TagId, UserId,
 };
 use utoipa::ToSchema;
@@ -30,7 +30,7 @@ pub struct Conversation {
     /// Internal notes, oldest first (always empty for the client role).
     pub notes: Vec<Note>,
     /// The message's history, oldest first.
-    pub events: Vec<MessageEvent>,
+    pub events: Vec<HistoryEntry>,
     /// Replies queued or sent from Tend, oldest first.
     pub outbox: Vec<OutboxItem>,
 }

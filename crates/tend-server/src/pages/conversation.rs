@@ -359,29 +359,29 @@ async fn show(
 }
 
 fn event_detail(
-    e: &tend_domain::MessageEvent,
+    e: &tend_domain::HistoryEntry,
     names: &HashMap<UserId, String>,
     lang: crate::i18n::Lang,
 ) -> String {
     match e.kind {
-        tend_domain::EventKind::State => {
+        tend_domain::HistoryKind::State => {
             let state = e.detail.split(' ').next().unwrap_or("");
             lang.t(&format!("state-{state}"))
         }
-        tend_domain::EventKind::Assigned => e
+        tend_domain::HistoryKind::Assigned => e
             .detail
             .parse::<i64>()
             .ok()
             .and_then(|u| names.get(&UserId(u)).cloned())
             .unwrap_or_default(),
-        tend_domain::EventKind::SentimentCorrected => {
+        tend_domain::HistoryKind::SentimentCorrected => {
             if e.detail.is_empty() {
                 String::new()
             } else {
                 lang.t(&format!("sentiment-{}", e.detail))
             }
         }
-        tend_domain::EventKind::Tagged | tend_domain::EventKind::Untagged => e.detail.clone(),
+        tend_domain::HistoryKind::Tagged | tend_domain::HistoryKind::Untagged => e.detail.clone(),
         _ => String::new(),
     }
 }

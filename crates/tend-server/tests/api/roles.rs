@@ -674,7 +674,7 @@ async fn readers_see_conversations_without_notes_and_are_told_why_they_cannot_ac
         let reads_notes = allows(role, Permission::ReadNotes);
         assert_eq!(!notes.is_empty(), reads_notes, "{role:?} notes (API)");
         // Nor does the history say that a note was added.
-        let noted = serde_json::to_value(tend_domain::EventKind::Noted).unwrap();
+        let noted = serde_json::to_value(tend_domain::HistoryKind::Noted).unwrap();
         let history = conv["events"].as_array().unwrap();
         assert_eq!(
             history.iter().any(|e| e["kind"] == noted),

@@ -248,29 +248,29 @@ pub async fn changes_are_recorded(store: &dyn Store) {
     assert_eq!(
         kinds(ids[0]).await,
         [
-            (EventKind::State, by, "done".to_owned()),
-            (EventKind::State, by, snoozed),
-            (EventKind::State, by, "open".to_owned()),
-            (EventKind::Noted, by, note.id.to_string()),
-            (EventKind::Noted, by, once.id.to_string()),
-            (EventKind::ReplyQueued, by, item.id.to_string()),
+            (HistoryKind::State, by, "done".to_owned()),
+            (HistoryKind::State, by, snoozed),
+            (HistoryKind::State, by, "open".to_owned()),
+            (HistoryKind::Noted, by, note.id.to_string()),
+            (HistoryKind::Noted, by, once.id.to_string()),
+            (HistoryKind::ReplyQueued, by, item.id.to_string()),
         ]
     );
     assert_eq!(
         kinds(ids[1]).await,
         [
-            (EventKind::State, by, "open".to_owned()),
-            (EventKind::Assigned, by, ida.id.to_string()),
-            (EventKind::State, None, "archived".to_owned()),
+            (HistoryKind::State, by, "open".to_owned()),
+            (HistoryKind::Assigned, by, ida.id.to_string()),
+            (HistoryKind::State, None, "archived".to_owned()),
         ]
     );
     assert_eq!(
         kinds(ids[2]).await,
         [
-            (EventKind::State, by, "open".to_owned()),
-            (EventKind::Tagged, by, "live".to_owned()),
-            (EventKind::Untagged, by, "live".to_owned()),
-            (EventKind::SentimentCorrected, by, "positive".to_owned()),
+            (HistoryKind::State, by, "open".to_owned()),
+            (HistoryKind::Tagged, by, "live".to_owned()),
+            (HistoryKind::Untagged, by, "live".to_owned()),
+            (HistoryKind::SentimentCorrected, by, "positive".to_owned()),
         ]
     );
 

@@ -550,8 +550,8 @@ pub async fn web_app(store: &dyn Store) {
             .map(|e| (e.kind, e.user_id, e.detail.clone()))
             .collect::<Vec<_>>(),
         [
-            (EventKind::Assigned, None, eva.id.to_string()),
-            (EventKind::Noted, Some(eva.id), note.id.to_string()),
+            (HistoryKind::Assigned, None, eva.id.to_string()),
+            (HistoryKind::Noted, Some(eva.id), note.id.to_string()),
         ]
     );
     assert!(

@@ -13,7 +13,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
 use std::collections::HashMap;
 use tend_domain::{
-    ConversationChange, EventKind, EventPayload, MessageEvent, MessageId, MessagesChanged, Note,
+    ConversationChange, EventPayload, HistoryEntry, HistoryKind, MessageId, MessagesChanged, Note,
     NoteId, UserId, WorkspaceId,
 };
 
@@ -23,7 +23,7 @@ pub(crate) struct Change<'a> {
     pub messages: &'a [MessageId],
     /// What changed: the event's `what` and fields, and the history's kind.
     pub change: ConversationChange,
-    /// The history detail (see [`EventKind`]).
+    /// The history detail (see [`HistoryKind`]).
     pub detail: String,
     /// Who made it (None: the system, e.g. the demo's triage).
     pub by: Option<UserId>,
@@ -214,11 +214,11 @@ pub(crate) async fn notes(
         .collect()
 }
 
-fn event_from_row(row: &AnyRow) -> Result<MessageEvent, StoreError> {
-    Ok(MessageEvent {
+fn event_from_row(row: &AnyRow) -> Result<HistoryEntry, StoreError> {
+    Ok(HistoryEntry {
         message_id: MessageId(get(row, "message_id")?),
         user_id: get::<Option<i64>>(row, "user_id")?.map(UserId),
-        kind: EventKind::parse(&get::<String>(row, "kind")?)
+        kind: HistoryKind::parse(&get::<String>(row, "kind")?)
             .map_err(|e| corrupt("message_events", e))?,
         detail: get(row, "detail")?,
         at: ts(get(row, "at")?)?,
@@ -229,7 +229,7 @@ pub(crate) async fn message_events(
     pool: &AnyPool,
     workspace: WorkspaceId,
     message: MessageId,
-) -> Result<Vec<MessageEvent>, StoreError> {
+) -> Result<Vec<HistoryEntry>, StoreError> {
     messages::check_exists(pool, workspace, message).await?;
     let rows = sqlx::query(
         "SELECT message_id, user_id, kind, detail, at FROM message_events \

@@ -17,8 +17,8 @@ use crate::sql::SqlStore;
 use crate::sql::ms;
 use jiff::Timestamp;
 use tend_domain::{
-    ChannelId, InboxState, Message, MessageEvent, MessageId, MessageRevision, MissingItem,
-    NewMessage, NewReply, Note, OutboxEvent, OutboxId, OutboxItem, OutboxState, SentimentLabel,
+    ChannelId, HistoryEntry, InboxState, Message, MessageId, MessageRevision, MissingItem,
+    NewMessage, NewReply, Note, OutboxAudit, OutboxId, OutboxItem, OutboxState, SentimentLabel,
     Tag, TagId, TagName, UserId, WorkspaceId,
 };
 
@@ -250,7 +250,7 @@ impl crate::InboxStore for SqlStore {
         &self,
         workspace: WorkspaceId,
         message: MessageId,
-    ) -> Result<Vec<MessageEvent>, StoreError> {
+    ) -> Result<Vec<HistoryEntry>, StoreError> {
         activity::message_events(&self.pool, workspace, message).await
     }
     async fn enqueue_reply(
@@ -281,7 +281,7 @@ impl crate::InboxStore for SqlStore {
         &self,
         workspace: WorkspaceId,
         id: OutboxId,
-    ) -> Result<Vec<OutboxEvent>, StoreError> {
+    ) -> Result<Vec<OutboxAudit>, StoreError> {
         outbox::events(&self.pool, workspace, id).await
     }
 }

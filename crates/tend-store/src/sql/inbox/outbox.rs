@@ -7,7 +7,7 @@ use crate::sql::{Backend, corrupt, get, inbox::messages, now_ms, ts};
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
 use tend_domain::{
-    ChannelId, ConversationChange, MessageId, NewReply, OutboxEvent, OutboxId, OutboxItem,
+    ChannelId, ConversationChange, MessageId, NewReply, OutboxAudit, OutboxId, OutboxItem,
     OutboxState, UserId, WorkspaceId,
 };
 
@@ -202,7 +202,7 @@ pub(crate) async fn events(
     pool: &AnyPool,
     workspace: WorkspaceId,
     id: OutboxId,
-) -> Result<Vec<OutboxEvent>, StoreError> {
+) -> Result<Vec<OutboxAudit>, StoreError> {
     by_id(pool, workspace, id).await?;
     let rows = sqlx::query(
         "SELECT state, user_id, detail, at FROM outbox_events WHERE outbox_id = $1 ORDER BY id",
@@ -212,7 +212,7 @@ pub(crate) async fn events(
     .await?;
     rows.iter()
         .map(|row| {
-            Ok(OutboxEvent {
+            Ok(OutboxAudit {
                 state: OutboxState::parse(&get::<String>(row, "state")?)
                     .map_err(|e| corrupt("outbox_events", e))?,
                 user_id: get::<Option<i64>>(row, "user_id")?.map(UserId),

@@ -429,3 +429,65 @@ async fn rule_replies_run_as_the_system_actor_once_and_a_refusal_is_a_dead_lette
         dead[0].last_error
     );
 }
+
+/// A worker that stalled past its lease while another took its job over can no
+/// longer commit the consumers' writes (the fence): two runs of one event-log
+/// job never both land.
+#[tokio::test]
+async fn a_worker_whose_job_was_taken_over_commits_nothing() {
+    use tend_store::jobs::{Fence, fenced};
+    let (_dir, store, _clock, _handler, _worker) = pinned_world().await;
+    let ws = WorkspaceId(1);
+    enqueue(&*store, "ok-fenced", t0()).await;
+    let lease = SignedDuration::from_secs(60);
+    let job = store.claim_jobs("slow", t0(), lease, 1).await.unwrap()[0].id;
+    let fence = |worker: &str| Fence {
+        job,
+        worker: worker.to_owned(),
+    };
+    // While it holds the job, its writes commit.
+    fenced(
+        fence("slow"),
+        store.record_matches(ws, &[], Some(("probe", 5)), &[]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(store.consumer_cursor("probe").await.unwrap(), 5);
+    // It stalls past its lease; another worker takes the job over.
+    let later = t0() + lease + SignedDuration::from_secs(1);
+    assert_eq!(
+        store.claim_jobs("fast", later, lease, 1).await.unwrap()[0].id,
+        job
+    );
+    let late = fenced(
+        fence("slow"),
+        store.record_matches(ws, &[], Some(("probe", 9)), &[]),
+    )
+    .await;
+    assert!(
+        matches!(late, Err(tend_store::StoreError::Conflict(_))),
+        "{late:?}"
+    );
+    let late = fenced(
+        fence("slow"),
+        store.record_verdicts(ws, &[], Some(("probe", 9))),
+    )
+    .await;
+    assert!(
+        matches!(late, Err(tend_store::StoreError::Conflict(_))),
+        "{late:?}"
+    );
+    assert_eq!(
+        store.consumer_cursor("probe").await.unwrap(),
+        5,
+        "nothing landed"
+    );
+    // The new holder's writes do.
+    fenced(
+        fence("fast"),
+        store.record_matches(ws, &[], Some(("probe", 9)), &[]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(store.consumer_cursor("probe").await.unwrap(), 9);
+}

@@ -151,6 +151,34 @@ pub struct JobHealth {
     pub overdue: i64,
 }
 
+/// The lease a job handler runs under: `job`, held by `worker`. The runner sets
+/// it for the handler's task ([`fenced`]); the event-log consumers' writes
+/// (`record_verdicts…`, `record_matches`) then check in their own transaction
+/// that the worker still holds the job, and fail with `Conflict` when another
+/// worker took it over (a process that stalled past its lease), so two runs of
+/// one job never both commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fence {
+    /// The job.
+    pub job: JobId,
+    /// The worker that claimed it.
+    pub worker: String,
+}
+
+tokio::task_local! {
+    static FENCE: Fence;
+}
+
+/// Runs `work` under `fence` (see [`Fence`]).
+pub async fn fenced<F: std::future::Future>(fence: Fence, work: F) -> F::Output {
+    FENCE.scope(fence, work).await
+}
+
+/// The fence of the running task, if a job handler runs in it.
+pub(crate) fn current_fence() -> Option<Fence> {
+    FENCE.try_with(Clone::clone).ok()
+}
+
 /// Job queue storage (see the module documentation for the contract).
 #[async_trait]
 pub trait JobStore: Send + Sync {

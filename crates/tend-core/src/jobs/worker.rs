@@ -254,7 +254,13 @@ impl<H: Handler> Worker<H> {
         job: Job,
     ) -> Result<Outcome, JobError> {
         let handler = Arc::clone(&self.handler);
-        let mut task = tokio::spawn(async move { handler.run(&job).await });
+        let fence = tend_store::jobs::Fence {
+            job: record.id,
+            worker: worker.to_owned(),
+        };
+        let mut task = tokio::spawn(tend_store::jobs::fenced(fence, async move {
+            handler.run(&job).await
+        }));
         let beat_every = self
             .config
             .lease

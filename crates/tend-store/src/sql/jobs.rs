@@ -86,6 +86,35 @@ fn insert(job: &NewJob, now_ms: i64) -> sqlx::query::Query<'_, sqlx::Any, sqlx::
     .bind(now_ms)
 }
 
+/// Inside a job handler's task (see `Fence`): checks in `tx` that the worker
+/// still holds the job, locking the row on PostgreSQL so no claim takes it over
+/// before `tx` ends. Outside a handler it checks nothing.
+pub(crate) async fn check_fence(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: Backend,
+) -> Result<(), StoreError> {
+    let Some(fence) = crate::jobs::current_fence() else {
+        return Ok(());
+    };
+    let lock = match backend {
+        Backend::Postgres => " FOR UPDATE",
+        Backend::Sqlite => "",
+    };
+    let held: Option<i64> = sqlx::query_scalar(AssertSqlSafe(format!(
+        "SELECT id FROM jobs WHERE id = $1 AND locked_by = $2 AND state = 'running'{lock}"
+    )))
+    .bind(fence.job.get())
+    .bind(&fence.worker)
+    .fetch_optional(&mut **tx)
+    .await?;
+    match held {
+        Some(_) => Ok(()),
+        None => Err(StoreError::Conflict(crate::Conflict::new(
+            "this job was taken over by another worker; its work is left to that one",
+        ))),
+    }
+}
+
 #[async_trait]
 impl JobStore for SqlStore {
     async fn enqueue_job(&self, job: &NewJob, now: Timestamp) -> Result<bool, StoreError> {

@@ -246,6 +246,7 @@ pub(crate) async fn record_matches(
             .map(|r| Ok((get(r, "id")?, get(r, "revision")?)))
             .collect::<Result<_, StoreError>>()?;
     let mut tx = begin_write(pool, backend).await?;
+    crate::sql::jobs::check_fence(&mut tx, backend).await?;
     // Steps made for a revision that is no longer current are void: the query
     // changed while they ran, so their verdicts would be stale.
     let mut void: HashSet<i64> = HashSet::new();

@@ -329,6 +329,7 @@ pub(crate) async fn record_verdicts(
     let known = facts(pool, workspace, &ids).await?;
     let at = now_ms();
     let mut tx = pool.begin().await?;
+    crate::sql::jobs::check_fence(&mut tx, backend).await?;
     let mut changed = Vec::new();
     for v in verdicts
         .iter()

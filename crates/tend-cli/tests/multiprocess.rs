@@ -148,35 +148,30 @@ async fn setup(store: &dyn Store) -> (Workspace, Channel) {
 }
 
 /// (queued replies, messages with a reply, messages answered more than once).
-async fn replies(url: &str) -> (i64, i64, i64) {
-    sqlx::any::install_default_drivers();
-    let pool = sqlx::AnyPool::connect(url).await.unwrap();
+async fn replies(pool: &sqlx::AnyPool) -> (i64, i64, i64) {
     let row: (i64, i64) =
         sqlx::query_as("SELECT COUNT(*), COUNT(DISTINCT in_reply_to) FROM outbox")
-            .fetch_one(&pool)
+            .fetch_one(pool)
             .await
             .unwrap();
     let twice: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM (SELECT in_reply_to FROM outbox GROUP BY in_reply_to \
          HAVING COUNT(*) > 1) t",
     )
-    .fetch_one(&pool)
+    .fetch_one(pool)
     .await
     .unwrap();
-    pool.close().await;
     (row.0, row.1, twice)
 }
 
 /// The processes (by pid) that ran the rule's reply jobs.
-async fn reply_workers(url: &str) -> Vec<String> {
-    let pool = sqlx::AnyPool::connect(url).await.unwrap();
+async fn reply_workers(pool: &sqlx::AnyPool) -> Vec<String> {
     let rows: Vec<(String,)> = sqlx::query_as(
         "SELECT DISTINCT locked_by FROM jobs WHERE kind = 'rule_action' AND locked_by IS NOT NULL",
     )
-    .fetch_all(&pool)
+    .fetch_all(pool)
     .await
     .unwrap();
-    pool.close().await;
     let mut pids: Vec<String> = rows
         .into_iter()
         .filter_map(|(w,)| w.split('-').nth(1).map(str::to_owned))
@@ -188,6 +183,9 @@ async fn reply_workers(url: &str) -> Vec<String> {
 
 async fn many_processes_answer_every_message_once(url: &str, processes: usize, total: usize) {
     let store = tend_store::open(url, 4).await.unwrap();
+    // One pool for counting rows while the processes work.
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(url).await.unwrap();
     let (ws, forum) = setup(&*store).await;
     let mut servers: Vec<Option<Server>> =
         (0..processes).map(|_| Some(Server::start(url))).collect();
@@ -226,7 +224,7 @@ async fn many_processes_answer_every_message_once(url: &str, processes: usize, t
     let deadline = Instant::now() + Duration::from_secs(300);
     let expected = total as i64;
     let (n, distinct, twice) = loop {
-        let now = replies(url).await;
+        let now = replies(&pool).await;
         if now.0 >= expected && now.1 >= expected {
             break now;
         }
@@ -241,9 +239,9 @@ async fn many_processes_answer_every_message_once(url: &str, processes: usize, t
     let mut last = (n, distinct, twice);
     for _ in 0..10 {
         tokio::time::sleep(Duration::from_millis(300)).await;
-        last = replies(url).await;
+        last = replies(&pool).await;
     }
-    let workers = reply_workers(url).await;
+    let workers = reply_workers(&pool).await;
     println!(
         "multiprocess ({}): {processes} processes, {total} matching messages, one killed and restarted: \
          {} queued replies for {} messages, {} answered more than once, settled in {:.1} s; \
@@ -268,6 +266,7 @@ async fn many_processes_answer_every_message_once(url: &str, processes: usize, t
     for s in servers.into_iter().flatten() {
         s.stop();
     }
+    pool.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -400,7 +400,7 @@ impl Moderator {
         for (k, (workspace, verdicts, follow_ups)) in pending.into_iter().enumerate() {
             let cursor = (k + 1 == count).then_some((CONSUMER, last));
             store
-                .record_verdicts_with_jobs(workspace, &verdicts, &follow_ups, cursor)
+                .record_verdicts(workspace, &verdicts, &follow_ups, cursor)
                 .await?;
         }
         Ok(looked_at.max(usize::from(!events.is_empty())))

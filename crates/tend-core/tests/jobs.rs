@@ -360,24 +360,19 @@ async fn three_running_workers_share_the_jobs_and_run_each_once() {
 /// the job fails for good, with the reason, for an admin to see.
 #[tokio::test]
 async fn rule_replies_run_as_the_system_actor_once_and_a_refusal_is_a_dead_letter() {
-    use tend_domain::{ChannelKind, Email, MessageKind, NewMessage, NewUser, Role};
+    use tend_domain::{ChannelKind, MessageKind, NewMessage, Role};
     let dir = tempfile::tempdir().unwrap();
     let store = fresh_store(&dir).await;
     let ws = common::acme(&*store).await;
     let forum = common::channel(&*store, ws.id, ChannelKind::Discourse, "Forum").await;
-    let anna = store
-        .create_user(&NewUser {
-            email: Email::parse("anna@acme.se").unwrap(),
-            name: "Anna".into(),
-            locale: "en".into(),
-            password_hash: "x".into(),
-        })
-        .await
-        .unwrap();
-    store
-        .grant_role(anna.id, ws.id, Role::CommunityManager)
-        .await
-        .unwrap();
+    let anna = common::teammate(
+        &*store,
+        ws.id,
+        "anna@acme.se",
+        "Anna",
+        Role::CommunityManager,
+    )
+    .await;
     let post = |id: &str| NewMessage::new(forum.id, id, MessageKind::ForumPost, "refund?", t0());
     let stored = store
         .upsert_messages(ws.id, &[post("a"), post("b")])
@@ -470,7 +465,7 @@ async fn a_worker_whose_job_was_taken_over_commits_nothing() {
     );
     let late = fenced(
         fence("slow"),
-        store.record_verdicts(ws, &[], Some(("probe", 9))),
+        store.record_verdicts(ws, &[], &[], Some(("probe", 9))),
     )
     .await;
     assert!(

@@ -20,16 +20,7 @@ async fn live_rules_act_once_on_new_and_edited_messages() {
     let store = fresh_store(&dir).await;
     let ws = common::acme(&*store).await;
     let forum = common::channel(&*store, ws.id, ChannelKind::Discourse, "Forum").await;
-    let anna = store
-        .create_user(&NewUser {
-            email: Email::parse("anna@acme.test").unwrap(),
-            name: "Anna".into(),
-            locale: "en".into(),
-            password_hash: "x".into(),
-        })
-        .await
-        .unwrap();
-    store.grant_role(anna.id, ws.id, Role::Admin).await.unwrap();
+    let anna = common::teammate(&*store, ws.id, "anna@acme.test", "Anna", Role::Admin).await;
     let t0: Timestamp = "2026-11-20T10:00:00Z".parse().unwrap();
     let post = |id: &str, text: &str, minutes: i64| {
         NewMessage::new(

@@ -70,16 +70,10 @@ pub trait ModerationStore: Send + Sync {
     ) -> Result<HashMap<MessageId, ModerationFacts>, StoreError>;
     /// Records the rules' verdicts in one transaction (see `sql/moderation/rules.rs`),
     /// advancing a consumer's cursor in the same transaction when given.
+    /// It also enqueues `jobs` (the rules' follow-up work) in the same
+    /// transaction, so a verdict never loses its follow-ups and a job key already
+    /// queued is not queued again.
     async fn record_verdicts(
-        &self,
-        workspace: WorkspaceId,
-        verdicts: &[ModerationVerdict],
-        cursor: Option<(&str, i64)>,
-    ) -> Result<(), StoreError>;
-    /// [`ModerationStore::record_verdicts`], and enqueues `jobs` (the rules' follow-up work)
-    /// in the same transaction, so a verdict never loses its follow-ups and a job
-    /// key already queued is not queued again.
-    async fn record_verdicts_with_jobs(
         &self,
         workspace: WorkspaceId,
         verdicts: &[ModerationVerdict],

@@ -62,3 +62,24 @@ pub async fn history(store: &dyn Store, ws: WorkspaceId, since: Option<Timestamp
     }
     out
 }
+
+/// A teammate with `role` in the workspace (a placeholder password hash).
+pub async fn teammate(
+    store: &dyn Store,
+    ws: WorkspaceId,
+    email: &str,
+    name: &str,
+    role: tend_domain::Role,
+) -> tend_domain::User {
+    let user = store
+        .create_user(&tend_domain::NewUser {
+            email: tend_domain::Email::parse(email).unwrap(),
+            name: name.into(),
+            locale: "en".into(),
+            password_hash: "x".into(),
+        })
+        .await
+        .unwrap();
+    store.grant_role(user.id, ws, role).await.unwrap();
+    user
+}

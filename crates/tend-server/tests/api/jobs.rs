@@ -5,7 +5,7 @@
 //! found.
 
 use crate::helpers::*;
-use crate::roles::dead_job;
+use crate::roles::{dead_job, failed_job};
 use jiff::SignedDuration;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -197,37 +197,21 @@ async fn admins_see_dead_letters_and_retry_them_and_nobody_else_does() {
     assert_eq!(res.status(), 400);
 
     // Another workspace's job is not found; a job that is not dead neither.
-    let res = app
-        .json(
-            Method::POST,
-            &format!("/api/w/acme/jobs/{globex_job}/retry"),
-            &admin,
-            json!({}),
-        )
-        .await;
+    let retry = |id: i64| {
+        let (app, admin) = (&app, &admin);
+        let path = format!("/api/w/acme/jobs/{id}/retry");
+        async move { app.json(Method::POST, &path, admin, json!({})).await }
+    };
+    let res = retry(globex_job).await;
     assert_eq!(res.status(), 404);
-    let res = app
-        .json(
-            Method::POST,
-            &format!("/api/w/acme/jobs/{acme_job}/retry"),
-            &admin,
-            json!({}),
-        )
-        .await;
+    let res = retry(acme_job).await;
     assert_eq!(res.status(), 200);
     let job: Value = res.json().await.unwrap();
     assert_eq!(
         (job["state"].as_str(), job["attempts"].as_i64()),
         (Some("queued"), Some(0))
     );
-    let res = app
-        .json(
-            Method::POST,
-            &format!("/api/w/acme/jobs/{acme_job}/retry"),
-            &admin,
-            json!({}),
-        )
-        .await;
+    let res = retry(acme_job).await;
     assert_eq!(res.status(), 404, "only dead letters are retried");
 
     let manager = app.browser(&Seed::email(Role::CommunityManager)).await;
@@ -249,28 +233,13 @@ async fn admins_see_dead_letters_and_retry_them_and_nobody_else_does() {
 async fn the_jobs_page_shows_errors_escaped_in_english_and_swedish() {
     let app = spawn_app().await;
     let s = seed(&app).await;
-    let now = app.now();
-    let job = tend_store::jobs::NewJob {
-        kind: "rule_action".into(),
-        payload: "{}".into(),
-        workspace: Some(s.acme.id),
-        key: Some("hostile".into()),
-        run_at: now,
-        max_attempts: 1,
-        every: None,
-    };
-    app.store.enqueue_job(&job, now).await.unwrap();
-    let claimed = app
-        .store
-        .claim_jobs("w", now, SignedDuration::from_secs(60), 10)
-        .await
-        .unwrap();
-    for j in &claimed {
-        app.store
-            .fail_job(j.id, "w", "<script>alert(1)</script> failed", None, now)
-            .await
-            .unwrap();
-    }
+    let job = failed_job(
+        &app,
+        s.acme.id,
+        "hostile",
+        "<script>alert(1)</script> failed",
+    )
+    .await;
     let admin = app.browser(&Seed::email(Role::Admin)).await;
     let inbox = app.get("/w/acme/inbox", &admin).await.text().await.unwrap();
     assert!(
@@ -290,7 +259,7 @@ async fn the_jobs_page_shows_errors_escaped_in_english_and_swedish() {
     );
     assert!(!html.contains("<script>alert(1)"), "escaped");
     assert!(html.contains("Retry"));
-    let form = format!("/w/acme/settings/jobs/{}/retry", claimed[0].id);
+    let form = format!("/w/acme/settings/jobs/{job}/retry");
     assert!(html.contains(&form), "{html}");
     // In Swedish.
     app.post_form("/settings/locale", &admin, &[("locale", "sv")])

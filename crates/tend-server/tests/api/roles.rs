@@ -74,6 +74,11 @@ struct Targets {
 
 /// A dead letter of the workspace (a job that failed its only attempt).
 pub async fn dead_job(app: &TestApp, ws: WorkspaceId, key: &str) -> i64 {
+    failed_job(app, ws, key, "unreadable job payload").await
+}
+
+/// A job of the workspace that failed its only attempt with `error`.
+pub async fn failed_job(app: &TestApp, ws: WorkspaceId, key: &str, error: &str) -> i64 {
     use tend_store::jobs::NewJob;
     let now = app.now();
     let job = NewJob {
@@ -98,7 +103,7 @@ pub async fn dead_job(app: &TestApp, ws: WorkspaceId, key: &str) -> i64 {
         .id;
     for j in &claimed {
         app.store
-            .fail_job(j.id, "matrix", "unreadable job payload", None, now)
+            .fail_job(j.id, "matrix", error, None, now)
             .await
             .unwrap();
     }

@@ -323,7 +323,7 @@ pub async fn jobs(store: Arc<dyn Store>, acme: &Workspace, other: &Workspace, t0
     // the verdicts, and a key already queued is not queued again.
     for _ in 0..2 {
         store
-            .record_verdicts_with_jobs(
+            .record_verdicts(
                 acme.id,
                 &[],
                 &[job("follow-up", Some("k-follow"), Some(acme.id), t0)],

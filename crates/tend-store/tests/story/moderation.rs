@@ -98,6 +98,7 @@ pub async fn rules_verdicts_and_reviews(
                 verdict(a, 0, Some(Moderation::Hidden), Some("refund talk")),
                 tagged,
             ],
+            &[],
             Some(("moderation", 41)),
         )
         .await
@@ -137,7 +138,7 @@ pub async fn rules_verdicts_and_reviews(
     let mut again = verdict(a, 0, Some(Moderation::Hidden), Some("refund talk"));
     again.escalate = true;
     store
-        .record_verdicts(acme.id, &[again], None)
+        .record_verdicts(acme.id, &[again], &[], None)
         .await
         .unwrap();
     let queue = store.review_queue(acme.id, true, None, 50).await.unwrap();
@@ -266,7 +267,7 @@ pub async fn rules_verdicts_and_reviews(
     by_troll.author_id = Some(troll.id);
     let c = store.upsert_messages(acme.id, &[by_troll]).await.unwrap()[0].id;
     store
-        .record_verdicts(acme.id, &[verdict(c, 0, None, Some("pills"))], None)
+        .record_verdicts(acme.id, &[verdict(c, 0, None, Some("pills"))], &[], None)
         .await
         .unwrap();
     let open = store.review_queue(acme.id, true, None, 50).await.unwrap();

@@ -47,12 +47,12 @@ pub async fn webhooks_and_members(
         ],
     };
     store
-        .record_verdicts(acme.id, std::slice::from_ref(&verdict), None)
+        .record_verdicts(acme.id, std::slice::from_ref(&verdict), &[], None)
         .await
         .unwrap();
     // The same verdict again (or a crash-replayed one) queues nothing more.
     store
-        .record_verdicts(acme.id, std::slice::from_ref(&verdict), None)
+        .record_verdicts(acme.id, std::slice::from_ref(&verdict), &[], None)
         .await
         .unwrap();
     let queued = store.webhook_deliveries(acme.id, None, 50).await.unwrap();

@@ -72,6 +72,7 @@ pub async fn queue(app: &TestApp, s: &Seed) -> Queue {
                 verdict(&acme_rules, s.m[1], "refund", false),
                 verdict(&acme_rules, s.m[2], "rude", true),
             ],
+            &[],
             None,
         )
         .await
@@ -88,6 +89,7 @@ pub async fn queue(app: &TestApp, s: &Seed) -> Queue {
         .record_verdicts(
             s.globex.id,
             &[verdict(&globex_rules, s.globex_message, "refund", false)],
+            &[],
             None,
         )
         .await

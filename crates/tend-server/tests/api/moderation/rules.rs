@@ -100,7 +100,7 @@ async fn the_rules_page_shows_webhook_deliveries_and_refuses_bad_webhook_address
         payload: "{}".into(),
     });
     app.store
-        .record_verdicts(s.acme.id, &[v], None)
+        .record_verdicts(s.acme.id, &[v], &[], None)
         .await
         .unwrap();
     let d = &app

@@ -67,14 +67,6 @@ impl crate::ModerationStore for SqlStore {
         &self,
         workspace: WorkspaceId,
         verdicts: &[ModerationVerdict],
-        cursor: Option<(&str, i64)>,
-    ) -> Result<(), StoreError> {
-        rules::record_verdicts(&self.pool, self.backend, workspace, verdicts, &[], cursor).await
-    }
-    async fn record_verdicts_with_jobs(
-        &self,
-        workspace: WorkspaceId,
-        verdicts: &[ModerationVerdict],
         jobs: &[crate::jobs::NewJob],
         cursor: Option<(&str, i64)>,
     ) -> Result<(), StoreError> {

@@ -17,9 +17,11 @@ use tend_domain::WorkspaceId;
 const COLUMNS: &str = "id, kind, payload, workspace_id, key, state, run_at, attempts, failures, \
     max_attempts, every_secs, lease_until, locked_by, last_error, created_at, updated_at, finished_at";
 
-/// Where a claim looks: queued and due, or running with an expired lease.
-const CLAIMABLE: &str =
-    "(state = 'queued' AND run_at <= $3) OR (state = 'running' AND lease_until < $3)";
+/// Where a claim looks, with "now" bound to `now`: queued and due, or running
+/// with an expired lease.
+fn claimable(now: &str) -> String {
+    format!("(state = 'queued' AND run_at <= {now}) OR (state = 'running' AND lease_until < {now})")
+}
 
 fn from_row(row: &AnyRow) -> Result<JobRecord, StoreError> {
     let state: String = get(row, "state")?;
@@ -161,11 +163,26 @@ impl JobStore for SqlStore {
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
             Backend::Sqlite => "",
         };
+        // Idle workers poll often: on SQLite, look before taking the one write
+        // lock, so an idle poll never makes an import wait.
+        if self.backend == Backend::Sqlite {
+            let due: Option<i64> = sqlx::query_scalar(AssertSqlSafe(format!(
+                "SELECT id FROM jobs WHERE {} LIMIT 1",
+                claimable("$1")
+            )))
+            .bind(ms(now))
+            .fetch_optional(&self.pool)
+            .await?;
+            if due.is_none() {
+                return Ok(Vec::new());
+            }
+        }
+        let due = claimable("$3");
         let sql = format!(
             "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = $1, \
              locked_by = $2, updated_at = $3 \
-             WHERE id IN (SELECT id FROM jobs WHERE {CLAIMABLE} ORDER BY run_at, id LIMIT $4{lock}) \
-             AND ({CLAIMABLE}) \
+             WHERE id IN (SELECT id FROM jobs WHERE {due} ORDER BY run_at, id LIMIT $4{lock}) \
+             AND ({due}) \
              RETURNING {COLUMNS}"
         );
         let mut tx = begin_write(&self.pool, self.backend).await?;

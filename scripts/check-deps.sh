@@ -38,7 +38,8 @@ forbid_anywhere tend-store axum hyper
 forbid_anywhere tend-channels sqlx axum tend-store tend-core
 forbid_anywhere tend-listen tend-domain tend-store tend-core tend-server tend-nlp sqlx axum tokio reqwest hyper
 forbid_anywhere tend-chart tend-domain tend-store tend-core tend-server tend-nlp sqlx axum tokio reqwest hyper
-only_direct axum tend-server
+# tend-fakes (test support: fake network servers) is the other axum user.
+only_direct axum tend-server tend-fakes
 # tend-bench's raw-SQL baseline is the one exception: a baseline that went through
 # the store would measure the store against itself.
 only_direct sqlx tend-store tend-bench
@@ -49,7 +50,7 @@ only_direct sqlx tend-store tend-bench
 only_direct tend-demo tend-cli tend-bench
 only_direct tend-bench tend-cli
 for product in tend-domain tend-store tend-channels tend-nlp tend-rules tend-listen tend-chart tend-core tend-server; do
-    forbid_anywhere "$product" tend-demo tend-bench
+    forbid_anywhere "$product" tend-demo tend-bench tend-fakes
 done
 # The demo installs through tend-core's use cases; it knows nothing of HTTP or the benches.
 forbid_anywhere tend-demo tend-server tend-bench axum

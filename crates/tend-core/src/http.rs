@@ -3,8 +3,6 @@
 //! (`rustls-no-provider`); [`client_builder`] installs `ring` as the process's
 //! provider first. Certificates are checked against the system's roots.
 
-use std::sync::Once;
-
 /// A client builder with TLS ready. Use it instead of `reqwest::Client::builder()`:
 /// a client built before the provider is installed would panic.
 pub fn client_builder() -> reqwest::ClientBuilder {
@@ -62,13 +60,9 @@ fn chain(e: &dyn std::error::Error) -> String {
     out
 }
 
-/// Installs `ring` as rustls' process-wide crypto provider (once; another provider
-/// installed first by someone else is kept).
+/// Installs rustls' crypto provider once (shared with the connectors).
 pub fn install_tls() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    });
+    tend_channels::live::http::install_tls();
 }
 
 #[cfg(test)]

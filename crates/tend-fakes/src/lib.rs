@@ -1,0 +1,12 @@
+//! Test support for the connectors, not product code (only tests depend on
+//! it, see `scripts/check-deps.sh`).
+//!
+//! - [`process`]: starts a real server (the Bluesky PDS, Synapse, the mail
+//!   servers) as a child process on a free loopback port, waits until it
+//!   answers (polling, never sleeping a fixed time), keeps its log for the
+//!   failure message, and ends it on drop.
+//! - One module per network below: a fake server replaying recorded real
+//!   payloads with the network's rules (auth, rate limits, idempotency), or
+//!   the harness that starts the network's real server and makes accounts.
+
+pub mod process;

@@ -24,6 +24,20 @@ pub struct Config {
     pub log: LogConfig,
     /// The background job runner.
     pub jobs: JobsConfig,
+    /// Live channels.
+    pub channels: ChannelsConfig,
+}
+
+/// Live channels.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ChannelsConfig {
+    /// The key that encrypts channel credentials at rest: 32 bytes, base64
+    /// (`tend channel key` prints a new one). Unset: a key file in the data
+    /// directory, made on first use. Processes sharing one database must share
+    /// the key.
+    #[serde(skip_serializing)]
+    pub secret_key: Option<SecretString>,
 }
 
 /// The background job runner (`tend serve` and `tend worker`).
@@ -35,6 +49,9 @@ pub struct JobsConfig {
     /// Seconds a claimed job stays claimed without a heartbeat: a job whose
     /// process died runs elsewhere after this long.
     pub lease_secs: u32,
+    /// Live channels that stream (hold a connection open) read at once by
+    /// one process; each holds one of these while it listens.
+    pub streams: usize,
 }
 
 impl Default for JobsConfig {
@@ -42,6 +59,7 @@ impl Default for JobsConfig {
         JobsConfig {
             concurrency: 2,
             lease_secs: 60,
+            streams: 4,
         }
     }
 }
@@ -108,7 +126,8 @@ pub const DEFAULT_TOML: &str = r#"# Tend configuration. Every key is optional; s
 # Precedence: these defaults < this file < TEND_* environment variables < command-line flags.
 # Environment: TEND_DATA_DIR, TEND_DATABASE__URL, TEND_DATABASE__MAX_CONNECTIONS,
 # TEND_SERVER__BIND, TEND_SERVER__SECURE_COOKIES, TEND_LOG__FILTER,
-# TEND_JOBS__CONCURRENCY, TEND_JOBS__LEASE_SECS.
+# TEND_JOBS__CONCURRENCY, TEND_JOBS__LEASE_SECS, TEND_JOBS__STREAMS,
+# TEND_CHANNELS__SECRET_KEY.
 
 # Where the SQLite database and other state live.
 # Unset: the per-user data directory (~/.local/share/tend on Linux).
@@ -138,11 +157,19 @@ concurrency = 2
 # Seconds a claimed job stays claimed without a heartbeat: the job of a process
 # that died runs in another process after this long.
 lease_secs = 60
+# Live channels that stream (hold a connection open) read at once by one process.
+streams = 4
+
+[channels]
+# The key that encrypts channel credentials at rest: 32 bytes, base64 (`tend channel key`
+# prints a new one). Unset: <data_dir>/channels.key, made on first use. Processes that
+# share one database must share this key.
+# secret_key = "…"
 "#;
 
 /// Top-level keys that environment variables may set; others (`TEND_TEST_…`) are ignored.
 /// The filter sees the key after `__` became a dot but before it is lower-cased.
-const ENV_SECTIONS: [&str; 5] = ["data_dir", "database", "server", "log", "jobs"];
+const ENV_SECTIONS: [&str; 6] = ["data_dir", "database", "server", "log", "jobs", "channels"];
 
 impl Config {
     /// Loads defaults, then `file` (when it exists, or always when `required`), then the environment.

@@ -192,7 +192,7 @@ pub fn reply_problems(kind: ChannelKind, text: &str) -> Vec<Problem> {
 }
 
 /// Validates a reply for the channel of the message it answers and queues it in
-/// the outbox (sending comes with the connectors).
+/// the outbox, with the job that sends it (`channels::send`).
 pub async fn queue_reply(
     store: &dyn Store,
     actor: Actor,
@@ -217,6 +217,7 @@ pub async fn queue_reply(
             },
         )
         .await?;
+    crate::channels::queue_send(store, &item, item.created_at).await;
     Ok(item)
 }
 

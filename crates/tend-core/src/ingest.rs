@@ -24,7 +24,7 @@ use tend_domain::{
     NewIdentity, NewMessage, SentimentLabel, Signals, WorkspaceId,
 };
 use tend_store::prelude::*;
-use tend_store::{StoreError, UpsertOutcome, Upserted};
+use tend_store::{LivePage, StoreError, UpsertOutcome, Upserted};
 
 /// Items per batch unless the caller says otherwise. Larger batches amortise each
 /// transaction's fixed statements and write every touched index page once per
@@ -147,7 +147,7 @@ where
     let mut result = Ok(());
     while let Some(prepared) = rx.recv().await {
         let n = prepared.items;
-        match store_batch(store, channel, prepared, &mut report, &mut authors).await {
+        match store_batch(store, channel, prepared, &mut report, &mut authors, None).await {
             Ok(upserted) => {
                 done += n;
                 on_batch(IngestProgress {
@@ -247,6 +247,7 @@ async fn store_batch(
     prepared: Prepared,
     report: &mut IngestReport,
     memory: &mut AuthorMemory,
+    live: Option<&LivePage<'_>>,
 ) -> Result<Vec<Upserted>, IngestError> {
     report.rejected.extend(prepared.rejected);
     // Authors: only those new to this import or described differently go to the store.
@@ -284,7 +285,14 @@ async fn store_batch(
             m
         })
         .collect();
-    let upserted = store.upsert_messages(channel.workspace_id, &batch).await?;
+    let upserted = match live {
+        Some(page) => {
+            store
+                .store_live_page(channel.workspace_id, &batch, page)
+                .await?
+        }
+        None => store.upsert_messages(channel.workspace_id, &batch).await?,
+    };
     for u in &upserted {
         match u.outcome {
             UpsertOutcome::Created => report.created += 1,
@@ -299,6 +307,32 @@ async fn store_batch(
             .await?;
     }
     Ok(upserted)
+}
+
+/// Runs one page read live through the pipeline: normalised and analysed (on
+/// a blocking thread), then stored with the page's deletions and cursor in
+/// one transaction, so a crash keeps both or neither.
+pub async fn ingest_live_page(
+    store: &dyn Store,
+    channel: &Channel,
+    items: Vec<IncomingItem>,
+    page: &LivePage<'_>,
+) -> Result<(IngestReport, Vec<Upserted>), IngestError> {
+    let prep_channel = channel.clone();
+    let prepared = tokio::task::spawn_blocking(move || prepare(&prep_channel, items))
+        .await
+        .map_err(|e| IngestError::Thread(std::io::Error::other(e.to_string())))?;
+    let mut report = IngestReport::default();
+    let upserted = store_batch(
+        store,
+        channel,
+        prepared,
+        &mut report,
+        &mut AuthorMemory::default(),
+        Some(page),
+    )
+    .await?;
+    Ok((report, upserted))
 }
 
 /// The workspace's channel called `name`, created with `kind` when there is none

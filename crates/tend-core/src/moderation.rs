@@ -456,7 +456,7 @@ impl FollowUp {
             FollowUp::Reply(message, author, text) => {
                 actor.writing_as(*author).require(Permission::Reply)?;
                 author_may(store, workspace, *author, Permission::Reply).await?;
-                store
+                let item = store
                     .enqueue_reply(
                         workspace,
                         &NewReply {
@@ -467,6 +467,7 @@ impl FollowUp {
                         },
                     )
                     .await?;
+                crate::channels::queue_send(store, &item, item.created_at).await;
             }
             FollowUp::Note(message, author, text) => {
                 actor.writing_as(*author).require(Permission::WriteNotes)?;

@@ -72,6 +72,7 @@ fn t0() -> Timestamp {
 fn config(name: &str) -> WorkerConfig {
     WorkerConfig {
         concurrency: 2,
+        streams: 0,
         lease: SignedDuration::from_secs(60),
         idle_poll: Duration::from_millis(20),
         name: name.to_owned(),

@@ -187,6 +187,99 @@ impl NewChannel {
     }
 }
 
+/// Whether a live channel is connected to its network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum LinkState {
+    /// Read and written live.
+    Connected,
+    /// Disconnected by an admin: its history stays, its credentials are gone.
+    Disconnected,
+}
+
+impl LinkState {
+    /// The stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkState::Connected => "connected",
+            LinkState::Disconnected => "disconnected",
+        }
+    }
+
+    /// Parses the stable name.
+    pub fn parse(s: &str) -> Result<LinkState, ValidationError> {
+        match s {
+            "connected" => Ok(LinkState::Connected),
+            "disconnected" => Ok(LinkState::Disconnected),
+            _ => Err(ValidationError::new(
+                "state",
+                format!("unknown link state {s:?}"),
+            )),
+        }
+    }
+}
+
+/// How a channel is connected to its network, and how that is going. The
+/// credentials are sealed (encrypted by `tend-core`); nothing here is secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChannelLink {
+    /// The channel.
+    pub channel_id: ChannelId,
+    /// Its workspace.
+    pub workspace_id: WorkspaceId,
+    /// The network's name (`mastodon`, `bluesky`, `simulated` …).
+    pub network: String,
+    /// The connector's settings (JSON of its `ChannelConfig`).
+    pub config: String,
+    /// Connected or not.
+    pub state: LinkState,
+    /// Where reading stopped (the connector's own form).
+    pub cursor: Option<String>,
+    /// How many days connecting reads back.
+    pub backfill_days: i64,
+    /// The last read, successful or not.
+    pub last_sync_at: Option<Timestamp>,
+    /// The last successful read.
+    pub last_ok_at: Option<Timestamp>,
+    /// The last error, in words a teammate can act on.
+    pub last_error: Option<String>,
+    /// When that error happened.
+    pub last_error_at: Option<Timestamp>,
+    /// When the credentials expire, where they do.
+    pub token_expires_at: Option<Timestamp>,
+    /// Until when the network asked us to wait.
+    pub rate_limited_until: Option<Timestamp>,
+    /// Messages received live so far.
+    pub received: i64,
+    /// When it was connected.
+    pub connected_at: Timestamp,
+    /// When it was disconnected.
+    pub disconnected_at: Option<Timestamp>,
+}
+
+/// The credentials of a channel, encrypted; only `tend-core` can open them.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SealedSecret(pub String);
+
+impl std::fmt::Debug for SealedSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SealedSecret(..)")
+    }
+}
+
+/// What a sync reports for the health view.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SyncReport {
+    /// The error, when the read failed.
+    pub error: Option<String>,
+    /// When the network lets us in again, when it asked us to wait.
+    pub rate_limited_until: Option<Timestamp>,
+    /// When the credentials expire, when the connector knows.
+    pub token_expires_at: Option<Timestamp>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,7 +23,9 @@ pub mod workspace;
 
 pub use access::{ApiToken, Session};
 pub use activity::{HistoryEntry, HistoryKind, Note};
-pub use channel::{Channel, ChannelKind, NewChannel};
+pub use channel::{
+    Channel, ChannelKind, ChannelLink, LinkState, NewChannel, SealedSecret, SyncReport,
+};
 pub use clock::Clock;
 pub use event_log::{
     ConversationChange, EventPayload, LogEvent, MessagesChanged, MessagesStored, ModerationChanged,

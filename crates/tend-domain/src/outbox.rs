@@ -19,15 +19,22 @@ pub enum OutboxState {
     Sent,
     /// The platform refused it or sending gave up.
     Failed,
+    /// An attempt was made and its outcome is not known (a timeout, a crash):
+    /// the connector asks the network before anything is sent again.
+    Unknown,
+    /// A teammate cancelled it before it was sent.
+    Cancelled,
 }
 
 impl OutboxState {
     /// Every state.
-    pub const ALL: [OutboxState; 4] = [
+    pub const ALL: [OutboxState; 6] = [
         OutboxState::Queued,
         OutboxState::Sending,
         OutboxState::Sent,
         OutboxState::Failed,
+        OutboxState::Unknown,
+        OutboxState::Cancelled,
     ];
 
     /// The stable name.
@@ -37,6 +44,8 @@ impl OutboxState {
             OutboxState::Sending => "sending",
             OutboxState::Sent => "sent",
             OutboxState::Failed => "failed",
+            OutboxState::Unknown => "unknown",
+            OutboxState::Cancelled => "cancelled",
         }
     }
 
@@ -54,9 +63,15 @@ impl OutboxState {
         matches!(
             (self, to),
             (Queued, Sending)
+                | (Queued, Cancelled)
+                | (Queued, Failed)
                 | (Sending, Sent)
                 | (Sending, Failed)
                 | (Sending, Queued)
+                | (Sending, Unknown)
+                | (Unknown, Sent)
+                | (Unknown, Queued)
+                | (Unknown, Failed)
                 | (Failed, Queued)
         )
     }
@@ -84,6 +99,12 @@ pub struct OutboxItem {
     pub attempts: i64,
     /// Why the last try failed.
     pub last_error: Option<String>,
+    /// The idempotency key every attempt uses, chosen before the first one.
+    pub send_key: Option<String>,
+    /// The network's id once sent.
+    pub remote_id: Option<String>,
+    /// The network's link to it once sent, where it has one.
+    pub remote_url: Option<String>,
     /// When it was queued.
     pub created_at: Timestamp,
     /// When its state last changed.
@@ -134,10 +155,16 @@ mod tests {
             allowed,
             vec![
                 (Queued, Sending),
+                (Queued, Failed),
+                (Queued, Cancelled),
                 (Sending, Queued),
                 (Sending, Sent),
                 (Sending, Failed),
-                (Failed, Queued)
+                (Sending, Unknown),
+                (Failed, Queued),
+                (Unknown, Queued),
+                (Unknown, Sent),
+                (Unknown, Failed)
             ]
         );
         for s in OutboxState::ALL {

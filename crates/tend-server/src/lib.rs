@@ -50,6 +50,9 @@ pub struct AppState {
     pub clock: tend_domain::Clock,
     /// This process's job runner, when it runs one (for `/healthz`).
     pub worker: Option<tend_core::jobs::WorkerHealth>,
+    /// The key that seals live channels' credentials (connecting a channel
+    /// needs it).
+    pub secrets: Option<tend_core::channels::secrets::SecretBox>,
 }
 
 impl AppState {
@@ -66,12 +69,19 @@ impl AppState {
             dashboards: Arc::default(),
             clock: tend_domain::Clock::system(),
             worker: None,
+            secrets: None,
         }
     }
 
     /// Uses `clock` for "now" (tests pin it so no test depends on the calendar).
     pub fn with_clock(mut self, clock: tend_domain::Clock) -> AppState {
         self.clock = clock;
+        self
+    }
+
+    /// Seals live channels' credentials with `secrets`.
+    pub fn with_secrets(mut self, secrets: tend_core::channels::secrets::SecretBox) -> AppState {
+        self.secrets = Some(secrets);
         self
     }
 

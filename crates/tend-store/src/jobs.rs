@@ -87,6 +87,30 @@ pub struct NewJob {
     pub max_attempts: i64,
     /// For a recurring job: the time between runs.
     pub every: Option<SignedDuration>,
+    /// Which workers run it.
+    pub lane: Lane,
+}
+
+/// Workers claim from one lane at a time, so jobs that hold a worker for a
+/// long window (a streaming read) never starve the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lane {
+    /// Everything short.
+    #[default]
+    Default,
+    /// Streaming reads of live channels.
+    Stream,
+}
+
+impl Lane {
+    /// The stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lane::Default => "default",
+            Lane::Stream => "stream",
+        }
+    }
 }
 
 /// A stored job.
@@ -196,7 +220,22 @@ pub trait JobStore: Send + Sync {
         now: Timestamp,
         lease: SignedDuration,
         limit: u32,
+    ) -> Result<Vec<JobRecord>, StoreError> {
+        self.claim_lane(worker, now, lease, limit, Lane::Default)
+            .await
+    }
+    /// [`JobStore::claim_jobs`] from one lane.
+    async fn claim_lane(
+        &self,
+        worker: &str,
+        now: Timestamp,
+        lease: SignedDuration,
+        limit: u32,
+        lane: Lane,
     ) -> Result<Vec<JobRecord>, StoreError>;
+    /// Deletes the job with `key` whatever its state (a channel disconnected:
+    /// its recurring read ends); `false` if there was none.
+    async fn delete_job(&self, key: &str) -> Result<bool, StoreError>;
     /// Extends the lease of a job `worker` holds; `false` if it no longer does.
     async fn extend_lease(
         &self,
@@ -205,7 +244,9 @@ pub trait JobStore: Send + Sync {
         until: Timestamp,
     ) -> Result<bool, StoreError>;
     /// Marks a job `worker` holds as done; a recurring job is queued again for
-    /// `again_at` (default `now + every`). `false` if it no longer holds it.
+    /// `again_at` (default `now + every`), and so is a one-off job given an
+    /// `again_at` (it waited: the run does not count as an attempt). `false`
+    /// if it no longer holds it.
     async fn finish_job(
         &self,
         id: JobId,

@@ -30,7 +30,7 @@ mod store;
 mod team_store;
 
 pub use admin_store::AdminStore;
-pub use channel_store::ChannelStore;
+pub use channel_store::{ChannelStore, DueItem, LivePage, NewLink};
 pub use error::{Conflict, StoreError};
 pub use event_store::EventStore;
 pub use inbox_store::{

@@ -2,6 +2,7 @@
 
 mod analyze;
 mod bench;
+mod channel;
 mod config_cmd;
 mod demo;
 mod eval;
@@ -70,6 +71,9 @@ enum Command {
     Train(train::Train),
     /// Import a platform export (Stack Exchange, Reddit, Discourse, Mastodon, X archive, NDJSON, CSV).
     Import(import::ImportCmd),
+    /// Live channels: connect, list, read now, disconnect.
+    #[command(subcommand)]
+    Channel(channel::ChannelCmd),
     /// Moderation rules: check, dry-run against history, save versions, go live.
     #[command(subcommand)]
     Rules(rules::RulesCmd),
@@ -127,6 +131,22 @@ impl Context {
             .with_context(|| format!("opening the database ({})", self.database_label()))
     }
 
+    /// The key that seals live channels' credentials: `[channels] secret_key`,
+    /// else `<data_dir>/channels.key` (made on first use).
+    pub fn secrets(&self) -> anyhow::Result<tend_core::channels::secrets::SecretBox> {
+        use tend_core::channels::secrets::SecretBox;
+        match &self.config.channels.secret_key {
+            Some(key) => {
+                SecretBox::from_base64(key.expose_secret()).context("reading [channels] secret_key")
+            }
+            None => {
+                let path = self.config.data_dir().join("channels.key");
+                SecretBox::from_key_file(&path)
+                    .with_context(|| format!("reading the channel key file {}", path.display()))
+            }
+        }
+    }
+
     /// The database location without credentials, for messages.
     pub fn database_label(&self) -> String {
         match self.database_url.split_once('@') {
@@ -179,6 +199,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Command::Bench(cmd) => cmd.run(&ctx).await,
             Command::Import(cmd) => cmd.run(&ctx).await,
             Command::Rules(cmd) => cmd.run(&ctx).await,
+            Command::Channel(cmd) => cmd.run(&ctx).await,
             Command::Config(_) | Command::Analyze(_) | Command::Eval(_) | Command::Train(_) => {
                 unreachable!("handled above")
             }

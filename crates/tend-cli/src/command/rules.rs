@@ -87,7 +87,7 @@ pub struct Live {
 /// Who the CLI acts as in `workspace`: the teammate named by `--as`, with their
 /// role there, or the operator as the system actor `System { name: "cli", .. }` with an admin's
 /// permissions.
-async fn actor(
+pub(super) async fn actor(
     store: &dyn tend_store::Store,
     workspace: &str,
     as_teammate: Option<&str>,

@@ -39,15 +39,16 @@ impl Serve {
 }
 
 /// The job runner of this process, as configured.
-pub fn worker(ctx: &Context, store: Arc<dyn Store>) -> Worker<JobContext> {
+pub fn worker(ctx: &Context, store: Arc<dyn Store>) -> anyhow::Result<Worker<JobContext>> {
     let clock = Clock::system();
     let config = WorkerConfig {
         concurrency: ctx.config.jobs.concurrency.max(1),
+        streams: ctx.config.jobs.streams,
         lease: jiff::SignedDuration::from_secs(i64::from(ctx.config.jobs.lease_secs.max(1))),
         ..WorkerConfig::default()
     };
-    let handler = JobContext::new(Arc::clone(&store), clock.clone());
-    Worker::new(store, handler, clock, config)
+    let handler = JobContext::new(Arc::clone(&store), clock.clone()).with_secrets(ctx.secrets()?);
+    Ok(Worker::new(store, handler, clock, config))
 }
 
 /// Serves the app over `store` on `bind` (default from the configuration) until
@@ -73,10 +74,11 @@ pub async fn serve(
     );
     ready(addr);
     let mut state = tend_server::AppState::new(Arc::clone(&store), env!("CARGO_PKG_VERSION"))
-        .with_secure_cookies(ctx.config.server.secure_cookies);
+        .with_secure_cookies(ctx.config.server.secure_cookies)
+        .with_secrets(ctx.secrets()?);
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let jobs = if with_worker {
-        let worker = worker(ctx, store);
+        let worker = worker(ctx, store)?;
         state = state.with_worker(worker.health());
         Some(tokio::spawn(worker.run(until_stopped(stopped))))
     } else {

@@ -17,7 +17,7 @@ pub struct WorkerCmd {
 impl WorkerCmd {
     pub async fn run(&self, ctx: &Context) -> anyhow::Result<ExitCode> {
         let store = ctx.store().await?;
-        let worker = worker(ctx, store);
+        let worker = worker(ctx, store)?;
         if self.once {
             let runs = worker.run_once().await?;
             println!("{runs} job runs");

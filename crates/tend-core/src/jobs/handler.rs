@@ -34,6 +34,8 @@ pub struct JobContext {
     moderator: Moderator,
     listener: Listener,
     http: Option<reqwest::Client>,
+    secrets: Option<crate::channels::secrets::SecretBox>,
+    connectors: crate::channels::Connectors,
 }
 
 impl JobContext {
@@ -50,7 +52,16 @@ impl JobContext {
             clock,
             listener: Listener::default(),
             http,
+            secrets: None,
+            connectors: crate::channels::Connectors::default(),
         }
+    }
+
+    /// With the key that opens the live channels' credentials (without one,
+    /// live channels are neither read nor written, and say why).
+    pub fn with_secrets(mut self, secrets: crate::channels::secrets::SecretBox) -> JobContext {
+        self.secrets = Some(secrets);
+        self
     }
 }
 
@@ -109,6 +120,38 @@ impl Handler for JobContext {
                     .alert_if_due(store, now)
                     .await
                     .map_err(JobError::transient)?;
+                Ok(Outcome::Done)
+            }
+            Job::SyncChannel { workspace, channel } => {
+                crate::channels::sync::sync(
+                    store,
+                    self.secrets.as_ref(),
+                    &self.connectors,
+                    &self.clock,
+                    *workspace,
+                    *channel,
+                )
+                .await
+            }
+            Job::SendReply { workspace, outbox } => {
+                crate::channels::send::send(
+                    store,
+                    self.secrets.as_ref(),
+                    &self.connectors,
+                    *workspace,
+                    *outbox,
+                    now,
+                )
+                .await
+            }
+            Job::SweepChannels => {
+                let queued =
+                    crate::channels::sweep(store, self.secrets.as_ref(), &self.connectors, now)
+                        .await
+                        .map_err(JobError::transient)?;
+                if queued > 0 {
+                    tracing::info!(queued, "outbox items without a send job were queued");
+                }
                 Ok(Outcome::Done)
             }
             Job::Prune => {

@@ -31,7 +31,8 @@ use crate::moderation::FollowUp;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use tend_domain::WorkspaceId;
-use tend_store::jobs::NewJob;
+use tend_domain::{ChannelId, OutboxId};
+use tend_store::jobs::{Lane, NewJob};
 
 /// Every kind of background work (a closed set, STYLE §9). Stored as JSON with
 /// its `kind` tag; the tag is also the row's `kind` column.
@@ -63,6 +64,25 @@ pub enum Job {
     SpikeAlerts,
     /// Deletes expired sessions and finished jobs older than a week.
     Prune,
+    /// Reads one live channel (recurring per channel, key `sync:<channel>`;
+    /// streaming channels run in the stream lane and start again at once).
+    SyncChannel {
+        /// The workspace.
+        workspace: WorkspaceId,
+        /// The channel.
+        channel: ChannelId,
+    },
+    /// Sends one outbox item (key `send:<item>:<attempts>`), or settles an
+    /// attempt whose outcome is unknown.
+    SendReply {
+        /// The workspace.
+        workspace: WorkspaceId,
+        /// The item.
+        outbox: OutboxId,
+    },
+    /// Repairs what a crash can leave: a connected channel without its read
+    /// job, an outbox item that needs a send and has none.
+    SweepChannels,
 }
 
 /// What a run asks for next.
@@ -72,6 +92,21 @@ pub enum Outcome {
     Done,
     /// There is more to do now: a recurring job runs again at once.
     More,
+    /// Nothing can be done before this moment (a network's rate limit, a
+    /// paused workspace): the job runs again then, and for a one-off job the
+    /// run does not count as an attempt.
+    Later(Timestamp),
+}
+
+impl Outcome {
+    /// When the job should run again, if it asks to.
+    pub fn again_at(self, now: Timestamp) -> Option<Timestamp> {
+        match self {
+            Outcome::Done => None,
+            Outcome::More => Some(now),
+            Outcome::Later(at) => Some(at),
+        }
+    }
 }
 
 /// Why a run failed.
@@ -118,13 +153,18 @@ impl Job {
             Job::ListenBackfill => "listen_backfill",
             Job::SpikeAlerts => "spike_alerts",
             Job::Prune => "prune",
+            Job::SyncChannel { .. } => "sync_channel",
+            Job::SendReply { .. } => "send_reply",
+            Job::SweepChannels => "sweep_channels",
         }
     }
 
     /// The workspace the job works for (`None`: every workspace).
     pub fn workspace(&self) -> Option<WorkspaceId> {
         match self {
-            Job::RuleAction { workspace, .. } => Some(*workspace),
+            Job::RuleAction { workspace, .. }
+            | Job::SyncChannel { workspace, .. }
+            | Job::SendReply { workspace, .. } => Some(*workspace),
             _ => None,
         }
     }
@@ -139,6 +179,7 @@ impl Job {
             run_at,
             max_attempts: MAX_ATTEMPTS,
             every: None,
+            lane: Lane::Default,
         }
     }
 
@@ -159,7 +200,7 @@ pub mod schedule {
     use super::*;
 
     /// Every recurring job with its interval.
-    pub const SCHEDULES: [(Job, SignedDuration); 7] = [
+    pub const SCHEDULES: [(Job, SignedDuration); 8] = [
         (Job::WakeSnoozed, SignedDuration::from_secs(30)),
         (Job::Moderate, SignedDuration::from_secs(2)),
         (Job::DeliverWebhooks, SignedDuration::from_secs(5)),
@@ -167,6 +208,7 @@ pub mod schedule {
         (Job::ListenBackfill, SignedDuration::from_secs(2)),
         (Job::SpikeAlerts, SignedDuration::from_secs(60)),
         (Job::Prune, SignedDuration::from_secs(3600)),
+        (Job::SweepChannels, SignedDuration::from_secs(30)),
     ];
 
     /// The row of a recurring job (key `every:<kind>`), first due at `now`.
@@ -179,6 +221,7 @@ pub mod schedule {
             run_at: now,
             max_attempts: i64::MAX,
             every: Some(every),
+            lane: Lane::Default,
         }
     }
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tend_domain::Clock;
 use tend_store::StoreError;
-use tend_store::jobs::JobRecord;
+use tend_store::jobs::{JobRecord, Lane};
 use tend_store::prelude::*;
 use tokio::sync::watch;
 
@@ -18,6 +18,9 @@ use tokio::sync::watch;
 pub struct WorkerConfig {
     /// Jobs run at once in this process (one claim loop each).
     pub concurrency: usize,
+    /// Loops for the stream lane (live channels that hold a connection open);
+    /// each streaming channel holds one while it listens.
+    pub streams: usize,
     /// How long a claim lasts without a heartbeat; a job whose process died is
     /// run elsewhere after this.
     pub lease: SignedDuration,
@@ -31,6 +34,7 @@ impl Default for WorkerConfig {
     fn default() -> Self {
         WorkerConfig {
             concurrency: 2,
+            streams: 4,
             lease: SignedDuration::from_secs(60),
             idle_poll: Duration::from_millis(500),
             name: default_name(),
@@ -68,7 +72,7 @@ impl<H: Handler> Clone for Worker<H> {
 impl<H: Handler> Worker<H> {
     /// A worker over `store` running jobs with `handler`.
     pub fn new(store: Arc<dyn Store>, handler: H, clock: Clock, config: WorkerConfig) -> Self {
-        let health = WorkerHealth::new(config.concurrency);
+        let health = WorkerHealth::new(config.concurrency + config.streams);
         Worker {
             store,
             handler: Arc::new(handler),
@@ -103,7 +107,11 @@ impl<H: Handler> Worker<H> {
             }
             let mut loops = tokio::task::JoinSet::new();
             for n in 0..self.config.concurrency.max(1) {
-                loops.spawn(self.clone().claim_loop(n, stop_rx.clone()));
+                loops.spawn(self.clone().claim_loop(n, Lane::Default, stop_rx.clone()));
+            }
+            for n in 0..self.config.streams {
+                let n = self.config.concurrency.max(1) + n;
+                loops.spawn(self.clone().claim_loop(n, Lane::Stream, stop_rx.clone()));
             }
             while let Some(ended) = loops.join_next().await {
                 if *stop_rx.borrow() {
@@ -120,7 +128,12 @@ impl<H: Handler> Worker<H> {
                     }
                 };
                 tokio::time::sleep(Duration::from_secs(1)).await;
-                loops.spawn(self.clone().claim_loop(n, stop_rx.clone()));
+                let lane = if n >= self.config.concurrency.max(1) {
+                    Lane::Stream
+                } else {
+                    Lane::Default
+                };
+                loops.spawn(self.clone().claim_loop(n, lane, stop_rx.clone()));
             }
         };
         tokio::pin!(supervisor);
@@ -159,14 +172,14 @@ impl<H: Handler> Worker<H> {
         }
     }
 
-    async fn claim_loop(self, n: usize, mut stop: watch::Receiver<bool>) -> usize {
+    async fn claim_loop(self, n: usize, lane: Lane, mut stop: watch::Receiver<bool>) -> usize {
         let worker = format!("{}-{n}", self.config.name);
         let _alive = self.health.loop_started();
         let mut failures = 0u32;
         while !*stop.borrow() {
             let claimed = self
                 .store
-                .claim_jobs(&worker, self.clock.now(), self.config.lease, 1)
+                .claim_lane(&worker, self.clock.now(), self.config.lease, 1, lane)
                 .await;
             let pause = match claimed {
                 Ok(jobs) if jobs.is_empty() => {
@@ -209,7 +222,7 @@ impl<H: Handler> Worker<H> {
         let now = self.clock.now();
         match result {
             Ok(outcome) => {
-                let again_at = (outcome == Outcome::More).then_some(now);
+                let again_at = outcome.again_at(now);
                 if !self
                     .store
                     .finish_job(record.id, worker, now, again_at)

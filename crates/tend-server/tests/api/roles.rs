@@ -89,6 +89,7 @@ pub async fn failed_job(app: &TestApp, ws: WorkspaceId, key: &str, error: &str) 
         run_at: now,
         max_attempts: 1,
         every: None,
+        lane: Default::default(),
     };
     app.store.enqueue_job(&job, now).await.unwrap();
     let claimed = app

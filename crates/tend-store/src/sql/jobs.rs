@@ -7,7 +7,7 @@
 
 use super::{Backend, SqlStore, begin_write, corrupt, get, ms, ts, ts_opt};
 use crate::StoreError;
-use crate::jobs::{JobFilter, JobHealth, JobId, JobRecord, JobState, JobStore, NewJob};
+use crate::jobs::{JobFilter, JobHealth, JobId, JobRecord, JobState, JobStore, Lane, NewJob};
 use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
 use sqlx::AssertSqlSafe;
@@ -19,8 +19,11 @@ const COLUMNS: &str = "id, kind, payload, workspace_id, key, state, run_at, atte
 
 /// Where a claim looks, with "now" bound to `now`: queued and due, or running
 /// with an expired lease.
-fn claimable(now: &str) -> String {
-    format!("(state = 'queued' AND run_at <= {now}) OR (state = 'running' AND lease_until < {now})")
+fn claimable(now: &str, lane: &str) -> String {
+    format!(
+        "((state = 'queued' AND run_at <= {now}) OR (state = 'running' AND lease_until < {now})) \
+         AND lane = {lane}"
+    )
 }
 
 fn from_row(row: &AnyRow) -> Result<JobRecord, StoreError> {
@@ -74,8 +77,8 @@ pub(crate) async fn enqueue_in(
 fn insert(job: &NewJob, now_ms: i64) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments> {
     sqlx::query(
         "INSERT INTO jobs (kind, payload, workspace_id, key, state, run_at, attempts, failures, \
-         max_attempts, every_secs, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, 'queued', $5, 0, 0, $6, $7, $8, $8) \
+         max_attempts, every_secs, created_at, updated_at, lane) \
+         VALUES ($1, $2, $3, $4, 'queued', $5, 0, 0, $6, $7, $8, $8, $9) \
          ON CONFLICT (key) DO NOTHING",
     )
     .bind(&job.kind)
@@ -86,6 +89,7 @@ fn insert(job: &NewJob, now_ms: i64) -> sqlx::query::Query<'_, sqlx::Any, sqlx::
     .bind(job.max_attempts.max(1))
     .bind(job.every.map(|d| d.as_secs()))
     .bind(now_ms)
+    .bind(job.lane.as_str())
 }
 
 /// Inside a job handler's task (see `Fence`): checks in `tx` that the worker
@@ -127,6 +131,14 @@ impl JobStore for SqlStore {
         Ok(inserted > 0)
     }
 
+    async fn delete_job(&self, key: &str) -> Result<bool, StoreError> {
+        let res = sqlx::query("DELETE FROM jobs WHERE key = $1")
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
+        Ok(res.rows_affected() > 0)
+    }
+
     async fn ensure_recurring(&self, job: &NewJob, now: Timestamp) -> Result<(), StoreError> {
         let (Some(every), Some(key)) = (job.every, job.key.as_deref()) else {
             return Err(tend_domain::ValidationError::new(
@@ -139,25 +151,28 @@ impl JobStore for SqlStore {
             // The schedule exists: keep its state and next run, take the interval
             // and payload of this version of the program.
             sqlx::query(
-                "UPDATE jobs SET every_secs = $1, payload = $2, updated_at = $3 \
-                 WHERE key = $4 AND (every_secs IS NULL OR every_secs <> $1 OR payload <> $2)",
+                "UPDATE jobs SET every_secs = $1, payload = $2, updated_at = $3, lane = $5 \
+                 WHERE key = $4 AND (every_secs IS NULL OR every_secs <> $1 OR payload <> $2 \
+                 OR lane <> $5)",
             )
             .bind(every.as_secs())
             .bind(&job.payload)
             .bind(ms(now))
             .bind(key)
+            .bind(job.lane.as_str())
             .execute(&self.pool)
             .await?;
         }
         Ok(())
     }
 
-    async fn claim_jobs(
+    async fn claim_lane(
         &self,
         worker: &str,
         now: Timestamp,
         lease: SignedDuration,
         limit: u32,
+        lane: Lane,
     ) -> Result<Vec<JobRecord>, StoreError> {
         let lock = match self.backend {
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
@@ -168,16 +183,17 @@ impl JobStore for SqlStore {
         if self.backend == Backend::Sqlite {
             let due: Option<i64> = sqlx::query_scalar(AssertSqlSafe(format!(
                 "SELECT id FROM jobs WHERE {} LIMIT 1",
-                claimable("$1")
+                claimable("$1", "$2")
             )))
             .bind(ms(now))
+            .bind(lane.as_str())
             .fetch_optional(&self.pool)
             .await?;
             if due.is_none() {
                 return Ok(Vec::new());
             }
         }
-        let due = claimable("$3");
+        let due = claimable("$3", "$5");
         let sql = format!(
             "UPDATE jobs SET state = 'running', attempts = attempts + 1, lease_until = $1, \
              locked_by = $2, updated_at = $3 \
@@ -191,6 +207,7 @@ impl JobStore for SqlStore {
             .bind(worker)
             .bind(ms(now))
             .bind(i64::from(limit.max(1)))
+            .bind(lane.as_str())
             .fetch_all(&mut *tx)
             .await?;
         tx.commit().await?;
@@ -226,10 +243,11 @@ impl JobStore for SqlStore {
     ) -> Result<bool, StoreError> {
         let n = sqlx::query(
             "UPDATE jobs SET \
-               state = CASE WHEN every_secs IS NULL THEN 'done' ELSE 'queued' END, \
-               run_at = CASE WHEN every_secs IS NULL THEN run_at \
+               state = CASE WHEN every_secs IS NULL AND $4 IS NULL THEN 'done' ELSE 'queued' END, \
+               run_at = CASE WHEN every_secs IS NULL THEN COALESCE($4, run_at) \
                  ELSE COALESCE($4, $1 + every_secs * 1000) END, \
-               attempts = CASE WHEN every_secs IS NULL THEN attempts ELSE 0 END, \
+               attempts = CASE WHEN every_secs IS NOT NULL THEN 0 \
+                 WHEN $4 IS NULL THEN attempts ELSE attempts - 1 END, \
                failures = 0, lease_until = NULL, last_error = NULL, \
                finished_at = $1, updated_at = $1 \
              WHERE id = $2 AND locked_by = $3 AND state = 'running'",

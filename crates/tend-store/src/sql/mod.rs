@@ -15,6 +15,7 @@ mod events;
 pub(crate) mod inbox;
 mod jobs;
 pub(crate) mod listening;
+mod live;
 pub(crate) mod members;
 mod moderation;
 #[cfg(test)]

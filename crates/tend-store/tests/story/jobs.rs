@@ -23,6 +23,7 @@ fn job(kind: &str, key: Option<&str>, workspace: Option<WorkspaceId>, run_at: Ti
         run_at,
         max_attempts: 3,
         every: None,
+        lane: Default::default(),
     }
 }
 

@@ -1,5 +1,5 @@
-//! The outbox: queued replies, their state machine and audit trail. A later
-//! sender claims `queued` items; the queue, the moves and the audit are real now.
+//! The outbox: queued replies, their state machine and audit trail. The
+//! sender's moves (with the network's id) are in `sql/live.rs`.
 
 use crate::StoreError;
 use crate::sql::inbox::activity::{Change, record_change};
@@ -11,10 +11,10 @@ use tend_domain::{
     OutboxState, UserId, WorkspaceId,
 };
 
-const COLUMNS: &str = "id, workspace_id, channel_id, in_reply_to, author_id, text, state, attempts, \
-    last_error, created_at, updated_at";
+pub(crate) const COLUMNS: &str = "id, workspace_id, channel_id, in_reply_to, author_id, text, state, \
+    attempts, last_error, send_key, remote_id, remote_url, created_at, updated_at";
 
-fn from_row(row: &AnyRow) -> Result<OutboxItem, StoreError> {
+pub(crate) fn from_row(row: &AnyRow) -> Result<OutboxItem, StoreError> {
     Ok(OutboxItem {
         id: OutboxId(get(row, "id")?),
         workspace_id: WorkspaceId(get(row, "workspace_id")?),
@@ -26,12 +26,15 @@ fn from_row(row: &AnyRow) -> Result<OutboxItem, StoreError> {
             .map_err(|e| corrupt("outbox", e))?,
         attempts: get(row, "attempts")?,
         last_error: get(row, "last_error")?,
+        send_key: get(row, "send_key")?,
+        remote_id: get(row, "remote_id")?,
+        remote_url: get(row, "remote_url")?,
         created_at: ts(get(row, "created_at")?)?,
         updated_at: ts(get(row, "updated_at")?)?,
     })
 }
 
-async fn audit(
+pub(crate) async fn audit(
     tx: &mut Transaction<'_, Any>,
     id: i64,
     state: OutboxState,
@@ -52,7 +55,7 @@ async fn audit(
     Ok(())
 }
 
-async fn by_id(
+pub(crate) async fn by_id(
     pool: &AnyPool,
     workspace: WorkspaceId,
     id: OutboxId,

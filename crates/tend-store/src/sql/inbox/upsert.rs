@@ -59,6 +59,18 @@ pub(crate) async fn upsert_batch(
     workspace: WorkspaceId,
     batch: &[NewMessage],
 ) -> Result<Vec<Upserted>, StoreError> {
+    upsert_batch_marked(pool, backend, workspace, batch, None).await
+}
+
+/// [`upsert_batch`], and for a page read live its deletions, cursor and
+/// health in the same transaction (see `sql/live.rs`).
+pub(crate) async fn upsert_batch_marked(
+    pool: &AnyPool,
+    backend: Backend,
+    workspace: WorkspaceId,
+    batch: &[NewMessage],
+    live: Option<&crate::LivePage<'_>>,
+) -> Result<Vec<Upserted>, StoreError> {
     for m in batch {
         m.validate()?;
     }
@@ -141,6 +153,13 @@ pub(crate) async fn upsert_batch(
             updated,
         });
         crate::sql::events::append(&mut tx, backend, workspace, &payload).await?;
+    }
+    if let Some(page) = live {
+        let created = out
+            .iter()
+            .filter(|u| u.outcome == UpsertOutcome::Created)
+            .count();
+        crate::sql::live::mark_page(&mut tx, backend, workspace, page, created).await?;
     }
     tx.commit().await?;
     Ok(out)

@@ -71,6 +71,16 @@ pub async fn live_channels(store: &dyn Store, acme: &Workspace, other: &Workspac
     assert_eq!(second[0].outcome, UpsertOutcome::Edited);
     let (link, _) = store.channel_link(acme.id, channel.id).await.unwrap();
     assert_eq!((link.cursor.as_deref(), link.received), (Some("110"), 2));
+    let removed = store.message(acme.id, first[0].id).await.unwrap();
+    assert_eq!(removed.removed_at, Some(later), "marked, kept");
+    assert_eq!(
+        store
+            .message(acme.id, first[1].id)
+            .await
+            .unwrap()
+            .removed_at,
+        None
+    );
 
     // Health: an error, a rate limit, then a good read clears them.
     let report = SyncReport {

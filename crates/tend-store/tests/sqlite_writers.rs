@@ -8,7 +8,6 @@
 
 use std::time::Duration;
 use tend_domain::{ChannelKind, NewIdentity, NewWorkspace, Slug};
-use tend_store::prelude::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn identity_upserts_wait_for_another_writer_instead_of_failing() {

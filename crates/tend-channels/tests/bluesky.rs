@@ -674,6 +674,55 @@ async fn a_member_mention_reply_and_quote_reach_the_stream_within_a_second() {
     stream.abort();
 }
 
+#[tokio::test]
+async fn the_connector_carries_on_across_a_pds_restart_and_signs_in_again_when_tokens_die() {
+    // A network of its own: the shared one is never restarted.
+    let Some(mut net) = Network::start().await.expect("a network") else {
+        return;
+    };
+    let (account, connector) = brand(&net, "rst").await;
+    let member = net.create_account(&name("xm")).await.unwrap();
+    let before = outgoing(&*connector, "Before the restart", None);
+    let sent = connector.publish(&before).await.unwrap();
+    let mention = net.post_mention(&member, &account, "one").await.unwrap();
+    let mut first = Collect::default();
+    connector.pull(None, &window(20), &mut first).await.unwrap();
+    assert_eq!(first.ids(), vec![mention.uri.clone()]);
+
+    net.restart_pds().await.expect("restarted");
+    assert_eq!(connector.lookup(&before).await.unwrap(), Some(sent));
+    let member = Account {
+        access_jwt: net.create_session(&member).await.unwrap(),
+        ..member
+    };
+    let later = net.post_mention(&member, &account, "two").await.unwrap();
+    let mut second = Collect::default();
+    connector
+        .pull(first.cursor().as_ref(), &window(20), &mut second)
+        .await
+        .unwrap();
+    assert_eq!(second.ids(), vec![later.uri.clone()]);
+
+    // Every token the connector holds is now refused: it signs in again.
+    net.rotate_jwt_secret().await.expect("rotated");
+    let refused = net.post(&member, "with an old token").await;
+    assert!(
+        refused.as_ref().is_err_and(|e| e.to_string().contains("Token")),
+        "{refused:?}"
+    );
+    let after = connector
+        .publish(&outgoing(&*connector, "After the rotation", None))
+        .await
+        .expect("published with a new session");
+    assert!(
+        net.get_post(&account.did, rkey(&after.id))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(net.list_posts(&account.did).await.unwrap().len(), 2);
+}
+
 proptest! {
     #[test]
     fn arbitrary_bytes_as_a_frame_never_panic_and_errors_name_where(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {

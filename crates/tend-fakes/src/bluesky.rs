@@ -11,7 +11,9 @@
 //!   one network ([`shared`]). Both scripts end themselves when the test
 //!   process is gone (a shared network is never dropped).
 //! - [`Network::restart_pds`] restarts only the PDS on the same data folder
-//!   and port (the PLC is in memory: restarting it would lose every DID).
+//!   and port (the PLC is in memory: restarting it would lose every DID);
+//!   [`Network::kill_pds`] kills it for crash tests, and
+//!   [`Network::rotate_jwt_secret`] restarts it refusing every old token.
 //! - [`Network::create_account`] makes an account (`<name>.test`),
 //!   [`Network::app_password`] an app password for it, and the `post_*`
 //!   helpers let a member mention, reply to, quote, edit and delete.
@@ -233,6 +235,19 @@ impl Network {
         self.start_pds().await
     }
 
+    /// Restarts the PDS with a new JWT secret: every token it issued is
+    /// refused from then on (as after a secret rotation), so clients must
+    /// sign in again.
+    pub async fn rotate_jwt_secret(&mut self) -> anyhow::Result<()> {
+        let secret = random_hex(16)?;
+        for (k, v) in &mut self.env {
+            if k == "PDS_JWT_SECRET" {
+                *v = secret.clone();
+            }
+        }
+        self.restart_pds().await
+    }
+
     /// Kills the PDS at once (SIGKILL), for crash tests; [`Network::restart_pds`]
     /// brings it back.
     pub fn kill_pds(&mut self) {
@@ -298,6 +313,21 @@ impl Network {
             password,
             access_jwt: field("accessJwt")?,
         })
+    }
+
+    /// A fresh access token for `account` (after a restart or a rotation).
+    pub async fn create_session(&self, account: &Account) -> anyhow::Result<String> {
+        let v = self
+            .call(
+                "com.atproto.server.createSession",
+                None,
+                json!({"identifier": account.handle, "password": account.password}),
+            )
+            .await?;
+        v["accessJwt"]
+            .as_str()
+            .map(str::to_owned)
+            .with_context(|| format!("createSession: {v}"))
     }
 
     /// An app password for `account` (what a brand gives Tend).

@@ -707,7 +707,9 @@ async fn the_connector_carries_on_across_a_pds_restart_and_signs_in_again_when_t
     net.rotate_jwt_secret().await.expect("rotated");
     let refused = net.post(&member, "with an old token").await;
     assert!(
-        refused.as_ref().is_err_and(|e| e.to_string().contains("Token")),
+        refused
+            .as_ref()
+            .is_err_and(|e| e.to_string().contains("Token")),
         "{refused:?}"
     );
     let after = connector

@@ -17,6 +17,8 @@
 //! - [`Network::create_account`] makes an account (`<name>.test`),
 //!   [`Network::app_password`] an app password for it, and the `post_*`
 //!   helpers let a member mention, reply to, quote, edit and delete.
+//! - [`SessionFake`] stands in for the PDS's session endpoints alone, with
+//!   tokens that expire on demand (a real access token lasts two hours).
 //! - Rate limits are on (the PDS's in-memory limiter), so tests can meet a
 //!   real `429` (`createSession` allows 30 per five minutes per identifier).
 
@@ -496,4 +498,104 @@ pub fn post_json(text: &str) -> Value {
 fn jiff_now() -> String {
     // Milliseconds, as the Bluesky app writes them.
     format!("{:.3}", jiff::Timestamp::now())
+}
+
+/// A stand-in for the PDS's session endpoints (`createSession`,
+/// `refreshSession`, `getSession`) whose tokens expire on demand: the
+/// access tokens `createSession` hands out are `sessions` in turn, only
+/// `fresh` is accepted by `getSession`, and `refreshSession` turns the
+/// refresh token `refresh-1` into `fresh` when `refresh_works`. Expired
+/// tokens get the PDS's `400 ExpiredToken`.
+#[derive(Debug, Default)]
+pub struct SessionFake {
+    /// Access tokens handed out by `createSession`, in order (then `none`).
+    pub sessions: Vec<&'static str>,
+    /// Whether `refreshSession` accepts `refresh-1`.
+    pub refresh_works: bool,
+    /// How many sessions were created.
+    pub created: usize,
+    /// How many refreshes were asked for.
+    pub refreshed: usize,
+}
+
+/// A served [`SessionFake`]'s state, to read its counts.
+pub type SharedSessionFake = std::sync::Arc<std::sync::Mutex<SessionFake>>;
+
+impl SessionFake {
+    /// Serves the fake on a free loopback port; its base URL and state.
+    pub async fn serve(self) -> anyhow::Result<(String, SharedSessionFake)> {
+        use axum::routing::{get, post};
+        let shared = std::sync::Arc::new(std::sync::Mutex::new(self));
+        let app = axum::Router::new()
+            .route("/xrpc/com.atproto.server.createSession", post(fake_create))
+            .route(
+                "/xrpc/com.atproto.server.refreshSession",
+                post(fake_refresh),
+            )
+            .route("/xrpc/com.atproto.server.getSession", get(fake_get))
+            .with_state(shared.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let url = format!("http://{}", listener.local_addr()?);
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Ok((url, shared))
+    }
+}
+
+type FakeState = axum::extract::State<SharedSessionFake>;
+
+fn fake_lock(s: &SharedSessionFake) -> std::sync::MutexGuard<'_, SessionFake> {
+    s.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn bearer(h: &axum::http::HeaderMap) -> &str {
+    h.get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default()
+}
+
+fn expired() -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        axum::http::StatusCode::BAD_REQUEST,
+        axum::Json(json!({"error": "ExpiredToken", "message": "Token has expired"})),
+    )
+        .into_response()
+}
+
+fn fake_session(access: &str, refresh: &str) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    axum::Json(json!({
+        "accessJwt": access, "refreshJwt": refresh, "did": "did:plc:brand", "handle": "brand.test",
+    }))
+    .into_response()
+}
+
+async fn fake_create(axum::extract::State(s): FakeState) -> axum::response::Response {
+    let mut fake = fake_lock(&s);
+    let access = fake.sessions.get(fake.created).copied().unwrap_or("none");
+    fake.created += 1;
+    fake_session(access, "refresh-1")
+}
+
+async fn fake_refresh(
+    axum::extract::State(s): FakeState,
+    h: axum::http::HeaderMap,
+) -> axum::response::Response {
+    let mut fake = fake_lock(&s);
+    fake.refreshed += 1;
+    if fake.refresh_works && bearer(&h) == "refresh-1" {
+        fake_session("fresh", "refresh-2")
+    } else {
+        expired()
+    }
+}
+
+async fn fake_get(h: axum::http::HeaderMap) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if bearer(&h) == "fresh" {
+        axum::Json(json!({"did": "did:plc:brand", "handle": "brand.test"})).into_response()
+    } else {
+        expired()
+    }
 }

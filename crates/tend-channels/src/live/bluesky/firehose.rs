@@ -487,4 +487,57 @@ mod tests {
         let err = decode_frame(cut).expect_err("a cut frame");
         assert!(err.to_string().contains("#commit body"), "{err}");
     }
+
+    #[test]
+    fn replies_and_quotes_with_media_are_read_from_a_record() {
+        let strong = |uri: &str| {
+            Value::Map(vec![
+                (text("uri"), text(uri)),
+                (text("cid"), text("bafyrei")),
+            ])
+        };
+        let record = Value::Map(vec![
+            (text("text"), text("nice")),
+            (text("langs"), Value::Array(vec![text("de-AT")])),
+            (
+                text("reply"),
+                Value::Map(vec![
+                    (text("root"), strong("at://did:plc:b/app.bsky.feed.post/1")),
+                    (
+                        text("parent"),
+                        strong("at://did:plc:c/app.bsky.feed.post/2"),
+                    ),
+                ]),
+            ),
+            (
+                text("embed"),
+                Value::Map(vec![
+                    (text("$type"), text("app.bsky.embed.recordWithMedia")),
+                    (
+                        text("record"),
+                        Value::Map(vec![(
+                            text("record"),
+                            strong("at://did:plc:b/app.bsky.feed.post/3"),
+                        )]),
+                    ),
+                    (text("media"), Value::Map(vec![])),
+                ]),
+            ),
+        ]);
+        let p = post(&cbor(&record)).expect("a post");
+        assert_eq!(p.lang.as_deref(), Some("de-AT"));
+        assert_eq!(
+            p.reply,
+            Some((
+                "at://did:plc:b/app.bsky.feed.post/1".into(),
+                "at://did:plc:c/app.bsky.feed.post/2".into()
+            ))
+        );
+        assert_eq!(
+            p.quoted.as_deref(),
+            Some("at://did:plc:b/app.bsky.feed.post/3")
+        );
+        let e = post(&cbor(&text("not a map"))).expect_err("a string is no post");
+        assert!(e.to_string().starts_with("firehose post record:"), "{e}");
+    }
 }

@@ -1,8 +1,7 @@
 //! A real Bluesky network for tests: the reference PDS (`@atproto/pds`) with
 //! an in-memory PLC directory (`@did-plc/server`), both on Node 22 and bound
-//! to loopback ports chosen at start (see `shared/notes/local-servers.md` §1
-//! and `scripts/servers.sh`, which installs them and exports `TEND_NODE22`,
-//! `TEND_PDS_DIR` and `TEND_PLC_DIR`).
+//! to loopback ports chosen at start (`scripts/servers.sh` installs them and
+//! exports `TEND_NODE22`, `TEND_PDS_DIR` and `TEND_PLC_DIR`).
 //!
 //! - [`Network::start`] writes the two start scripts into a fresh temporary
 //!   folder (never into the install), starts the PLC then the PDS with fresh
@@ -39,7 +38,17 @@ const parent = Number(process.env.TEND_PARENT_PID)
 setInterval(() => { try { process.kill(parent, 0) } catch { process.exit(0) } }, 500).unref()
 "#;
 
-const RUN_MJS: &str = r#"import { PDS, envToCfg, envToSecrets, readEnv } from '@atproto/pds'
+// The PDS listens with `app.listen(port)`, on every interface: a listen
+// given only a port is bound to loopback instead.
+const RUN_MJS: &str = r#"import http from 'node:http'
+const listen = http.Server.prototype.listen
+http.Server.prototype.listen = function (port, ...rest) {
+  if (typeof port === 'number' && (rest.length === 0 || typeof rest[0] === 'function')) {
+    return listen.call(this, port, '127.0.0.1', ...rest)
+  }
+  return listen.call(this, port, ...rest)
+}
+const { PDS, envToCfg, envToSecrets, readEnv } = await import('@atproto/pds')
 const env = readEnv()
 const pds = await PDS.create(envToCfg(env), envToSecrets(env))
 await pds.start()

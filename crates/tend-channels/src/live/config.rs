@@ -18,6 +18,19 @@ pub enum ChannelConfig {
         /// Seconds between two simulated messages.
         every_secs: u64,
     },
+    /// A Bluesky account (the brand's), signed in with an app password
+    /// (`Credentials::Password`: handle and app password).
+    Bluesky {
+        /// The account's PDS (`https://bsky.social` on the real network).
+        service: String,
+        /// The brand's handle (`brand.bsky.social`); mentions of its DID,
+        /// replies and quotes of its posts are read.
+        handle: String,
+        /// The firehose to read, when it is not the PDS's own: on the real
+        /// network a relay (`wss://bsky.network`), read from "now" on.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        firehose: Option<String>,
+    },
 }
 
 impl ChannelConfig {
@@ -25,6 +38,7 @@ impl ChannelConfig {
     pub fn kind(&self) -> ChannelKind {
         match self {
             ChannelConfig::Simulated { .. } => ChannelKind::Other,
+            ChannelConfig::Bluesky { .. } => ChannelKind::Bluesky,
         }
     }
 
@@ -32,6 +46,7 @@ impl ChannelConfig {
     pub fn network(&self) -> &'static str {
         match self {
             ChannelConfig::Simulated { .. } => "simulated",
+            ChannelConfig::Bluesky { .. } => "bluesky",
         }
     }
 
@@ -40,6 +55,8 @@ impl ChannelConfig {
     pub fn poll_every(&self) -> Duration {
         match self {
             ChannelConfig::Simulated { every_secs } => Duration::from_secs((*every_secs).max(1)),
+            // Streams the firehose; a pull after a dropped stream.
+            ChannelConfig::Bluesky { .. } => Duration::from_secs(30),
         }
     }
 
@@ -52,7 +69,56 @@ impl ChannelConfig {
                 ))
             }
             ChannelConfig::Simulated { .. } => Ok(()),
+            ChannelConfig::Bluesky {
+                service,
+                handle,
+                firehose,
+            } => {
+                check_url("bluesky.service", service, &["https://", "http://"])?;
+                if let Some(f) = firehose {
+                    check_url(
+                        "bluesky.firehose",
+                        f,
+                        &["wss://", "ws://", "https://", "http://"],
+                    )?;
+                }
+                let valid_handle = handle.len() <= 253
+                    && handle.contains('.')
+                    && handle.split('.').all(|label| {
+                        !label.is_empty()
+                            && label.len() <= 63
+                            && !label.starts_with('-')
+                            && !label.ends_with('-')
+                            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                    });
+                if valid_handle {
+                    Ok(())
+                } else {
+                    Err(ChannelError::Permanent(format!(
+                        "bluesky.handle: {handle:?} is not a handle (like brand.bsky.social)"
+                    )))
+                }
+            }
         }
+    }
+}
+
+/// Checks that the setting `name` is a URL with one of `schemes` and a host.
+fn check_url(name: &str, url: &str, schemes: &[&str]) -> Result<(), ChannelError> {
+    let host = schemes.iter().find_map(|s| url.strip_prefix(s));
+    match host {
+        Some(rest)
+            if !rest.is_empty()
+                && !rest.starts_with('/')
+                && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+                && !rest.contains(['?', '#', '@']) =>
+        {
+            Ok(())
+        }
+        _ => Err(ChannelError::Permanent(format!(
+            "{name}: {url:?} is not a URL starting with {}",
+            schemes.join(" or ")
+        ))),
     }
 }
 
@@ -114,6 +180,22 @@ pub fn connect(
             let _ = credentials;
             Ok(Box::new(super::simulated::Simulated::new(*every_secs)))
         }
+        ChannelConfig::Bluesky {
+            service, firehose, ..
+        } => {
+            config.validate()?;
+            let Credentials::Password { username, password } = credentials else {
+                return Err(ChannelError::Permanent(
+                    "bluesky: sign in with the handle and an app password".into(),
+                ));
+            };
+            Ok(Box::new(super::bluesky::Bluesky::new(
+                service,
+                firehose.as_deref(),
+                username,
+                password,
+            )?))
+        }
     }
 }
 
@@ -143,5 +225,42 @@ mod tests {
                 .validate()
                 .is_err()
         );
+    }
+
+    #[test]
+    fn bluesky_settings_refuse_hostile_values_naming_the_setting() {
+        let ok = ChannelConfig::Bluesky {
+            service: "https://bsky.social".into(),
+            handle: "brand.bsky.social".into(),
+            firehose: None,
+        };
+        assert!(ok.validate().is_ok());
+        assert_eq!(ok.kind(), ChannelKind::Bluesky);
+        let json = serde_json::to_value(&ok).unwrap();
+        assert_eq!(json["network"], "bluesky");
+        let bad = [
+            ("bluesky.service", "ftp://x", "a.b", None),
+            ("bluesky.service", "https://", "a.b", None),
+            ("bluesky.handle", "https://bsky.social", "-a.b", None),
+            ("bluesky.handle", "https://bsky.social", "nodot", None),
+            (
+                "bluesky.firehose",
+                "https://bsky.social",
+                "a.b",
+                Some("file:///etc"),
+            ),
+        ];
+        for (name, service, handle, firehose) in bad {
+            let c = ChannelConfig::Bluesky {
+                service: service.into(),
+                handle: handle.into(),
+                firehose: firehose.map(Into::into),
+            };
+            assert!(
+                matches!(c.validate(), Err(ChannelError::Permanent(r)) if r.starts_with(name)),
+                "{c:?}"
+            );
+        }
+        assert!(connect(&ok, &Credentials::None).is_err());
     }
 }

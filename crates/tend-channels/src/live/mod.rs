@@ -17,6 +17,7 @@
 //! to [`IncomingItem`]s and [`RemoteRef`]s. The set of networks is closed
 //! ([`ChannelConfig`]); [`connect`] builds the connector for a configuration.
 
+pub mod bluesky;
 mod config;
 mod error;
 pub mod http;

@@ -18,6 +18,16 @@ pub enum ChannelConfig {
         /// Seconds between two simulated messages.
         every_secs: u64,
     },
+    /// A Mastodon account (or one on a server with Mastodon's client API):
+    /// its mentions in, replies out. The token is in [`Credentials`].
+    Mastodon {
+        /// The instance's address, like `https://mastodon.social`.
+        instance: String,
+        /// The brand's handle (`brand` or `brand@mastodon.social`); when
+        /// set, connecting checks the token belongs to it.
+        #[serde(default)]
+        account: Option<String>,
+    },
 }
 
 impl ChannelConfig {
@@ -25,6 +35,7 @@ impl ChannelConfig {
     pub fn kind(&self) -> ChannelKind {
         match self {
             ChannelConfig::Simulated { .. } => ChannelKind::Other,
+            ChannelConfig::Mastodon { .. } => ChannelKind::Mastodon,
         }
     }
 
@@ -32,6 +43,7 @@ impl ChannelConfig {
     pub fn network(&self) -> &'static str {
         match self {
             ChannelConfig::Simulated { .. } => "simulated",
+            ChannelConfig::Mastodon { .. } => "mastodon",
         }
     }
 
@@ -40,6 +52,9 @@ impl ChannelConfig {
     pub fn poll_every(&self) -> Duration {
         match self {
             ChannelConfig::Simulated { every_secs } => Duration::from_secs((*every_secs).max(1)),
+            // Mastodon streams; a poll only runs when the stream is down.
+            // 300 requests per 5 minutes is the budget, so once a minute is cheap.
+            ChannelConfig::Mastodon { .. } => Duration::from_secs(60),
         }
     }
 
@@ -52,6 +67,31 @@ impl ChannelConfig {
                 ))
             }
             ChannelConfig::Simulated { .. } => Ok(()),
+            ChannelConfig::Mastodon { instance, account } => {
+                super::mastodon::instance_base(instance)?;
+                let handle = account.as_deref().map(|a| a.trim().trim_start_matches('@'));
+                let handle_ok = |h: &str| {
+                    let mut parts = h.split('@');
+                    let user = parts.next().unwrap_or_default();
+                    let host = parts.next();
+                    !user.is_empty()
+                        && user.len() <= 64
+                        && user.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                        && parts.next().is_none()
+                        && host.is_none_or(|h| {
+                            !h.is_empty()
+                                && h.len() <= 253
+                                && h.chars()
+                                    .all(|c| c.is_ascii_alphanumeric() || ".-:".contains(c))
+                        })
+                };
+                match handle {
+                    Some(h) if !handle_ok(h) => Err(ChannelError::Permanent(format!(
+                        "Mastodon account {h:?}: expected a handle like brand or brand@mastodon.social"
+                    ))),
+                    _ => Ok(()),
+                }
+            }
         }
     }
 }
@@ -113,6 +153,14 @@ pub fn connect(
         ChannelConfig::Simulated { every_secs } => {
             let _ = credentials;
             Ok(Box::new(super::simulated::Simulated::new(*every_secs)))
+        }
+        ChannelConfig::Mastodon { instance, account } => {
+            config.validate()?;
+            Ok(Box::new(super::mastodon::Mastodon::new(
+                instance,
+                account.as_deref(),
+                credentials,
+            )?))
         }
     }
 }

@@ -20,6 +20,8 @@
 mod config;
 mod error;
 pub mod http;
+pub mod mastodon;
+pub mod oauth;
 pub mod simulated;
 
 pub use config::{ChannelConfig, Credentials, connect};

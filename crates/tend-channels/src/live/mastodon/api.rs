@@ -210,7 +210,7 @@ pub(super) fn message(
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .map(str::to_string),
-        text: html::to_text(&status.content),
+        text: html::to_text(&unlink_mentions(&status.content)),
         lang: status.language.as_deref().and_then(iso_639_1),
         created_at,
         edited_at,
@@ -258,6 +258,33 @@ fn author(account: &Account, instance_host: &str) -> Result<IncomingAuthor, Stri
         verified: false,
         email: None,
     })
+}
+
+/// Mention and hashtag links (`class="u-url mention"`, `class="mention
+/// hashtag"`) become plain spans: their text (`@alice`, `#tend`) is what
+/// the member wrote, the profile or tag address would only be noise.
+fn unlink_mentions(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    let mut open = false;
+    while let Some(lt) = rest.find('<') {
+        out.push_str(&rest[..lt]);
+        let end = rest[lt..].find('>').map_or(rest.len(), |i| lt + i + 1);
+        let tag = &rest[lt..end];
+        let lower = tag.to_ascii_lowercase();
+        if lower.starts_with("<a ") && lower.contains("mention") {
+            out.push_str("<span>");
+            open = true;
+        } else if open && lower.starts_with("</a") {
+            out.push_str("</span>");
+            open = false;
+        } else {
+            out.push_str(tag);
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `en`, `en-GB` → `en`; anything else → none.
@@ -343,6 +370,15 @@ mod tests {
         assert_eq!(
             plain(html),
             "@bob see https://example.com/a/long & more next line"
+        );
+    }
+
+    #[test]
+    fn mentions_and_hashtags_lose_their_addresses_but_links_keep_theirs() {
+        let html = r#"<p><span class="h-card"><a href="https://m.example/@bob" class="u-url mention">@<span>bob</span></a></span> loves <a href="https://m.example/tags/tend" class="mention hashtag" rel="tag">#<span>tend</span></a>, see <a href="https://docs.example/">the docs</a></p>"#;
+        assert_eq!(
+            html::to_text(&unlink_mentions(html)),
+            "@bob loves #tend, see the docs (https://docs.example/)"
         );
     }
 

@@ -11,7 +11,7 @@ use tend_channels::live::mastodon::{self, Mastodon};
 use tend_channels::live::oauth::{self, Pkce};
 use tend_channels::live::{
     ChannelConfig, ChannelError, Connector, Credentials, Cursor, More, Outgoing, Page, Publisher,
-    ReplyTarget, RemoteRef, Sink, SinkError, Source, Window, connect,
+    RemoteRef, ReplyTarget, Sink, SinkError, Source, Window, connect,
 };
 use tend_domain::{ChannelKind, Direction, IncomingItem, IncomingMessage, MessageKind};
 use tend_fakes::mastodon::{FakeMastodon, Fault, Route};
@@ -119,7 +119,11 @@ async fn backfill_then_pull_since_the_cursor_loses_and_repeats_nothing() {
         .await
         .unwrap();
     assert_eq!(more, More::No);
-    assert_eq!(first.ids(), recent, "the backfill reads back to the horizon, oldest first");
+    assert_eq!(
+        first.ids(),
+        recent,
+        "the backfill reads back to the horizon, oldest first"
+    );
     assert!(old.iter().all(|id| !first.ids().contains(id)));
     assert_eq!(first.0.len(), 2, "80 per page");
 
@@ -152,21 +156,30 @@ async fn a_backfill_cut_by_max_pages_continues_from_its_cursor() {
         .await
         .unwrap();
     assert_eq!(more, More::Yes);
-    assert_eq!(first.ids(), all[..80].to_vec());
+    let n = first.ids().len();
+    assert!(n > 0 && n <= 80, "{n}");
+    assert_eq!(first.ids(), all[..n].to_vec(), "the oldest come first");
     let mut rest = Collect::default();
     let more = m
-        .pull(first.last_cursor().as_ref(), &window(Duration::ZERO, 10), &mut rest)
+        .pull(
+            first.last_cursor().as_ref(),
+            &window(Duration::ZERO, 10),
+            &mut rest,
+        )
         .await
         .unwrap();
     assert_eq!(more, More::No);
-    assert_eq!(rest.ids(), all[80..].to_vec());
+    assert_eq!(rest.ids(), all[n..].to_vec());
 }
 
 #[tokio::test]
 async fn a_mention_maps_its_author_parent_language_and_link() {
     let fake = FakeMastodon::start().await.unwrap();
     let m = connector(&fake);
-    let ours = m.publish(&post("k-root", "Our launch is today!")).await.unwrap();
+    let ours = m
+        .publish(&post("k-root", "Our launch is today!"))
+        .await
+        .unwrap();
     let id = fake.post_reply("alice", "Is there a <b>discount</b> & a demo?", &ours.id);
     let mut got = Collect::default();
     m.pull(None, &window(Duration::from_secs(60), 5), &mut got)
@@ -267,10 +280,18 @@ async fn publish_reply_and_delete_on_the_server() {
 
     let root = m.publish(&post("k1", "Hello, community")).await.unwrap();
     let answer = m
-        .publish(&reply("k2", "We are on it.", &mention, &format!("alice@{host}")))
+        .publish(&reply(
+            "k2",
+            "We are on it.",
+            &mention,
+            &format!("alice@{host}"),
+        ))
         .await
         .unwrap();
-    assert_eq!(answer.url, Some(format!("{}/@brand/{}", fake.url, answer.id)));
+    assert_eq!(
+        answer.url,
+        Some(format!("{}/@brand/{}", fake.url, answer.id))
+    );
     let on_server = fake.status(&answer.id).unwrap();
     assert_eq!(on_server.in_reply_to_id.as_deref(), Some(mention.as_str()));
     assert_eq!(on_server.text, "@alice We are on it.");
@@ -320,7 +341,12 @@ async fn lookup_finds_a_published_reply_and_none_for_a_key_never_sent() {
     let fake = FakeMastodon::start().await.unwrap();
     let m = connector(&fake);
     let mention = fake.post_mention("carol@elsewhere.example", "hi there");
-    let sent = reply("k-sent", "Thanks, Carol!", &mention, "carol@elsewhere.example");
+    let sent = reply(
+        "k-sent",
+        "Thanks, Carol!",
+        &mention,
+        "carol@elsewhere.example",
+    );
     let published = m.publish(&sent).await.unwrap();
     // Other statuses in between must not confuse it.
     for i in 0..45 {
@@ -329,7 +355,12 @@ async fn lookup_finds_a_published_reply_and_none_for_a_key_never_sent() {
             .unwrap();
     }
     assert_eq!(m.lookup(&sent).await.unwrap(), Some(published));
-    let never = reply("k-never", "Thanks, Carol! Again", &mention, "carol@elsewhere.example");
+    let never = reply(
+        "k-never",
+        "Thanks, Carol! Again",
+        &mention,
+        "carol@elsewhere.example",
+    );
     assert_eq!(m.lookup(&never).await.unwrap(), None);
     assert_eq!(fake.brand_statuses().len(), 46, "a lookup posts nothing");
 }
@@ -347,7 +378,11 @@ async fn commit_then_drop_is_unknown_until_lookup_settles_it_and_a_retry_adds_no
     assert_eq!(on_server.len(), 1, "the status was created");
     assert_eq!(fake.status_posts(), 1, "no hidden retry");
 
-    let found = m.lookup(&out).await.unwrap().expect("lookup settles it as sent");
+    let found = m
+        .lookup(&out)
+        .await
+        .unwrap()
+        .expect("lookup settles it as sent");
     assert_eq!(found.id, on_server[0].id);
     let retried = m.publish(&out).await.unwrap();
     assert_eq!(retried.id, found.id);
@@ -361,7 +396,9 @@ async fn bad_credentials_are_unauthorized() {
         token: "not-a-token".into(),
     };
     let m = Mastodon::new(&fake.url, None, &creds).unwrap();
-    assert!(matches!(m.verify().await, Err(ChannelError::Unauthorized(m)) if m.contains("The access token is invalid")));
+    assert!(
+        matches!(m.verify().await, Err(ChannelError::Unauthorized(m)) if m.contains("The access token is invalid"))
+    );
     let mut sink = Collect::default();
     let pulled = m.pull(None, &window(Duration::ZERO, 1), &mut sink).await;
     assert!(matches!(pulled, Err(ChannelError::Unauthorized(_))));
@@ -374,7 +411,13 @@ async fn bad_credentials_are_unauthorized() {
 async fn rate_limits_map_to_rate_limited_with_the_wait() {
     let fake = FakeMastodon::start().await.unwrap();
     let m = connector(&fake);
-    fake.fail_next(Route::PostStatus, 1, Fault::RateLimited { retry_after_secs: 7 });
+    fake.fail_next(
+        Route::PostStatus,
+        1,
+        Fault::RateLimited {
+            retry_after_secs: 7,
+        },
+    );
     assert_eq!(
         m.publish(&post("k", "x")).await,
         Err(ChannelError::RateLimited {
@@ -386,9 +429,18 @@ async fn rate_limits_map_to_rate_limited_with_the_wait() {
     // The budget spent: the wait comes from X-RateLimit-Reset (5 minutes).
     fake.set_rate_limit(2);
     m.verify().await.unwrap();
-    match m.delete(&RemoteRef { id: "1".into(), url: None }).await {
+    match m
+        .delete(&RemoteRef {
+            id: "1".into(),
+            url: None,
+        })
+        .await
+    {
         Err(ChannelError::RateLimited { retry_after }) => {
-            assert!((290..=300).contains(&retry_after.as_secs()), "{retry_after:?}");
+            assert!(
+                (290..=300).contains(&retry_after.as_secs()),
+                "{retry_after:?}"
+            );
         }
         other => panic!("{other:?}"),
     }
@@ -402,13 +454,21 @@ async fn server_errors_are_transient() {
     fake.fail_next(Route::Notifications, 1, Fault::Unavailable);
     let mut sink = Collect::default();
     let pulled = m
-        .pull(Some(&Cursor("0".into())), &window(Duration::ZERO, 1), &mut sink)
+        .pull(
+            Some(&Cursor("0".into())),
+            &window(Duration::ZERO, 1),
+            &mut sink,
+        )
         .await;
     assert!(matches!(pulled, Err(ChannelError::Transient(m)) if m.contains("503")));
     fake.post_mention("alice", "after the outage");
-    m.pull(Some(&Cursor("0".into())), &window(Duration::ZERO, 1), &mut sink)
-        .await
-        .unwrap();
+    m.pull(
+        Some(&Cursor("0".into())),
+        &window(Duration::ZERO, 1),
+        &mut sink,
+    )
+    .await
+    .unwrap();
     assert_eq!(sink.ids().len(), 1);
 }
 
@@ -441,7 +501,9 @@ async fn verify_reads_the_handle_and_the_instance_limit_and_long_text_is_refused
         instance: "http://evil.example".into(),
         account: None,
     };
-    assert!(matches!(connect(&hostile, &creds), Err(ChannelError::Permanent(m)) if m.contains("evil.example")));
+    assert!(
+        matches!(connect(&hostile, &creds), Err(ChannelError::Permanent(m)) if m.contains("evil.example"))
+    );
     let bad_handle = ChannelConfig::Mastodon {
         instance: fake.url.clone(),
         account: Some("a b/../c".into()),
@@ -450,7 +512,12 @@ async fn verify_reads_the_handle_and_the_instance_limit_and_long_text_is_refused
 }
 
 /// Plays the admin's browser: follows the authorisation to the redirect.
-async fn authorize(fake: &FakeMastodon, client: &oauth::OAuthClient, pkce: &Pkce, state: &str) -> String {
+async fn authorize(
+    fake: &FakeMastodon,
+    client: &oauth::OAuthClient,
+    pkce: &Pkce,
+    state: &str,
+) -> String {
     let base = mastodon::instance_base(&fake.url).unwrap();
     let url = oauth::authorize_url(
         &mastodon::authorize_endpoint(&base),
@@ -470,7 +537,10 @@ async fn authorize(fake: &FakeMastodon, client: &oauth::OAuthClient, pkce: &Pkce
     let back = reqwest::Url::parse(&location).unwrap();
     assert!(location.starts_with(&client.redirect_uri));
     let pairs: Vec<(String, String)> = back.query_pairs().into_owned().collect();
-    assert!(pairs.contains(&("state".into(), state.into())), "{location}");
+    assert!(
+        pairs.contains(&("state".into(), state.into())),
+        "{location}"
+    );
     pairs
         .into_iter()
         .find(|(k, _)| k == "code")
@@ -491,7 +561,8 @@ async fn oauth_with_pkce_round_trips_refuses_a_wrong_verifier_and_refreshes() {
     let pkce = Pkce::new();
     let state = oauth::random_token();
     let code = authorize(&fake, &client, &pkce, &state).await;
-    let wrong = oauth::exchange_code(&http, &token_url, &client, &code, &Pkce::new().verifier).await;
+    let wrong =
+        oauth::exchange_code(&http, &token_url, &client, &code, &Pkce::new().verifier).await;
     assert!(matches!(wrong, Err(ChannelError::Unauthorized(m)) if m.contains("invalid_grant")));
 
     let pkce = Pkce::new();
@@ -502,17 +573,30 @@ async fn oauth_with_pkce_round_trips_refuses_a_wrong_verifier_and_refreshes() {
     assert!(tokens.refresh_token.is_some());
     let creds = tokens.into_credentials(&client);
     let m = Mastodon::new(&fake.url, None, &creds).unwrap();
-    assert_eq!(m.verify().await.unwrap().handle.map(|h| h.starts_with("brand@")), Some(true));
+    assert_eq!(
+        m.verify()
+            .await
+            .unwrap()
+            .handle
+            .map(|h| h.starts_with("brand@")),
+        Some(true)
+    );
     assert!(m.refreshed().is_none());
 
     // The access token expires: the connector refreshes and carries on.
     fake.expire_oauth_tokens();
-    let published = m.publish(&post("k-oauth", "Posted over OAuth")).await.unwrap();
+    let published = m
+        .publish(&post("k-oauth", "Posted over OAuth"))
+        .await
+        .unwrap();
     assert!(fake.status(&published.id).is_some());
     let Some(Credentials::OAuth { access_token, .. }) = m.refreshed() else {
         panic!("no refreshed credentials")
     };
-    let Credentials::OAuth { access_token: old, .. } = creds else {
+    let Credentials::OAuth {
+        access_token: old, ..
+    } = creds
+    else {
         unreachable!()
     };
     assert_ne!(access_token, old);

@@ -349,6 +349,8 @@ struct State {
     accounts: HashMap<u64, Account>,
     by_acct: HashMap<String, u64>,
     statuses: BTreeMap<u64, Status>,
+    /// How many replies each status has.
+    replies: HashMap<u64, u64>,
     notifications: BTreeMap<u64, Notification>,
     last_status_id: u64,
     last_notification_id: u64,
@@ -372,6 +374,7 @@ impl State {
             accounts: HashMap::new(),
             by_acct: HashMap::new(),
             statuses: BTreeMap::new(),
+            replies: HashMap::new(),
             notifications: BTreeMap::new(),
             last_status_id: 0,
             last_notification_id: 0,
@@ -475,13 +478,17 @@ impl State {
             .map(|w| w.trim_end_matches(|c: char| !c.is_alphanumeric() && c != '_'))
             .filter_map(|acct| self.by_acct.get(acct).copied())
             .collect();
+        let in_reply_to = in_reply_to.filter(|p| self.statuses.contains_key(p));
+        if let Some(parent) = in_reply_to {
+            *self.replies.entry(parent).or_default() += 1;
+        }
         self.statuses.insert(
             id,
             Status {
                 id,
                 account,
                 text: text.to_string(),
-                in_reply_to: in_reply_to.filter(|p| self.statuses.contains_key(p)),
+                in_reply_to,
                 created_ms: at_ms,
                 edited_ms: None,
                 mentions,
@@ -525,11 +532,14 @@ impl State {
     }
 
     fn remove(&mut self, id: u64) -> bool {
-        let removed = self.statuses.remove(&id).is_some();
-        if removed {
-            self.notifications.retain(|_, n| n.status != id);
+        let Some(status) = self.statuses.remove(&id) else {
+            return false;
+        };
+        if let Some(count) = status.in_reply_to.and_then(|p| self.replies.get_mut(&p)) {
+            *count = count.saturating_sub(1);
         }
-        removed
+        self.notifications.retain(|_, n| n.status != id);
+        true
     }
 
     fn fake_status(&self, s: &Status) -> FakeStatus {

@@ -43,6 +43,9 @@ use tend_domain::{IncomingItem, IncomingMessage};
 /// delete statuses.
 pub const SCOPES: &str = "read write";
 
+/// One answer's notifications.
+type Entries = Vec<api::Entry<api::Notification>>;
+
 /// Notifications per page (Mastodon's maximum).
 const PAGE: usize = 80;
 /// Statuses per page of an account's statuses (Mastodon's maximum).
@@ -340,36 +343,79 @@ impl Mastodon {
         )
     }
 
-    /// Walks back to the newest mention older than `from`; its id is where
-    /// the forward read starts ("0": from the very first).
-    async fn backfill_floor(&self, from: Timestamp) -> Result<String, ChannelError> {
+    /// Walks back to the newest mention older than `from`: its id is where
+    /// the forward read starts ("0": from the very first). Also answers the
+    /// pages it fetched on the way, newest first, so they are not fetched twice.
+    async fn backfill_walk(&self, from: Timestamp) -> Result<(String, Vec<Entries>), ChannelError> {
         let mut url = self.mentions_url("");
-        let mut oldest = "0".to_string();
+        let mut walked = Vec::new();
         for _ in 0..MAX_BACKFILL_PAGES {
             let (headers, body) = self.get(&url).await?;
             let mut entries = api::notifications(&body).map_err(ChannelError::Transient)?;
             entries.sort_by(|a, b| (b.id.len(), &b.id).cmp(&(a.id.len(), &a.id)));
-            for entry in &entries {
+            let floor = entries.iter().find(|entry| {
                 let at = entry
                     .parsed
                     .as_ref()
                     .ok()
                     .and_then(|n| n.created_at.parse::<Timestamp>().ok());
-                if at.is_some_and(|at| at < from) {
-                    return Ok(entry.id.clone());
-                }
+                at.is_some_and(|at| at < from)
+            });
+            if let Some(floor) = floor {
+                let floor = floor.id.clone();
+                walked.push(entries);
+                return Ok((floor, walked));
             }
-            let Some(last) = entries.last() else {
-                return Ok("0".into());
+            let full = entries.len() >= PAGE;
+            let oldest = entries.last().map(|e| e.id.clone());
+            walked.push(entries);
+            let Some(oldest) = oldest.filter(|_| full) else {
+                return Ok(("0".into(), walked));
             };
-            if entries.len() < PAGE {
-                return Ok("0".into());
-            }
-            oldest = last.id.clone();
             url = self.next_url(&headers, self.mentions_url(&format!("&max_id={oldest}")));
         }
-        // Further back than a backfill goes: start at the oldest reached.
-        Ok(oldest)
+        // Further back than a backfill goes: start after the oldest reached.
+        let oldest = walked
+            .last()
+            .and_then(|page| page.last())
+            .map_or_else(|| "0".to_string(), |e| e.id.clone());
+        walked.pop();
+        Ok((oldest, walked))
+    }
+
+    /// Hands one page of notifications to `sink`, oldest first; answers its
+    /// newest id (the page's cursor).
+    async fn hand_over_mentions(
+        &self,
+        entries: Entries,
+        me: &Me,
+        sink: &mut dyn Sink,
+    ) -> Result<Option<String>, ChannelError> {
+        let Some(newest) = entries
+            .iter()
+            .map(|e| e.id.as_str())
+            .reduce(|a, b| if api::newer(b, a) { b } else { a })
+            .map(str::to_string)
+        else {
+            return Ok(None);
+        };
+        let mut notes: Vec<api::Notification> =
+            entries.into_iter().filter_map(|e| e.parsed.ok()).collect();
+        notes.sort_by(|a, b| (a.id.len(), &a.id).cmp(&(b.id.len(), &b.id)));
+        let items = notes
+            .iter()
+            .filter(|n| n.kind == "mention")
+            .filter_map(|n| n.status.as_ref())
+            .filter_map(|s| self.item(s, me))
+            .map(IncomingItem::Message)
+            .collect();
+        let page = Page {
+            items,
+            deleted: Vec::new(),
+            cursor: Some(Cursor(newest.clone())),
+        };
+        hand_over(sink, page).await?;
+        Ok(Some(newest))
     }
 
     fn item(&self, status: &api::Status, me: &Me) -> Option<IncomingMessage> {
@@ -437,41 +483,35 @@ impl Source for Mastodon {
         sink: &mut dyn Sink,
     ) -> Result<More, ChannelError> {
         let me = self.me().await?.clone();
-        let mut cursor = match since {
-            Some(c) => check_cursor(c)?,
-            None => self.backfill_floor(window.backfill_from).await?,
+        let (mut cursor, mut walked) = match since {
+            Some(c) => (check_cursor(c)?, Vec::new()),
+            None => self.backfill_walk(window.backfill_from).await?,
         };
-        for _ in 0..window.max_pages.max(1) {
+        let mut pages_left = window.max_pages.max(1);
+        // The pages the backfill walk fetched, oldest first, after the floor.
+        while let Some(entries) = walked.pop() {
+            if pages_left == 0 {
+                return Ok(More::Yes);
+            }
+            let entries: Entries = entries
+                .into_iter()
+                .filter(|e| api::newer(&e.id, &cursor))
+                .collect();
+            if let Some(newest) = self.hand_over_mentions(entries, &me, sink).await? {
+                cursor = newest;
+                pages_left -= 1;
+            }
+        }
+        for _ in 0..pages_left {
             let (_, body) = self
                 .get(&self.mentions_url(&format!("&min_id={cursor}")))
                 .await?;
             let entries = api::notifications(&body).map_err(ChannelError::Transient)?;
-            let Some(newest) = entries
-                .iter()
-                .map(|e| e.id.as_str())
-                .reduce(|a, b| if api::newer(b, a) { b } else { a })
-                .map(str::to_string)
-            else {
-                return Ok(More::No);
-            };
             let full = entries.len() >= PAGE;
-            let mut notes: Vec<api::Notification> =
-                entries.into_iter().filter_map(|e| e.parsed.ok()).collect();
-            notes.sort_by(|a, b| (a.id.len(), &a.id).cmp(&(b.id.len(), &b.id)));
-            let items = notes
-                .iter()
-                .filter(|n| n.kind == "mention")
-                .filter_map(|n| n.status.as_ref())
-                .filter_map(|s| self.item(s, &me))
-                .map(IncomingItem::Message)
-                .collect();
-            cursor = newest;
-            let page = Page {
-                items,
-                deleted: Vec::new(),
-                cursor: Some(Cursor(cursor.clone())),
-            };
-            hand_over(sink, page).await?;
+            match self.hand_over_mentions(entries, &me, sink).await? {
+                Some(newest) => cursor = newest,
+                None => return Ok(More::No),
+            }
             if !full {
                 return Ok(More::No);
             }

@@ -18,8 +18,10 @@
 //! connection", the unknown outcome a publisher must settle).
 
 mod conn;
+mod oauth;
 mod render;
 mod routes;
+mod streaming;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};

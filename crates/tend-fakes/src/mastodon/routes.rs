@@ -3,26 +3,27 @@
 //! endpoints for statuses, notifications, the instance, the account, the
 //! streaming API and OAuth.
 
+// Helpers answer early with the error `Response` itself, as handlers do;
+// boxing it would only add noise to test support.
+#![allow(clippy::result_large_err)]
+
 use super::conn::Kill;
 use super::render::iso;
-use super::{BRAND_ID, Event, Fault, Grant, Route, Shared, State, now_ms};
+use super::{BRAND_ID, Event, Fault, Route, Shared, State, now_ms};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, RawQuery, Request, State as With};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
-use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use base64::Engine;
 use serde_json::{Value, json};
-use sha2::Digest;
 use std::collections::BTreeMap;
 use std::ops::Bound;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-type Shr = With<Arc<Shared>>;
+pub(super) type Shr = With<Arc<Shared>>;
 
 /// How long Mastodon keeps an `Idempotency-Key`.
 const IDEMPOTENCY_TTL: Duration = Duration::from_secs(3600);
@@ -31,9 +32,9 @@ const WINDOW_MS: u64 = 300_000;
 
 pub(super) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
-        .route("/api/v1/apps", post(create_app))
-        .route("/oauth/authorize", get(authorize))
-        .route("/oauth/token", post(token))
+        .route("/api/v1/apps", post(super::oauth::create_app))
+        .route("/oauth/authorize", get(super::oauth::authorize))
+        .route("/oauth/token", post(super::oauth::token))
         .route("/api/v2/instance", get(instance))
         .route(
             "/api/v1/accounts/verify_credentials",
@@ -48,11 +49,11 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
         )
         .route("/api/v1/statuses/{id}/context", get(context))
         .route("/api/v1/streaming/health", get(|| async { "OK" }))
-        .route("/api/v1/streaming", get(stream_by_query))
-        .route("/api/v1/streaming/user", get(stream_user))
+        .route("/api/v1/streaming", get(super::streaming::stream_by_query))
+        .route("/api/v1/streaming/user", get(super::streaming::stream_user))
         .route(
             "/api/v1/streaming/user/notification",
-            get(stream_notifications),
+            get(super::streaming::stream_notifications),
         )
         .fallback(|| async { error(StatusCode::NOT_FOUND, "Not Found") })
         .layer(middleware::from_fn_with_state(shared.clone(), guard))
@@ -63,7 +64,7 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
 #[derive(Clone, Copy)]
 struct Authed(u64);
 
-fn error(status: StatusCode, message: &str) -> Response {
+pub(super) fn error(status: StatusCode, message: &str) -> Response {
     (status, axum::Json(json!({ "error": message }))).into_response()
 }
 
@@ -202,7 +203,7 @@ fn authed(req_account: Option<axum::Extension<Authed>>) -> Result<u64, Response>
 }
 
 /// Form or JSON parameters as one JSON object (`a[]=1&a[]=2` become arrays).
-fn params(headers: &HeaderMap, body: &Bytes) -> Result<Value, Response> {
+pub(super) fn params(headers: &HeaderMap, body: &Bytes) -> Result<Value, Response> {
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -234,14 +235,14 @@ fn query_object(pairs: Vec<(String, String)>) -> Value {
     Value::Object(obj)
 }
 
-fn query(raw: Option<String>) -> Value {
+pub(super) fn query(raw: Option<String>) -> Value {
     let pairs = raw
         .and_then(|q| serde_urlencoded::from_str(&q).ok())
         .unwrap_or_default();
     query_object(pairs)
 }
 
-fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+pub(super) fn text<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Value::as_str)
 }
 
@@ -251,229 +252,6 @@ fn id_param(v: &Value, key: &str) -> Option<u64> {
         Value::Number(n) => n.as_u64(),
         _ => None,
     }
-}
-
-// ---- OAuth ----
-
-async fn create_app(With(shared): Shr, headers: HeaderMap, body: Bytes) -> Response {
-    let p = match params(&headers, &body) {
-        Ok(p) => p,
-        Err(res) => return res,
-    };
-    let Some(name) = text(&p, "client_name").filter(|n| !n.is_empty()) else {
-        return error(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Validation failed: Application name can't be blank",
-        );
-    };
-    let redirect_uris: Vec<String> = match p.get("redirect_uris") {
-        Some(Value::String(s)) => s.split_whitespace().map(str::to_string).collect(),
-        Some(Value::Array(list)) => list
-            .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_string)
-            .collect(),
-        _ => Vec::new(),
-    };
-    if redirect_uris.is_empty() {
-        return error(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Validation failed: Redirect URI can't be blank",
-        );
-    }
-    let scopes = text(&p, "scopes").unwrap_or("read").to_string();
-    let mut state = shared.lock();
-    let client_id = state.secret("cid_");
-    let secret = state.secret("csec_");
-    state.apps.insert(
-        client_id.clone(),
-        super::App {
-            name: name.to_string(),
-            secret: secret.clone(),
-            redirect_uris: redirect_uris.clone(),
-            scopes: scopes.clone(),
-        },
-    );
-    axum::Json(json!({
-        "id": state.apps.len().to_string(),
-        "name": name,
-        "website": text(&p, "website"),
-        "scopes": scopes.split_whitespace().collect::<Vec<_>>(),
-        "redirect_uris": redirect_uris,
-        "redirect_uri": redirect_uris.join("\n"),
-        "client_id": client_id,
-        "client_secret": secret,
-        "client_secret_expires_at": 0,
-    }))
-    .into_response()
-}
-
-fn oauth_error(status: StatusCode, code: &str, description: &str) -> Response {
-    (
-        status,
-        axum::Json(json!({"error": code, "error_description": description})),
-    )
-        .into_response()
-}
-
-/// Auto-approves as the brand: redirects back with `code` and `state`.
-async fn authorize(With(shared): Shr, RawQuery(raw): RawQuery) -> Response {
-    let q = query(raw);
-    let client_id = text(&q, "client_id").unwrap_or_default().to_string();
-    let redirect_uri = text(&q, "redirect_uri").unwrap_or_default().to_string();
-    let mut state = shared.lock();
-    let Some(app) = state.apps.get(&client_id) else {
-        return oauth_error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "Client authentication failed due to unknown client.",
-        );
-    };
-    if !app.redirect_uris.contains(&redirect_uri) {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_redirect_uri",
-            "The requested redirect uri is malformed or doesn't match client redirect URI.",
-        );
-    }
-    if text(&q, "response_type") != Some("code") {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "unsupported_response_type",
-            "The authorization server does not support this response type.",
-        );
-    }
-    let challenge = text(&q, "code_challenge").map(str::to_string);
-    if challenge.is_some() && text(&q, "code_challenge_method") != Some("S256") {
-        return oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "Code challenge method must be S256.",
-        );
-    }
-    let scopes = text(&q, "scope").unwrap_or(&app.scopes).to_string();
-    let code = state.secret("code_");
-    state.grants.insert(
-        code.clone(),
-        Grant {
-            client_id,
-            redirect_uri: redirect_uri.clone(),
-            challenge,
-            scopes,
-        },
-    );
-    let mut back = vec![("code", code)];
-    if let Some(s) = text(&q, "state") {
-        back.push(("state", s.to_string()));
-    }
-    let sep = if redirect_uri.contains('?') { '&' } else { '?' };
-    let location = format!(
-        "{redirect_uri}{sep}{}",
-        serde_urlencoded::to_string(back).unwrap_or_default()
-    );
-    match HeaderValue::from_str(&location) {
-        Ok(location) => (StatusCode::FOUND, [(header::LOCATION, location)]).into_response(),
-        Err(_) => error(StatusCode::BAD_REQUEST, "bad redirect_uri"),
-    }
-}
-
-const INVALID_GRANT: &str = "The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.";
-
-async fn token(With(shared): Shr, headers: HeaderMap, body: Bytes) -> Response {
-    let p = match params(&headers, &body) {
-        Ok(p) => p,
-        Err(res) => return res,
-    };
-    let client_id = text(&p, "client_id").unwrap_or_default().to_string();
-    let mut state = shared.lock();
-    let Some(app) = state.apps.get(&client_id) else {
-        return oauth_error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.",
-        );
-    };
-    let secret_ok = text(&p, "client_secret").is_none_or(|s| s == app.secret);
-    if !secret_ok {
-        return oauth_error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "Client authentication failed.",
-        );
-    }
-    let secret_given = text(&p, "client_secret").is_some();
-    let app_name = app.name.clone();
-    let scopes = match text(&p, "grant_type") {
-        Some("authorization_code") => {
-            let code = text(&p, "code").unwrap_or_default();
-            let Some(grant) = state.grants.remove(code) else {
-                return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", INVALID_GRANT);
-            };
-            if grant.client_id != client_id
-                || text(&p, "redirect_uri") != Some(grant.redirect_uri.as_str())
-            {
-                return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", INVALID_GRANT);
-            }
-            match (&grant.challenge, text(&p, "code_verifier")) {
-                (Some(challenge), Some(verifier)) => {
-                    let digest = sha2::Sha256::digest(verifier.as_bytes());
-                    let computed = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest);
-                    if &computed != challenge {
-                        return oauth_error(
-                            StatusCode::BAD_REQUEST,
-                            "invalid_grant",
-                            INVALID_GRANT,
-                        );
-                    }
-                }
-                (Some(_), None) => {
-                    return oauth_error(
-                        StatusCode::BAD_REQUEST,
-                        "invalid_request",
-                        "Missing required parameter: code_verifier.",
-                    );
-                }
-                (None, _) if !secret_given => {
-                    return oauth_error(
-                        StatusCode::UNAUTHORIZED,
-                        "invalid_client",
-                        "Client authentication failed.",
-                    );
-                }
-                (None, _) => {}
-            }
-            grant.scopes
-        }
-        Some("refresh_token") => {
-            let given = text(&p, "refresh_token").unwrap_or_default();
-            match state.refresh_tokens.remove(given) {
-                Some((owner, scopes)) if owner == client_id => scopes,
-                _ => return oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", INVALID_GRANT),
-            }
-        }
-        _ => {
-            return oauth_error(
-                StatusCode::BAD_REQUEST,
-                "unsupported_grant_type",
-                "The authorization grant type is not supported by the authorization server.",
-            );
-        }
-    };
-    let lifetime = state.token_lifetime;
-    let access = state.issue_token(BRAND_ID, Some(app_name), &scopes, lifetime);
-    let refresh = state.secret("ref_");
-    state
-        .refresh_tokens
-        .insert(refresh.clone(), (client_id, scopes.clone()));
-    axum::Json(json!({
-        "access_token": access,
-        "token_type": "Bearer",
-        "scope": scopes,
-        "created_at": now_ms() / 1000,
-        "expires_in": lifetime.map(|l| l.as_secs()),
-        "refresh_token": refresh,
-    }))
-    .into_response()
 }
 
 // ---- instance and account ----
@@ -876,78 +654,6 @@ async fn delete_status(
     drop(state);
     let _ = shared.events.send(Event::Delete(id));
     axum::Json(answer).into_response()
-}
-
-// ---- streaming ----
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Stream {
-    /// `user`: notifications, edits and deletions.
-    User,
-    /// `user:notification`: notifications only.
-    Notifications,
-}
-
-async fn stream_user(With(shared): Shr) -> Response {
-    sse(shared, Stream::User)
-}
-
-async fn stream_notifications(With(shared): Shr) -> Response {
-    sse(shared, Stream::Notifications)
-}
-
-async fn stream_by_query(With(shared): Shr, RawQuery(raw): RawQuery) -> Response {
-    match text(&query(raw), "stream") {
-        Some("user") => sse(shared, Stream::User),
-        Some("user:notification") => sse(shared, Stream::Notifications),
-        _ => error(StatusCode::BAD_REQUEST, "Unknown stream type"),
-    }
-}
-
-fn sse(shared: Arc<Shared>, kind: Stream) -> Response {
-    let rx = shared.events.subscribe();
-    let hello = futures_util::stream::once(async {
-        Ok::<_, std::convert::Infallible>(SseEvent::default().comment(")"))
-    });
-    let events = futures_util::stream::unfold((rx, shared), move |(mut rx, shared)| async move {
-        loop {
-            // A lagging listener is cut off, as Mastodon's streaming server
-            // does; the client catches up over the REST API.
-            let event = rx.recv().await.ok()?;
-            if let Some(sse) = render_event(&shared, kind, event) {
-                return Some((Ok(sse), (rx, shared)));
-            }
-        }
-    });
-    use futures_util::StreamExt;
-    Sse::new(hello.chain(events))
-        .keep_alive(
-            KeepAlive::new()
-                .interval(Duration::from_secs(15))
-                .text("thump"),
-        )
-        .into_response()
-}
-
-fn render_event(shared: &Shared, kind: Stream, event: Event) -> Option<SseEvent> {
-    let state = shared.lock();
-    let (name, data) = match event {
-        Event::Notification(id) => {
-            let n = state.notifications.get(&id)?;
-            let v = shared.templates.notification(&shared.url, &state, n);
-            ("notification", v.to_string())
-        }
-        Event::StatusUpdate(id) if kind == Stream::User => {
-            let s = state.statuses.get(&id)?;
-            (
-                "status.update",
-                shared.templates.status(&shared.url, &state, s).to_string(),
-            )
-        }
-        Event::Delete(id) if kind == Stream::User => ("delete", id.to_string()),
-        _ => return None,
-    };
-    Some(SseEvent::default().event(name).data(data))
 }
 
 #[cfg(test)]

@@ -84,6 +84,7 @@ pub(super) fn parse<T: DeserializeOwned>(what: &str, body: &str) -> Result<T, St
 
 /// One element of a list answer: its id, and the element if it could be
 /// read (one unreadable element must not hide the others).
+#[derive(Debug)]
 pub(super) struct Entry<T> {
     pub id: String,
     pub parsed: Result<T, String>,
@@ -390,5 +391,132 @@ mod tests {
             Some("https://m.example/api/v1/notifications?max_id=21&types%5B%5D=mention")
         );
         assert_eq!(next_link("<x>; rel=\"prev\""), None);
+    }
+
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    fn sample() -> Value {
+        json!([{
+            "id": "21",
+            "type": "mention",
+            "created_at": "2026-08-01T13:51:43.458Z",
+            "status": {
+                "id": "117020577157693549",
+                "created_at": "2026-08-01T13:51:42.823Z",
+                "in_reply_to_id": null,
+                "in_reply_to_account_id": null,
+                "spoiler_text": "",
+                "visibility": "public",
+                "language": "en",
+                "url": "https://m.example/@admin/117020577157693549",
+                "replies_count": 0,
+                "reblogs_count": 1,
+                "favourites_count": 2,
+                "edited_at": null,
+                "content": "<p>hello</p>",
+                "account": {
+                    "id": "117020565693913441",
+                    "acct": "admin",
+                    "display_name": "",
+                    "url": "https://m.example/@admin",
+                    "followers_count": 1
+                },
+                "mentions": [{"id": "5"}]
+            }
+        }])
+    }
+
+    fn set_path(v: &mut Value, path: &[&str], to: Value) {
+        let mut at = &mut v[0];
+        for key in &path[..path.len() - 1] {
+            at = &mut at[*key];
+        }
+        at[path[path.len() - 1]] = to;
+    }
+
+    #[test]
+    fn the_sample_reads_and_maps() {
+        let entries = notifications(&sample().to_string()).unwrap();
+        let note = entries[0].parsed.as_ref().unwrap();
+        let m = message(note.status.as_ref().unwrap(), "m.example", None).unwrap();
+        assert_eq!(m.text, "hello");
+        assert_eq!(m.author.unwrap().external_id, "admin@m.example");
+        assert_eq!(m.engagement.likes, 2);
+    }
+
+    #[test]
+    fn a_broken_field_is_named_by_its_path() {
+        let mut v = sample();
+        set_path(&mut v, &["status", "account", "acct"], json!(7));
+        let entries = notifications(&v.to_string()).unwrap();
+        let err = entries[0].parsed.as_ref().unwrap_err();
+        assert!(err.contains("[0].status.account.acct"), "{err}");
+        let err = notifications("{\"error\":\"x\"}").unwrap_err();
+        assert!(err.starts_with("Mastodon notifications: at"), "{err}");
+    }
+
+    const FIELDS: &[&[&str]] = &[
+        &["id"],
+        &["type"],
+        &["created_at"],
+        &["status"],
+        &["status", "id"],
+        &["status", "created_at"],
+        &["status", "edited_at"],
+        &["status", "in_reply_to_id"],
+        &["status", "content"],
+        &["status", "language"],
+        &["status", "favourites_count"],
+        &["status", "account"],
+        &["status", "account", "acct"],
+        &["status", "account", "url"],
+        &["status", "mentions"],
+    ];
+
+    fn any_json() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| json!(n)),
+            ".{0,40}".prop_map(Value::String),
+            Just(json!([])),
+            Just(json!({})),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_text_never_panics_and_errors_name_the_answer(body in ".{0,300}") {
+            if let Err(e) = notifications(&body) {
+                prop_assert!(e.starts_with("Mastodon notifications"), "{}", e);
+            }
+            if let Err(e) = statuses(&body) {
+                prop_assert!(e.starts_with("Mastodon statuses"), "{}", e);
+            }
+            let _ = plain(&body);
+            let _ = next_link(&body);
+            let _ = html::to_text(&unlink_mentions(&body));
+        }
+
+        #[test]
+        fn a_field_of_any_type_is_read_or_named(field in 0..FIELDS.len(), value in any_json()) {
+            let path = FIELDS[field];
+            let mut v = sample();
+            set_path(&mut v, path, value);
+            match notifications(&v.to_string()) {
+                Err(e) => prop_assert!(e.contains(path[path.len() - 1]) || e.contains("[0]"), "{}", e),
+                Ok(entries) => match &entries[0].parsed {
+                    Err(e) => prop_assert!(e.contains(path[path.len() - 1]), "{}", e),
+                    Ok(note) => {
+                        if let Some(status) = &note.status
+                            && let Err(e) = message(status, "m.example", Some("1"))
+                        {
+                            prop_assert!(e.starts_with("Mastodon"), "{}", e);
+                        }
+                    }
+                },
+            }
+        }
     }
 }

@@ -127,4 +127,14 @@ mod tests {
         let err = p.feed(&vec![b'x'; MAX_EVENT + 1]).unwrap_err();
         assert!(err.contains("Mastodon stream"), "{err}");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_in_any_chunks_never_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400), cut in 0usize..400) {
+            let mut p = SseParser::default();
+            let cut = cut.min(bytes.len());
+            let _ = p.feed(&bytes[..cut]);
+            let _ = p.feed(&bytes[cut..]);
+        }
+    }
 }

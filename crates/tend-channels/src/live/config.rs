@@ -181,6 +181,38 @@ mod tests {
     }
 
     #[test]
+    fn mastodon_settings_are_checked_and_round_trip() {
+        let c = ChannelConfig::Mastodon {
+            instance: "https://mastodon.social".into(),
+            account: Some("@brand".into()),
+        };
+        c.validate().unwrap();
+        let json = serde_json::to_value(&c).unwrap();
+        assert_eq!(json["network"], "mastodon");
+        assert_eq!(serde_json::from_value::<ChannelConfig>(json).unwrap(), c);
+        assert_eq!(c.kind(), ChannelKind::Mastodon);
+        let bad = |instance: &str, account: Option<&str>| ChannelConfig::Mastodon {
+            instance: instance.into(),
+            account: account.map(str::to_string),
+        };
+        assert!(matches!(
+            bad("http://mastodon.social", None).validate(),
+            Err(ChannelError::Permanent(m)) if m.contains("https")
+        ));
+        assert!(matches!(
+            bad("https://mastodon.social", Some("a/b")).validate(),
+            Err(ChannelError::Permanent(m)) if m.contains("a/b")
+        ));
+        assert!(
+            bad("https://mastodon.social", Some("brand@mastodon.social"))
+                .validate()
+                .is_ok()
+        );
+        let none = connect(&c, &Credentials::None);
+        assert!(matches!(none, Err(ChannelError::Permanent(m)) if m.contains("access token")));
+    }
+
+    #[test]
     fn settings_round_trip_through_json_with_their_network_named() {
         let c = ChannelConfig::Simulated { every_secs: 5 };
         let json = serde_json::to_value(&c).unwrap();

@@ -12,6 +12,13 @@
 //! `max_id`/`since_id`/`min_id` with a `Link` header, the streaming API as
 //! server-sent events, and OAuth 2.0 with PKCE (S256) and refresh tokens.
 //!
+//! Where it is kinder than Mastodon: every edit of a status that mentions
+//! the brand is announced on the brand's `user` stream (Mastodon sends
+//! `status.update` only to home timelines, i.e. when the brand follows the
+//! author); follows, media, polls, visibility and scopes other than
+//! `write:statuses` are not modelled. `/api/v1/streaming/user/notification`
+//! carries notifications only, as on Mastodon.
+//!
 //! Tests drive it through [`FakeMastodon`]: members mention the brand, edit
 //! and delete their statuses; faults are injected for the next requests of a
 //! route (503, 429 with `Retry-After`, and "commit then drop the

@@ -22,7 +22,10 @@
 //!   or are refused.
 //!
 //! Edits and deletions reach Tend only while streaming: notifications do not
-//! change when a status does.
+//! change when a status does. Mastodon sends a deletion to the accounts a
+//! status mentions, but an edit (`status.update`) only to home timelines,
+//! so on a real instance an edited mention arrives live only from accounts
+//! the brand follows (the fake announces every edit of a mention).
 
 mod api;
 mod sse;
@@ -537,7 +540,13 @@ impl Source for Mastodon {
             if tokio::time::Instant::now() >= until {
                 return Ok(More::No);
             }
-            let wait = match self.listen(&mut cursor, window, until, sink).await {
+            let started = tokio::time::Instant::now();
+            let listened = self.listen(&mut cursor, window, until, sink).await;
+            if started.elapsed() > Duration::from_secs(10) {
+                // A connection that lasted was healthy: start over quickly.
+                backoff = Duration::from_millis(250);
+            }
+            let wait = match listened {
                 Ok(()) => Duration::ZERO,
                 Err(e @ (ChannelError::Unauthorized(_) | ChannelError::Permanent(_))) => {
                     return Err(e);

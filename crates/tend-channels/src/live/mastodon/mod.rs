@@ -723,6 +723,35 @@ mod tests {
     }
 
     #[test]
+    fn a_link_header_to_another_host_is_not_followed() {
+        let m = Mastodon::new(
+            "https://m.example",
+            None,
+            &Credentials::Token { token: "t".into() },
+        )
+        .unwrap();
+        let mut headers = HeaderMap::new();
+        let link = |to: &str| {
+            reqwest::header::HeaderValue::from_str(&format!("<{to}>; rel=\"next\"")).unwrap()
+        };
+        headers.insert(
+            reqwest::header::LINK,
+            link("https://evil.example/steal?max_id=1"),
+        );
+        assert_eq!(m.next_url(&headers, "fallback".into()), "fallback");
+        headers.insert(reqwest::header::LINK, link("https://m.example.evil/x"));
+        assert_eq!(m.next_url(&headers, "fallback".into()), "fallback");
+        headers.insert(
+            reqwest::header::LINK,
+            link("https://m.example/api/v1/notifications?max_id=5"),
+        );
+        assert_eq!(
+            m.next_url(&headers, "fallback".into()),
+            "https://m.example/api/v1/notifications?max_id=5"
+        );
+    }
+
+    #[test]
     fn a_reply_names_the_member_once() {
         let m = Mastodon::new(
             "https://m.example",

@@ -515,6 +515,11 @@ async fn post_status(
         .and_then(|t| t.app.clone());
     let id = state.create_status(me, &text_in, reply_to, now_ms(), app);
     if let Some(key) = key {
+        if state.idempotency.len() >= 100_000 {
+            state
+                .idempotency
+                .retain(|_, (_, at)| at.elapsed() < IDEMPOTENCY_TTL);
+        }
         state.idempotency.insert(key, (id, Instant::now()));
     }
     match state.statuses.get(&id) {

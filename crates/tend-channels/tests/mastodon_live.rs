@@ -201,6 +201,23 @@ async fn a_mention_maps_its_author_parent_language_and_link() {
     assert_eq!(author.handle, format!("alice@{host}"));
     assert_eq!(author.external_id, format!("alice@{host}"));
     assert!(author.followers.is_some_and(|n| n > 0));
+
+    let private = fake.post_direct("alice", "a private word");
+    let mut more = Collect::default();
+    m.pull(
+        got.last_cursor().as_ref(),
+        &window(Duration::ZERO, 5),
+        &mut more,
+    )
+    .await
+    .unwrap();
+    let [dm] = more.messages()[..] else {
+        panic!("{:?}", more.ids())
+    };
+    assert_eq!(
+        (dm.external_id.as_str(), dm.kind),
+        (private.as_str(), MessageKind::DirectMessage)
+    );
 }
 
 #[tokio::test]
@@ -297,10 +314,22 @@ async fn publish_reply_and_delete_on_the_server() {
     assert_eq!(on_server.text, "@alice We are on it.");
     assert_eq!(fake.brand_statuses().len(), 2);
 
+    assert_eq!(on_server.visibility, "public");
+
+    let private = fake.post_direct("dora", "my order number is 1234");
+    let hushed = m
+        .publish(&reply("k3", "Thanks, we will check.", &private, "dora"))
+        .await
+        .unwrap();
+    assert_eq!(fake.status(&hushed.id).unwrap().visibility, "direct");
+    let gone = m.publish(&reply("k4", "Hello?", "999999", "nobody")).await;
+    assert!(matches!(gone, Err(ChannelError::Permanent(_))), "{gone:?}");
+    assert_eq!(fake.brand_statuses().len(), 3);
+
     m.delete(&root).await.unwrap();
     assert!(fake.status(&root.id).is_none());
     m.delete(&root).await.unwrap();
-    assert_eq!(fake.brand_statuses().len(), 1);
+    assert_eq!(fake.brand_statuses().len(), 2);
 }
 
 #[tokio::test]

@@ -94,6 +94,8 @@ pub struct FakeStatus {
     pub in_reply_to_id: Option<String>,
     /// Whether it was edited.
     pub edited: bool,
+    /// `public`, `unlisted`, `private` or `direct`.
+    pub visibility: String,
 }
 
 impl FakeMastodon {
@@ -134,27 +136,43 @@ impl FakeMastodon {
     /// A member (`alice`, or `alice@other.example` for a remote account)
     /// posts `text` mentioning the brand; answers the status id.
     pub fn post_mention(&self, from: &str, text: &str) -> String {
-        self.mention(from, text, None, now_ms())
+        self.mention(from, text, None, now_ms(), "public")
+    }
+
+    /// A member writes the brand a private message (a `direct` status that
+    /// mentions it); answers the status id.
+    pub fn post_direct(&self, from: &str, text: &str) -> String {
+        self.mention(from, text, None, now_ms(), "direct")
     }
 
     /// Like [`FakeMastodon::post_mention`], as a reply to status `to` (a
     /// brand status or another member's).
     pub fn post_reply(&self, from: &str, text: &str, to: &str) -> String {
-        self.mention(from, text, to.parse().ok(), now_ms())
+        self.mention(from, text, to.parse().ok(), now_ms(), "public")
     }
 
     /// Like [`FakeMastodon::post_mention`], written `ago` in the past (for
     /// backfill horizons). Call in time order.
     pub fn post_mention_ago(&self, from: &str, text: &str, ago: Duration) -> String {
         let at = now_ms().saturating_sub(u64::try_from(ago.as_millis()).unwrap_or(u64::MAX));
-        self.mention(from, text, None, at)
+        self.mention(from, text, None, at, "public")
     }
 
-    fn mention(&self, from: &str, text: &str, reply_to: Option<u64>, at_ms: u64) -> String {
+    fn mention(
+        &self,
+        from: &str,
+        text: &str,
+        reply_to: Option<u64>,
+        at_ms: u64,
+        visibility: &str,
+    ) -> String {
         let mut state = self.shared.lock();
         let author = state.member(from);
         let full = format!("@{BRAND} {text}");
         let id = state.create_status(author, &full, reply_to, at_ms, None);
+        if let Some(status) = state.statuses.get_mut(&id) {
+            status.visibility = visibility.to_string();
+        }
         let note = state.notify_mention(id, at_ms);
         drop(state);
         self.shared.broadcast_notification(note);
@@ -324,6 +342,7 @@ struct Status {
     edited_ms: Option<u64>,
     mentions: Vec<u64>,
     app: Option<String>,
+    visibility: String,
 }
 
 struct Notification {
@@ -502,6 +521,7 @@ impl State {
                 edited_ms: None,
                 mentions,
                 app,
+                visibility: "public".into(),
             },
         );
         id
@@ -562,6 +582,7 @@ impl State {
             text: s.text.clone(),
             in_reply_to_id: s.in_reply_to.map(|p| p.to_string()),
             edited: s.edited_ms.is_some(),
+            visibility: s.visibility.clone(),
         }
     }
 

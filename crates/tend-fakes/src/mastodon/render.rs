@@ -84,6 +84,7 @@ impl Templates {
             json!(parent.map(|p| p.account.to_string())),
         );
         set(&mut v, "language", json!("en"));
+        set(&mut v, "visibility", json!(s.visibility));
         set(
             &mut v,
             "uri",

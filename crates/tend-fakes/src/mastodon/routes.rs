@@ -508,12 +508,26 @@ async fn post_status(
             }
         }
     };
+    let visibility = match text(&p, "visibility") {
+        None => "public",
+        Some(v @ ("public" | "unlisted" | "private" | "direct")) => v,
+        Some(_) => {
+            return error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Validation failed: Visibility is not included in the list",
+            );
+        }
+    }
+    .to_string();
     let app = state
         .tokens
         .values()
         .find(|t| t.account == me && t.app.is_some())
         .and_then(|t| t.app.clone());
     let id = state.create_status(me, &text_in, reply_to, now_ms(), app);
+    if let Some(status) = state.statuses.get_mut(&id) {
+        status.visibility = visibility;
+    }
     if let Some(key) = key {
         if state.idempotency.len() >= 100_000 {
             state

@@ -15,7 +15,8 @@
 //! - **Publishing** is `POST /api/v1/statuses` with `Idempotency-Key`
 //!   (Mastodon keeps it an hour: a retry gives the same status). A reply sets
 //!   `in_reply_to_id` and starts with the member's `@handle` when the text
-//!   lacks it. `lookup` reads the brand's recent statuses and matches the
+//!   lacks it, and is as private as what it answers (a reply to a direct
+//!   message is direct). `lookup` reads the brand's recent statuses and matches the
 //!   parent and the text, without posting.
 //! - **Credentials**: a token made in Mastodon's settings, or OAuth tokens
 //!   (see [`register_app`] and [`super::oauth`]), refreshed when they expire
@@ -28,10 +29,11 @@
 //! the brand follows (the fake announces every edit of a mention).
 
 mod api;
+mod auth;
 mod sse;
 mod stream;
 
-use super::oauth::{self, OAuthClient};
+use super::oauth::OAuthClient;
 use super::{
     AccountInfo, ChannelError, Connector, Credentials, Cursor, More, Outgoing, Page, Publisher,
     RemoteRef, Sink, Source, Window, http,
@@ -206,104 +208,6 @@ impl Mastodon {
             refreshed: std::sync::Mutex::new(None),
             me: tokio::sync::OnceCell::new(),
         })
-    }
-
-    /// The current access token, refreshed first when it is about to expire.
-    async fn token(&self) -> Result<String, ChannelError> {
-        let auth = self.auth.lock().await;
-        let stale = match &*auth {
-            Auth::Token(token) => return Ok(token.clone()),
-            Auth::OAuth {
-                access_token,
-                refresh_token,
-                expires_at,
-                ..
-            } => {
-                let soon = Timestamp::now() + jiff::SignedDuration::from_secs(60);
-                if refresh_token.is_none() || expires_at.is_none_or(|at| at > soon) {
-                    return Ok(access_token.clone());
-                }
-                access_token.clone()
-            }
-        };
-        drop(auth);
-        self.refresh_after(&stale).await
-    }
-
-    /// Refreshes the OAuth tokens unless someone did since `stale` was used.
-    async fn refresh_after(&self, stale: &str) -> Result<String, ChannelError> {
-        let mut auth = self.auth.lock().await;
-        let Auth::OAuth {
-            access_token,
-            refresh_token,
-            expires_at,
-            client_id,
-            client_secret,
-        } = &mut *auth
-        else {
-            return Err(ChannelError::Unauthorized(
-                "Mastodon refused the access token".into(),
-            ));
-        };
-        if access_token != stale {
-            return Ok(access_token.clone());
-        }
-        let Some(old_refresh) = refresh_token.clone() else {
-            return Err(ChannelError::Unauthorized(
-                "Mastodon refused the access token and there is no refresh token".into(),
-            ));
-        };
-        let tokens = oauth::refresh(
-            &self.http,
-            &token_endpoint(&self.base),
-            client_id,
-            client_secret.as_deref(),
-            &old_refresh,
-        )
-        .await?;
-        *access_token = tokens.access_token;
-        if tokens.refresh_token.is_some() {
-            *refresh_token = tokens.refresh_token;
-        }
-        *expires_at = tokens.expires_at;
-        let now = Credentials::OAuth {
-            access_token: access_token.clone(),
-            refresh_token: refresh_token.clone(),
-            expires_at: *expires_at,
-            client_id: client_id.clone(),
-            client_secret: client_secret.clone(),
-        };
-        *self.refreshed.lock().unwrap_or_else(|e| e.into_inner()) = Some(now);
-        Ok(access_token.clone())
-    }
-
-    /// Sends a request signed with the token; a refused OAuth token is
-    /// refreshed once and the request sent again.
-    async fn send(
-        &self,
-        client: &reqwest::Client,
-        make: impl Fn(&reqwest::Client, &str) -> reqwest::RequestBuilder,
-    ) -> Result<reqwest::Response, ChannelError> {
-        let token = self.token().await?;
-        let res = make(client, &token)
-            .send()
-            .await
-            .map_err(http::from_reqwest)?;
-        let refreshable = matches!(
-            &*self.auth.lock().await,
-            Auth::OAuth {
-                refresh_token: Some(_),
-                ..
-            }
-        );
-        if res.status() == StatusCode::UNAUTHORIZED && refreshable {
-            let token = self.refresh_after(&token).await?;
-            return make(client, &token)
-                .send()
-                .await
-                .map_err(http::from_reqwest);
-        }
-        Ok(res)
     }
 
     async fn get(&self, url: &str) -> Result<(HeaderMap, String), ChannelError> {
@@ -577,6 +481,15 @@ impl Publisher for Mastodon {
         let mut form = vec![("status", self.post_text(post))];
         if let Some(target) = &post.reply_to {
             api::check_id("reply target", &target.external_id).map_err(ChannelError::Permanent)?;
+            // A reply is never more public than what it answers: an answer
+            // to a private message must not go out on the public timeline.
+            let url = format!("{}/api/v1/statuses/{}", self.base, target.external_id);
+            let (_, body) = self.get(&url).await?;
+            let parent: api::Status =
+                api::parse("status", &body).map_err(ChannelError::Transient)?;
+            if let Some(v @ ("direct" | "private" | "unlisted")) = parent.visibility.as_deref() {
+                form.push(("visibility", v.to_string()));
+            }
             form.push(("in_reply_to_id", target.external_id.clone()));
         }
         let url = format!("{}/api/v1/statuses", self.base);

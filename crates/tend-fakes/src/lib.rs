@@ -10,4 +10,5 @@
 //!   the harness that starts the network's real server and makes accounts.
 
 pub mod bluesky;
+pub mod mastodon;
 pub mod process;

@@ -18,6 +18,16 @@ pub enum ChannelConfig {
         /// Seconds between two simulated messages.
         every_secs: u64,
     },
+    /// A Mastodon account (or one on a server with Mastodon's client API):
+    /// its mentions in, replies out. The token is in [`Credentials`].
+    Mastodon {
+        /// The instance's address, like `https://mastodon.social`.
+        instance: String,
+        /// The brand's handle (`brand` or `brand@mastodon.social`); when
+        /// set, connecting checks the token belongs to it.
+        #[serde(default)]
+        account: Option<String>,
+    },
     /// A Bluesky account (the brand's), signed in with an app password
     /// (`Credentials::Password`: handle and app password).
     Bluesky {
@@ -38,6 +48,7 @@ impl ChannelConfig {
     pub fn kind(&self) -> ChannelKind {
         match self {
             ChannelConfig::Simulated { .. } => ChannelKind::Other,
+            ChannelConfig::Mastodon { .. } => ChannelKind::Mastodon,
             ChannelConfig::Bluesky { .. } => ChannelKind::Bluesky,
         }
     }
@@ -46,6 +57,7 @@ impl ChannelConfig {
     pub fn network(&self) -> &'static str {
         match self {
             ChannelConfig::Simulated { .. } => "simulated",
+            ChannelConfig::Mastodon { .. } => "mastodon",
             ChannelConfig::Bluesky { .. } => "bluesky",
         }
     }
@@ -55,6 +67,9 @@ impl ChannelConfig {
     pub fn poll_every(&self) -> Duration {
         match self {
             ChannelConfig::Simulated { every_secs } => Duration::from_secs((*every_secs).max(1)),
+            // Mastodon streams; a poll only runs when the stream is down.
+            // 300 requests per 5 minutes is the budget, so once a minute is cheap.
+            ChannelConfig::Mastodon { .. } => Duration::from_secs(60),
             // Streams the firehose; a pull after a dropped stream.
             ChannelConfig::Bluesky { .. } => Duration::from_secs(30),
         }
@@ -69,6 +84,31 @@ impl ChannelConfig {
                 ))
             }
             ChannelConfig::Simulated { .. } => Ok(()),
+            ChannelConfig::Mastodon { instance, account } => {
+                super::mastodon::instance_base(instance)?;
+                let handle = account.as_deref().map(|a| a.trim().trim_start_matches('@'));
+                let handle_ok = |h: &str| {
+                    let mut parts = h.split('@');
+                    let user = parts.next().unwrap_or_default();
+                    let host = parts.next();
+                    !user.is_empty()
+                        && user.len() <= 64
+                        && user.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                        && parts.next().is_none()
+                        && host.is_none_or(|h| {
+                            !h.is_empty()
+                                && h.len() <= 253
+                                && h.chars()
+                                    .all(|c| c.is_ascii_alphanumeric() || ".-:".contains(c))
+                        })
+                };
+                match handle {
+                    Some(h) if !handle_ok(h) => Err(ChannelError::Permanent(format!(
+                        "Mastodon account {h:?}: expected a handle like brand or brand@mastodon.social"
+                    ))),
+                    _ => Ok(()),
+                }
+            }
             ChannelConfig::Bluesky {
                 service,
                 handle,
@@ -180,6 +220,14 @@ pub fn connect(
             let _ = credentials;
             Ok(Box::new(super::simulated::Simulated::new(*every_secs)))
         }
+        ChannelConfig::Mastodon { instance, account } => {
+            config.validate()?;
+            Ok(Box::new(super::mastodon::Mastodon::new(
+                instance,
+                account.as_deref(),
+                credentials,
+            )?))
+        }
         ChannelConfig::Bluesky {
             service, firehose, ..
         } => {
@@ -212,6 +260,38 @@ mod tests {
         let shown = format!("{c:?} {:?}", Some(&c));
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(!shown.contains("brand"), "{shown}");
+    }
+
+    #[test]
+    fn mastodon_settings_are_checked_and_round_trip() {
+        let c = ChannelConfig::Mastodon {
+            instance: "https://mastodon.social".into(),
+            account: Some("@brand".into()),
+        };
+        c.validate().unwrap();
+        let json = serde_json::to_value(&c).unwrap();
+        assert_eq!(json["network"], "mastodon");
+        assert_eq!(serde_json::from_value::<ChannelConfig>(json).unwrap(), c);
+        assert_eq!(c.kind(), ChannelKind::Mastodon);
+        let bad = |instance: &str, account: Option<&str>| ChannelConfig::Mastodon {
+            instance: instance.into(),
+            account: account.map(str::to_string),
+        };
+        assert!(matches!(
+            bad("http://mastodon.social", None).validate(),
+            Err(ChannelError::Permanent(m)) if m.contains("https")
+        ));
+        assert!(matches!(
+            bad("https://mastodon.social", Some("a/b")).validate(),
+            Err(ChannelError::Permanent(m)) if m.contains("a/b")
+        ));
+        assert!(
+            bad("https://mastodon.social", Some("brand@mastodon.social"))
+                .validate()
+                .is_ok()
+        );
+        let none = connect(&c, &Credentials::None);
+        assert!(matches!(none, Err(ChannelError::Permanent(m)) if m.contains("access token")));
     }
 
     #[test]

@@ -21,6 +21,8 @@ pub mod bluesky;
 mod config;
 mod error;
 pub mod http;
+pub mod mastodon;
+pub mod oauth;
 pub mod simulated;
 
 pub use config::{ChannelConfig, Credentials, connect};

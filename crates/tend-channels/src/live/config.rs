@@ -18,6 +18,8 @@ pub enum ChannelConfig {
         /// Seconds between two simulated messages.
         every_secs: u64,
     },
+    /// The support mailbox: IMAP in, SMTP out (see [`super::email`]).
+    Email(super::email::Settings),
 }
 
 impl ChannelConfig {
@@ -25,6 +27,7 @@ impl ChannelConfig {
     pub fn kind(&self) -> ChannelKind {
         match self {
             ChannelConfig::Simulated { .. } => ChannelKind::Other,
+            ChannelConfig::Email(_) => ChannelKind::Email,
         }
     }
 
@@ -32,6 +35,7 @@ impl ChannelConfig {
     pub fn network(&self) -> &'static str {
         match self {
             ChannelConfig::Simulated { .. } => "simulated",
+            ChannelConfig::Email(_) => "email",
         }
     }
 
@@ -40,6 +44,8 @@ impl ChannelConfig {
     pub fn poll_every(&self) -> Duration {
         match self {
             ChannelConfig::Simulated { every_secs } => Duration::from_secs((*every_secs).max(1)),
+            // The mailbox streams with IDLE; a poll is the fallback.
+            ChannelConfig::Email(_) => Duration::from_secs(60),
         }
     }
 
@@ -52,6 +58,7 @@ impl ChannelConfig {
                 ))
             }
             ChannelConfig::Simulated { .. } => Ok(()),
+            ChannelConfig::Email(settings) => settings.validate(),
         }
     }
 }
@@ -113,6 +120,16 @@ pub fn connect(
         ChannelConfig::Simulated { every_secs } => {
             let _ = credentials;
             Ok(Box::new(super::simulated::Simulated::new(*every_secs)))
+        }
+        ChannelConfig::Email(settings) => {
+            match credentials {
+                Credentials::Password { username, password } => Ok(Box::new(
+                    super::email::Email::new(settings.clone(), username, password)?,
+                )),
+                _ => Err(ChannelError::Permanent(
+                    "e-mail needs Password credentials (the mailbox login)".into(),
+                )),
+            }
         }
     }
 }

@@ -18,6 +18,7 @@
 //! ([`ChannelConfig`]); [`connect`] builds the connector for a configuration.
 
 mod config;
+pub mod email;
 mod error;
 pub mod http;
 pub mod simulated;

@@ -125,15 +125,17 @@ async fn backfill_then_pull_since_the_cursor_loses_and_repeats_nothing() {
     s.deliver_dated("INBOX", &old, Some("01-Jan-2020 10:00:00 +0000"))
         .await
         .unwrap();
-    for n in 0..23 {
-        let raw = member_mail(
-            &format!("<m{n}@members.example>"),
-            "Hello",
-            &format!("n{n}"),
-            &[],
-        );
-        s.deliver("INBOX", &raw).await.unwrap();
-    }
+    let batch: Vec<Vec<u8>> = (0..23)
+        .map(|n| {
+            member_mail(
+                &format!("<m{n}@members.example>"),
+                "Hello",
+                &format!("n{n}"),
+                &[],
+            )
+        })
+        .collect();
+    s.deliver_all("INBOX", &batch).await.unwrap();
     // One page at most: the backfill stops after 20 and says there is more.
     let mut first = Collect::default();
     let more = mail.pull(None, &window(1), &mut first).await.unwrap();
@@ -160,10 +162,10 @@ async fn backfill_then_pull_since_the_cursor_loses_and_repeats_nothing() {
         "older than the horizon"
     );
     // Two more arrive: only they are read from the cursor; then nothing.
-    for n in 23..25 {
-        let raw = member_mail(&format!("<m{n}@members.example>"), "Hello", "later", &[]);
-        s.deliver("INBOX", &raw).await.unwrap();
-    }
+    let later: Vec<Vec<u8>> = (23..25)
+        .map(|n| member_mail(&format!("<m{n}@members.example>"), "Hello", "later", &[]))
+        .collect();
+    s.deliver_all("INBOX", &later).await.unwrap();
     let mut third = Collect::default();
     mail.pull(second.cursor().as_ref(), &window(5), &mut third)
         .await
@@ -532,16 +534,8 @@ async fn streaming_with_idle_delivers_a_new_mail_within_a_second() {
     )
     .await
     .unwrap();
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let until = Instant::now() + Duration::from_secs(6);
-    let streaming = tokio::spawn(async move {
-        let w = Window {
-            backfill_from: Timestamp::now() - SignedDuration::from_hours(1),
-            until,
-            max_pages: 5,
-        };
-        mail.stream(None, &w, &mut Forward(tx)).await
-    });
+    let (streaming, mut rx) = stream_in_background(mail, until);
     // The catch-up read hands over what was there.
     let caught_up = tokio::time::timeout(Duration::from_secs(5), rx.recv())
         .await
@@ -621,4 +615,82 @@ proptest! {
             }
         }
     }
+}
+
+/// Streams `mail` until `until` in a task; the pages come out of the receiver.
+fn stream_in_background(
+    mail: Email,
+    until: Instant,
+) -> (
+    tokio::task::JoinHandle<Result<More, ChannelError>>,
+    tokio::sync::mpsc::UnboundedReceiver<Page>,
+) {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let task = tokio::spawn(async move {
+        let w = Window {
+            backfill_from: Timestamp::now() - SignedDuration::from_hours(1),
+            until,
+            max_pages: 5,
+        };
+        mail.stream(None, &w, &mut Forward(tx)).await
+    });
+    (task, rx)
+}
+
+#[tokio::test]
+async fn streaming_without_idle_falls_back_to_polling_every_second() {
+    let Some(venv) = installed("TEND_MAIL_VENV") else {
+        return;
+    };
+    let s = MailServers::start_without_idle(&venv).await.unwrap();
+    let mut session = s.session().await.unwrap();
+    let caps = session.capabilities().await.unwrap();
+    assert!(!caps.has_str("IDLE"), "the server still offers IDLE");
+    session.logout().await.unwrap();
+    let (task, mut rx) = stream_in_background(mailbox(&s), Instant::now() + Duration::from_secs(4));
+    // The first (empty) catch-up page says the stream is reading.
+    let first = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(first.items.is_empty());
+    let sent_at = Instant::now();
+    s.deliver(
+        "INBOX",
+        &member_mail("<poll@members.example>", "Hi", "polled", &[]),
+    )
+    .await
+    .unwrap();
+    let page = loop {
+        let page = tokio::time::timeout(Duration::from_secs(3), rx.recv())
+            .await
+            .expect("no page within 3 s")
+            .unwrap();
+        if !page.items.is_empty() {
+            break page;
+        }
+    };
+    let latency = sent_at.elapsed();
+    assert!(latency < Duration::from_millis(1500), "took {latency:?}");
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(task.await.unwrap(), Ok(More::No));
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn starttls_with_an_untrusted_certificate_is_refused_before_login() {
+    let Some(venv) = installed("TEND_MAIL_VENV") else {
+        return;
+    };
+    let s = MailServers::start_starttls(&venv).await.unwrap();
+    let mut tls = settings(&s);
+    tls.imap_host = "localhost".into();
+    tls.imap_tls = MailTls::Starttls;
+    let mail = Email::new(tls, MailServers::USER, MailServers::PASSWORD).unwrap();
+    let refused = mail.pull(None, &window(1), &mut Collect::default()).await;
+    assert!(
+        matches!(&refused, Err(ChannelError::Permanent(r)) if r.contains("TLS") && r.contains("certificate")),
+        "{refused:?}"
+    );
+    s.stop().await;
 }

@@ -15,6 +15,12 @@
 //!   seconds`, `broken@…` gets `451 4.3.0` (a server error).
 //! - A test "receives a member e-mail" with [`MailServers::deliver`] (IMAP
 //!   APPEND of an RFC 5322 message into a folder, as a delivery agent does).
+//! - Two variants: [`MailServers::start_without_idle`] runs pymap without the
+//!   IDLE capability (through [`PYMAP_NO_IDLE`], pymap's `disable_idle`
+//!   option is not wired to anything), for the polling fallback;
+//!   [`MailServers::start_starttls`] runs it with STARTTLS and a self-signed
+//!   certificate made by the `openssl` command, which a client that checks
+//!   certificates must refuse.
 
 use crate::process::{Spawned, free_port};
 use anyhow::Context;
@@ -63,6 +69,27 @@ finally:
     controller.stop()
 "#;
 
+/// pymap started without the IDLE capability (its dict backend declares
+/// IDLE in `backend_capability`; this replaces that property).
+pub const PYMAP_NO_IDLE: &str = r#"
+import sys
+from pymap.backend.dict import Config
+from pymap.config import BackendCapability
+Config.backend_capability = property(
+    lambda self: BackendCapability(idle=False, object_id=True, multi_append=True))
+from pymap.main import main
+sys.argv[0] = 'pymap'
+main()
+"#;
+
+/// How pymap runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Imap {
+    Plain,
+    NoIdle,
+    Starttls,
+}
+
 /// pymap and aiosmtpd, running; both end when this is dropped.
 pub struct MailServers {
     imap: Spawned,
@@ -84,12 +111,55 @@ impl MailServers {
     /// Starts both servers from the venv at `venv` and creates the `Sent`
     /// folder; fails with the server's log when one does not come up.
     pub async fn start(venv: &Path) -> anyhow::Result<MailServers> {
+        Self::start_as(venv, Imap::Plain).await
+    }
+
+    /// Like [`MailServers::start`], with an IMAP server that lacks IDLE.
+    pub async fn start_without_idle(venv: &Path) -> anyhow::Result<MailServers> {
+        Self::start_as(venv, Imap::NoIdle).await
+    }
+
+    /// Like [`MailServers::start`], with an IMAP server that offers STARTTLS
+    /// with a self-signed certificate for `localhost` (and refuses LOGIN
+    /// before it). No `Sent` folder is made. Needs the `openssl` command.
+    pub async fn start_starttls(venv: &Path) -> anyhow::Result<MailServers> {
+        Self::start_as(venv, Imap::Starttls).await
+    }
+
+    async fn start_as(venv: &Path, kind: Imap) -> anyhow::Result<MailServers> {
         let dir = tempfile::tempdir()?;
         let (imap_port, smtp_port) = (free_port()?, free_port()?);
-        let mut cmd = tokio::process::Command::new(venv.join("bin/pymap"));
+        let mut cmd = match kind {
+            Imap::NoIdle => {
+                let mut cmd = tokio::process::Command::new(venv.join("bin/python"));
+                cmd.args(["-c", PYMAP_NO_IDLE]);
+                cmd
+            }
+            Imap::Plain | Imap::Starttls => tokio::process::Command::new(venv.join("bin/pymap")),
+        };
         cmd.args(["--host", "127.0.0.1", "--port"])
-            .arg(imap_port.to_string())
-            .args(["--no-tls", "dict", "--demo-user", Self::USER])
+            .arg(imap_port.to_string());
+        if kind == Imap::Starttls {
+            let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+            let made = tokio::process::Command::new("openssl")
+                .args([
+                    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                ])
+                .args(["-subj", "/CN=localhost", "-keyout"])
+                .arg(&key)
+                .arg("-out")
+                .arg(&cert)
+                .output()
+                .await
+                .context("running openssl to make a test certificate")?;
+            if !made.status.success() {
+                anyhow::bail!("openssl: {}", String::from_utf8_lossy(&made.stderr));
+            }
+            cmd.arg("--cert").arg(cert).arg("--key").arg(key);
+        } else {
+            cmd.arg("--no-tls");
+        }
+        cmd.args(["dict", "--demo-user", Self::USER])
             .args(["--demo-password", Self::PASSWORD]);
         let mut imap = Spawned::start("pymap", cmd, &dir.path().join("pymap.log"))?;
         let script = dir.path().join("smtp_sink.py");
@@ -111,9 +181,11 @@ impl MailServers {
             maildir,
             _dir: dir,
         };
-        let mut session = servers.session().await?;
-        session.create("Sent").await.context("creating Sent")?;
-        session.logout().await?;
+        if kind != Imap::Starttls {
+            let mut session = servers.session().await?;
+            session.create("Sent").await.context("creating Sent")?;
+            session.logout().await?;
+        }
         Ok(servers)
     }
 
@@ -152,6 +224,20 @@ impl MailServers {
             .append(folder, None, arrived.as_deref(), raw)
             .await
             .with_context(|| format!("APPEND to {folder}"))?;
+        session.logout().await?;
+        Ok(())
+    }
+
+    /// Delivers every message of `raws` into `folder`, in order, over one
+    /// IMAP session (a pymap login costs about half a second).
+    pub async fn deliver_all(&self, folder: &str, raws: &[Vec<u8>]) -> anyhow::Result<()> {
+        let mut session = self.session().await?;
+        for raw in raws {
+            session
+                .append(folder, None, None, raw)
+                .await
+                .with_context(|| format!("APPEND to {folder}"))?;
+        }
         session.logout().await?;
         Ok(())
     }

@@ -51,7 +51,7 @@ use tend_domain::IncomingItem;
 pub const PAGE: usize = 20;
 
 /// How often a server without IDLE is asked for new mail while streaming.
-pub const POLL_WITHOUT_IDLE: Duration = Duration::from_secs(2);
+pub const POLL_WITHOUT_IDLE: Duration = Duration::from_secs(1);
 
 /// The longest single IDLE before the connector looks for itself (a safety
 /// net for a missed wake-up; servers end IDLE after 30 minutes anyway).
@@ -578,6 +578,32 @@ mod tests {
         assert!(check_key(&key).is_ok());
         assert!(check_key("tend.1@x").is_err());
         assert!(check_key("<a\"b@x>").is_err());
+    }
+
+    #[test]
+    fn settings_round_trip_as_a_channel_config_with_default_folders() {
+        let json = serde_json::json!({
+            "network": "email",
+            "imap_host": "imap.example.org", "imap_port": 993, "imap_tls": "tls",
+            "smtp_host": "smtp.example.org", "smtp_port": 587, "smtp_tls": "starttls",
+            "address": "help@example.org"
+        });
+        let config: crate::live::ChannelConfig = serde_json::from_value(json).unwrap();
+        let crate::live::ChannelConfig::Email(s) = &config else {
+            panic!("not e-mail: {config:?}")
+        };
+        assert_eq!(
+            (s.folder.as_str(), s.sent_folder.as_str()),
+            ("INBOX", "Sent")
+        );
+        assert_eq!(s.smtp_tls, MailTls::Starttls);
+        assert_eq!(config.network(), "email");
+        assert_eq!(config.kind(), tend_domain::ChannelKind::Email);
+        assert!(config.validate().is_ok());
+        let back = serde_json::to_value(&config).unwrap();
+        assert_eq!(back["network"], "email");
+        let refused = crate::live::connect(&config, &crate::live::Credentials::None);
+        assert!(matches!(refused, Err(ChannelError::Permanent(r)) if r.contains("Password")));
     }
 
     #[test]

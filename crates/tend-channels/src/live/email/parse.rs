@@ -364,6 +364,26 @@ mod tests {
     }
 
     #[test]
+    fn mail_from_the_mailbox_itself_is_outbound() {
+        let raw =
+            b"From: Support <SUPPORT@tend.test>\r\nMessage-ID: <own@tend.test>\r\n\r\nours\r\n";
+        let Ok(Received::Member(m)) = read_message(raw, &origin()) else {
+            panic!("not a member message")
+        };
+        assert_eq!(m.direction, Direction::Outbound);
+        let raw = b"From: Postmaster <postmaster@x.example>\r\nSubject: Delivery Status\r\n\r\nfailed\r\n";
+        assert!(matches!(
+            read_message(raw, &origin()),
+            Ok(Received::Bounce(_))
+        ));
+        let raw = b"From: a@x.example\r\nSubject: Vacation planning\r\n\r\nq\r\n";
+        assert!(matches!(
+            read_message(raw, &origin()),
+            Ok(Received::Member(_))
+        ));
+    }
+
+    #[test]
     fn empty_input_is_an_error_naming_where() {
         let err = read_message(b"  \r\n", &origin()).unwrap_err();
         assert!(err.to_string().contains("UID 3"), "{err}");

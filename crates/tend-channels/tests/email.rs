@@ -694,3 +694,28 @@ async fn starttls_with_an_untrusted_certificate_is_refused_before_login() {
     );
     s.stop().await;
 }
+
+#[tokio::test]
+async fn an_unreadable_mail_is_kept_visible_naming_where_not_lost() {
+    let Some(s) = servers().await else { return };
+    let mail = mailbox(&s);
+    s.deliver("INBOX", b"\r\n \r\n").await.unwrap();
+    s.deliver(
+        "INBOX",
+        &member_mail("<after@members.example>", "Hi", "next", &[]),
+    )
+    .await
+    .unwrap();
+    let got = read_all(&mail).await;
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(got[0].title.as_deref(), Some("Unreadable e-mail"));
+    assert!(
+        got[0].text.starts_with("[Unreadable e-mail] e-mail UID ")
+            && got[0].text.ends_with("in \"INBOX\": empty message"),
+        "{}",
+        got[0].text
+    );
+    assert!(got[0].author.is_none());
+    assert_eq!(got[1].external_id, "<after@members.example>");
+    s.stop().await;
+}

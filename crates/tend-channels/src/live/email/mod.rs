@@ -69,16 +69,9 @@ pub enum MailTls {
     Tls,
 }
 
-fn inbox() -> String {
-    "INBOX".into()
-}
-
-fn sent() -> String {
-    "Sent".into()
-}
-
 /// The mailbox's settings (no secrets).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Settings {
     /// The IMAP server's host name.
     pub imap_host: String,
@@ -147,6 +140,14 @@ impl Settings {
     }
 }
 
+fn inbox() -> String {
+    "INBOX".into()
+}
+
+fn sent() -> String {
+    "Sent".into()
+}
+
 /// The support mailbox.
 pub struct Email {
     settings: Settings,
@@ -208,7 +209,7 @@ impl Email {
             _ => None,
         };
         let query = match last {
-            Some(uid) => format!("UID {}:*", u64::from(uid) + 1),
+            Some(uid) => format!("UID {}:*", uid.saturating_add(1)),
             None => format!("SINCE {}", imap::imap_date(window.backfill_from)),
         };
         let found = timed("UID SEARCH", session.uid_search(&query)).await?;
@@ -265,9 +266,20 @@ impl Email {
                 .await
         })
         .await?;
-        let mut read: Vec<(u32, Option<IncomingItem>)> = Vec::new();
+        // Only what was asked for, once: a server may slip in unsolicited
+        // FETCH responses (flag changes) without a body.
+        let mut bodies: std::collections::BTreeMap<u32, &async_imap::types::Fetch> =
+            std::collections::BTreeMap::new();
         for f in &fetched {
-            let Some(uid) = f.uid else { continue };
+            if let Some(uid) = f.uid
+                && uids.contains(&uid)
+                && (f.body().is_some() || !bodies.contains_key(&uid))
+            {
+                bodies.insert(uid, f);
+            }
+        }
+        let mut items = Vec::with_capacity(bodies.len());
+        for (uid, f) in bodies {
             let origin = Origin {
                 folder: &self.settings.folder,
                 uid_validity: validity,
@@ -277,15 +289,15 @@ impl Email {
                     .internal_date()
                     .and_then(|d| Timestamp::from_second(d.timestamp()).ok()),
             };
-            let item = match parse::read_message(f.body().unwrap_or_default(), &origin) {
-                Ok(Received::Member(m) | Received::Bounce(m)) => Some(IncomingItem::Message(m)),
-                Ok(Received::AutoReply { .. }) => None,
-                Err(e) => Some(IncomingItem::Message(unreadable(&origin, &e))),
-            };
-            read.push((uid, item));
+            match parse::read_message(f.body().unwrap_or_default(), &origin) {
+                Ok(Received::Member(m) | Received::Bounce(m)) => {
+                    items.push(IncomingItem::Message(m));
+                }
+                Ok(Received::AutoReply { .. }) => {}
+                Err(e) => items.push(IncomingItem::Message(unreadable(&origin, &e))),
+            }
         }
-        read.sort_by_key(|(uid, _)| *uid);
-        Ok(read.into_iter().filter_map(|(_, item)| item).collect())
+        Ok(items)
     }
 
     /// The Sent folder's UIDs of the message with Message-ID `key`.
@@ -314,7 +326,12 @@ fn unreadable(origin: &Origin<'_>, e: &ChannelError) -> tend_domain::IncomingMes
         parent_external_id: None,
         author: None,
         title: Some("Unreadable e-mail".into()),
-        text: format!("[Unreadable e-mail] {e}"),
+        text: match e {
+            ChannelError::Permanent(why) | ChannelError::Transient(why) => {
+                format!("[Unreadable e-mail] {why}")
+            }
+            other => format!("[Unreadable e-mail] {other}"),
+        },
         lang: None,
         created_at: origin.arrived.unwrap_or(Timestamp::UNIX_EPOCH),
         edited_at: None,
@@ -588,6 +605,9 @@ mod tests {
             "smtp_host": "smtp.example.org", "smtp_port": 587, "smtp_tls": "starttls",
             "address": "help@example.org"
         });
+        let mut typo = json.clone();
+        typo["smtp_prot"] = 25.into();
+        assert!(serde_json::from_value::<crate::live::ChannelConfig>(typo).is_err());
         let config: crate::live::ChannelConfig = serde_json::from_value(json).unwrap();
         let crate::live::ChannelConfig::Email(s) = &config else {
             panic!("not e-mail: {config:?}")

@@ -200,6 +200,42 @@ fn wait_in(text: &str) -> Option<Duration> {
 mod tests {
     use super::*;
 
+    #[tokio::test]
+    async fn transports_build_for_every_tls_mode_and_plain_tls_mismatch_fails_cleanly() {
+        let mut settings = Settings {
+            imap_host: "127.0.0.1".into(),
+            imap_port: 1,
+            imap_tls: MailTls::None,
+            smtp_host: "localhost".into(),
+            smtp_port: 1,
+            smtp_tls: MailTls::None,
+            address: "help@example.org".into(),
+            folder: "INBOX".into(),
+            sent_folder: "Sent".into(),
+        };
+        for mode in [MailTls::None, MailTls::Starttls, MailTls::Tls] {
+            settings.smtp_tls = mode;
+            assert!(transport(&settings, "u", "p").is_ok(), "{mode:?}");
+        }
+        // Implicit TLS against a server that speaks plain text.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        settings.smtp_port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            use tokio::io::AsyncWriteExt;
+            if let Ok((mut socket, _)) = listener.accept().await {
+                let _ = socket.write_all(b"220 plain.example ESMTP\r\n").await;
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+        });
+        let t = transport(&settings, "u", "p").unwrap();
+        let err = check(&t).await.unwrap_err();
+        // No panic, no hang: a failed connection, which may pass (Transient).
+        assert!(
+            matches!(&err, ChannelError::Transient(r) if r.starts_with("SMTP")),
+            "{err:?}"
+        );
+    }
+
     #[test]
     fn a_named_wait_is_read() {
         assert_eq!(

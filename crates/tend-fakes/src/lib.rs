@@ -10,5 +10,6 @@
 //!   the harness that starts the network's real server and makes accounts.
 
 pub mod bluesky;
+pub mod mail;
 pub mod mastodon;
 pub mod process;

@@ -28,6 +28,8 @@ pub enum ChannelConfig {
         #[serde(default)]
         account: Option<String>,
     },
+    /// The support mailbox: IMAP in, SMTP out (see [`super::email`]).
+    Email(super::email::Settings),
     /// A Bluesky account (the brand's), signed in with an app password
     /// (`Credentials::Password`: handle and app password).
     Bluesky {
@@ -50,6 +52,7 @@ impl ChannelConfig {
             ChannelConfig::Simulated { .. } => ChannelKind::Other,
             ChannelConfig::Mastodon { .. } => ChannelKind::Mastodon,
             ChannelConfig::Bluesky { .. } => ChannelKind::Bluesky,
+            ChannelConfig::Email(_) => ChannelKind::Email,
         }
     }
 
@@ -59,6 +62,7 @@ impl ChannelConfig {
             ChannelConfig::Simulated { .. } => "simulated",
             ChannelConfig::Mastodon { .. } => "mastodon",
             ChannelConfig::Bluesky { .. } => "bluesky",
+            ChannelConfig::Email(_) => "email",
         }
     }
 
@@ -72,6 +76,8 @@ impl ChannelConfig {
             ChannelConfig::Mastodon { .. } => Duration::from_secs(60),
             // Streams the firehose; a pull after a dropped stream.
             ChannelConfig::Bluesky { .. } => Duration::from_secs(30),
+            // The mailbox streams with IDLE; a poll is the fallback.
+            ChannelConfig::Email(_) => Duration::from_secs(60),
         }
     }
 
@@ -84,6 +90,7 @@ impl ChannelConfig {
                 ))
             }
             ChannelConfig::Simulated { .. } => Ok(()),
+            ChannelConfig::Email(settings) => settings.validate(),
             ChannelConfig::Mastodon { instance, account } => {
                 super::mastodon::instance_base(instance)?;
                 let handle = account.as_deref().map(|a| a.trim().trim_start_matches('@'));
@@ -219,6 +226,16 @@ pub fn connect(
         ChannelConfig::Simulated { every_secs } => {
             let _ = credentials;
             Ok(Box::new(super::simulated::Simulated::new(*every_secs)))
+        }
+        ChannelConfig::Email(settings) => {
+            match credentials {
+                Credentials::Password { username, password } => Ok(Box::new(
+                    super::email::Email::new(settings.clone(), username, password)?,
+                )),
+                _ => Err(ChannelError::Permanent(
+                    "e-mail needs Password credentials (the mailbox login)".into(),
+                )),
+            }
         }
         ChannelConfig::Mastodon { instance, account } => {
             config.validate()?;

@@ -19,6 +19,7 @@
 
 pub mod bluesky;
 mod config;
+pub mod email;
 mod error;
 pub mod http;
 pub mod mastodon;

@@ -9,4 +9,5 @@
 //!   payloads with the network's rules (auth, rate limits, idempotency), or
 //!   the harness that starts the network's real server and makes accounts.
 
+pub mod feeds;
 pub mod process;

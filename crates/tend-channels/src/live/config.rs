@@ -18,6 +18,11 @@ pub enum ChannelConfig {
         /// Seconds between two simulated messages.
         every_secs: u64,
     },
+    /// An RSS 2.0 or Atom feed (blog comments, a forum's feed); read-only.
+    Rss {
+        /// The feed's URL.
+        url: String,
+    },
 }
 
 impl ChannelConfig {
@@ -25,6 +30,7 @@ impl ChannelConfig {
     pub fn kind(&self) -> ChannelKind {
         match self {
             ChannelConfig::Simulated { .. } => ChannelKind::Other,
+            ChannelConfig::Rss { .. } => ChannelKind::Rss,
         }
     }
 
@@ -32,6 +38,7 @@ impl ChannelConfig {
     pub fn network(&self) -> &'static str {
         match self {
             ChannelConfig::Simulated { .. } => "simulated",
+            ChannelConfig::Rss { .. } => "rss",
         }
     }
 
@@ -40,6 +47,8 @@ impl ChannelConfig {
     pub fn poll_every(&self) -> Duration {
         match self {
             ChannelConfig::Simulated { every_secs } => Duration::from_secs((*every_secs).max(1)),
+            // Feeds change slowly, and a conditional GET makes a poll cheap.
+            ChannelConfig::Rss { .. } => Duration::from_secs(15 * 60),
         }
     }
 
@@ -52,6 +61,7 @@ impl ChannelConfig {
                 ))
             }
             ChannelConfig::Simulated { .. } => Ok(()),
+            ChannelConfig::Rss { url } => super::rss::validate(url),
         }
     }
 }
@@ -113,6 +123,10 @@ pub fn connect(
         ChannelConfig::Simulated { every_secs } => {
             let _ = credentials;
             Ok(Box::new(super::simulated::Simulated::new(*every_secs)))
+        }
+        ChannelConfig::Rss { url } => {
+            let _ = credentials;
+            Ok(Box::new(super::rss::Rss::new(url)?))
         }
     }
 }

@@ -11,3 +11,4 @@
 
 pub mod feeds;
 pub mod process;
+pub mod synapse;

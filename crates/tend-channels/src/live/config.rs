@@ -18,6 +18,16 @@ pub enum ChannelConfig {
         /// Seconds between two simulated messages.
         every_secs: u64,
     },
+    /// Matrix rooms on a homeserver (credentials: an access token, or a
+    /// login and password).
+    Matrix {
+        /// The homeserver's base URL (`https://matrix.example.org`).
+        homeserver: String,
+        /// Room ids (`!id:server`) or aliases (`#name:server`) to follow;
+        /// empty = every room the account has joined.
+        #[serde(default)]
+        rooms: Vec<String>,
+    },
     /// An RSS 2.0 or Atom feed (blog comments, a forum's feed); read-only.
     Rss {
         /// The feed's URL.
@@ -30,6 +40,7 @@ impl ChannelConfig {
     pub fn kind(&self) -> ChannelKind {
         match self {
             ChannelConfig::Simulated { .. } => ChannelKind::Other,
+            ChannelConfig::Matrix { .. } => ChannelKind::Matrix,
             ChannelConfig::Rss { .. } => ChannelKind::Rss,
         }
     }
@@ -38,6 +49,7 @@ impl ChannelConfig {
     pub fn network(&self) -> &'static str {
         match self {
             ChannelConfig::Simulated { .. } => "simulated",
+            ChannelConfig::Matrix { .. } => "matrix",
             ChannelConfig::Rss { .. } => "rss",
         }
     }
@@ -47,6 +59,9 @@ impl ChannelConfig {
     pub fn poll_every(&self) -> Duration {
         match self {
             ChannelConfig::Simulated { every_secs } => Duration::from_secs((*every_secs).max(1)),
+            // Matrix streams (the /sync long-poll); this is the pause after a
+            // stream that failed.
+            ChannelConfig::Matrix { .. } => Duration::from_secs(30),
             // Feeds change slowly, and a conditional GET makes a poll cheap.
             ChannelConfig::Rss { .. } => Duration::from_secs(15 * 60),
         }
@@ -61,6 +76,9 @@ impl ChannelConfig {
                 ))
             }
             ChannelConfig::Simulated { .. } => Ok(()),
+            ChannelConfig::Matrix { homeserver, rooms } => {
+                super::matrix::validate(homeserver, rooms)
+            }
             ChannelConfig::Rss { url } => super::rss::validate(url),
         }
     }
@@ -124,6 +142,11 @@ pub fn connect(
             let _ = credentials;
             Ok(Box::new(super::simulated::Simulated::new(*every_secs)))
         }
+        ChannelConfig::Matrix { homeserver, rooms } => Ok(Box::new(super::matrix::Matrix::new(
+            homeserver,
+            rooms,
+            credentials,
+        )?)),
         ChannelConfig::Rss { url } => {
             let _ = credentials;
             Ok(Box::new(super::rss::Rss::new(url)?))

@@ -20,6 +20,7 @@
 mod config;
 mod error;
 pub mod http;
+pub mod matrix;
 pub mod rss;
 pub mod simulated;
 

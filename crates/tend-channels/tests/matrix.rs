@@ -409,6 +409,51 @@ async fn publishing_twice_with_the_same_key_leaves_one_message() {
     assert_eq!(on_server[0]["sender"], f.brand.user_id.as_str());
 }
 
+/// The outcome of a publish is unknown when the server dies after the
+/// request: after it comes back, the same key must not post twice (Synapse
+/// keeps transaction ids in its database, per device). Its own server: a
+/// restart would disturb the other tests.
+#[tokio::test]
+async fn a_repeated_key_after_a_server_crash_still_leaves_one_message() {
+    if installed("TEND_SYNAPSE_VENV").is_none() {
+        return;
+    }
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("synapse-crash");
+    let s = Synapse::start(&dir).await.expect("Synapse starts");
+    let brand = s
+        .register("brand-crash", "brand-password-1")
+        .await
+        .expect("brand");
+    let room = s.create_room(&brand, None).await.expect("room");
+    let m = Matrix::new(
+        &s.url(),
+        std::slice::from_ref(&room),
+        &Credentials::Token {
+            token: brand.access_token.clone(),
+        },
+    )
+    .expect("connector");
+    let p = post("outbox-crash-1", "We are back online.", None);
+    let first = m.publish(&p).await.expect("publish");
+    s.kill().await;
+    assert!(matches!(
+        m.publish(&p).await,
+        Err(ChannelError::Transient(_))
+    ));
+    s.restart().await.expect("restart");
+    assert_eq!(m.lookup(&p).await.expect("lookup"), Some(first.clone()));
+    assert_eq!(m.publish(&p).await.expect("publish again"), first);
+    let copies = s
+        .messages(&brand, &room, 20)
+        .await
+        .expect("messages")
+        .iter()
+        .filter(|e| e["content"]["body"] == "We are back online.")
+        .count();
+    assert_eq!(copies, 1);
+    s.stop().await;
+}
+
 #[tokio::test]
 async fn lookup_finds_a_published_message_and_none_for_an_unsent_key() {
     let Some(f) = fixture("lookup").await else {

@@ -432,18 +432,23 @@ async fn resolve_threads(
     items: &mut [IncomingMessage],
 ) -> Result<(), ChannelError> {
     for i in 0..items.len() {
-        let Some(parent) = items[i].parent_external_id.clone() else {
-            continue;
-        };
-        if items[i].thread_external_id.is_none() {
+        if let (Some(parent), None) = (
+            items[i].parent_external_id.clone(),
+            &items[i].thread_external_id,
+        ) {
             let root = chain_root(m, session, items, parent).await?;
             items[i].thread_external_id = Some(root);
         }
-        if let (Ok(mut known), Some(root)) = (m.threads.lock(), &items[i].thread_external_id) {
+        // Remembered for later replies: a root is its own thread.
+        let root = items[i]
+            .thread_external_id
+            .clone()
+            .unwrap_or_else(|| items[i].external_id.clone());
+        if let Ok(mut known) = m.threads.lock() {
             if known.len() > 50_000 {
                 known.clear();
             }
-            known.insert(items[i].external_id.clone(), root.clone());
+            known.insert(items[i].external_id.clone(), root);
         }
     }
     Ok(())

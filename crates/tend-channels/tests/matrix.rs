@@ -240,6 +240,23 @@ async fn a_backfill_cut_by_max_pages_continues_from_its_cursor() {
 }
 
 #[tokio::test]
+async fn a_backfill_the_server_refuses_ends_for_that_room_only() {
+    let Some(f) = fixture("refused").await else {
+        return;
+    };
+    let m = f.connector();
+    let first = pull(&m, None).await;
+    let mut cursor: Value = serde_json::from_str(&first.cursor().0).expect("a JSON cursor");
+    cursor["back"] = json!({ f.room.clone(): "not-a-pagination-token" });
+    let broken = Cursor(cursor.to_string());
+    f.say("still read").await;
+    let next = pull(&m, Some(&broken)).await;
+    assert_eq!(next.texts(), ["still read"]);
+    let after: Value = serde_json::from_str(&next.cursor().0).expect("a JSON cursor");
+    assert!(after.get("back").is_none(), "{after}");
+}
+
+#[tokio::test]
 async fn a_gap_longer_than_one_sync_is_filled() {
     let Some(f) = fixture("gap").await else {
         return;

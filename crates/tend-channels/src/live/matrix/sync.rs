@@ -198,7 +198,17 @@ pub(super) async fn pull(
         if pages >= max_pages {
             return Ok(More::Yes);
         }
-        let older = messages(m, session, &room, Some(&token), None, &room_filter()).await?;
+        let older = match messages(m, session, &room, Some(&token), None, &room_filter()).await {
+            Ok(older) => older,
+            // A room left or forbidden meanwhile: its backfill ends here
+            // instead of stopping the channel for good.
+            Err(ChannelError::Permanent(_)) => MessagesResponse {
+                chunk: Vec::new(),
+                end: None,
+                state: Vec::new(),
+            },
+            Err(e) => return Err(e),
+        };
         let mut events = parse_events(&older.chunk);
         events.reverse();
         let reached =
@@ -248,7 +258,7 @@ async fn forward(
             // More happened than one sync holds: read back to where we were.
             let mut gap = Vec::new();
             for _ in 0..MAX_GAP_PAGES {
-                let older = messages(
+                let older = match messages(
                     m,
                     session,
                     &room,
@@ -256,7 +266,13 @@ async fn forward(
                     Some(&state.since),
                     &room_filter(),
                 )
-                .await?;
+                .await
+                {
+                    Ok(older) => older,
+                    // Not readable any more (left, forbidden): no gap to fill.
+                    Err(ChannelError::Permanent(_)) => break,
+                    Err(e) => return Err(e),
+                };
                 gap.extend(parse_events(&older.chunk));
                 names.extend(display_names(&older.state));
                 match older.end {

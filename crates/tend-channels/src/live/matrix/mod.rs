@@ -8,7 +8,7 @@
 //! - Reading: `/sync` with a filter (the rooms, `m.room.message` and
 //!   redactions, lazy-loaded member names). The cursor holds the `next_batch`
 //!   token and, while a backfill runs, each room's `/messages` token going
-//!   back (see [`cursor`]). A gap in a sync (`limited` timeline) is filled
+//!   back (see `cursor.rs`). A gap in a sync (`limited` timeline) is filled
 //!   with `/messages` back to the previous token. Streaming is the `/sync`
 //!   long-poll.
 //! - Mapping (see [`events`]): external id `{room_id}/{event_id}`; thread =

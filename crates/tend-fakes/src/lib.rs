@@ -10,6 +10,8 @@
 //!   the harness that starts the network's real server and makes accounts.
 
 pub mod bluesky;
+pub mod feeds;
 pub mod mail;
 pub mod mastodon;
 pub mod process;
+pub mod synapse;

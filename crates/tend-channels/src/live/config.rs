@@ -30,6 +30,21 @@ pub enum ChannelConfig {
     },
     /// The support mailbox: IMAP in, SMTP out (see [`super::email`]).
     Email(super::email::Settings),
+    /// Matrix rooms on a homeserver (credentials: an access token, or a
+    /// login and password).
+    Matrix {
+        /// The homeserver's base URL (`https://matrix.example.org`).
+        homeserver: String,
+        /// Room ids (`!id:server`) or aliases (`#name:server`) to follow;
+        /// empty = every room the account has joined.
+        #[serde(default)]
+        rooms: Vec<String>,
+    },
+    /// An RSS 2.0 or Atom feed (blog comments, a forum's feed); read-only.
+    Rss {
+        /// The feed's URL.
+        url: String,
+    },
     /// A Bluesky account (the brand's), signed in with an app password
     /// (`Credentials::Password`: handle and app password).
     Bluesky {
@@ -53,6 +68,8 @@ impl ChannelConfig {
             ChannelConfig::Mastodon { .. } => ChannelKind::Mastodon,
             ChannelConfig::Bluesky { .. } => ChannelKind::Bluesky,
             ChannelConfig::Email(_) => ChannelKind::Email,
+            ChannelConfig::Matrix { .. } => ChannelKind::Matrix,
+            ChannelConfig::Rss { .. } => ChannelKind::Rss,
         }
     }
 
@@ -63,6 +80,8 @@ impl ChannelConfig {
             ChannelConfig::Mastodon { .. } => "mastodon",
             ChannelConfig::Bluesky { .. } => "bluesky",
             ChannelConfig::Email(_) => "email",
+            ChannelConfig::Matrix { .. } => "matrix",
+            ChannelConfig::Rss { .. } => "rss",
         }
     }
 
@@ -78,6 +97,11 @@ impl ChannelConfig {
             ChannelConfig::Bluesky { .. } => Duration::from_secs(30),
             // The mailbox streams with IDLE; a poll is the fallback.
             ChannelConfig::Email(_) => Duration::from_secs(60),
+            // Matrix streams (the /sync long-poll); this is the pause after a
+            // stream that failed.
+            ChannelConfig::Matrix { .. } => Duration::from_secs(30),
+            // Feeds change slowly, and a conditional GET makes a poll cheap.
+            ChannelConfig::Rss { .. } => Duration::from_secs(15 * 60),
         }
     }
 
@@ -91,6 +115,10 @@ impl ChannelConfig {
             }
             ChannelConfig::Simulated { .. } => Ok(()),
             ChannelConfig::Email(settings) => settings.validate(),
+            ChannelConfig::Matrix { homeserver, rooms } => {
+                super::matrix::validate(homeserver, rooms)
+            }
+            ChannelConfig::Rss { url } => super::rss::validate(url),
             ChannelConfig::Mastodon { instance, account } => {
                 super::mastodon::instance_base(instance)?;
                 let handle = account.as_deref().map(|a| a.trim().trim_start_matches('@'));
@@ -226,6 +254,15 @@ pub fn connect(
         ChannelConfig::Simulated { every_secs } => {
             let _ = credentials;
             Ok(Box::new(super::simulated::Simulated::new(*every_secs)))
+        }
+        ChannelConfig::Matrix { homeserver, rooms } => Ok(Box::new(super::matrix::Matrix::new(
+            homeserver,
+            rooms,
+            credentials,
+        )?)),
+        ChannelConfig::Rss { url } => {
+            let _ = credentials;
+            Ok(Box::new(super::rss::Rss::new(url)?))
         }
         ChannelConfig::Email(settings) => {
             match credentials {

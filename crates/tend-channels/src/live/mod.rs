@@ -23,7 +23,9 @@ pub mod email;
 mod error;
 pub mod http;
 pub mod mastodon;
+pub mod matrix;
 pub mod oauth;
+pub mod rss;
 pub mod simulated;
 
 pub use config::{ChannelConfig, Credentials, connect};

@@ -15,10 +15,15 @@ mod fleet;
 use std::collections::HashMap;
 use std::time::Duration;
 use tend_channels::live::{ChannelConfig, Credentials};
-use tend_fakes::mastodon::{Fault, FakeMastodon, Route};
+use tend_fakes::mastodon::{FakeMastodon, Fault, Route};
 
 /// Asserts every parent got exactly one reply, and prints the figures.
-fn exactly_one_each(label: &str, parents: &[String], replies_to: &[String], settled: &fleet::Settled) {
+fn exactly_one_each(
+    label: &str,
+    parents: &[String],
+    replies_to: &[String],
+    settled: &fleet::Settled,
+) {
     let mut per_parent: HashMap<&str, usize> = HashMap::new();
     for p in replies_to {
         *per_parent.entry(p.as_str()).or_default() += 1;
@@ -132,16 +137,24 @@ async fn replies_on_the_real_bluesky_pds_exist_once_though_a_worker_is_killed() 
     .await;
     let messages = fleet::member_messages(&scene, n, |i| posts[i].clone()).await;
     let settled =
-        fleet::send_with_a_kill(&scene, &url, &messages, 2, n / 3, Duration::from_secs(300))
-            .await;
+        fleet::send_with_a_kill(&scene, &url, &messages, 2, n / 3, Duration::from_secs(300)).await;
     let replies: Vec<String> = net
         .list_posts(&brand.did)
         .await
         .unwrap()
         .iter()
-        .filter_map(|r| r["value"]["reply"]["parent"]["uri"].as_str().map(str::to_owned))
+        .filter_map(|r| {
+            r["value"]["reply"]["parent"]["uri"]
+                .as_str()
+                .map(str::to_owned)
+        })
         .collect();
-    exactly_one_each("bluesky pds, sqlite, 2 processes", &posts, &replies, &settled);
+    exactly_one_each(
+        "bluesky pds, sqlite, 2 processes",
+        &posts,
+        &replies,
+        &settled,
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -179,8 +192,7 @@ async fn replies_on_the_real_matrix_server_exist_once_though_a_worker_is_killed(
     .await;
     let messages = fleet::member_messages(&scene, n, |i| events[i].clone()).await;
     let settled =
-        fleet::send_with_a_kill(&scene, &url, &messages, 2, n / 3, Duration::from_secs(300))
-            .await;
+        fleet::send_with_a_kill(&scene, &url, &messages, 2, n / 3, Duration::from_secs(300)).await;
     let replies: Vec<String> = synapse
         .messages(&brand, &room, 1000)
         .await
@@ -195,6 +207,11 @@ async fn replies_on_the_real_matrix_server_exist_once_though_a_worker_is_killed(
                 .map(|id| format!("{room}/{id}"))
         })
         .collect();
-    exactly_one_each("matrix synapse, sqlite, 2 processes", &events, &replies, &settled);
+    exactly_one_each(
+        "matrix synapse, sqlite, 2 processes",
+        &events,
+        &replies,
+        &settled,
+    );
     synapse.stop().await;
 }

@@ -405,3 +405,141 @@ async fn disconnecting_keeps_the_history_wipes_the_credentials_and_stops_the_rea
         "history kept, nothing new"
     );
 }
+
+/// Follows the network's consent page (the fake approves at once) to the
+/// redirect back to Tend; answers its `state` and `code`.
+async fn consent(authorize_url: &str) -> (String, String) {
+    let client = tend_channels::live::http::client_builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = client.get(authorize_url).send().await.unwrap();
+    assert!(res.status().is_redirection(), "{}", res.status());
+    let back = res.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        back.starts_with("http://tend.test/oauth/callback"),
+        "{back}"
+    );
+    let url = reqwest::Url::parse(&back).unwrap();
+    let get = |k: &str| {
+        url.query_pairs()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.into_owned())
+            .unwrap()
+    };
+    (get("state"), get("code"))
+}
+
+#[tokio::test]
+async fn oauth_with_pkce_connects_a_mastodon_channel_once_per_authorisation() {
+    let w = world(Clock::system()).await;
+    let fake = tend_fakes::mastodon::FakeMastodon::start().await.unwrap();
+    let request = Connect {
+        name: "Fediverse".into(),
+        config: ChannelConfig::Mastodon {
+            instance: fake.url.clone(),
+            account: None,
+        },
+        credentials: Credentials::None,
+        backfill_days: Some(1),
+    };
+    let redirect = "http://tend.test/oauth/callback";
+    let url = channels::oauth::begin(
+        &*w.store,
+        &w.secrets,
+        w.admin,
+        &request,
+        redirect,
+        w.clock.now(),
+    )
+    .await
+    .unwrap();
+    assert!(url.contains("code_challenge_method=S256"), "{url}");
+    let (state, code) = consent(&url).await;
+    // Another workspace cannot finish it.
+    let other = w
+        .store
+        .create_workspace(
+            &tend_domain::NewWorkspace::new(
+                tend_domain::Slug::parse("other").unwrap(),
+                "Other",
+                "UTC",
+            )
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    let stranger = Actor::system("test", other.id, Role::Admin);
+    assert!(
+        channels::oauth::finish(
+            &*w.store,
+            &w.secrets,
+            stranger,
+            &state,
+            &code,
+            w.clock.now()
+        )
+        .await
+        .is_err()
+    );
+    let status =
+        channels::oauth::finish(&*w.store, &w.secrets, w.admin, &state, &code, w.clock.now())
+            .await
+            .unwrap();
+    assert_eq!(status.link.unwrap().network, "mastodon");
+    let (_, sealed) = w
+        .store
+        .channel_link(w.ws.id, status.channel.id)
+        .await
+        .unwrap();
+    assert!(matches!(
+        w.secrets.open(&sealed).unwrap(),
+        Credentials::OAuth { ref access_token, .. } if !access_token.is_empty()
+    ));
+    // A state works once.
+    assert!(
+        channels::oauth::finish(&*w.store, &w.secrets, w.admin, &state, &code, w.clock.now())
+            .await
+            .is_err()
+    );
+    // An authorisation not finished in time is gone.
+    let url = channels::oauth::begin(
+        &*w.store,
+        &w.secrets,
+        w.admin,
+        &Connect {
+            name: "Late".into(),
+            ..request.clone()
+        },
+        redirect,
+        w.clock.now(),
+    )
+    .await
+    .unwrap();
+    let (state, code) = consent(&url).await;
+    let later = w.clock.now() + SignedDuration::from_mins(16);
+    assert!(
+        channels::oauth::finish(&*w.store, &w.secrets, w.admin, &state, &code, later)
+            .await
+            .is_err()
+    );
+    // Networks without OAuth say so.
+    let simulated = Connect {
+        name: "Sim".into(),
+        config: ChannelConfig::Simulated { every_secs: 5 },
+        credentials: Credentials::None,
+        backfill_days: None,
+    };
+    assert!(
+        channels::oauth::begin(
+            &*w.store,
+            &w.secrets,
+            w.admin,
+            &simulated,
+            redirect,
+            w.clock.now()
+        )
+        .await
+        .is_err()
+    );
+}

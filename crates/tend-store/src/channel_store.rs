@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use tend_domain::{
     Channel, ChannelId, ChannelLink, NewChannel, NewMessage, OutboxId, OutboxItem, OutboxState,
-    SealedSecret, SyncReport, WorkspaceId,
+    SealedSecret, SyncReport, UserId, WorkspaceId,
 };
 
 /// A live channel to connect.
@@ -114,6 +114,25 @@ pub trait ChannelStore: Send + Sync {
         channel: ChannelId,
         now: Timestamp,
     ) -> Result<ChannelLink, StoreError>;
+
+    /// Keeps an OAuth authorisation in progress under its random `state`.
+    async fn save_oauth_pending(
+        &self,
+        workspace: WorkspaceId,
+        state: &str,
+        user: Option<UserId>,
+        sealed: &SealedSecret,
+        now: Timestamp,
+    ) -> Result<(), StoreError>;
+    /// Takes (deletes and answers) the authorisation of `state` in `workspace`
+    /// started at or after `not_before`; `NotFound` otherwise (unknown,
+    /// expired, already used, another workspace's). Older ones are deleted.
+    async fn take_oauth_pending(
+        &self,
+        workspace: WorkspaceId,
+        state: &str,
+        not_before: Timestamp,
+    ) -> Result<(Option<UserId>, SealedSecret), StoreError>;
 
     /// One outbox item.
     async fn outbox_item(

@@ -85,8 +85,18 @@ impl SecretBox {
 
     /// Seals credentials: base64 of a random 24-byte nonce and the ciphertext.
     pub fn seal(&self, credentials: &Credentials) -> SealedSecret {
-        // A closed enum of strings always serialises.
-        let plain = serde_json::to_vec(credentials).unwrap_or_default();
+        self.seal_json(credentials)
+    }
+
+    /// Opens sealed credentials.
+    pub fn open(&self, sealed: &SealedSecret) -> Result<Credentials, SecretError> {
+        self.open_json(sealed)
+    }
+
+    /// Seals any secret value (as JSON), like [`SecretBox::seal`].
+    pub fn seal_json<T: serde::Serialize>(&self, value: &T) -> SealedSecret {
+        // Plain data of strings always serialises.
+        let plain = serde_json::to_vec(value).unwrap_or_default();
         let mut nonce = [0u8; 24];
         rand::rng().fill_bytes(&mut nonce);
         let sealed = self
@@ -104,8 +114,11 @@ impl SecretBox {
         SealedSecret(STANDARD.encode(out))
     }
 
-    /// Opens sealed credentials.
-    pub fn open(&self, sealed: &SealedSecret) -> Result<Credentials, SecretError> {
+    /// Opens a value sealed by [`SecretBox::seal_json`].
+    pub fn open_json<T: serde::de::DeserializeOwned>(
+        &self,
+        sealed: &SealedSecret,
+    ) -> Result<T, SecretError> {
         let bytes = STANDARD
             .decode(&sealed.0)
             .map_err(|_| SecretError::WontOpen)?;

@@ -51,3 +51,14 @@ ALTER TABLE workspaces ADD COLUMN sending_paused_at INTEGER;
 -- Streaming reads hold a worker for their whole window: they run in their own
 -- lane so they never starve the other jobs.
 ALTER TABLE jobs ADD COLUMN lane TEXT NOT NULL DEFAULT 'default';
+
+-- OAuth authorisations in progress (connect a channel → the network's consent
+-- page → back to Tend): keyed by the random `state`, with the PKCE verifier
+-- and the client's secret sealed like credentials; taken once, within minutes.
+CREATE TABLE oauth_pending (
+    state        TEXT PRIMARY KEY,
+    workspace_id INTEGER NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+    user_id      INTEGER REFERENCES users(id) ON DELETE CASCADE,
+    sealed       TEXT NOT NULL,
+    created_at   INTEGER NOT NULL
+);

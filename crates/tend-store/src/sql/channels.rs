@@ -173,6 +173,26 @@ impl crate::ChannelStore for SqlStore {
         live::disconnect(&self.pool, workspace, channel, ms(now)).await
     }
 
+    async fn save_oauth_pending(
+        &self,
+        workspace: WorkspaceId,
+        state: &str,
+        user: Option<tend_domain::UserId>,
+        sealed: &SealedSecret,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        live::save_oauth(&self.pool, workspace, state, user, sealed, ms(now)).await
+    }
+
+    async fn take_oauth_pending(
+        &self,
+        workspace: WorkspaceId,
+        state: &str,
+        not_before: Timestamp,
+    ) -> Result<(Option<tend_domain::UserId>, SealedSecret), StoreError> {
+        live::take_oauth(&self.pool, workspace, state, ms(not_before)).await
+    }
+
     async fn outbox_item(
         &self,
         workspace: WorkspaceId,

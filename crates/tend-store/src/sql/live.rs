@@ -410,3 +410,53 @@ pub(crate) async fn paused(
             .await?;
     ts_opt(at.ok_or(StoreError::NotFound)?)
 }
+
+pub(crate) async fn save_oauth(
+    pool: &AnyPool,
+    workspace: WorkspaceId,
+    state: &str,
+    user: Option<tend_domain::UserId>,
+    sealed: &SealedSecret,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO oauth_pending (state, workspace_id, user_id, sealed, created_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(state)
+    .bind(workspace.get())
+    .bind(user.map(tend_domain::UserId::get))
+    .bind(&sealed.0)
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn take_oauth(
+    pool: &AnyPool,
+    workspace: WorkspaceId,
+    state: &str,
+    not_before: i64,
+) -> Result<(Option<tend_domain::UserId>, SealedSecret), StoreError> {
+    let mut tx = pool.begin().await?;
+    let row = sqlx::query(
+        "DELETE FROM oauth_pending WHERE state = $1 AND workspace_id = $2 AND created_at >= $3 \
+         RETURNING user_id, sealed",
+    )
+    .bind(state)
+    .bind(workspace.get())
+    .bind(not_before)
+    .fetch_optional(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM oauth_pending WHERE created_at < $1")
+        .bind(not_before)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    let row = row.ok_or(StoreError::NotFound)?;
+    Ok((
+        get::<Option<i64>>(&row, "user_id")?.map(tend_domain::UserId),
+        SealedSecret(get(&row, "sealed")?),
+    ))
+}

@@ -237,6 +237,13 @@
       source.addEventListener("reset", schedule);
     };
     listen();
+    // A reply on its way out changes state without an event (the sender writes
+    // none): while one is still moving, look again every few seconds.
+    if (viewKind === "conversation") {
+      setInterval(() => {
+        if (!document.hidden && document.querySelector("#live-outbox [data-pending]")) schedule();
+      }, 4000);
+    }
     window.addEventListener("pagehide", () => {
       if (source) { source.close(); source = null; }
     });

@@ -1,0 +1,391 @@
+//! `/api/w/{slug}/channels`: live channels (admins) — every channel of the
+//! workspace with its live status and health, connecting one (the credentials
+//! are checked with the network, then sealed; they never come back), reading
+//! one now and disconnecting one (its history stays) — and `/sending/pause` and
+//! `/resume`, the workspace's "stop all sending".
+//!
+//! Also what the Channels page shares with these routes: the networks Tend can
+//! connect ([`networks`], read from `ChannelConfig` itself) and how settings
+//! given as keys and values become a network's configuration ([`config_of`]).
+
+use super::Body;
+use crate::AppState;
+use crate::auth::Ws;
+use crate::error::{ApiError, AppError};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use tend_channels::live::{ChannelConfig, Credentials};
+use tend_core::channels::{self, ChannelStatus, Connect};
+use tend_domain::{Channel, ChannelId, ChannelLink, LinkState};
+use utoipa::ToSchema;
+
+/// The network of Tend's own demo channels.
+pub const SIMULATED: &str = "simulated";
+
+/// A channel as admins see it: the channel, its link to the network (never
+/// its credentials), and its health.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChannelView {
+    /// The channel.
+    pub channel: Channel,
+    /// How it is connected live (`null` for a channel filled by imports).
+    pub link: Option<ChannelLink>,
+    /// `connected`, `disconnected` or `imported`.
+    pub state: String,
+    /// The network (`simulated`, `mastodon` …), or the platform of an
+    /// imported channel.
+    pub network: String,
+    /// Whether this is Tend's simulated demo network (nothing leaves Tend).
+    pub simulated: bool,
+    /// What is wrong with its reading, in a sentence (`null` when healthy).
+    pub problem: Option<String>,
+}
+
+impl ChannelView {
+    /// The view of `status` at `now`.
+    pub fn new(status: ChannelStatus, now: Timestamp) -> ChannelView {
+        let (state, network) = match &status.link {
+            Some(l) => (l.state.as_str().to_owned(), l.network.clone()),
+            None => (
+                "imported".to_owned(),
+                status.channel.kind.as_str().to_owned(),
+            ),
+        };
+        ChannelView {
+            simulated: network == SIMULATED,
+            problem: status
+                .link
+                .as_ref()
+                .and_then(|l| crate::health::channel_problem(l, now)),
+            channel: status.channel,
+            link: status.link,
+            state,
+            network,
+        }
+    }
+
+    /// Whether it reads live now.
+    pub fn connected(&self) -> bool {
+        self.link
+            .as_ref()
+            .is_some_and(|l| l.state == LinkState::Connected)
+    }
+}
+
+/// The body of `POST /api/w/{slug}/channels`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ConnectBody {
+    /// The channel's name in Tend (unique in the workspace).
+    pub name: String,
+    /// The network: one of `networks` in `GET /api/w/{slug}/channels`.
+    pub network: String,
+    /// The network's settings (`{"every_secs": 30}` for `simulated`,
+    /// an instance URL for a fediverse server …). Not secret.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub settings: serde_json::Map<String, serde_json::Value>,
+    /// The secrets: `{"type": "none"}` (the default),
+    /// `{"type": "password", "username": …, "password": …}` or
+    /// `{"type": "token", "token": …}`. Stored encrypted; never answered.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub credentials: Option<Credentials>,
+    /// Days of history to read when connecting (0–365, default 7).
+    #[serde(default)]
+    pub backfill_days: Option<i64>,
+}
+
+/// The channels listing.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChannelsList {
+    /// Every channel of the workspace, by name.
+    pub channels: Vec<ChannelView>,
+    /// The networks a channel can be connected to.
+    pub networks: Vec<String>,
+    /// Since when all sending of the workspace is stopped (`null`: it is on).
+    pub sending_paused_since: Option<Timestamp>,
+}
+
+/// Whether the workspace sends.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Sending {
+    /// Whether all sending is stopped.
+    pub paused: bool,
+    /// Since when.
+    pub paused_since: Option<Timestamp>,
+}
+
+/// The networks Tend can connect, as `ChannelConfig` names them. They are read
+/// from its serde description (the variants it expects), so a network added
+/// there is offered here without a change.
+pub fn networks() -> Vec<&'static str> {
+    /// Deserializing an unknown network answers with the ones expected.
+    #[derive(Debug)]
+    struct Expected(&'static [&'static str]);
+    impl std::fmt::Display for Expected {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "expected one of {:?}", self.0)
+        }
+    }
+    impl std::error::Error for Expected {}
+    impl serde::de::Error for Expected {
+        fn custom<T: std::fmt::Display>(_: T) -> Self {
+            Expected(&[])
+        }
+        fn unknown_variant(_: &str, expected: &'static [&'static str]) -> Self {
+            Expected(expected)
+        }
+    }
+    let probe = serde::de::value::MapDeserializer::<_, Expected>::new(std::iter::once((
+        "network",
+        "\u{0}not a network",
+    )));
+    match ChannelConfig::deserialize(probe) {
+        Err(Expected(names)) if !names.is_empty() => names.to_vec(),
+        _ => vec![SIMULATED],
+    }
+}
+
+/// A setting typed in a form: numbers, booleans and JSON arrays are read as
+/// such, anything else is a string (as `tend channel add --set`).
+pub fn setting_value(value: &str) -> serde_json::Value {
+    match serde_json::from_str::<serde_json::Value>(value.trim()) {
+        Ok(
+            v @ (serde_json::Value::Number(_)
+            | serde_json::Value::Bool(_)
+            | serde_json::Value::Array(_)),
+        ) => v,
+        _ => value.into(),
+    }
+}
+
+/// The configuration of a `network` channel with `settings`; a bad request
+/// (field `settings`) saying in words what the network needs otherwise.
+pub fn config_of(
+    network: &str,
+    settings: serde_json::Map<String, serde_json::Value>,
+) -> Result<ChannelConfig, AppError> {
+    let network = network.trim();
+    if network.is_empty() {
+        return Err(AppError::bad("network", "choose a network"));
+    }
+    let mut object = settings;
+    object.insert("network".into(), network.into());
+    serde_json::from_value(serde_json::Value::Object(object))
+        .map_err(|e| AppError::bad("settings", format!("a {network} channel: {e}")))
+}
+
+/// The secret box, or why channels cannot be connected without one.
+fn secrets(state: &AppState) -> Result<&channels::secrets::SecretBox, AppError> {
+    state.secrets.as_ref().ok_or_else(|| {
+        AppError::Rejected(
+            "channels cannot be connected: no secret key is configured to seal their \
+             credentials ([channels] secret_key in the configuration)"
+                .into(),
+        )
+    })
+}
+
+/// Connects a channel (`tend_core::channels::connect`) as the page and the
+/// API do it.
+pub async fn connect(state: &AppState, ws: &Ws, request: Connect) -> Result<ChannelView, AppError> {
+    let now = state.clock.now();
+    let secrets = secrets(state)?;
+    let status = channels::connect(&*state.store, secrets, ws.actor(), request, now).await?;
+    Ok(ChannelView::new(status, now))
+}
+
+/// Every channel of the workspace with its live status and health (admins).
+#[utoipa::path(
+    get,
+    path = "/api/w/{slug}/channels",
+    tag = "channels",
+    params(("slug" = String, Path, description = "The workspace")),
+    responses((status = 200, description = "The channels", body = ChannelsList))
+)]
+pub async fn list_channels(
+    State(state): State<AppState>,
+    ws: Ws,
+) -> Result<Json<ChannelsList>, ApiError> {
+    let now = state.clock.now();
+    let all = channels::list(&*state.store, ws.actor()).await?;
+    Ok(Json(ChannelsList {
+        channels: all.into_iter().map(|s| ChannelView::new(s, now)).collect(),
+        networks: networks().into_iter().map(str::to_owned).collect(),
+        sending_paused_since: state.store.sending_paused(ws.workspace.id).await?,
+    }))
+}
+
+/// Connects a channel: the network checks the credentials first; a refusal
+/// answers 422 with the network's words (admins).
+#[utoipa::path(
+    post,
+    path = "/api/w/{slug}/channels",
+    tag = "channels",
+    params(("slug" = String, Path, description = "The workspace")),
+    request_body = ConnectBody,
+    responses(
+        (status = 201, description = "Connected; its reads are scheduled", body = ChannelView),
+        (status = 409, description = "The name is taken", body = super::ErrorBody),
+        (status = 422, description = "The network refused, or no secret key is configured", body = super::ErrorBody),
+    )
+)]
+pub async fn connect_channel(
+    State(state): State<AppState>,
+    ws: Ws,
+    Body(body): Body<ConnectBody>,
+) -> Result<(StatusCode, Json<ChannelView>), ApiError> {
+    // The role first: a refused caller learns nothing about the settings.
+    ws.actor()
+        .require(tend_core::team::Permission::Administer)
+        .map_err(AppError::from)?;
+    let request = Connect {
+        name: body.name,
+        config: config_of(&body.network, body.settings)?,
+        credentials: body.credentials.unwrap_or(Credentials::None),
+        backfill_days: body.backfill_days,
+    };
+    let view = connect(&state, &ws, request).await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// One channel with its live status and health (admins).
+#[utoipa::path(
+    get,
+    path = "/api/w/{slug}/channels/{id}",
+    tag = "channels",
+    params(
+        ("slug" = String, Path, description = "The workspace"),
+        ("id" = i64, Path, description = "The channel")
+    ),
+    responses((status = 200, description = "The channel", body = ChannelView))
+)]
+pub async fn get_channel(
+    State(state): State<AppState>,
+    ws: Ws,
+    Path((_, id)): Path<(String, i64)>,
+) -> Result<Json<ChannelView>, ApiError> {
+    let status = channels::status(&*state.store, ws.actor(), ChannelId(id)).await?;
+    Ok(Json(ChannelView::new(status, state.clock.now())))
+}
+
+/// Reads a connected channel now: its read is queued at once (admins). A
+/// channel that is not connected answers 422.
+#[utoipa::path(
+    post,
+    path = "/api/w/{slug}/channels/{id}/sync",
+    tag = "channels",
+    params(
+        ("slug" = String, Path, description = "The workspace"),
+        ("id" = i64, Path, description = "The channel")
+    ),
+    responses(
+        (status = 202, description = "The read is queued", body = ChannelView),
+        (status = 422, description = "The channel is not connected", body = super::ErrorBody),
+    )
+)]
+pub async fn sync_channel(
+    State(state): State<AppState>,
+    ws: Ws,
+    Path((_, id)): Path<(String, i64)>,
+) -> Result<(StatusCode, Json<ChannelView>), ApiError> {
+    let now = state.clock.now();
+    let id = ChannelId(id);
+    channels::sync_now(&*state.store, ws.actor(), id, now).await?;
+    let status = channels::status(&*state.store, ws.actor(), id).await?;
+    Ok((StatusCode::ACCEPTED, Json(ChannelView::new(status, now))))
+}
+
+/// Disconnects a channel: its credentials are wiped and its reads stop; its
+/// messages stay (admins).
+#[utoipa::path(
+    delete,
+    path = "/api/w/{slug}/channels/{id}",
+    tag = "channels",
+    params(
+        ("slug" = String, Path, description = "The workspace"),
+        ("id" = i64, Path, description = "The channel")
+    ),
+    responses((status = 200, description = "Disconnected", body = ChannelView))
+)]
+pub async fn disconnect_channel(
+    State(state): State<AppState>,
+    ws: Ws,
+    Path((_, id)): Path<(String, i64)>,
+) -> Result<Json<ChannelView>, ApiError> {
+    let now = state.clock.now();
+    let id = ChannelId(id);
+    channels::disconnect(&*state.store, ws.actor(), id, now).await?;
+    let status = channels::status(&*state.store, ws.actor(), id).await?;
+    Ok(Json(ChannelView::new(status, now)))
+}
+
+async fn set_sending(state: &AppState, ws: &Ws, paused: bool) -> Result<Sending, AppError> {
+    channels::pause_sending(&*state.store, ws.actor(), paused, state.clock.now()).await?;
+    let since = state.store.sending_paused(ws.workspace.id).await?;
+    Ok(Sending {
+        paused: since.is_some(),
+        paused_since: since,
+    })
+}
+
+/// Stops all sending of the workspace: queued replies wait (admins and social
+/// media managers).
+#[utoipa::path(
+    post,
+    path = "/api/w/{slug}/sending/pause",
+    tag = "channels",
+    params(("slug" = String, Path, description = "The workspace")),
+    responses((status = 200, description = "Sending is stopped", body = Sending))
+)]
+pub async fn pause_sending(
+    State(state): State<AppState>,
+    ws: Ws,
+) -> Result<Json<Sending>, ApiError> {
+    Ok(Json(set_sending(&state, &ws, true).await?))
+}
+
+/// Resumes sending: the replies that waited go out (admins and social media
+/// managers).
+#[utoipa::path(
+    post,
+    path = "/api/w/{slug}/sending/resume",
+    tag = "channels",
+    params(("slug" = String, Path, description = "The workspace")),
+    responses((status = 200, description = "Sending is on", body = Sending))
+)]
+pub async fn resume_sending(
+    State(state): State<AppState>,
+    ws: Ws,
+) -> Result<Json<Sending>, ApiError> {
+    Ok(Json(set_sending(&state, &ws, false).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_networks_are_read_from_the_configuration_type() {
+        assert!(networks().contains(&SIMULATED), "{:?}", networks());
+    }
+
+    #[test]
+    fn settings_typed_as_text_become_the_networks_configuration() {
+        let mut settings = serde_json::Map::new();
+        settings.insert("every_secs".into(), setting_value(" 5 "));
+        let config = config_of("simulated", settings).unwrap();
+        assert_eq!(config, ChannelConfig::Simulated { every_secs: 5 });
+        assert_eq!(setting_value("https://x.example"), "https://x.example");
+        assert_eq!(setting_value("true"), true);
+        let missing = config_of("simulated", serde_json::Map::new()).unwrap_err();
+        assert!(
+            matches!(&missing, AppError::BadRequest { message, .. } if message.contains("every_secs")),
+            "{missing:?}"
+        );
+        assert!(config_of(" ", serde_json::Map::new()).is_err());
+    }
+}

@@ -1,0 +1,687 @@
+//! Live channels over HTTP: connecting a simulated channel through the API and
+//! the Channels page, the list with its health, "Read now", disconnecting (the
+//! messages stay), `/healthz`, stopping all sending, and a reply's way out in
+//! the conversation (cancel, fail, retry, sent with the network's id). The
+//! secrets given never come back: not in an answer, a page or `/healthz`.
+
+use crate::helpers::*;
+use jiff::SignedDuration;
+use reqwest::Method;
+use serde_json::{Value, json};
+use tend_core::channels::Connectors;
+use tend_domain::{
+    ChannelId, MessageId, MessageKind, NewMessage, OutboxId, OutboxState, Role, SyncReport,
+};
+
+/// A password and a token no page or answer may ever contain.
+pub const SECRET: &str = "s3cr3t-PASSWORD-never-shown-7f3a";
+pub const TOKEN: &str = "tok3n-NEVER-shown-91bd";
+
+/// Connects a simulated channel through the API as `b`; answers the response.
+pub async fn connect(app: &TestApp, b: &Browser, name: &str) -> reqwest::Response {
+    app.json(
+        Method::POST,
+        "/api/w/acme/channels",
+        b,
+        json!({
+            "name": name,
+            "network": "simulated",
+            "settings": {"every_secs": 30},
+            "credentials": {"type": "password", "username": "brand", "password": SECRET},
+            "backfill_days": 0,
+        }),
+    )
+    .await
+}
+
+/// A connected simulated channel of Acme, with its id.
+pub async fn connected(app: &TestApp, b: &Browser, name: &str) -> i64 {
+    let res = connect(app, b, name).await;
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    res.json::<Value>().await.unwrap()["channel"]["id"]
+        .as_i64()
+        .unwrap()
+}
+
+/// A message stored in `channel` as a live read would store it.
+pub async fn message_in(app: &TestApp, s: &Seed, channel: i64, external: &str) -> MessageId {
+    let at = app.now() - SignedDuration::from_mins(5);
+    let m = NewMessage::new(
+        ChannelId(channel),
+        external,
+        MessageKind::Mention,
+        "Is the meetup still on?",
+        at,
+    );
+    app.store.upsert_messages(s.acme.id, &[m]).await.unwrap()[0].id
+}
+
+/// A reply queued on `message` as `b`; its outbox id.
+pub async fn reply(app: &TestApp, b: &Browser, message: MessageId, text: &str) -> i64 {
+    let res = app
+        .json(
+            Method::POST,
+            &format!("/api/w/acme/messages/{message}/replies"),
+            b,
+            json!({ "text": text }),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    res.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
+}
+
+/// Runs the sender once for `item` (what the `SendReply` job does).
+pub async fn run_sender(app: &TestApp, s: &Seed, item: i64) {
+    tend_core::channels::send::send(
+        &*app.store,
+        Some(&app.secrets),
+        &Connectors::default(),
+        s.acme.id,
+        OutboxId(item),
+        app.now(),
+    )
+    .await
+    .unwrap();
+}
+
+fn assert_no_secret(what: &str, text: &str) {
+    assert!(!text.contains(SECRET), "{what} shows the password: {text}");
+    assert!(!text.contains(TOKEN), "{what} shows the token: {text}");
+    assert!(!text.contains("\"secret\""), "{what} has a secret field");
+}
+
+#[tokio::test]
+async fn a_channel_connected_through_the_api_is_listed_with_its_health_and_never_its_secret() {
+    let app = spawn_app().await;
+    let s = seed(&app).await;
+    let b = app.browser(&Seed::email(Role::Admin)).await;
+    let res = connect(&app, &b, "Demo feed").await;
+    assert_eq!(res.status(), 201);
+    let body = res.text().await.unwrap();
+    assert_no_secret("the connect answer", &body);
+    let created: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(created["state"], "connected");
+    assert_eq!(created["simulated"], true);
+    assert_eq!(created["channel"]["handle"], "tend-demo");
+    let id = created["channel"]["id"].as_i64().unwrap();
+
+    let list = app
+        .get("/api/w/acme/channels", &b)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_no_secret("the list", &list);
+    let list: Value = serde_json::from_str(&list).unwrap();
+    assert!(
+        list["networks"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("simulated"))
+    );
+    assert_eq!(list["sending_paused_since"], Value::Null);
+    let all = list["channels"].as_array().unwrap();
+    let demo = all.iter().find(|c| c["channel"]["id"] == id).unwrap();
+    assert_eq!(demo["network"], "simulated");
+    assert_eq!(demo["problem"], Value::Null);
+    assert_eq!(demo["link"]["received"], 0);
+    assert_eq!(demo["link"]["backfill_days"], 0);
+    // The seed's imported channel is listed as imported, without a link.
+    let x = all
+        .iter()
+        .find(|c| c["channel"]["id"] == json!(s.x.id))
+        .unwrap();
+    assert_eq!(
+        (x["state"].as_str(), &x["link"]),
+        (Some("imported"), &Value::Null)
+    );
+
+    let one = app
+        .get(&format!("/api/w/acme/channels/{id}"), &b)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_no_secret("one channel", &one);
+    let page = app.get("/w/acme/settings/channels", &b).await;
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    assert_no_secret("the page", &page);
+    assert!(page.contains("Demo feed"), "{page}");
+    assert!(page.contains("simulated (demo)"), "{page}");
+    let health = app.client.get(app.url("/healthz")).send().await.unwrap();
+    let health = health.text().await.unwrap();
+    assert_no_secret("/healthz", &health);
+    let health: Value = serde_json::from_str(&health).unwrap();
+    assert_eq!(health["status"], "ok", "{health}");
+    let entry = &health["channels"][0];
+    assert_eq!(
+        (
+            entry["channel"].as_i64(),
+            entry["network"].as_str(),
+            entry["state"].as_str()
+        ),
+        (Some(id), Some("simulated"), Some("connected"))
+    );
+    // The same name twice is a conflict, said in words.
+    let res = connect(&app, &b, "Demo feed").await;
+    assert_eq!(res.status(), 409);
+    assert_no_secret("the conflict", &res.text().await.unwrap());
+}
+
+#[tokio::test]
+async fn the_connect_form_shows_what_the_network_refused_in_words_without_the_secret() {
+    let app = spawn_app().await;
+    seed(&app).await;
+    let b = app.browser(&Seed::email(Role::Admin)).await;
+    let page = app
+        .get("/w/acme/settings/channels", &b)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("<option value=\"simulated\""), "{page}");
+    // The header links to the page (admins).
+    assert!(page.contains("href=\"/w/acme/settings/channels\""));
+    let form = |every: &'static str| {
+        vec![
+            ("name", "Form feed"),
+            ("network", "simulated"),
+            ("key", "every_secs"),
+            ("value", every),
+            ("key", ""),
+            ("value", ""),
+            ("credentials", "token"),
+            ("token", TOKEN),
+            ("username", ""),
+            ("password", SECRET),
+            ("backfill_days", "1"),
+        ]
+    };
+    let res = app
+        .post_form("/w/acme/settings/channels", &b, &form("0"))
+        .await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert_no_secret("the refused form", &html);
+    assert!(
+        html.contains("every_secs must be between 1 and 3600"),
+        "{html}"
+    );
+    // The form keeps what is not secret.
+    assert!(html.contains("value=\"Form feed\""), "{html}");
+    assert!(html.contains("value=\"every_secs\""), "{html}");
+    let res = app
+        .post_form("/w/acme/settings/channels", &b, &form("not a number"))
+        .await;
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("settings: a simulated channel"), "{html}");
+    let res = app
+        .post_form("/w/acme/settings/channels", &b, &form("15"))
+        .await;
+    assert_eq!(res.status(), 303);
+    let to = res.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(to, "/w/acme/settings/channels?done=connected");
+    let html = app.get(&to, &b).await.text().await.unwrap();
+    assert_no_secret("the page after connecting", &html);
+    assert!(
+        html.contains("Connected. The first read starts now."),
+        "{html}"
+    );
+    assert!(html.contains("Form feed"));
+    let list: Value = app
+        .get("/api/w/acme/channels", &b)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let form_feed = list["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["channel"]["name"] == "Form feed")
+        .unwrap()
+        .clone();
+    assert_eq!(form_feed["link"]["backfill_days"], 1);
+    assert_eq!(
+        serde_json::from_str::<Value>(form_feed["link"]["config"].as_str().unwrap()).unwrap(),
+        json!({"network": "simulated", "every_secs": 15})
+    );
+}
+
+#[tokio::test]
+async fn without_a_secret_key_connecting_is_refused_in_words() {
+    let app = spawn_with(|mut state| {
+        state.secrets = None;
+        state
+    })
+    .await;
+    seed(&app).await;
+    let b = app.browser(&Seed::email(Role::Admin)).await;
+    let res = connect(&app, &b, "Keyless").await;
+    assert_eq!(res.status(), 422);
+    let body: Value = res.json().await.unwrap();
+    assert!(
+        body["message"].as_str().unwrap().contains("secret_key"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn read_now_queues_a_read_and_disconnecting_keeps_the_messages() {
+    let app = spawn_app().await;
+    let s = seed(&app).await;
+    let b = app.browser(&Seed::email(Role::Admin)).await;
+    let id = connected(&app, &b, "Demo feed").await;
+    let m = message_in(&app, &s, id, "sim-1").await;
+    let res = app
+        .json(
+            Method::POST,
+            &format!("/api/w/acme/channels/{id}/sync"),
+            &b,
+            json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), 202);
+    let jobs: Value = app.get("/api/w/acme/jobs", &b).await.json().await.unwrap();
+    assert!(
+        jobs["jobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|j| j["kind"] == "sync_channel"),
+        "{jobs}"
+    );
+    // The page's button does the same.
+    let res = app
+        .post_form(&format!("/w/acme/settings/channels/{id}/sync"), &b, &[])
+        .await;
+    assert_eq!(res.status(), 303);
+
+    let res = app
+        .json(
+            Method::DELETE,
+            &format!("/api/w/acme/channels/{id}"),
+            &b,
+            json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let gone: Value = res.json().await.unwrap();
+    assert_eq!(gone["state"], "disconnected");
+    assert!(gone["link"]["disconnected_at"].is_string());
+    // The history stays: the message, and the conversation over HTTP.
+    app.store.message(s.acme.id, m).await.unwrap();
+    let conv = app.get(&format!("/api/w/acme/messages/{m}"), &b).await;
+    assert_eq!(conv.status(), 200);
+    let page = app
+        .get("/w/acme/settings/channels", &b)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("link-state\">disconnected<"), "{page}");
+    // A disconnected channel is not read, and says why.
+    let res = app
+        .json(
+            Method::POST,
+            &format!("/api/w/acme/channels/{id}/sync"),
+            &b,
+            json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let body: Value = res.json().await.unwrap();
+    assert!(body["message"].as_str().unwrap().contains("not connected"));
+    // The page's form disconnects too (another channel).
+    let other = connected(&app, &b, "Second feed").await;
+    let res = app
+        .post_form(
+            &format!("/w/acme/settings/channels/{other}/disconnect"),
+            &b,
+            &[],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let after: Value = app
+        .get(&format!("/api/w/acme/channels/{other}"), &b)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(after["state"], "disconnected");
+}
+
+#[tokio::test]
+async fn healthz_is_degraded_when_a_connected_channel_fails_or_falls_silent() {
+    let app = spawn_app().await;
+    let s = seed(&app).await;
+    let b = app.browser(&Seed::email(Role::Admin)).await;
+    let id = connected(&app, &b, "Demo feed").await;
+    let health = || async {
+        let text = app
+            .client
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_no_secret("/healthz", &text);
+        serde_json::from_str::<Value>(&text).unwrap()
+    };
+    assert_eq!(health().await["status"], "ok");
+    app.store
+        .record_sync(
+            s.acme.id,
+            ChannelId(id),
+            &SyncReport {
+                error: Some("the network refused the credentials: bad password".into()),
+                ..SyncReport::default()
+            },
+            app.now(),
+        )
+        .await
+        .unwrap();
+    let h = health().await;
+    assert_eq!(h["status"], "degraded", "{h}");
+    let problems = h["problems"].to_string();
+    assert!(
+        problems.contains(&format!("channel {id} (simulated)")),
+        "{problems}"
+    );
+    assert!(problems.contains("bad password"), "{problems}");
+    assert_eq!(
+        h["channels"][0]["last_error"],
+        "the network refused the credentials: bad password"
+    );
+    // The page says so too.
+    let page = app
+        .get("/w/acme/settings/channels", &b)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("needs attention"), "{page}");
+    // A good read clears it; hours of silence bring it back.
+    app.store
+        .record_sync(s.acme.id, ChannelId(id), &SyncReport::default(), app.now())
+        .await
+        .unwrap();
+    assert_eq!(health().await["status"], "ok");
+    app.clock.advance(SignedDuration::from_hours(2));
+    let h = health().await;
+    assert_eq!(h["status"], "degraded", "{h}");
+    assert!(h["problems"].to_string().contains("no read since"), "{h}");
+    // A disconnected channel is no problem.
+    app.json(
+        Method::DELETE,
+        &format!("/api/w/acme/channels/{id}"),
+        &b,
+        json!({}),
+    )
+    .await;
+    let h = health().await;
+    assert!(!h["problems"].to_string().contains("channel"), "{h}");
+}
+
+#[tokio::test]
+async fn stop_all_sending_is_shown_with_since_when_and_resumed() {
+    let app = spawn_app().await;
+    let s = seed(&app).await;
+    let b = app.browser(&Seed::email(Role::SocialMediaManager)).await;
+    let res = app
+        .json(Method::POST, "/api/w/acme/sending/pause", &b, json!({}))
+        .await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["paused"], true);
+    assert_eq!(body["paused_since"], json!(app.now()));
+    let admin = app.browser(&Seed::email(Role::Admin)).await;
+    let page = app
+        .get("/w/acme/settings/channels", &admin)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("All sending is stopped since"), "{page}");
+    assert!(page.contains("Resume sending"), "{page}");
+    // A conversation with a reply says that it waits.
+    reply(&app, &b, s.m[0], "Hold on").await;
+    let conversation = app
+        .get(&format!("/w/acme/c/{}", s.m[0]), &b)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        conversation.contains("All sending is stopped since"),
+        "{conversation}"
+    );
+    let res = app
+        .json(Method::POST, "/api/w/acme/sending/resume", &b, json!({}))
+        .await;
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        (body["paused"].as_bool(), &body["paused_since"]),
+        (Some(false), &Value::Null)
+    );
+    // The page's switch.
+    let res = app
+        .post_form("/w/acme/settings/sending/pause", &admin, &[])
+        .await;
+    assert_eq!(res.status(), 303);
+    let list: Value = app
+        .get("/api/w/acme/channels", &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(list["sending_paused_since"].is_string());
+    let res = app
+        .post_form("/w/acme/settings/sending/resume", &admin, &[])
+        .await;
+    assert_eq!(res.status(), 303);
+    let page = app
+        .get("/w/acme/settings/channels", &admin)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Stop all sending"), "{page}");
+}
+
+#[tokio::test]
+async fn a_reply_is_cancelled_while_queued_and_retried_after_it_failed() {
+    let app = spawn_app().await;
+    let s = seed(&app).await;
+    let b = app.browser(&Seed::email(Role::CommunityManager)).await;
+    // The seed's X channel is imported: the sender fails its replies.
+    let m = s.m[0];
+    let first = reply(&app, &b, m, "We are on it").await;
+    let conversation = format!("/w/acme/c/{m}");
+    let page = app.get(&conversation, &b).await.text().await.unwrap();
+    assert!(
+        page.contains("action=\"/w/acme/c/") && page.contains("/cancel-reply\""),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!("id=\"outbox-{first}\" data-pending")),
+        "{page}"
+    );
+    let res = app
+        .json(
+            Method::POST,
+            &format!("/api/w/acme/outbox/{first}/cancel"),
+            &b,
+            json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let item: Value = res.json().await.unwrap();
+    assert_eq!(item["state"], "cancelled");
+    // Cancelled is final.
+    let res = app
+        .json(
+            Method::POST,
+            &format!("/api/w/acme/outbox/{first}/cancel"),
+            &b,
+            json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), 409);
+
+    let second = reply(&app, &b, m, "Refund sent today").await;
+    run_sender(&app, &s, second).await;
+    let failed = app
+        .store
+        .outbox_item(s.acme.id, OutboxId(second))
+        .await
+        .unwrap();
+    assert_eq!(failed.state, OutboxState::Failed);
+    let page = app.get(&conversation, &b).await.text().await.unwrap();
+    assert!(
+        page.contains("class=\"badge outbox-state\">failed</span>"),
+        "{page}"
+    );
+    assert!(page.contains("not connected to its network"), "{page}");
+    assert!(page.contains("/retry-reply\""), "{page}");
+    assert!(
+        page.contains("class=\"badge outbox-state\">cancelled</span>"),
+        "{page}"
+    );
+    // Retry through the page's form: queued again, Cancel offered again.
+    let res = app
+        .post_form(
+            &format!("{conversation}/retry-reply"),
+            &b,
+            &[("outbox", &second.to_string())],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let again = app
+        .store
+        .outbox_item(s.acme.id, OutboxId(second))
+        .await
+        .unwrap();
+    assert_eq!(again.state, OutboxState::Queued);
+    // And through the API after it failed once more.
+    run_sender(&app, &s, second).await;
+    let res = app
+        .json(
+            Method::POST,
+            &format!("/api/w/acme/outbox/{second}/retry"),
+            &b,
+            json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<Value>().await.unwrap()["state"], "queued");
+    // The page's cancel form.
+    let res = app
+        .post_form(
+            &format!("{conversation}/cancel-reply"),
+            &b,
+            &[("outbox", &second.to_string())],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    // A reply of another conversation is not found from this one.
+    let third = reply(&app, &b, s.m[3], "Tack!").await;
+    let res = app
+        .post_form(
+            &format!("{conversation}/cancel-reply"),
+            &b,
+            &[("outbox", &third.to_string())],
+        )
+        .await;
+    assert_eq!(res.status(), 404);
+}
+
+#[tokio::test]
+async fn a_client_can_neither_cancel_nor_retry_a_reply_nor_see_the_buttons() {
+    let app = spawn_app().await;
+    let s = seed(&app).await;
+    let cm = app.browser(&Seed::email(Role::CommunityManager)).await;
+    let item = reply(&app, &cm, s.m[0], "On it").await;
+    let client = app.browser(&Seed::email(Role::Client)).await;
+    for action in ["cancel", "retry"] {
+        let res = app
+            .json(
+                Method::POST,
+                &format!("/api/w/acme/outbox/{item}/{action}"),
+                &client,
+                json!({}),
+            )
+            .await;
+        assert_eq!(res.status(), 403, "{action}");
+    }
+    let res = app
+        .post_form(
+            &format!("/w/acme/c/{}/cancel-reply", s.m[0]),
+            &client,
+            &[("outbox", &item.to_string())],
+        )
+        .await;
+    assert_eq!(res.status(), 403);
+    let page = app
+        .get(&format!("/w/acme/c/{}", s.m[0]), &client)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("On it"), "{page}");
+    assert!(!page.contains("cancel-reply"), "{page}");
+    let still = app
+        .store
+        .outbox_item(s.acme.id, OutboxId(item))
+        .await
+        .unwrap();
+    assert_eq!(still.state, OutboxState::Queued);
+    // Another workspace's reply is not found, whatever the role.
+    let globex = app.browser("admin@globex.com").await;
+    let res = app
+        .json(
+            Method::POST,
+            &format!("/api/w/globex/outbox/{item}/cancel"),
+            &globex,
+            json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), 404);
+}
+
+#[tokio::test]
+async fn a_reply_sent_on_a_simulated_channel_shows_the_networks_id() {
+    let app = spawn_app().await;
+    let s = seed(&app).await;
+    let admin = app.browser(&Seed::email(Role::Admin)).await;
+    let id = connected(&app, &admin, "Demo feed").await;
+    let m = message_in(&app, &s, id, "sim-9").await;
+    let item = reply(&app, &admin, m, "Yes, see you there!").await;
+    run_sender(&app, &s, item).await;
+    let sent = app
+        .store
+        .outbox_item(s.acme.id, OutboxId(item))
+        .await
+        .unwrap();
+    assert_eq!(sent.state, OutboxState::Sent, "{sent:?}");
+    let remote = sent.remote_id.unwrap();
+    let page = app
+        .get(&format!("/w/acme/c/{m}"), &admin)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("class=\"badge outbox-state\">sent</span>"),
+        "{page}"
+    );
+    assert!(page.contains(&remote), "{page}");
+    assert!(
+        !page.contains(&format!("id=\"outbox-{item}\" data-pending")),
+        "{page}"
+    );
+}

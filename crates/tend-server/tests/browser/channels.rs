@@ -3,12 +3,15 @@
 //! (settings as name and value, a password), sees it listed as simulated and
 //! connected with the payload shown as text (no script runs), the password
 //! nowhere in the page, stops and resumes all sending, and disconnects it
-//! through the confirmation.
+//! through the confirmation. Then a reply on a simulated channel's message
+//! shows its state moving from queued to sent without a reload.
 
 use crate::cdp::{Chromium, Page, Screenshots, chromium_path};
 use crate::flow::assert_clean;
-use crate::helpers::{PASSWORD, spawn_app};
+use crate::helpers::{PASSWORD, TestApp, spawn_app};
 use crate::seed::{self, ADMIN};
+use tend_core::team::{Actor, Permission};
+use tend_domain::{MessageKind, NewMessage, OutboxId, OutboxState, Role};
 
 const NAME: &str = "<script>window.__xss=1</script><img src=x onerror=\"window.__xss=1\"> Demo";
 const SECRET: &str = "br0wser-SECRET-never-shown";
@@ -72,12 +75,7 @@ async fn channels(ui: &Ui) {
     let mut page = browser
         .page("en-GB,en", Screenshots::for_test(ui.test))
         .await;
-    page.goto(&app.url("/w/acme/settings/channels")).await;
-    page.type_into("input[name=email]", ADMIN).await;
-    page.type_into("input[name=password]", PASSWORD).await;
-    page.navigating(async |p| p.click(".login button").await)
-        .await;
-    assert_eq!(page.url().await, app.url("/w/acme/settings/channels"));
+    login(&mut page, &app, "/w/acme/settings/channels").await;
     assert_eq!(page.text_of("h1").await, ui.title);
     // Linked from the header.
     assert_eq!(page.text_of("header.top .nav-channels").await, ui.title);
@@ -110,6 +108,17 @@ async fn channels(ui: &Ui) {
     );
     assert!(!html(&mut page).await.contains(SECRET));
     page.screenshot("03-connected").await;
+    // On a phone nothing of the page is wider than the screen.
+    page.phone(Some((390, 844))).await;
+    page.goto(&app.url("/w/acme/settings/channels")).await;
+    assert_eq!(
+        page.eval("document.documentElement.scrollWidth <= screen.width")
+            .await,
+        true,
+        "the page scrolls sideways on a phone"
+    );
+    page.screenshot("03-phone").await;
+    page.phone(None).await;
 
     // Stop all sending, then resume.
     page.navigating(async |p| p.click("#sending button").await)
@@ -135,6 +144,97 @@ async fn channels(ui: &Ui) {
     assert!(card.contains(NAME), "{card}");
     assert_eq!(page.eval("window.__xss === undefined").await, true);
     page.screenshot("06-disconnected").await;
+
+    assert_clean(&mut page).await;
+    browser.close().await;
+}
+
+/// Opens `path` signed out, logs in as the admin and lands on it.
+async fn login(page: &mut Page, app: &TestApp, path: &str) {
+    page.goto(&app.url(path)).await;
+    page.type_into("input[name=email]", ADMIN).await;
+    page.type_into("input[name=password]", PASSWORD).await;
+    page.navigating(async |p| p.click(".login button").await)
+        .await;
+    assert_eq!(page.url().await, app.url(path));
+}
+
+#[tokio::test]
+async fn a_replys_state_changes_show_without_a_reload() {
+    let test = "channels_reply_live";
+    let Some(chromium) = chromium_path(test) else {
+        return;
+    };
+    let app = spawn_app().await;
+    let team = seed::team(&app).await;
+    let admin = Actor::user(team.admin.id, team.acme.id, Role::Admin);
+    assert!(admin.may(Permission::Reply));
+    let request = tend_core::channels::Connect {
+        name: "Demo".into(),
+        config: tend_channels::live::ChannelConfig::Simulated { every_secs: 60 },
+        credentials: tend_channels::live::Credentials::None,
+        backfill_days: Some(0),
+    };
+    let channel =
+        tend_core::channels::connect(&*app.store, &app.secrets, admin, request, app.now())
+            .await
+            .unwrap()
+            .channel;
+    let message = NewMessage::new(
+        channel.id,
+        "sim-1",
+        MessageKind::Mention,
+        "Is the meetup still on?",
+        app.now(),
+    );
+    let m = app
+        .store
+        .upsert_messages(team.acme.id, &[message])
+        .await
+        .unwrap()[0]
+        .id;
+
+    let mut browser = Chromium::launch(&chromium).await;
+    let mut page = browser.page("en-GB,en", Screenshots::for_test(test)).await;
+    let path = format!("/w/acme/c/{m}");
+    login(&mut page, &app, &path).await;
+    page.type_into("#reply", "Yes, see you there!").await;
+    page.navigating(async |p| p.click("#reply-form button").await)
+        .await;
+    let outbox = page.text_of("#live-outbox").await;
+    assert!(outbox.contains("queued"), "{outbox}");
+    assert_eq!(page.count("#live-outbox .outbox-cancel button").await, 1);
+    page.screenshot("01-queued").await;
+
+    // The sender sends it (as the SendReply job would); the page, not
+    // reloaded, shows it sent with the network's id.
+    page.eval("window.__notReloaded = true").await;
+    let item = app.store.message_outbox(team.acme.id, m).await.unwrap()[0].id;
+    tend_core::channels::send::send(
+        &*app.store,
+        Some(&app.secrets),
+        &tend_core::channels::Connectors::default(),
+        team.acme.id,
+        item,
+        app.now(),
+    )
+    .await
+    .unwrap();
+    let sent = app
+        .store
+        .outbox_item(team.acme.id, OutboxId(item.get()))
+        .await
+        .unwrap();
+    assert_eq!(sent.state, OutboxState::Sent);
+    page.wait_for("#live-outbox .outbox-sent").await;
+    assert_eq!(page.eval("window.__notReloaded === true").await, true);
+    let outbox = page.text_of("#live-outbox").await;
+    assert!(
+        outbox.contains(sent.remote_id.as_deref().unwrap()),
+        "{outbox}"
+    );
+    assert_eq!(page.count("#live-outbox .outbox-cancel button").await, 0);
+    page.screenshot("02-sent").await;
 
     assert_clean(&mut page).await;
     browser.close().await;

@@ -169,8 +169,12 @@ pub fn config_of(
     settings: serde_json::Map<String, serde_json::Value>,
 ) -> Result<ChannelConfig, AppError> {
     let network = network.trim();
-    if network.is_empty() {
-        return Err(AppError::bad("network", "choose a network"));
+    let known = networks();
+    if !known.contains(&network) {
+        return Err(AppError::bad(
+            "network",
+            format!("choose one of: {}", known.join(", ")),
+        ));
     }
     let mut object = settings;
     object.insert("network".into(), network.into());
@@ -191,11 +195,57 @@ fn secrets(state: &AppState) -> Result<&channels::secrets::SecretBox, AppError> 
 
 /// Connects a channel (`tend_core::channels::connect`) as the page and the
 /// API do it.
+/// A refusal's words never carry the secrets given, even if a network's
+/// answer quoted them.
 pub async fn connect(state: &AppState, ws: &Ws, request: Connect) -> Result<ChannelView, AppError> {
     let now = state.clock.now();
     let secrets = secrets(state)?;
-    let status = channels::connect(&*state.store, secrets, ws.actor(), request, now).await?;
+    let given = secrets_in(&request.credentials);
+    let status = channels::connect(&*state.store, secrets, ws.actor(), request, now)
+        .await
+        .map_err(|e| redact(AppError::from(e), &given))?;
     Ok(ChannelView::new(status, now))
+}
+
+/// The secret strings of `credentials` (not the username).
+fn secrets_in(credentials: &Credentials) -> Vec<String> {
+    let all = match credentials {
+        Credentials::None => vec![],
+        Credentials::Password { password, .. } => vec![Some(password.clone())],
+        Credentials::Token { token } => vec![Some(token.clone())],
+        Credentials::OAuth {
+            access_token,
+            refresh_token,
+            client_secret,
+            ..
+        } => vec![
+            Some(access_token.clone()),
+            refresh_token.clone(),
+            client_secret.clone(),
+        ],
+    };
+    all.into_iter()
+        .flatten()
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// `error` with every occurrence of a secret in its words blanked out.
+fn redact(error: AppError, secrets: &[String]) -> AppError {
+    let clean = |text: String| {
+        secrets.iter().fold(text, |text, secret| {
+            text.replace(secret.as_str(), "[secret]")
+        })
+    };
+    match error {
+        AppError::Rejected(m) => AppError::Rejected(clean(m)),
+        AppError::Conflict(m) => AppError::Conflict(clean(m)),
+        AppError::BadRequest { field, message } => AppError::BadRequest {
+            field,
+            message: clean(message),
+        },
+        other => other,
+    }
 }
 
 /// Every channel of the workspace with its live status and health (admins).
@@ -387,5 +437,26 @@ mod tests {
             "{missing:?}"
         );
         assert!(config_of(" ", serde_json::Map::new()).is_err());
+        let unknown = config_of("myspace", serde_json::Map::new()).unwrap_err();
+        assert!(
+            matches!(&unknown, AppError::BadRequest { field, message } if field == "network" && message.contains("simulated")),
+            "{unknown:?}"
+        );
+    }
+
+    #[test]
+    fn a_refusal_that_quotes_a_secret_is_blanked() {
+        let credentials = Credentials::Password {
+            username: "brand".into(),
+            password: "hunter2".into(),
+        };
+        let said =
+            AppError::Rejected("the network refused the credentials: hunter2 is wrong".into());
+        let shown = redact(said, &secrets_in(&credentials));
+        assert!(
+            matches!(&shown, AppError::Rejected(m) if m == "the network refused the credentials: [secret] is wrong"),
+            "{shown:?}"
+        );
+        assert!(secrets_in(&Credentials::None).is_empty());
     }
 }

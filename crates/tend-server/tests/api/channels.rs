@@ -1,17 +1,15 @@
 //! Live channels over HTTP: connecting a simulated channel through the API and
 //! the Channels page, the list with its health, "Read now", disconnecting (the
-//! messages stay), `/healthz`, stopping all sending, and a reply's way out in
-//! the conversation (cancel, fail, retry, sent with the network's id). The
-//! secrets given never come back: not in an answer, a page or `/healthz`.
+//! messages stay), `/healthz`, stopping all sending, and the documented
+//! schemas of the answers. The secrets given never come back: not in an
+//! answer, a page or `/healthz`. A reply's way out is in `outbox.rs`.
 
 use crate::helpers::*;
 use jiff::SignedDuration;
 use reqwest::Method;
 use serde_json::{Value, json};
 use tend_core::channels::Connectors;
-use tend_domain::{
-    ChannelId, MessageId, MessageKind, NewMessage, OutboxId, OutboxState, Role, SyncReport,
-};
+use tend_domain::{ChannelId, MessageId, MessageKind, NewMessage, OutboxId, Role, SyncReport};
 
 /// A password and a token no page or answer may ever contain.
 pub const SECRET: &str = "s3cr3t-PASSWORD-never-shown-7f3a";
@@ -494,194 +492,103 @@ async fn stop_all_sending_is_shown_with_since_when_and_resumed() {
 }
 
 #[tokio::test]
-async fn a_reply_is_cancelled_while_queued_and_retried_after_it_failed() {
+async fn the_channel_answers_fit_the_documented_schemas() {
+    use crate::openapi::{conforms, response_schema};
     let app = spawn_app().await;
     let s = seed(&app).await;
-    let b = app.browser(&Seed::email(Role::CommunityManager)).await;
-    // The seed's X channel is imported: the sender fails its replies.
-    let m = s.m[0];
-    let first = reply(&app, &b, m, "We are on it").await;
-    let conversation = format!("/w/acme/c/{m}");
-    let page = app.get(&conversation, &b).await.text().await.unwrap();
-    assert!(
-        page.contains("action=\"/w/acme/c/") && page.contains("/cancel-reply\""),
-        "{page}"
-    );
-    assert!(
-        page.contains(&format!("id=\"outbox-{first}\" data-pending")),
-        "{page}"
-    );
-    let res = app
-        .json(
-            Method::POST,
-            &format!("/api/w/acme/outbox/{first}/cancel"),
-            &b,
-            json!({}),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
-    let item: Value = res.json().await.unwrap();
-    assert_eq!(item["state"], "cancelled");
-    // Cancelled is final.
-    let res = app
-        .json(
-            Method::POST,
-            &format!("/api/w/acme/outbox/{first}/cancel"),
-            &b,
-            json!({}),
-        )
-        .await;
-    assert_eq!(res.status(), 409);
-
-    let second = reply(&app, &b, m, "Refund sent today").await;
-    run_sender(&app, &s, second).await;
-    let failed = app
-        .store
-        .outbox_item(s.acme.id, OutboxId(second))
+    let b = app.browser(&Seed::email(Role::Admin)).await;
+    let spec: Value = app
+        .client
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
         .await
         .unwrap();
-    assert_eq!(failed.state, OutboxState::Failed);
-    let page = app.get(&conversation, &b).await.text().await.unwrap();
-    assert!(
-        page.contains("class=\"badge outbox-state\">failed</span>"),
-        "{page}"
+    let check = |method: &str, path: &str, status: u16, body: &Value| {
+        let schema = response_schema(&spec, method, path, status);
+        assert!(!schema.is_null(), "{method} {path} {status} has a schema");
+        conforms(&spec, &schema, body, "$").unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+    };
+    let res = connect(&app, &b, "Demo feed").await;
+    assert_eq!(res.status(), 201);
+    let created: Value = res.json().await.unwrap();
+    check("post", "/api/w/{slug}/channels", 201, &created);
+    let id = created["channel"]["id"].as_i64().unwrap();
+    let one = format!("/api/w/acme/channels/{id}");
+    let res = app.get("/api/w/acme/channels", &b).await;
+    check(
+        "get",
+        "/api/w/{slug}/channels",
+        200,
+        &res.json().await.unwrap(),
     );
-    assert!(page.contains("not connected to its network"), "{page}");
-    assert!(page.contains("/retry-reply\""), "{page}");
-    assert!(
-        page.contains("class=\"badge outbox-state\">cancelled</span>"),
-        "{page}"
+    let res = app.get(&one, &b).await;
+    check(
+        "get",
+        "/api/w/{slug}/channels/{id}",
+        200,
+        &res.json().await.unwrap(),
     );
-    // Retry through the page's form: queued again, Cancel offered again.
     let res = app
-        .post_form(
-            &format!("{conversation}/retry-reply"),
-            &b,
-            &[("outbox", &second.to_string())],
-        )
+        .json(Method::POST, &format!("{one}/sync"), &b, json!({}))
         .await;
-    assert_eq!(res.status(), 303);
-    let again = app
-        .store
-        .outbox_item(s.acme.id, OutboxId(second))
-        .await
-        .unwrap();
-    assert_eq!(again.state, OutboxState::Queued);
-    // And through the API after it failed once more.
-    run_sender(&app, &s, second).await;
-    let res = app
-        .json(
-            Method::POST,
-            &format!("/api/w/acme/outbox/{second}/retry"),
-            &b,
-            json!({}),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
-    assert_eq!(res.json::<Value>().await.unwrap()["state"], "queued");
-    // The page's cancel form.
-    let res = app
-        .post_form(
-            &format!("{conversation}/cancel-reply"),
-            &b,
-            &[("outbox", &second.to_string())],
-        )
-        .await;
-    assert_eq!(res.status(), 303);
-    // A reply of another conversation is not found from this one.
-    let third = reply(&app, &b, s.m[3], "Tack!").await;
-    let res = app
-        .post_form(
-            &format!("{conversation}/cancel-reply"),
-            &b,
-            &[("outbox", &third.to_string())],
-        )
-        .await;
-    assert_eq!(res.status(), 404);
-}
-
-#[tokio::test]
-async fn a_client_can_neither_cancel_nor_retry_a_reply_nor_see_the_buttons() {
-    let app = spawn_app().await;
-    let s = seed(&app).await;
-    let cm = app.browser(&Seed::email(Role::CommunityManager)).await;
-    let item = reply(&app, &cm, s.m[0], "On it").await;
-    let client = app.browser(&Seed::email(Role::Client)).await;
-    for action in ["cancel", "retry"] {
+    assert_eq!(res.status(), 202);
+    check(
+        "post",
+        "/api/w/{slug}/channels/{id}/sync",
+        202,
+        &res.json().await.unwrap(),
+    );
+    for what in ["pause", "resume"] {
         let res = app
             .json(
                 Method::POST,
-                &format!("/api/w/acme/outbox/{item}/{action}"),
-                &client,
+                &format!("/api/w/acme/sending/{what}"),
+                &b,
                 json!({}),
             )
             .await;
-        assert_eq!(res.status(), 403, "{action}");
+        let path = format!("/api/w/{{slug}}/sending/{what}");
+        check("post", &path, 200, &res.json().await.unwrap());
     }
-    let res = app
-        .post_form(
-            &format!("/w/acme/c/{}/cancel-reply", s.m[0]),
-            &client,
-            &[("outbox", &item.to_string())],
-        )
-        .await;
-    assert_eq!(res.status(), 403);
-    let page = app
-        .get(&format!("/w/acme/c/{}", s.m[0]), &client)
-        .await
-        .text()
-        .await
-        .unwrap();
-    assert!(page.contains("On it"), "{page}");
-    assert!(!page.contains("cancel-reply"), "{page}");
-    let still = app
-        .store
-        .outbox_item(s.acme.id, OutboxId(item))
-        .await
-        .unwrap();
-    assert_eq!(still.state, OutboxState::Queued);
-    // Another workspace's reply is not found, whatever the role.
-    let globex = app.browser("admin@globex.com").await;
+    let item = reply(&app, &b, s.m[0], "On it").await;
     let res = app
         .json(
             Method::POST,
-            &format!("/api/w/globex/outbox/{item}/cancel"),
-            &globex,
+            &format!("/api/w/acme/outbox/{item}/cancel"),
+            &b,
             json!({}),
         )
         .await;
-    assert_eq!(res.status(), 404);
-}
-
-#[tokio::test]
-async fn a_reply_sent_on_a_simulated_channel_shows_the_networks_id() {
-    let app = spawn_app().await;
-    let s = seed(&app).await;
-    let admin = app.browser(&Seed::email(Role::Admin)).await;
-    let id = connected(&app, &admin, "Demo feed").await;
-    let m = message_in(&app, &s, id, "sim-9").await;
-    let item = reply(&app, &admin, m, "Yes, see you there!").await;
-    run_sender(&app, &s, item).await;
-    let sent = app
-        .store
-        .outbox_item(s.acme.id, OutboxId(item))
-        .await
-        .unwrap();
-    assert_eq!(sent.state, OutboxState::Sent, "{sent:?}");
-    let remote = sent.remote_id.unwrap();
-    let page = app
-        .get(&format!("/w/acme/c/{m}"), &admin)
-        .await
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        page.contains("class=\"badge outbox-state\">sent</span>"),
-        "{page}"
+    check(
+        "post",
+        "/api/w/{slug}/outbox/{id}/cancel",
+        200,
+        &res.json().await.unwrap(),
     );
-    assert!(page.contains(&remote), "{page}");
-    assert!(
-        !page.contains(&format!("id=\"outbox-{item}\" data-pending")),
-        "{page}"
+    let item = reply(&app, &b, s.m[0], "On it again").await;
+    run_sender(&app, &s, item).await;
+    let res = app
+        .json(
+            Method::POST,
+            &format!("/api/w/acme/outbox/{item}/retry"),
+            &b,
+            json!({}),
+        )
+        .await;
+    check(
+        "post",
+        "/api/w/{slug}/outbox/{id}/retry",
+        200,
+        &res.json().await.unwrap(),
+    );
+    let res = app.json(Method::DELETE, &one, &b, json!({})).await;
+    check(
+        "delete",
+        "/api/w/{slug}/channels/{id}",
+        200,
+        &res.json().await.unwrap(),
     );
 }

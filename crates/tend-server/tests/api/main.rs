@@ -17,6 +17,7 @@ mod listening;
 mod live;
 mod moderation;
 mod openapi;
+mod outbox;
 mod response;
 mod roles;
 mod tokens;

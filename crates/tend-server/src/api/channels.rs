@@ -4,11 +4,10 @@
 //! one now and disconnecting one (its history stays) — and `/sending/pause` and
 //! `/resume`, the workspace's "stop all sending".
 //!
-//! Also what the Channels page shares with these routes: the networks Tend can
-//! connect ([`networks`], read from `ChannelConfig` itself) and how settings
-//! given as keys and values become a network's configuration ([`config_of`]).
+//! The networks and their settings are `super::networks`'s.
 
 use super::Body;
+use super::networks::{self, NetworkView, SIMULATED, config_of};
 use crate::AppState;
 use crate::auth::Ws;
 use crate::error::{ApiError, AppError};
@@ -17,13 +16,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use tend_channels::live::{ChannelConfig, Credentials};
+use tend_channels::live::Credentials;
 use tend_core::channels::{self, ChannelStatus, Connect};
 use tend_domain::{Channel, ChannelId, ChannelLink, LinkState};
 use utoipa::ToSchema;
-
-/// The network of Tend's own demo channels.
-pub const SIMULATED: &str = "simulated";
 
 /// A channel as admins see it: the channel, its link to the network (never
 /// its credentials), and its health.
@@ -103,8 +99,8 @@ pub struct ConnectBody {
 pub struct ChannelsList {
     /// Every channel of the workspace, by name.
     pub channels: Vec<ChannelView>,
-    /// The networks a channel can be connected to.
-    pub networks: Vec<String>,
+    /// The networks a channel can be connected to, with their settings.
+    pub networks: Vec<NetworkView>,
     /// Since when all sending of the workspace is stopped (`null`: it is on).
     pub sending_paused_since: Option<Timestamp>,
 }
@@ -116,70 +112,6 @@ pub struct Sending {
     pub paused: bool,
     /// Since when.
     pub paused_since: Option<Timestamp>,
-}
-
-/// The networks Tend can connect, as `ChannelConfig` names them. They are read
-/// from its serde description (the variants it expects), so a network added
-/// there is offered here without a change.
-pub fn networks() -> Vec<&'static str> {
-    /// Deserializing an unknown network answers with the ones expected.
-    #[derive(Debug)]
-    struct Expected(&'static [&'static str]);
-    impl std::fmt::Display for Expected {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            write!(f, "expected one of {:?}", self.0)
-        }
-    }
-    impl std::error::Error for Expected {}
-    impl serde::de::Error for Expected {
-        fn custom<T: std::fmt::Display>(_: T) -> Self {
-            Expected(&[])
-        }
-        fn unknown_variant(_: &str, expected: &'static [&'static str]) -> Self {
-            Expected(expected)
-        }
-    }
-    let probe = serde::de::value::MapDeserializer::<_, Expected>::new(std::iter::once((
-        "network",
-        "\u{0}not a network",
-    )));
-    match ChannelConfig::deserialize(probe) {
-        Err(Expected(names)) if !names.is_empty() => names.to_vec(),
-        _ => vec![SIMULATED],
-    }
-}
-
-/// A setting typed in a form: numbers, booleans and JSON arrays are read as
-/// such, anything else is a string (as `tend channel add --set`).
-pub fn setting_value(value: &str) -> serde_json::Value {
-    match serde_json::from_str::<serde_json::Value>(value.trim()) {
-        Ok(
-            v @ (serde_json::Value::Number(_)
-            | serde_json::Value::Bool(_)
-            | serde_json::Value::Array(_)),
-        ) => v,
-        _ => value.into(),
-    }
-}
-
-/// The configuration of a `network` channel with `settings`; a bad request
-/// (field `settings`) saying in words what the network needs otherwise.
-pub fn config_of(
-    network: &str,
-    settings: serde_json::Map<String, serde_json::Value>,
-) -> Result<ChannelConfig, AppError> {
-    let network = network.trim();
-    let known = networks();
-    if !known.contains(&network) {
-        return Err(AppError::bad(
-            "network",
-            format!("choose one of: {}", known.join(", ")),
-        ));
-    }
-    let mut object = settings;
-    object.insert("network".into(), network.into());
-    serde_json::from_value(serde_json::Value::Object(object))
-        .map_err(|e| AppError::bad("settings", format!("a {network} channel: {e}")))
 }
 
 /// The secret box, or why channels cannot be connected without one.
@@ -264,7 +196,7 @@ pub async fn list_channels(
     let all = channels::list(&*state.store, ws.actor()).await?;
     Ok(Json(ChannelsList {
         channels: all.into_iter().map(|s| ChannelView::new(s, now)).collect(),
-        networks: networks().into_iter().map(str::to_owned).collect(),
+        networks: networks::all().into_iter().map(NetworkView::from).collect(),
         sending_paused_since: state.store.sending_paused(ws.workspace.id).await?,
     }))
 }
@@ -417,32 +349,6 @@ pub async fn resume_sending(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_networks_are_read_from_the_configuration_type() {
-        assert!(networks().contains(&SIMULATED), "{:?}", networks());
-    }
-
-    #[test]
-    fn settings_typed_as_text_become_the_networks_configuration() {
-        let mut settings = serde_json::Map::new();
-        settings.insert("every_secs".into(), setting_value(" 5 "));
-        let config = config_of("simulated", settings).unwrap();
-        assert_eq!(config, ChannelConfig::Simulated { every_secs: 5 });
-        assert_eq!(setting_value("https://x.example"), "https://x.example");
-        assert_eq!(setting_value("true"), true);
-        let missing = config_of("simulated", serde_json::Map::new()).unwrap_err();
-        assert!(
-            matches!(&missing, AppError::BadRequest { message, .. } if message.contains("every_secs")),
-            "{missing:?}"
-        );
-        assert!(config_of(" ", serde_json::Map::new()).is_err());
-        let unknown = config_of("myspace", serde_json::Map::new()).unwrap_err();
-        assert!(
-            matches!(&unknown, AppError::BadRequest { field, message } if field == "network" && message.contains("simulated")),
-            "{unknown:?}"
-        );
-    }
 
     #[test]
     fn a_refusal_that_quotes_a_secret_is_blanked() {

@@ -17,6 +17,7 @@ pub mod jobs;
 pub mod listening;
 pub mod me;
 pub mod moderation;
+pub mod networks;
 pub mod outbox;
 pub mod tokens;
 

@@ -11,6 +11,7 @@
 use super::{PageCtx, render};
 use crate::AppState;
 use crate::api::channels::{self as api, ChannelView};
+use crate::api::networks::{self, SettingKind};
 use crate::auth::Ws;
 use crate::error::{AppError, PageError};
 use askama::Template;
@@ -19,13 +20,14 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use std::collections::HashMap;
 use tend_channels::live::Credentials;
 use tend_core::channels::{self, Connect, DEFAULT_BACKFILL_DAYS};
 use tend_core::team::Permission;
 use tend_domain::ChannelId;
 
 /// Empty key/value rows the connect form offers beyond those typed.
-const SPARE_SETTINGS: usize = 3;
+const SPARE_SETTINGS: usize = 2;
 
 /// A channel as listed.
 pub struct ChannelRow {
@@ -52,6 +54,9 @@ pub struct ChannelRow {
 pub struct ConnectForm {
     name: String,
     network: String,
+    /// The networks' own fields as typed (`s.{network}.{setting}` → value).
+    typed: HashMap<String, String>,
+    /// Free name/value rows.
     settings: Vec<(String, String)>,
     credentials: String,
     username: String,
@@ -59,12 +64,69 @@ pub struct ConnectForm {
     error: String,
 }
 
+/// A network in the connect form, with the fields of its required settings.
+pub struct NetworkForm {
+    name: String,
+    simulated: bool,
+    fields: Vec<FieldForm>,
+}
+
+/// One required setting's field.
+pub struct FieldForm {
+    /// The setting's name.
+    name: String,
+    /// The input's name (`s.{network}.{setting}`) and id.
+    input: String,
+    id: String,
+    /// `text`, `number`, `bool`, `list` or `choice`.
+    kind: &'static str,
+    /// For a choice or yes/no: (word, chosen).
+    choices: Vec<(String, bool)>,
+    value: String,
+}
+
+/// The input name of a network's setting.
+fn input_name(network: &str, setting: &str) -> String {
+    format!("s.{network}.{setting}")
+}
+
+fn network_forms(typed: &HashMap<String, String>) -> Vec<NetworkForm> {
+    networks::all()
+        .into_iter()
+        .map(|n| NetworkForm {
+            fields: n
+                .settings
+                .iter()
+                .map(|s| {
+                    let input = input_name(&n.name, &s.name);
+                    let value = typed.get(&input).cloned().unwrap_or_default();
+                    let words = match &s.kind {
+                        SettingKind::Choice(words) => words.clone(),
+                        SettingKind::Bool => vec!["true".into(), "false".into()],
+                        _ => Vec::new(),
+                    };
+                    FieldForm {
+                        name: s.name.clone(),
+                        id: format!("setting-{}-{}", n.name, s.name),
+                        kind: s.kind.as_str(),
+                        choices: words.into_iter().map(|w| (w.clone(), w == value)).collect(),
+                        value,
+                        input,
+                    }
+                })
+                .collect(),
+            name: n.name,
+            simulated: n.simulated,
+        })
+        .collect()
+}
+
 #[derive(Template)]
 #[template(path = "channels.html")]
 struct ChannelsPage {
     ctx: PageCtx,
     channels: Vec<ChannelRow>,
-    networks: Vec<String>,
+    networks: Vec<NetworkForm>,
     paused_since: String,
     may_pause: bool,
     done: String,
@@ -155,7 +217,7 @@ async fn page(
     }
     let mut res = render(&ChannelsPage {
         channels: rows,
-        networks: api::networks().into_iter().map(str::to_owned).collect(),
+        networks: network_forms(&form.typed),
         paused_since: paused.map(|t| ctx.date(&t)).unwrap_or_default(),
         may_pause: ws.may(Permission::MakeRulesLive),
         done,
@@ -188,7 +250,8 @@ fn back(ws: &Ws, done: &str) -> Response {
 }
 
 /// `POST /w/{slug}/settings/channels`: connects a channel. Fields: `name`,
-/// `network`, `key`/`value` pairs (the settings), `credentials` (`none`,
+/// `network`, `s.{network}.{setting}` (the network's required settings),
+/// `key`/`value` pairs (any setting), `credentials` (`none`,
 /// `password` with `username` and `password`, or `token` with `token`) and
 /// `backfill_days`. A refusal (bad settings, the network said no, the name is
 /// taken) shows the page again with the reason and the form without secrets.
@@ -212,9 +275,15 @@ pub async fn connect_form(
         .filter(|(k, _)| !k.trim().is_empty())
         .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
         .collect();
+    let typed: HashMap<String, String> = fields
+        .iter()
+        .filter(|(k, v)| k.starts_with("s.") && !v.trim().is_empty())
+        .map(|(k, v)| (k.clone(), v.trim().to_owned()))
+        .collect();
     let mut form = ConnectForm {
         name: get("name"),
         network: get("network"),
+        typed,
         settings,
         credentials: get("credentials"),
         username: get("username"),
@@ -222,13 +291,7 @@ pub async fn connect_form(
         error: String::new(),
     };
     let result = async {
-        let config = api::config_of(
-            &form.network,
-            form.settings
-                .iter()
-                .map(|(k, v)| (k.clone(), api::setting_value(v)))
-                .collect(),
-        )?;
+        let config = networks::config_of(&form.network, settings_of(&form))?;
         let credentials = credentials(&form, &fields)?;
         let backfill_days = match form.backfill_days.as_str() {
             "" => None,
@@ -258,6 +321,22 @@ pub async fn connect_form(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The settings of the chosen network: its own fields as typed, then the free
+/// rows (which win).
+fn settings_of(form: &ConnectForm) -> serde_json::Map<String, serde_json::Value> {
+    let mut settings = serde_json::Map::new();
+    let chosen = networks::all().into_iter().find(|n| n.name == form.network);
+    for s in chosen.iter().flat_map(|n| &n.settings) {
+        if let Some(value) = form.typed.get(&input_name(&form.network, &s.name)) {
+            settings.insert(s.name.clone(), networks::typed_value(&s.kind, value));
+        }
+    }
+    for (key, value) in &form.settings {
+        settings.insert(key.clone(), networks::setting_value(value));
+    }
+    settings
 }
 
 /// Every value posted under `key`, in order.

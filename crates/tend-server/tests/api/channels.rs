@@ -111,11 +111,15 @@ async fn a_channel_connected_through_the_api_is_listed_with_its_health_and_never
         .unwrap();
     assert_no_secret("the list", &list);
     let list: Value = serde_json::from_str(&list).unwrap();
+    // The networks, each with the settings it requires.
+    let networks = list["networks"].as_array().unwrap();
     assert!(
-        list["networks"]
-            .as_array()
-            .unwrap()
-            .contains(&json!("simulated"))
+        networks.contains(&json!({
+            "name": "simulated",
+            "simulated": true,
+            "settings": [{"name": "every_secs", "kind": "number"}],
+        })),
+        "{networks:?}"
     );
     assert_eq!(list["sending_paused_since"], Value::Null);
     let all = list["channels"].as_array().unwrap();
@@ -223,6 +227,21 @@ async fn the_connect_form_shows_what_the_network_refused_in_words_without_the_se
     assert_eq!(to, "/w/acme/settings/channels?done=connected");
     let html = app.get(&to, &b).await.text().await.unwrap();
     assert_no_secret("the page after connecting", &html);
+    // The network's own field for a required setting does the same.
+    assert!(html.contains("name=\"s.simulated.every_secs\""), "{html}");
+    let res = app
+        .post_form(
+            "/w/acme/settings/channels",
+            &b,
+            &[
+                ("name", "Field feed"),
+                ("network", "simulated"),
+                ("s.simulated.every_secs", "45"),
+                ("credentials", "none"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
     assert!(
         html.contains("Connected. The first read starts now."),
         "{html}"
@@ -245,6 +264,17 @@ async fn the_connect_form_shows_what_the_network_refused_in_words_without_the_se
     assert_eq!(
         serde_json::from_str::<Value>(form_feed["link"]["config"].as_str().unwrap()).unwrap(),
         json!({"network": "simulated", "every_secs": 15})
+    );
+    let field_feed = list["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["channel"]["name"] == "Field feed")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        serde_json::from_str::<Value>(field_feed["link"]["config"].as_str().unwrap()).unwrap(),
+        json!({"network": "simulated", "every_secs": 45})
     );
 }
 

@@ -83,9 +83,13 @@ async fn channels(ui: &Ui) {
 
     // Connect through the form.
     page.type_into("#channel-name", NAME).await;
-    page.type_into(".setting input[name=key]", "every_secs")
-        .await;
-    page.type_into(".setting input[name=value]", "30").await;
+    // Only the chosen network's settings show; its required one has a field.
+    assert_eq!(
+        page.eval("document.querySelector('fieldset[data-network=simulated]').hidden")
+            .await,
+        false
+    );
+    page.type_into("#setting-simulated-every_secs", "30").await;
     page.click("input[name=credentials][value=password]").await;
     page.type_into("#channel-username", "brand").await;
     page.type_into("#channel-password", SECRET).await;

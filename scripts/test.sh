@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # The whole test suite, exactly as CI runs it (.ci/run calls this script):
 # format, lints, docs, dependency invariants, and every test on SQLite and on a
-# real PostgreSQL that this script starts on 127.0.0.1 and stops afterwards, and
-# the browser tests in Debian's Chromium (installed if missing, run headless).
+# real PostgreSQL that this script starts on 127.0.0.1 and stops afterwards, the
+# browser tests in Debian's Chromium (installed if missing, run headless), and
+# the connector tests against real network servers (Bluesky PDS, Synapse, IMAP
+# and SMTP; installed once into a cache by scripts/servers.sh, started and
+# stopped on 127.0.0.1 by the tests themselves) and local fakes.
 # Their screenshots land in target/screenshots/<test>/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,7 +40,12 @@ step "Chromium for the browser tests"
 source scripts/chromium.sh
 find_chromium
 
-step "tests (SQLite, PostgreSQL and Chromium)"
+step "the real network servers for the connector tests (cached in ${TEND_SERVERS_CACHE:-~/.cache/tend-servers})"
+# shellcheck source=scripts/servers.sh
+source scripts/servers.sh
+install_servers
+
+step "tests (SQLite, PostgreSQL, Chromium and the network servers)"
 if cargo nextest --version >/dev/null 2>&1; then
     cargo nextest run --workspace --locked --no-fail-fast --status-level pass --final-status-level fail
 else

@@ -20,6 +20,7 @@
 pub mod accuracy;
 pub mod demo_spikes;
 pub mod listening;
+pub mod live;
 pub mod nlp;
 pub mod rules;
 pub mod spikes;

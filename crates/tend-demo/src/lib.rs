@@ -19,6 +19,7 @@ mod finish;
 mod fixtures;
 mod forums;
 mod install;
+pub mod live;
 pub mod manifest;
 mod names;
 mod people;

@@ -191,6 +191,8 @@ pub struct Message {
     pub created_at: Timestamp,
     /// When it was last edited on the platform.
     pub edited_at: Option<Timestamp>,
+    /// When the network said it was deleted (it stays in Tend, marked).
+    pub removed_at: Option<Timestamp>,
     /// When Tend first stored it.
     pub ingested_at: Timestamp,
     /// Link to it on the platform.

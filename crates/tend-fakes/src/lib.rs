@@ -9,4 +9,9 @@
 //!   payloads with the network's rules (auth, rate limits, idempotency), or
 //!   the harness that starts the network's real server and makes accounts.
 
+pub mod bluesky;
+pub mod feeds;
+pub mod mail;
+pub mod mastodon;
 pub mod process;
+pub mod synapse;

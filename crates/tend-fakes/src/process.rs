@@ -82,7 +82,7 @@ impl Spawned {
     /// Polls `url` until it answers with a success status, for at most
     /// `within`; fails with the server's log when it exits or never answers.
     pub async fn wait_http(&mut self, url: &str, within: Duration) -> anyhow::Result<()> {
-        let http = reqwest::Client::builder()
+        let http = tend_channels::live::http::client_builder()
             .timeout(Duration::from_secs(2))
             .build()?;
         let deadline = Instant::now() + within;

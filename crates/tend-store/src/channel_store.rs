@@ -145,6 +145,16 @@ pub trait ChannelStore: Send + Sync {
         detail: Option<&str>,
         now: Timestamp,
     ) -> Result<Option<OutboxItem>, StoreError>;
+    /// Whether an item in `sending` was abandoned: the worker that claimed it
+    /// holds no live job lease any more, or it has been sending since before
+    /// `stale`. `false` for an item in any other state.
+    async fn sending_abandoned(
+        &self,
+        workspace: WorkspaceId,
+        id: OutboxId,
+        stale: Timestamp,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
     /// Items that need the sender (queued, unknown, or sending since before
     /// `stale`), oldest first.
     async fn outbox_due(&self, stale: Timestamp, limit: i64) -> Result<Vec<DueItem>, StoreError>;

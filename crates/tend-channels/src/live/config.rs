@@ -18,6 +18,46 @@ pub enum ChannelConfig {
         /// Seconds between two simulated messages.
         every_secs: u64,
     },
+    /// A Mastodon account (or one on a server with Mastodon's client API):
+    /// its mentions in, replies out. The token is in [`Credentials`].
+    Mastodon {
+        /// The instance's address, like `https://mastodon.social`.
+        instance: String,
+        /// The brand's handle (`brand` or `brand@mastodon.social`); when
+        /// set, connecting checks the token belongs to it.
+        #[serde(default)]
+        account: Option<String>,
+    },
+    /// The support mailbox: IMAP in, SMTP out (see [`super::email`]).
+    Email(super::email::Settings),
+    /// Matrix rooms on a homeserver (credentials: an access token, or a
+    /// login and password).
+    Matrix {
+        /// The homeserver's base URL (`https://matrix.example.org`).
+        homeserver: String,
+        /// Room ids (`!id:server`) or aliases (`#name:server`) to follow;
+        /// empty = every room the account has joined.
+        #[serde(default)]
+        rooms: Vec<String>,
+    },
+    /// An RSS 2.0 or Atom feed (blog comments, a forum's feed); read-only.
+    Rss {
+        /// The feed's URL.
+        url: String,
+    },
+    /// A Bluesky account (the brand's), signed in with an app password
+    /// (`Credentials::Password`: handle and app password).
+    Bluesky {
+        /// The account's PDS (`https://bsky.social` on the real network).
+        service: String,
+        /// The brand's handle (`brand.bsky.social`); mentions of its DID,
+        /// replies and quotes of its posts are read.
+        handle: String,
+        /// The firehose to read, when it is not the PDS's own: on the real
+        /// network a relay (`wss://bsky.network`), read from "now" on.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        firehose: Option<String>,
+    },
 }
 
 impl ChannelConfig {
@@ -25,6 +65,11 @@ impl ChannelConfig {
     pub fn kind(&self) -> ChannelKind {
         match self {
             ChannelConfig::Simulated { .. } => ChannelKind::Other,
+            ChannelConfig::Mastodon { .. } => ChannelKind::Mastodon,
+            ChannelConfig::Bluesky { .. } => ChannelKind::Bluesky,
+            ChannelConfig::Email(_) => ChannelKind::Email,
+            ChannelConfig::Matrix { .. } => ChannelKind::Matrix,
+            ChannelConfig::Rss { .. } => ChannelKind::Rss,
         }
     }
 
@@ -32,6 +77,11 @@ impl ChannelConfig {
     pub fn network(&self) -> &'static str {
         match self {
             ChannelConfig::Simulated { .. } => "simulated",
+            ChannelConfig::Mastodon { .. } => "mastodon",
+            ChannelConfig::Bluesky { .. } => "bluesky",
+            ChannelConfig::Email(_) => "email",
+            ChannelConfig::Matrix { .. } => "matrix",
+            ChannelConfig::Rss { .. } => "rss",
         }
     }
 
@@ -40,6 +90,18 @@ impl ChannelConfig {
     pub fn poll_every(&self) -> Duration {
         match self {
             ChannelConfig::Simulated { every_secs } => Duration::from_secs((*every_secs).max(1)),
+            // Mastodon streams; a poll only runs when the stream is down.
+            // 300 requests per 5 minutes is the budget, so once a minute is cheap.
+            ChannelConfig::Mastodon { .. } => Duration::from_secs(60),
+            // Streams the firehose; a pull after a dropped stream.
+            ChannelConfig::Bluesky { .. } => Duration::from_secs(30),
+            // The mailbox streams with IDLE; a poll is the fallback.
+            ChannelConfig::Email(_) => Duration::from_secs(60),
+            // Matrix streams (the /sync long-poll); this is the pause after a
+            // stream that failed.
+            ChannelConfig::Matrix { .. } => Duration::from_secs(30),
+            // Feeds change slowly, and a conditional GET makes a poll cheap.
+            ChannelConfig::Rss { .. } => Duration::from_secs(15 * 60),
         }
     }
 
@@ -52,7 +114,86 @@ impl ChannelConfig {
                 ))
             }
             ChannelConfig::Simulated { .. } => Ok(()),
+            ChannelConfig::Email(settings) => settings.validate(),
+            ChannelConfig::Matrix { homeserver, rooms } => {
+                super::matrix::validate(homeserver, rooms)
+            }
+            ChannelConfig::Rss { url } => super::rss::validate(url),
+            ChannelConfig::Mastodon { instance, account } => {
+                super::mastodon::instance_base(instance)?;
+                let handle = account.as_deref().map(|a| a.trim().trim_start_matches('@'));
+                let handle_ok = |h: &str| {
+                    let mut parts = h.split('@');
+                    let user = parts.next().unwrap_or_default();
+                    let host = parts.next();
+                    !user.is_empty()
+                        && user.len() <= 64
+                        && user.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                        && parts.next().is_none()
+                        && host.is_none_or(|h| {
+                            !h.is_empty()
+                                && h.len() <= 253
+                                && h.chars()
+                                    .all(|c| c.is_ascii_alphanumeric() || ".-:".contains(c))
+                        })
+                };
+                match handle {
+                    Some(h) if !handle_ok(h) => Err(ChannelError::Permanent(format!(
+                        "Mastodon account {h:?}: expected a handle like brand or brand@mastodon.social"
+                    ))),
+                    _ => Ok(()),
+                }
+            }
+            ChannelConfig::Bluesky {
+                service,
+                handle,
+                firehose,
+            } => {
+                check_url("bluesky.service", service, &["https://", "http://"])?;
+                if let Some(f) = firehose {
+                    check_url(
+                        "bluesky.firehose",
+                        f,
+                        &["wss://", "ws://", "https://", "http://"],
+                    )?;
+                }
+                let valid_handle = handle.len() <= 253
+                    && handle.contains('.')
+                    && handle.split('.').all(|label| {
+                        !label.is_empty()
+                            && label.len() <= 63
+                            && !label.starts_with('-')
+                            && !label.ends_with('-')
+                            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                    });
+                if valid_handle {
+                    Ok(())
+                } else {
+                    Err(ChannelError::Permanent(format!(
+                        "bluesky.handle: {handle:?} is not a handle (like brand.bsky.social)"
+                    )))
+                }
+            }
         }
+    }
+}
+
+/// Checks that the setting `name` is a URL with one of `schemes` and a host.
+fn check_url(name: &str, url: &str, schemes: &[&str]) -> Result<(), ChannelError> {
+    let host = schemes.iter().find_map(|s| url.strip_prefix(s));
+    match host {
+        Some(rest)
+            if !rest.is_empty()
+                && !rest.starts_with('/')
+                && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+                && !rest.contains(['?', '#', '@']) =>
+        {
+            Ok(())
+        }
+        _ => Err(ChannelError::Permanent(format!(
+            "{name}: {url:?} is not a URL starting with {}",
+            schemes.join(" or ")
+        ))),
     }
 }
 
@@ -114,6 +255,49 @@ pub fn connect(
             let _ = credentials;
             Ok(Box::new(super::simulated::Simulated::new(*every_secs)))
         }
+        ChannelConfig::Matrix { homeserver, rooms } => Ok(Box::new(super::matrix::Matrix::new(
+            homeserver,
+            rooms,
+            credentials,
+        )?)),
+        ChannelConfig::Rss { url } => {
+            let _ = credentials;
+            Ok(Box::new(super::rss::Rss::new(url)?))
+        }
+        ChannelConfig::Email(settings) => {
+            match credentials {
+                Credentials::Password { username, password } => Ok(Box::new(
+                    super::email::Email::new(settings.clone(), username, password)?,
+                )),
+                _ => Err(ChannelError::Permanent(
+                    "e-mail needs Password credentials (the mailbox login)".into(),
+                )),
+            }
+        }
+        ChannelConfig::Mastodon { instance, account } => {
+            config.validate()?;
+            Ok(Box::new(super::mastodon::Mastodon::new(
+                instance,
+                account.as_deref(),
+                credentials,
+            )?))
+        }
+        ChannelConfig::Bluesky {
+            service, firehose, ..
+        } => {
+            config.validate()?;
+            let Credentials::Password { username, password } = credentials else {
+                return Err(ChannelError::Permanent(
+                    "bluesky: sign in with the handle and an app password".into(),
+                ));
+            };
+            Ok(Box::new(super::bluesky::Bluesky::new(
+                service,
+                firehose.as_deref(),
+                username,
+                password,
+            )?))
+        }
     }
 }
 
@@ -133,6 +317,38 @@ mod tests {
     }
 
     #[test]
+    fn mastodon_settings_are_checked_and_round_trip() {
+        let c = ChannelConfig::Mastodon {
+            instance: "https://mastodon.social".into(),
+            account: Some("@brand".into()),
+        };
+        c.validate().unwrap();
+        let json = serde_json::to_value(&c).unwrap();
+        assert_eq!(json["network"], "mastodon");
+        assert_eq!(serde_json::from_value::<ChannelConfig>(json).unwrap(), c);
+        assert_eq!(c.kind(), ChannelKind::Mastodon);
+        let bad = |instance: &str, account: Option<&str>| ChannelConfig::Mastodon {
+            instance: instance.into(),
+            account: account.map(str::to_string),
+        };
+        assert!(matches!(
+            bad("http://mastodon.social", None).validate(),
+            Err(ChannelError::Permanent(m)) if m.contains("https")
+        ));
+        assert!(matches!(
+            bad("https://mastodon.social", Some("a/b")).validate(),
+            Err(ChannelError::Permanent(m)) if m.contains("a/b")
+        ));
+        assert!(
+            bad("https://mastodon.social", Some("brand@mastodon.social"))
+                .validate()
+                .is_ok()
+        );
+        let none = connect(&c, &Credentials::None);
+        assert!(matches!(none, Err(ChannelError::Permanent(m)) if m.contains("access token")));
+    }
+
+    #[test]
     fn settings_round_trip_through_json_with_their_network_named() {
         let c = ChannelConfig::Simulated { every_secs: 5 };
         let json = serde_json::to_value(&c).unwrap();
@@ -143,5 +359,42 @@ mod tests {
                 .validate()
                 .is_err()
         );
+    }
+
+    #[test]
+    fn bluesky_settings_refuse_hostile_values_naming_the_setting() {
+        let ok = ChannelConfig::Bluesky {
+            service: "https://bsky.social".into(),
+            handle: "brand.bsky.social".into(),
+            firehose: None,
+        };
+        assert!(ok.validate().is_ok());
+        assert_eq!(ok.kind(), ChannelKind::Bluesky);
+        let json = serde_json::to_value(&ok).unwrap();
+        assert_eq!(json["network"], "bluesky");
+        let bad = [
+            ("bluesky.service", "ftp://x", "a.b", None),
+            ("bluesky.service", "https://", "a.b", None),
+            ("bluesky.handle", "https://bsky.social", "-a.b", None),
+            ("bluesky.handle", "https://bsky.social", "nodot", None),
+            (
+                "bluesky.firehose",
+                "https://bsky.social",
+                "a.b",
+                Some("file:///etc"),
+            ),
+        ];
+        for (name, service, handle, firehose) in bad {
+            let c = ChannelConfig::Bluesky {
+                service: service.into(),
+                handle: handle.into(),
+                firehose: firehose.map(Into::into),
+            };
+            assert!(
+                matches!(c.validate(), Err(ChannelError::Permanent(r)) if r.starts_with(name)),
+                "{c:?}"
+            );
+        }
+        assert!(connect(&ok, &Credentials::None).is_err());
     }
 }

@@ -17,9 +17,15 @@
 //! to [`IncomingItem`]s and [`RemoteRef`]s. The set of networks is closed
 //! ([`ChannelConfig`]); [`connect`] builds the connector for a configuration.
 
+pub mod bluesky;
 mod config;
+pub mod email;
 mod error;
 pub mod http;
+pub mod mastodon;
+pub mod matrix;
+pub mod oauth;
+pub mod rss;
 pub mod simulated;
 
 pub use config::{ChannelConfig, Credentials, connect};

@@ -56,6 +56,16 @@ impl DemoCmd {
             println!("Demo ready in {:.1} s", started.elapsed().as_secs_f64());
         }
         summary(m);
+        let workspace = store.workspace_by_slug(demo::SLUG).await?.id;
+        if let Some(live) =
+            demo::live::connect_live(&*store, &ctx.secrets()?, workspace, Timestamp::now()).await?
+        {
+            println!(
+                "Connected `{}`: a simulated member writes every {} s (Settings → Channels)",
+                live.channel.name,
+                demo::live::LIVE_EVERY_SECS
+            );
+        }
         if self.no_serve {
             login(&installed.login, "Log in (after `tend serve`) with");
             return Ok(ExitCode::SUCCESS);

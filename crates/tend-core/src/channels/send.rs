@@ -26,9 +26,12 @@ use tend_store::prelude::*;
 /// Attempts before a reply fails for good.
 pub const MAX_SEND_ATTEMPTS: i64 = 8;
 
-/// An item in `sending` for longer than this had a sender that died (a live
-/// sender finishes or times out its request well within it).
-pub const STALE_SENDING: SignedDuration = SignedDuration::from_secs(120);
+/// An item in `sending` whose worker still holds a live job lease is being
+/// sent; one whose worker holds none (it died), or sending for longer than
+/// this, was abandoned: a live sender finishes or gives up its request within
+/// the connectors' request timeout (`tend_channels::live::http::REQUEST_TIMEOUT`,
+/// 20 s).
+pub const STALE_SENDING: SignedDuration = SignedDuration::from_secs(45);
 
 /// How often a paused workspace's queued items look again.
 const PAUSED_RECHECK: SignedDuration = SignedDuration::from_secs(15);
@@ -54,9 +57,14 @@ pub async fn send(
     };
     match item.state {
         OutboxState::Sent | OutboxState::Failed | OutboxState::Cancelled => Ok(Outcome::Done),
-        OutboxState::Sending if item.updated_at + STALE_SENDING > now => {
+        OutboxState::Sending
+            if !store
+                .sending_abandoned(workspace, id, now - STALE_SENDING, now)
+                .await
+                .map_err(store_err)? =>
+        {
             // Another run is sending it right now.
-            Ok(Outcome::Later(item.updated_at + STALE_SENDING))
+            Ok(Outcome::Later(now + SignedDuration::from_secs(5)))
         }
         OutboxState::Sending => {
             let Some(item) = store

@@ -38,6 +38,9 @@ CREATE INDEX channel_links_workspace ON channel_links (workspace_id);
 ALTER TABLE outbox ADD COLUMN send_key TEXT;
 ALTER TABLE outbox ADD COLUMN remote_id TEXT;
 ALTER TABLE outbox ADD COLUMN remote_url TEXT;
+-- The worker sending it (while 'sending'): a later run knows the request's fate
+-- is unknown once that worker holds no live job lease any more.
+ALTER TABLE outbox ADD COLUMN sending_by TEXT;
 
 -- A message deleted on its network stays in Tend (history, reports), marked.
 ALTER TABLE messages ADD COLUMN removed_at INTEGER;

@@ -204,6 +204,16 @@ impl crate::ChannelStore for SqlStore {
         live::settle(&self.pool, workspace, id, from, to, remote, detail, ms(now)).await
     }
 
+    async fn sending_abandoned(
+        &self,
+        workspace: WorkspaceId,
+        id: OutboxId,
+        stale: Timestamp,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        live::sending_abandoned(&self.pool, workspace, id, ms(stale), ms(now)).await
+    }
+
     async fn outbox_due(&self, stale: Timestamp, limit: i64) -> Result<Vec<DueItem>, StoreError> {
         live::due(&self.pool, ms(stale), limit).await
     }

@@ -237,15 +237,17 @@ pub(crate) async fn begin_send(
     now: i64,
 ) -> Result<Option<OutboxItem>, StoreError> {
     let mut tx = pool.begin().await?;
+    let worker = crate::jobs::current_fence().map(|f| f.worker);
     let res = sqlx::query(
         "UPDATE outbox SET state = 'sending', attempts = attempts + 1, \
-         send_key = COALESCE(send_key, $1), updated_at = $2 \
+         send_key = COALESCE(send_key, $1), updated_at = $2, sending_by = $5 \
          WHERE id = $3 AND workspace_id = $4 AND state = 'queued'",
     )
     .bind(key)
     .bind(now)
     .bind(id.get())
     .bind(workspace.get())
+    .bind(worker)
     .execute(&mut *tx)
     .await?;
     if res.rows_affected() == 0 {
@@ -313,6 +315,42 @@ pub(crate) async fn settle(
     audit(&mut tx, id.get(), to, None, shown.as_deref(), now).await?;
     tx.commit().await?;
     outbox::by_id(pool, workspace, id).await.map(Some)
+}
+
+/// Whether an item in `sending` was abandoned: its worker holds no live job
+/// lease any more (it died), or, sent outside a job, it has been sending
+/// since before `stale`.
+pub(crate) async fn sending_abandoned(
+    pool: &AnyPool,
+    workspace: WorkspaceId,
+    id: OutboxId,
+    stale: i64,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let row = sqlx::query(
+        "SELECT state, sending_by, updated_at FROM outbox WHERE id = $1 AND workspace_id = $2",
+    )
+    .bind(id.get())
+    .bind(workspace.get())
+    .fetch_optional(pool)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    if get::<String>(&row, "state")? != "sending" {
+        return Ok(false);
+    }
+    let updated: i64 = get(&row, "updated_at")?;
+    let Some(worker) = get::<Option<String>>(&row, "sending_by")? else {
+        return Ok(updated < stale);
+    };
+    let alive: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM jobs WHERE locked_by = $1 AND state = 'running' AND lease_until >= $2 \
+         LIMIT 1",
+    )
+    .bind(&worker)
+    .bind(now)
+    .fetch_optional(pool)
+    .await?;
+    Ok(alive.is_none() || updated < stale)
 }
 
 pub(crate) async fn due(

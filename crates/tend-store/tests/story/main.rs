@@ -8,7 +8,7 @@
 //! `links` and `web`; `ModerationStore` in `moderation` and
 //! `moderation_webhooks`; `EventStore` in `changes` (the log) and `jobs`
 //! (consumer cursors, verdicts with jobs); `ListenStore` in `listening`;
-//! `JobStore` in `jobs`.
+//! `JobStore` in `jobs`; live channels and the sender (`ChannelStore`) in `live`.
 //!
 //! PostgreSQL runs when `TEND_TEST_DATABASE_URL` points at a server (the test
 //! script starts one); each run creates and drops a fresh database. Without the
@@ -28,6 +28,7 @@ mod inbox_order;
 mod jobs;
 mod links;
 mod listening;
+mod live;
 mod moderation;
 mod moderation_webhooks;
 mod postgres;
@@ -650,6 +651,7 @@ async fn story(store: Arc<dyn Store>) {
     changes::changes_are_recorded(&*store).await;
     moderation_webhooks::webhooks_and_members(&*store, &acme, &other, &forum, t0).await;
     jobs::jobs(Arc::clone(&store), &acme, &other, t0).await;
+    live::live_channels(&*store, &acme, &other, t0).await;
 
     // --- The demo manifest: one JSON document per workspace --------------------
     assert_eq!(store.demo_manifest(acme.id).await.unwrap(), None);

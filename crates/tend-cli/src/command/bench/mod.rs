@@ -7,6 +7,7 @@
 mod inbox;
 mod ingest;
 mod listening;
+mod live;
 mod nlp;
 mod rules;
 mod store;
@@ -30,6 +31,9 @@ pub enum BenchCmd {
     /// Topic matching per message, the 30-day listening dashboard's p95 on SQLite, and
     /// the same answers in DuckDB in the same run.
     Listening(listening::ListeningBench),
+    /// Live channels: sustained ingest from the Mastodon fake against the import path,
+    /// and the latency from a post on a local server to the stored message.
+    Live(live::LiveBench),
 }
 
 impl BenchCmd {
@@ -41,6 +45,7 @@ impl BenchCmd {
             BenchCmd::Inbox(cmd) => cmd.run(ctx).await,
             BenchCmd::Rules(cmd) => cmd.run(),
             BenchCmd::Listening(cmd) => cmd.run(ctx).await,
+            BenchCmd::Live(cmd) => cmd.run().await,
         }
     }
 }

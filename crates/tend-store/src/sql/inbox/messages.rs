@@ -20,7 +20,8 @@ macro_rules! message_columns {
         "m.id, m.workspace_id, m.channel_id, m.external_id, m.direction, m.kind, m.thread_root_id, \
     m.parent_id, m.thread_external_id, m.parent_external_id, m.author_id, m.title, m.text, m.lang, m.created_at, \
     m.edited_at, m.ingested_at, m.permalink, m.likes, m.shares, m.replies, m.views, m.state, m.snoozed_until, \
-    m.assignee_id, m.sentiment, m.sentiment_label, m.toxicity, m.spam, m.is_question, m.sentiment_corrected"
+    m.assignee_id, m.sentiment, m.sentiment_label, m.toxicity, m.spam, m.is_question, m.sentiment_corrected, \
+    m.removed_at"
     };
 }
 
@@ -59,6 +60,7 @@ pub(crate) fn from_row(row: &impl Cols) -> Result<Message, StoreError> {
         lang: col(row, "lang")?,
         created_at: ts(col(row, "created_at")?)?,
         edited_at: ts_opt(col(row, "edited_at")?)?,
+        removed_at: ts_opt(col(row, "removed_at")?)?,
         ingested_at: ts(col(row, "ingested_at")?)?,
         permalink: col(row, "permalink")?,
         engagement: Engagement {

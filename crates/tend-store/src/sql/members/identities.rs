@@ -118,9 +118,15 @@ pub(crate) async fn upsert_in(
     Ok(IdentityId(id))
 }
 
-pub(crate) async fn upsert(pool: &AnyPool, new: &NewIdentity) -> Result<Identity, StoreError> {
+pub(crate) async fn upsert(
+    pool: &AnyPool,
+    backend: crate::Backend,
+    new: &NewIdentity,
+) -> Result<Identity, StoreError> {
     crate::sql::team::workspaces::by_id(pool, new.workspace_id).await?;
-    let mut tx = pool.begin().await?;
+    // Reads then writes: take SQLite's write lock first, or the upgrade fails
+    // at once (SQLITE_BUSY) while another connection writes.
+    let mut tx = crate::sql::begin_write(pool, backend).await?;
     let id = upsert_in(&mut tx, new).await?;
     tx.commit().await?;
     by_id(pool, new.workspace_id, id).await
@@ -128,6 +134,7 @@ pub(crate) async fn upsert(pool: &AnyPool, new: &NewIdentity) -> Result<Identity
 
 pub(crate) async fn upsert_batch(
     pool: &AnyPool,
+    backend: crate::Backend,
     batch: &[NewIdentity],
 ) -> Result<Vec<IdentityId>, StoreError> {
     let workspaces: std::collections::BTreeSet<_> = batch.iter().map(|n| n.workspace_id).collect();
@@ -137,7 +144,8 @@ pub(crate) async fn upsert_batch(
     for new in batch {
         validate(new)?;
     }
-    let mut tx = pool.begin().await?;
+    // Reads then writes: take SQLite's write lock first (see `upsert`).
+    let mut tx = crate::sql::begin_write(pool, backend).await?;
     // One query per (workspace, platform) finds the identities already stored; only
     // those whose description changed are written, so a batch of known authors costs
     // a query, not a statement per author.

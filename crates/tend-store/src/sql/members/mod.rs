@@ -14,7 +14,7 @@ use tend_domain::{
 #[async_trait::async_trait]
 impl crate::MemberStore for SqlStore {
     async fn upsert_identity(&self, new: &NewIdentity) -> Result<Identity, StoreError> {
-        identities::upsert(&self.pool, new).await
+        identities::upsert(&self.pool, self.backend, new).await
     }
     async fn identity(
         &self,
@@ -55,7 +55,7 @@ impl crate::MemberStore for SqlStore {
         &self,
         batch: &[NewIdentity],
     ) -> Result<Vec<IdentityId>, StoreError> {
-        identities::upsert_batch(&self.pool, batch).await
+        identities::upsert_batch(&self.pool, self.backend, batch).await
     }
     async fn identities(
         &self,

@@ -1,0 +1,217 @@
+//! Each reply exists exactly once on the network's own server, though a
+//! `tend worker` is killed with SIGKILL while replies are being sent and
+//! started again (the harness in `fleet/`): on the real Bluesky PDS, on
+//! Matrix Synapse, and on the Mastodon fake with three processes on one
+//! PostgreSQL (and two on SQLite), where some requests are also cut off after
+//! the status was created (the unknown outcome).
+//!
+//! The real servers come from `scripts/servers.sh`; without them the tests
+//! say so and pass, unless `TEND_REQUIRE_SERVERS=1` (set by the test script).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+mod fleet;
+
+use std::collections::HashMap;
+use std::time::Duration;
+use tend_channels::live::{ChannelConfig, Credentials};
+use tend_fakes::mastodon::{FakeMastodon, Fault, Route};
+
+/// Asserts every parent got exactly one reply, and prints the figures.
+fn exactly_one_each(
+    label: &str,
+    parents: &[String],
+    replies_to: &[String],
+    settled: &fleet::Settled,
+) {
+    let mut per_parent: HashMap<&str, usize> = HashMap::new();
+    for p in replies_to {
+        *per_parent.entry(p.as_str()).or_default() += 1;
+    }
+    let doubled = per_parent.values().filter(|n| **n > 1).count();
+    let missing = parents
+        .iter()
+        .filter(|p| !per_parent.contains_key(p.as_str()))
+        .count();
+    println!(
+        "live_exactly_once ({label}): {} replies queued, {} sent, {} failed, on the server {} replies, \
+         {} messages answered twice, {} unanswered; settled in {:.1} s",
+        parents.len(),
+        settled.sent,
+        settled.failed.len(),
+        replies_to.len(),
+        doubled,
+        missing,
+        settled.seconds
+    );
+    assert!(settled.failed.is_empty(), "{:?}", settled.failed);
+    assert_eq!(settled.sent, parents.len());
+    assert_eq!((doubled, missing), (0, 0), "exactly one reply per message");
+    assert_eq!(replies_to.len(), parents.len());
+}
+
+async fn mastodon(url: &str, processes: usize, n: usize, label: &str) {
+    let fake = FakeMastodon::start().await.unwrap();
+    let ids = fake.seed_mentions(n);
+    // Some posts are carried out and then cut off: the sender cannot know.
+    fake.fail_next(Route::PostStatus, 5, Fault::CommitThenDrop);
+    let scene = fleet::scene(
+        url,
+        ChannelConfig::Mastodon {
+            instance: fake.url.clone(),
+            account: None,
+        },
+        Credentials::Token {
+            token: fake.token.clone(),
+        },
+    )
+    .await;
+    let messages = fleet::member_messages(&scene, n, |i| ids[i].clone()).await;
+    let settled = fleet::send_with_a_kill(
+        &scene,
+        url,
+        &messages,
+        processes,
+        n / 3,
+        Duration::from_secs(600),
+    )
+    .await;
+    let replies: Vec<String> = fake
+        .brand_statuses()
+        .into_iter()
+        .filter_map(|s| s.in_reply_to_id)
+        .collect();
+    exactly_one_each(label, &ids, &replies, &settled);
+    println!(
+        "live_exactly_once ({label}): {} POST /api/v1/statuses requests for {n} replies",
+        fake.status_posts()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_processes_on_postgres_send_2000_replies_to_mastodon_each_once() {
+    let Some(url) = fleet::postgres_database("exactly_once_masto").await else {
+        return;
+    };
+    mastodon(&url, 3, 2000, "mastodon fake, postgres, 3 processes").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_on_sqlite_send_500_replies_to_mastodon_each_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("tend.db").display());
+    mastodon(&url, 2, 500, "mastodon fake, sqlite, 2 processes").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replies_on_the_real_bluesky_pds_exist_once_though_a_worker_is_killed() {
+    let Some(net) = tend_fakes::bluesky::Network::start().await.unwrap() else {
+        return;
+    };
+    let brand = net.create_account("lumora").await.unwrap();
+    let member = net.create_account("ada").await.unwrap();
+    let app_password = net.app_password(&brand, "tend").await.unwrap();
+    let n = 60;
+    let mut posts = Vec::new();
+    for i in 0..n {
+        let post = net
+            .post_mention(&member, &brand, &format!("Question {i}: is the app down?"))
+            .await
+            .unwrap();
+        posts.push(post.uri);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("tend.db").display());
+    let scene = fleet::scene(
+        &url,
+        ChannelConfig::Bluesky {
+            service: net.url.clone(),
+            handle: brand.handle.clone(),
+            firehose: None,
+        },
+        Credentials::Password {
+            username: brand.handle.clone(),
+            password: app_password,
+        },
+    )
+    .await;
+    let messages = fleet::member_messages(&scene, n, |i| posts[i].clone()).await;
+    let settled =
+        fleet::send_with_a_kill(&scene, &url, &messages, 2, n / 3, Duration::from_secs(300)).await;
+    let replies: Vec<String> = net
+        .list_posts(&brand.did)
+        .await
+        .unwrap()
+        .iter()
+        .filter_map(|r| {
+            r["value"]["reply"]["parent"]["uri"]
+                .as_str()
+                .map(str::to_owned)
+        })
+        .collect();
+    exactly_one_each(
+        "bluesky pds, sqlite, 2 processes",
+        &posts,
+        &replies,
+        &settled,
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replies_on_the_real_matrix_server_exist_once_though_a_worker_is_killed() {
+    if tend_fakes::process::installed("TEND_SYNAPSE_VENV").is_none() {
+        return;
+    }
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("synapse-exactly-once");
+    let synapse = tend_fakes::synapse::Synapse::start(&dir).await.unwrap();
+    let brand = synapse.register("brand", "brand-password").await.unwrap();
+    let member = synapse.register("member", "member-password").await.unwrap();
+    let room = synapse.create_room(&brand, None).await.unwrap();
+    synapse.join(&member, &room).await.unwrap();
+    let n = 60;
+    let mut events = Vec::new();
+    for i in 0..n {
+        let event = synapse
+            .say(&member, &room, &format!("Question {i}: where is my order?"))
+            .await
+            .unwrap();
+        events.push(format!("{room}/{event}"));
+    }
+    let db = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", db.path().join("tend.db").display());
+    let scene = fleet::scene(
+        &url,
+        ChannelConfig::Matrix {
+            homeserver: synapse.url(),
+            rooms: vec![room.clone()],
+        },
+        Credentials::Token {
+            token: brand.access_token.clone(),
+        },
+    )
+    .await;
+    let messages = fleet::member_messages(&scene, n, |i| events[i].clone()).await;
+    let settled =
+        fleet::send_with_a_kill(&scene, &url, &messages, 2, n / 3, Duration::from_secs(300)).await;
+    let replies: Vec<String> = synapse
+        .messages(&brand, &room, 1000)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e["sender"] == brand.user_id.as_str())
+        .filter_map(|e| {
+            let rel = &e["content"]["m.relates_to"];
+            rel["m.in_reply_to"]["event_id"]
+                .as_str()
+                .or(rel["event_id"].as_str())
+                .map(|id| format!("{room}/{id}"))
+        })
+        .collect();
+    exactly_one_each(
+        "matrix synapse, sqlite, 2 processes",
+        &events,
+        &replies,
+        &settled,
+    );
+    synapse.stop().await;
+}

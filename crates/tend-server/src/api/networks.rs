@@ -418,6 +418,26 @@ mod tests {
     #[test]
     fn tends_networks_are_listed_with_their_settings() {
         let all = all();
+        // Every network's required settings were all learned: samples of
+        // their kinds make a configuration.
+        for network in &all {
+            let samples = network
+                .settings
+                .iter()
+                .map(|s| {
+                    let sample = match &s.kind {
+                        SettingKind::Text => TEXT_SAMPLE.into(),
+                        SettingKind::Number => "1".into(),
+                        SettingKind::Bool => "true".into(),
+                        SettingKind::List => String::new(),
+                        SettingKind::Choice(words) => words[0].clone(),
+                    };
+                    (s.name.clone(), typed_value(&s.kind, &sample))
+                })
+                .collect();
+            let parsed = config_of(&network.name, samples);
+            assert!(parsed.is_ok(), "{network:?}: {parsed:?}");
+        }
         let simulated = all.iter().find(|n| n.name == SIMULATED).unwrap();
         assert!(simulated.simulated);
         assert_eq!(

@@ -89,6 +89,19 @@ async fn channels(ui: &Ui) {
             .await,
         false
     );
+    // Another network shows its own settings instead (e-mail: a choice of
+    // connection security among them).
+    page.select_option("#channel-network", "email").await;
+    assert_eq!(
+        page.eval(
+            "[document.querySelector('fieldset[data-network=email]').hidden, \
+              document.querySelector('fieldset[data-network=simulated]').hidden, \
+              document.getElementById('setting-email-imap_tls').tagName]"
+        )
+        .await,
+        serde_json::json!([false, true, "SELECT"])
+    );
+    page.select_option("#channel-network", ui.simulated).await;
     page.type_into("#setting-simulated-every_secs", "30").await;
     page.click("input[name=credentials][value=password]").await;
     page.type_into("#channel-username", "brand").await;

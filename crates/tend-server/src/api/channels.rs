@@ -162,6 +162,20 @@ fn secrets_in(credentials: &Credentials) -> Vec<String> {
         .collect()
 }
 
+/// Every string in `value` (the credentials as sent, whatever their shape).
+fn strings_in(value: Option<&serde_json::Value>) -> Vec<String> {
+    match value {
+        Some(serde_json::Value::String(s)) if !s.is_empty() => vec![s.clone()],
+        Some(serde_json::Value::Array(items)) => {
+            items.iter().flat_map(|v| strings_in(Some(v))).collect()
+        }
+        Some(serde_json::Value::Object(fields)) => {
+            fields.values().flat_map(|v| strings_in(Some(v))).collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// `error` with every occurrence of a secret in its words blanked out.
 fn redact(error: AppError, secrets: &[String]) -> AppError {
     let clean = |text: String| {
@@ -218,12 +232,17 @@ pub async fn list_channels(
 pub async fn connect_channel(
     State(state): State<AppState>,
     ws: Ws,
-    Body(body): Body<ConnectBody>,
+    Body(raw): Body<serde_json::Value>,
 ) -> Result<(StatusCode, Json<ChannelView>), ApiError> {
     // The role first: a refused caller learns nothing about the settings.
     ws.actor()
         .require(tend_core::team::Permission::Administer)
         .map_err(AppError::from)?;
+    // Read here rather than by `Body<ConnectBody>`, so a refusal never quotes
+    // a secret sent in the wrong shape (serde repeats the strings it refuses).
+    let given = strings_in(raw.get("credentials"));
+    let body: ConnectBody = serde_json::from_value(raw)
+        .map_err(|e| redact(AppError::bad("body", e.to_string()), &given))?;
     let request = Connect {
         name: body.name,
         config: config_of(&body.network, body.settings)?,

@@ -165,6 +165,18 @@ async fn a_channel_connected_through_the_api_is_listed_with_its_health_and_never
         ),
         (Some(id), Some("simulated"), Some("connected"))
     );
+    // Credentials in the wrong shape are refused without being quoted.
+    let res = app
+        .json(
+            Method::POST,
+            "/api/w/acme/channels",
+            &b,
+            json!({"name": "Bad", "network": "simulated", "settings": {"every_secs": 30},
+                   "credentials": TOKEN}),
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    assert_no_secret("a refused body", &res.text().await.unwrap());
     // The same name twice is a conflict, said in words.
     let res = connect(&app, &b, "Demo feed").await;
     assert_eq!(res.status(), 409);

@@ -440,6 +440,7 @@ channels-token-expires = Credentials expire
 channels-rate-limited = Network asked to wait until
 channels-received = Messages received live
 channels-imported-hint = Filled by imports; not connected to its network.
+channels-messages = Its messages in the inbox
 channels-sync = Read now
 channels-disconnect = Disconnect…
 channels-disconnect-confirm = Disconnect { $name }? Tend stops reading it and forgets its credentials. Its messages stay.

@@ -440,6 +440,7 @@ channels-token-expires = Inloggningen går ut
 channels-rate-limited = Nätverket bad oss vänta till
 channels-received = Meddelanden mottagna direkt
 channels-imported-hint = Fylls av importer; inte ansluten till sitt nätverk.
+channels-messages = Kanalens meddelanden i inkorgen
 channels-sync = Läs nu
 channels-disconnect = Koppla från…
 channels-disconnect-confirm = Koppla från { $name }? Tend slutar läsa kanalen och glömmer inloggningen. Meddelandena finns kvar.

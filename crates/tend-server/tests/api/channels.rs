@@ -362,6 +362,16 @@ async fn read_now_queues_a_read_and_disconnecting_keeps_the_messages() {
         .await
         .unwrap();
     assert!(page.contains("link-state\">disconnected<"), "{page}");
+    // Its messages are a click away.
+    let link = format!("/w/acme/inbox?status=all&amp;channel={id}");
+    assert!(page.contains(&link), "{page}");
+    let inbox = app
+        .get(&format!("/w/acme/inbox?status=all&channel={id}"), &b)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(inbox.contains("Is the meetup still on?"), "{inbox}");
     // A disconnected channel is not read, and says why.
     let res = app
         .json(

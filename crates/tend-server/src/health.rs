@@ -74,11 +74,47 @@ pub struct ChannelHealth {
     pub problem: Option<String>,
 }
 
-/// What is wrong with a live channel's reading at `now`, in a sentence: a
-/// connected channel whose last read failed, whose credentials expired, or that
-/// has not read for far longer than its interval. `None` when it is healthy,
-/// disconnected, or waiting because the network asked it to.
-pub fn channel_problem(link: &ChannelLink, now: Timestamp) -> Option<String> {
+/// What is wrong with a connected channel's reading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChannelProblem {
+    /// The last read failed, with the network's words.
+    ReadFailed(String),
+    /// The credentials expired then.
+    Expired(Timestamp),
+    /// No read since then, for this many minutes, though one was expected
+    /// every so many seconds.
+    Silent {
+        /// The last read (or the connection).
+        since: Timestamp,
+        /// Minutes since.
+        minutes: i64,
+        /// The expected interval, in seconds.
+        every_secs: i64,
+    },
+}
+
+impl std::fmt::Display for ChannelProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ChannelProblem::ReadFailed(error) => write!(f, "the last read failed: {error}"),
+            ChannelProblem::Expired(at) => write!(f, "its credentials expired at {at}"),
+            ChannelProblem::Silent {
+                since,
+                minutes,
+                every_secs,
+            } => write!(
+                f,
+                "no read since {since} ({minutes} minutes; expected every {every_secs} seconds)"
+            ),
+        }
+    }
+}
+
+/// What is wrong with a live channel's reading at `now`: a connected channel
+/// whose last read failed, whose credentials expired, or that has not read for
+/// far longer than its interval. `None` when it is healthy, disconnected, or
+/// waiting because the network asked it to.
+pub fn channel_problem(link: &ChannelLink, now: Timestamp) -> Option<ChannelProblem> {
     if link.state != LinkState::Connected {
         return None;
     }
@@ -86,10 +122,10 @@ pub fn channel_problem(link: &ChannelLink, now: Timestamp) -> Option<String> {
         return None;
     }
     if let Some(error) = &link.last_error {
-        return Some(format!("the last read failed: {error}"));
+        return Some(ChannelProblem::ReadFailed(error.clone()));
     }
     if let Some(expired) = link.token_expires_at.filter(|at| *at <= now) {
-        return Some(format!("its credentials expired at {expired}"));
+        return Some(ChannelProblem::Expired(expired));
     }
     let interval = serde_json::from_str::<ChannelConfig>(&link.config)
         .ok()
@@ -101,12 +137,10 @@ pub fn channel_problem(link: &ChannelLink, now: Timestamp) -> Option<String> {
         .max(STALE_AT_LEAST);
     let since = link.last_sync_at.unwrap_or(link.connected_at);
     let silent = now.duration_since(since);
-    (silent > allowed).then(|| {
-        format!(
-            "no read since {since} ({} minutes; expected every {} seconds)",
-            silent.as_mins(),
-            interval.as_secs()
-        )
+    (silent > allowed).then(|| ChannelProblem::Silent {
+        since,
+        minutes: silent.as_mins(),
+        every_secs: interval.as_secs(),
     })
 }
 
@@ -117,7 +151,7 @@ async fn channels(state: &AppState, now: Timestamp) -> Result<Vec<ChannelHealth>
         .await?
         .into_iter()
         .map(|link| ChannelHealth {
-            problem: channel_problem(&link, now),
+            problem: channel_problem(&link, now).map(|p| p.to_string()),
             workspace: link.workspace_id.get(),
             channel: link.channel_id.get(),
             network: link.network,
@@ -211,11 +245,19 @@ mod tests {
         let at = |mins: i64| t0 + SignedDuration::from_mins(mins);
         assert_eq!(channel_problem(&healthy, at(9)), None);
         let silent = channel_problem(&healthy, at(11)).unwrap();
-        assert!(silent.contains("no read since"), "{silent}");
+        assert_eq!(
+            silent,
+            ChannelProblem::Silent {
+                since: t0,
+                minutes: 11,
+                every_secs: 30
+            }
+        );
+        assert!(silent.to_string().contains("no read since"), "{silent}");
         let mut failed = link(t0);
         failed.last_error = Some("temporary failure: timeout".into());
         let why = channel_problem(&failed, t0).unwrap();
-        assert!(why.contains("timeout"), "{why}");
+        assert!(why.to_string().contains("timeout"), "{why}");
         // Waiting as the network asked is not a problem.
         failed.rate_limited_until = Some(at(5));
         assert_eq!(channel_problem(&failed, at(1)), None);

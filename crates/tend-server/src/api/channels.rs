@@ -38,6 +38,9 @@ pub struct ChannelView {
     pub simulated: bool,
     /// What is wrong with its reading, in a sentence (`null` when healthy).
     pub problem: Option<String>,
+    /// The same, for the page to say in the reader's language.
+    #[serde(skip)]
+    pub problem_kind: Option<crate::health::ChannelProblem>,
 }
 
 impl ChannelView {
@@ -50,12 +53,14 @@ impl ChannelView {
                 status.channel.kind.as_str().to_owned(),
             ),
         };
+        let problem = status
+            .link
+            .as_ref()
+            .and_then(|l| crate::health::channel_problem(l, now));
         ChannelView {
             simulated: network == SIMULATED,
-            problem: status
-                .link
-                .as_ref()
-                .and_then(|l| crate::health::channel_problem(l, now)),
+            problem: problem.as_ref().map(ToString::to_string),
+            problem_kind: problem,
             channel: status.channel,
             link: status.link,
             state,

@@ -14,6 +14,7 @@ use crate::api::channels::{self as api, ChannelView};
 use crate::api::networks::{self, SettingKind};
 use crate::auth::Ws;
 use crate::error::{AppError, PageError};
+use crate::health::ChannelProblem;
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -189,7 +190,11 @@ async fn page(
                         .filter(|until| *until > now),
                 ),
                 received: link.map(|l| ctx.num(&l.received)).unwrap_or_default(),
-                problem: view.problem.clone().unwrap_or_default(),
+                problem: view
+                    .problem_kind
+                    .as_ref()
+                    .map(|p| problem_text(&ctx, p))
+                    .unwrap_or_default(),
                 name: view.channel.name,
                 network: view.network,
                 simulated: view.simulated,
@@ -242,6 +247,20 @@ pub async fn channels_page(
         StatusCode::OK,
     )
     .await
+}
+
+/// What is wrong with a channel, in the reader's language.
+fn problem_text(ctx: &PageCtx, problem: &ChannelProblem) -> String {
+    match problem {
+        ChannelProblem::ReadFailed(error) => ctx.ta("channels-problem-failed", "error", error),
+        ChannelProblem::Expired(at) => ctx.ta("channels-problem-expired", "when", &ctx.date(at)),
+        ChannelProblem::Silent {
+            since, every_secs, ..
+        } => ctx.lang.targs(
+            "channels-problem-silent",
+            &[("since", ctx.date(since)), ("every", ctx.num(every_secs))],
+        ),
+    }
 }
 
 fn back(ws: &Ws, done: &str) -> Response {

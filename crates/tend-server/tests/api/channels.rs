@@ -455,6 +455,10 @@ async fn healthz_is_degraded_when_a_connected_channel_fails_or_falls_silent() {
         .await
         .unwrap();
     assert!(page.contains("needs attention"), "{page}");
+    assert!(
+        page.contains("The last read failed: the network refused the credentials: bad password"),
+        "{page}"
+    );
     // A good read clears it; hours of silence bring it back.
     app.store
         .record_sync(s.acme.id, ChannelId(id), &SyncReport::default(), app.now())
@@ -465,6 +469,14 @@ async fn healthz_is_degraded_when_a_connected_channel_fails_or_falls_silent() {
     let h = health().await;
     assert_eq!(h["status"], "degraded", "{h}");
     assert!(h["problems"].to_string().contains("no read since"), "{h}");
+    let page = app
+        .get("/w/acme/settings/channels", &b)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("No read since"), "{page}");
+    assert!(page.contains("due every 30 seconds"), "{page}");
     // A disconnected channel is no problem.
     app.json(
         Method::DELETE,

@@ -14,6 +14,7 @@ use serde::de::value::{MapDeserializer, SeqDeserializer};
 use serde::de::{self, DeserializeOwned, IntoDeserializer, Visitor};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::sync::LazyLock;
 use tend_channels::live::ChannelConfig;
 use utoipa::ToSchema;
 
@@ -116,16 +117,19 @@ impl From<Network> for NetworkView {
     }
 }
 
-/// Every network Tend can connect, with its required settings.
+/// Every network Tend can connect, with its required settings (learned once).
 pub fn all() -> Vec<Network> {
-    networks()
-        .into_iter()
-        .map(|name| Network {
-            name: name.to_owned(),
-            simulated: name == SIMULATED,
-            settings: required_settings::<ChannelConfig>("network", name),
-        })
-        .collect()
+    static ALL: LazyLock<Vec<Network>> = LazyLock::new(|| {
+        networks()
+            .into_iter()
+            .map(|name| Network {
+                name: name.to_owned(),
+                simulated: name == SIMULATED,
+                settings: required_settings::<ChannelConfig>("network", name),
+            })
+            .collect()
+    });
+    ALL.clone()
 }
 
 /// What a probing deserialization learned.

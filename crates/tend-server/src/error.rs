@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use tend_core::accounts::AccountError;
+use tend_core::channels::ChannelsError;
 use tend_core::conversations::ActionError;
 use tend_core::jobs::admin::JobsError;
 use tend_core::listening::ListenError;
@@ -138,6 +139,24 @@ impl From<JobsError> for AppError {
         match e {
             JobsError::Forbidden(e) => e.into(),
             JobsError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<ChannelsError> for AppError {
+    fn from(e: ChannelsError) -> AppError {
+        match e {
+            ChannelsError::Forbidden(e) => e.into(),
+            // In words a teammate can act on: a bad setting, a channel that is
+            // not connected, or what the network answered (never a secret: the
+            // connectors' errors do not carry credentials).
+            ChannelsError::Invalid(message) => AppError::Rejected(message),
+            ChannelsError::Network(e) => AppError::Rejected(e.to_string()),
+            ChannelsError::Secret(e) => {
+                tracing::error!(error = %e, "sealing or opening channel credentials failed");
+                AppError::Internal
+            }
+            ChannelsError::Store(e) => e.into(),
         }
     }
 }

@@ -52,6 +52,22 @@ pub fn router(state: AppState) -> Router {
         .route("/w/{slug}/rules/{id}/live", post(pages::rules::live_form))
         .route("/w/{slug}/guidelines", post(pages::rules::guidelines_form))
         .route("/g/{slug}", get(pages::rules::public_guidelines))
+        .route(
+            "/w/{slug}/settings/channels",
+            get(pages::channels::channels_page).post(pages::channels::connect_form),
+        )
+        .route(
+            "/w/{slug}/settings/channels/{id}/sync",
+            post(pages::channels::sync_form),
+        )
+        .route(
+            "/w/{slug}/settings/channels/{id}/disconnect",
+            post(pages::channels::disconnect_form),
+        )
+        .route(
+            "/w/{slug}/settings/sending/{action}",
+            post(pages::channels::sending_form),
+        )
         .route("/w/{slug}/settings/jobs", get(pages::jobs::jobs_page))
         .route(
             "/w/{slug}/settings/jobs/{id}/retry",

@@ -129,6 +129,19 @@
   });
   if (location.hash === "#reply-form") focus("reply");
 
+  // --- Channels: only the chosen network's settings are shown (without the
+  // script every network's fieldset shows, each under its name).
+  const networkSelect = document.getElementById("channel-network");
+  if (networkSelect) {
+    const showNetwork = () => {
+      for (const set of document.querySelectorAll("fieldset.network-settings")) {
+        set.hidden = set.dataset.network !== networkSelect.value;
+      }
+    };
+    networkSelect.addEventListener("change", showNetwork);
+    showNetwork();
+  }
+
   // --- Live updates -----------------------------------------------------------
   // The server streams the workspace's events (/api/w/{slug}/events, server-sent
   // events; the browser reconnects and resumes by itself). On an event the page
@@ -237,6 +250,13 @@
       source.addEventListener("reset", schedule);
     };
     listen();
+    // A reply on its way out changes state without an event (the sender writes
+    // none): while one is still moving, look again every few seconds.
+    if (viewKind === "conversation") {
+      setInterval(() => {
+        if (!document.hidden && document.querySelector("#live-outbox [data-pending]")) schedule();
+      }, 4000);
+    }
     window.addEventListener("pagehide", () => {
       if (source) { source.close(); source = null; }
     });

@@ -9,6 +9,7 @@
 //! the common error responses and each operation's security requirement are
 //! added in one place ([`Conventions`]).
 
+pub mod channels;
 pub mod conversations;
 pub mod events;
 pub mod inbox;
@@ -16,6 +17,8 @@ pub mod jobs;
 pub mod listening;
 pub mod me;
 pub mod moderation;
+pub mod networks;
+pub mod outbox;
 pub mod tokens;
 
 use crate::AppState;
@@ -116,6 +119,7 @@ where
         (name = "conversations", description = "A conversation and the actions on it"),
         (name = "moderation", description = "The review queue, rule set versions, dry runs and going live"),
         (name = "listening", description = "Listening topics, dashboards' figures, alerts and the alert webhook"),
+        (name = "channels", description = "Live channels: connecting, reading and disconnecting them, their health, and stopping all sending (admins)"),
         (name = "jobs", description = "Background jobs: their state and errors, and retrying dead letters (admins)"),
         (name = "live", description = "Live updates as server-sent events"),
         (name = "meta", description = "This description"),
@@ -258,6 +262,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(conversations::correct_sentiment))
         .routes(routes!(conversations::add_note))
         .routes(routes!(conversations::queue_reply))
+        .routes(routes!(outbox::cancel_reply))
+        .routes(routes!(outbox::retry_reply))
         .routes(routes!(moderation::list_review))
         .routes(routes!(moderation::decide))
         .routes(routes!(moderation::list_rules, moderation::save_rules))
@@ -273,6 +279,11 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(listening::topic_dashboard))
         .routes(routes!(listening::alerts))
         .routes(routes!(listening::get_webhook, listening::set_webhook))
+        .routes(routes!(channels::list_channels, channels::connect_channel))
+        .routes(routes!(channels::get_channel, channels::disconnect_channel))
+        .routes(routes!(channels::sync_channel))
+        .routes(routes!(channels::pause_sending))
+        .routes(routes!(channels::resume_sending))
         .routes(routes!(jobs::list_jobs))
         .routes(routes!(jobs::retry_job))
         .routes(routes!(events::events))

@@ -2,6 +2,12 @@
 //! card, per-message signals with the sentiment explanation, entities as links,
 //! tags, assignment, state, internal notes, history, the outbox and the reply box.
 //! Every action is a small form (POST, CSRF-checked) that redirects back.
+//!
+//! Each reply shows where it is (queued, sending, sent with the network's link,
+//! failed with the reason, outcome unknown, cancelled), with Cancel while it is
+//! queued and Retry once it failed. The sender writes no event for its moves, so
+//! while a reply is still moving the page's script looks again every few seconds
+//! (`data-pending`) and takes the fresh replies section.
 
 use super::{PageCtx, render, safe_href};
 use crate::AppState;
@@ -17,7 +23,9 @@ use std::collections::HashMap;
 use tend_core::conversations::{self as c, ConversationData};
 use tend_core::team::Permission;
 use tend_core::text::excerpt;
-use tend_domain::{InboxState, MessageId, SentimentLabel, Signals, TagId, UserId};
+use tend_domain::{
+    InboxState, MessageId, OutboxId, OutboxState, SentimentLabel, Signals, TagId, UserId,
+};
 
 /// Loads the conversation around message `id` (`tend_core::conversations::conversation`).
 pub async fn load(state: &AppState, ws: &Ws, id: MessageId) -> Result<ConversationData, AppError> {
@@ -122,7 +130,29 @@ pub struct MsgView {
     explanation: Vec<String>,
 }
 
-/// A line of history, a note or an outbox item, ready to show.
+/// A reply on its way out, ready to show: its state, the network's link once
+/// sent, the reason once failed, and what the reader may do with it.
+pub struct OutboxRow {
+    id: i64,
+    who: String,
+    when: String,
+    text: String,
+    /// The stable state name (a CSS class).
+    state: String,
+    state_label: String,
+    /// The network's link to it (http(s) only), once sent.
+    href: String,
+    /// The network's id, once sent without a link.
+    remote_id: String,
+    /// Why it failed.
+    reason: String,
+    /// Still moving (queued, sending, unknown): the page looks again soon.
+    pending: bool,
+    can_cancel: bool,
+    can_retry: bool,
+}
+
+/// A line of history or a note, ready to show.
 pub struct Line {
     who: String,
     when: String,
@@ -147,7 +177,9 @@ struct ConversationPage {
     sees_notes: bool,
     notes: Vec<Line>,
     history: Vec<Line>,
-    outbox: Vec<Line>,
+    outbox: Vec<OutboxRow>,
+    /// Since when all sending of the workspace is stopped (empty: it is on).
+    sending_paused: String,
     reply_max: i64,
     reply_text: String,
     reply_errors: Vec<String>,
@@ -285,6 +317,13 @@ async fn show(
         .map(|t| (t.id, t.name.as_str().to_owned()))
         .collect();
     let m = &data.message;
+    let may_reply = ws.may(Permission::Reply);
+    let sending_paused = state
+        .store
+        .sending_paused(ws.workspace.id)
+        .await?
+        .map(|t| ctx.date(&t))
+        .unwrap_or_default();
     let page = ConversationPage {
         base: format!("/w/{slug}/c/{}", m.id),
         state: m.state.as_str().to_owned(),
@@ -334,16 +373,41 @@ async fn show(
         outbox: data
             .outbox
             .iter()
-            .map(|o| Line {
-                who: user_name(o.author_id),
-                when: ctx.date(&o.updated_at),
-                text: format!(
-                    "[{}] {}",
-                    lang.t(&format!("outbox-{}", o.state.as_str())),
-                    o.text
-                ),
+            .map(|o| {
+                let href = o
+                    .remote_url
+                    .as_deref()
+                    .and_then(safe_href)
+                    .unwrap_or_default();
+                OutboxRow {
+                    id: o.id.get(),
+                    who: user_name(o.author_id),
+                    when: ctx.date(&o.updated_at),
+                    text: o.text.clone(),
+                    state: o.state.as_str().to_owned(),
+                    state_label: lang.t(&format!("outbox-{}", o.state.as_str())),
+                    remote_id: if href.is_empty() {
+                        o.remote_id.clone().unwrap_or_default()
+                    } else {
+                        String::new()
+                    },
+                    href,
+                    reason: match o.state {
+                        OutboxState::Failed | OutboxState::Unknown => {
+                            o.last_error.clone().unwrap_or_default()
+                        }
+                        _ => String::new(),
+                    },
+                    pending: matches!(
+                        o.state,
+                        OutboxState::Queued | OutboxState::Sending | OutboxState::Unknown
+                    ),
+                    can_cancel: may_reply && o.state == OutboxState::Queued,
+                    can_retry: may_reply && o.state == OutboxState::Failed,
+                }
             })
             .collect(),
+        sending_paused,
         reply_max: c::reply_limits(data.channel.kind).max_length as i64,
         reply_text,
         reply_errors,
@@ -484,6 +548,27 @@ pub async fn conversation_action(
                     .await;
                 }
                 Err(e) => return Err(e.into()),
+            }
+        }
+        "cancel-reply" | "retry-reply" => {
+            let item = OutboxId(
+                get("outbox")
+                    .parse()
+                    .map_err(|_| AppError::bad("outbox", "must be a number"))?,
+            );
+            // 404 for another conversation's reply before the use case's 403.
+            let found = store.outbox_item(ws.workspace.id, item).await?;
+            if found.in_reply_to != id {
+                return Err(AppError::NotFound.into());
+            }
+            if action == "cancel-reply" {
+                tend_core::channels::cancel(store, actor, item)
+                    .await
+                    .map_err(AppError::from)?;
+            } else {
+                tend_core::channels::retry(store, actor, item, state.clock.now())
+                    .await
+                    .map_err(AppError::from)?;
             }
         }
         _ => return Err(AppError::NotFound.into()),

@@ -2,6 +2,7 @@
 //! never marked safe), one handler module per page, and the shared page context.
 
 pub mod api_docs;
+pub mod channels;
 pub mod conversation;
 pub mod explain;
 pub mod inbox;

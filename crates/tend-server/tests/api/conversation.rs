@@ -255,6 +255,6 @@ async fn replies_are_validated_for_the_network_and_queued_in_the_outbox() {
         .text()
         .await
         .unwrap();
-    assert!(page.contains("[queued]"));
+    assert!(page.contains("<span class=\"badge outbox-state\">queued</span>"));
     assert!(page.contains("queued a reply"));
 }

@@ -5,6 +5,7 @@ use jiff::{Timestamp, ToSpan as _};
 use secrecy::SecretString;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use tend_core::channels::secrets::SecretBox;
 use tend_domain::*;
 use tend_server::AppState;
 use tend_store::prelude::*;
@@ -24,6 +25,8 @@ pub struct TestApp {
     pub db_url: String,
     /// The app's pinned clock (starts at [`TEST_NOW`]; tests may move it).
     pub clock: Clock,
+    /// The key the app seals live channels' credentials with.
+    pub secrets: SecretBox,
     _dir: tempfile::TempDir,
 }
 
@@ -159,7 +162,12 @@ pub async fn spawn_with(configure: impl FnOnce(AppState) -> AppState) -> TestApp
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let clock = Clock::pinned(TEST_NOW.parse().unwrap());
-    let state = configure(AppState::new(store.clone(), "test").with_clock(clock.clone()));
+    let secrets = SecretBox::from_base64(&SecretBox::generate_key()).unwrap();
+    let state = configure(
+        AppState::new(store.clone(), "test")
+            .with_clock(clock.clone())
+            .with_secrets(secrets.clone()),
+    );
     tokio::spawn(tend_server::serve(listener, state, std::future::pending()));
     TestApp {
         addr,
@@ -170,6 +178,7 @@ pub async fn spawn_with(configure: impl FnOnce(AppState) -> AppState) -> TestApp
         store,
         db_url,
         clock,
+        secrets,
         _dir: dir,
     }
 }

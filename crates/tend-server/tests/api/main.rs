@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
 mod auth;
+mod channels;
 mod conversation;
 mod errors;
 mod health;
@@ -16,6 +17,7 @@ mod listening;
 mod live;
 mod moderation;
 mod openapi;
+mod outbox;
 mod response;
 mod roles;
 mod tokens;

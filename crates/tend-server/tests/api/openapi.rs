@@ -27,6 +27,8 @@ pub const API: &[(&str, &str)] = &[
     ("POST", "/api/w/{slug}/messages/{id}/sentiment"),
     ("POST", "/api/w/{slug}/messages/{id}/notes"),
     ("POST", "/api/w/{slug}/messages/{id}/replies"),
+    ("POST", "/api/w/{slug}/outbox/{id}/cancel"),
+    ("POST", "/api/w/{slug}/outbox/{id}/retry"),
     ("GET", "/api/w/{slug}/events"),
     ("GET", "/api/w/{slug}/review"),
     ("POST", "/api/w/{slug}/review/decide"),
@@ -46,6 +48,13 @@ pub const API: &[(&str, &str)] = &[
     ("PUT", "/api/w/{slug}/listening/webhook"),
     ("GET", "/api/w/{slug}/jobs"),
     ("POST", "/api/w/{slug}/jobs/{id}/retry"),
+    ("GET", "/api/w/{slug}/channels"),
+    ("POST", "/api/w/{slug}/channels"),
+    ("GET", "/api/w/{slug}/channels/{id}"),
+    ("DELETE", "/api/w/{slug}/channels/{id}"),
+    ("POST", "/api/w/{slug}/channels/{id}/sync"),
+    ("POST", "/api/w/{slug}/sending/pause"),
+    ("POST", "/api/w/{slug}/sending/resume"),
 ];
 
 async fn spec(app: &TestApp) -> Value {

@@ -256,7 +256,11 @@ impl Chromium {
             .await;
         let id = target["targetId"].as_str().expect("a target id");
         let conn = Conn::open(&format!("ws://{}/devtools/page/{id}", self.devtools)).await;
-        let mut page = Page { conn, shots };
+        let mut page = Page {
+            conn,
+            shots,
+            width: WIDTH,
+        };
         for domain in [
             "Page.enable",
             "Runtime.enable",
@@ -327,6 +331,8 @@ impl Screenshots {
 pub struct Page {
     conn: Conn,
     shots: Screenshots,
+    /// The viewport's width (screenshots are at least this wide).
+    width: u32,
 }
 
 impl Page {
@@ -580,12 +586,32 @@ impl Page {
             .filter(move |e| e["method"] == method)
     }
 
+    /// Shows the page as a phone of `width` × `height` CSS pixels would (touch,
+    /// mobile viewport), or with `None` as the desktop of the other tests.
+    pub async fn phone(&mut self, size: Option<(u32, u32)>) {
+        let (width, height, mobile) = match size {
+            Some((w, h)) => (w, h, true),
+            None => (WIDTH, HEIGHT, false),
+        };
+        self.width = width;
+        self.conn
+            .call(
+                "Emulation.setDeviceMetricsOverride",
+                json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile }),
+            )
+            .await;
+    }
+
     /// Saves a PNG of the whole page (beyond the viewport) as `<name>.png`.
     pub async fn screenshot(&mut self, name: &str) -> PathBuf {
         let metrics = self.conn.call("Page.getLayoutMetrics", json!({})).await;
         let size = &metrics["cssContentSize"];
         let (w, h) = (
-            size["width"].as_f64().unwrap().ceil().max(f64::from(WIDTH)),
+            size["width"]
+                .as_f64()
+                .unwrap()
+                .ceil()
+                .max(f64::from(self.width)),
             size["height"].as_f64().unwrap().ceil(),
         );
         let shot = self

@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
 mod cdp;
+mod channels;
 mod flow;
 #[path = "../api/helpers.rs"]
 #[allow(dead_code)] // shared with the HTTP tests, which use all of it

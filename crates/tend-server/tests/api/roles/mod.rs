@@ -4,6 +4,8 @@
 //! Every API operation of the OpenAPI description is in the matrix (a test checks),
 //! and the pages say why an action is absent.
 
+mod channels;
+
 use crate::helpers::*;
 use crate::moderation::{RULES, queue};
 use reqwest::Method;
@@ -70,6 +72,8 @@ struct Targets {
     token: i64,
     /// Two dead letters of Acme: one for the API's retry, one for the page's.
     dead_jobs: [i64; 2],
+    /// Live channels and replies on their way out.
+    channels: channels::ChannelTargets,
 }
 
 /// A dead letter of the workspace (a job that failed its only attempt).
@@ -148,6 +152,7 @@ async fn targets(app: &TestApp, s: &Seed, role: Role) -> Targets {
             dead_job(app, s.acme.id, &format!("matrix-api-{role:?}")).await,
             dead_job(app, s.acme.id, &format!("matrix-page-{role:?}")).await,
         ],
+        channels: channels::targets(app, s, s.m[0], role).await,
     }
 }
 
@@ -163,7 +168,8 @@ fn routes(m: i64, version: i64, review: i64, t: &Targets, role: Role) -> Vec<Rou
     let topic_name = format!("new {role:?}");
     let form_name = format!("form {role:?}");
     let page_name = format!("page {role:?}");
-    vec![
+    let live = channels::routes(m, &t.channels, role);
+    let mut all = vec![
         // Account.
         route(
             "/api/openapi.json",
@@ -588,7 +594,9 @@ fn routes(m: i64, version: i64, review: i64, t: &Targets, role: Role) -> Vec<Rou
             303,
             Some(Administer),
         ),
-    ]
+    ];
+    all.extend(live);
+    all
 }
 
 async fn call(app: &TestApp, b: &Browser, r: &Route) -> u16 {
@@ -642,6 +650,7 @@ fn every_api_operation_is_in_the_matrix() {
         tag: 4,
         token: 5,
         dead_jobs: [6, 7],
+        channels: Default::default(),
     };
     let listed: Vec<(&str, &str)> = routes(1, 1, 1, &t, Role::Admin)
         .iter()

@@ -57,6 +57,14 @@ pub fn router(state: AppState) -> Router {
             get(pages::channels::channels_page).post(pages::channels::connect_form),
         )
         .route(
+            "/w/{slug}/settings/channels/oauth",
+            post(pages::channels_oauth::start),
+        )
+        .route(
+            "/w/{slug}/settings/channels/oauth/callback",
+            get(pages::channels_oauth::callback),
+        )
+        .route(
             "/w/{slug}/settings/channels/{id}/sync",
             post(pages::channels::sync_form),
         )

@@ -120,7 +120,7 @@ pub struct Sending {
 }
 
 /// The secret box, or why channels cannot be connected without one.
-fn secrets(state: &AppState) -> Result<&channels::secrets::SecretBox, AppError> {
+pub(crate) fn secrets(state: &AppState) -> Result<&channels::secrets::SecretBox, AppError> {
     state.secrets.as_ref().ok_or_else(|| {
         AppError::Rejected(
             "channels cannot be connected: no secret key is configured to seal their \

@@ -65,6 +65,17 @@ pub struct ConnectForm {
     error: String,
 }
 
+impl ConnectForm {
+    /// An empty form that shows `error` (a refusal of the OAuth start).
+    pub(super) fn refused(name: &str, error: String) -> ConnectForm {
+        ConnectForm {
+            name: name.to_owned(),
+            error,
+            ..ConnectForm::default()
+        }
+    }
+}
+
 /// A network in the connect form, with the fields of its required settings.
 pub struct NetworkForm {
     name: String,
@@ -140,7 +151,7 @@ pub struct Done {
     done: Option<String>,
 }
 
-async fn page(
+pub(super) async fn page(
     state: &AppState,
     ws: &Ws,
     done: Option<&str>,
@@ -263,7 +274,7 @@ fn problem_text(ctx: &PageCtx, problem: &ChannelProblem) -> String {
     }
 }
 
-fn back(ws: &Ws, done: &str) -> Response {
+pub(super) fn back(ws: &Ws, done: &str) -> Response {
     let slug = ws.workspace.slug.as_str();
     Redirect::to(&format!("/w/{slug}/settings/channels?done={done}")).into_response()
 }

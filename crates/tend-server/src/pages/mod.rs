@@ -3,6 +3,7 @@
 
 pub mod api_docs;
 pub mod channels;
+pub mod channels_oauth;
 pub mod conversation;
 pub mod explain;
 pub mod inbox;

@@ -5,6 +5,7 @@
 
 mod auth;
 mod channels;
+mod channels_oauth;
 mod conversation;
 mod errors;
 mod health;

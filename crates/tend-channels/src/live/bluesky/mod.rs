@@ -14,7 +14,7 @@
 //!   mentions, links and tags get facets with UTF-8 byte offsets
 //!   ([`richtext`]); a text over 300 graphemes or 3,000 bytes is refused
 //!   before sending.
-//! - **Reading** ([`Source`], in `read`): the firehose
+//! - **Reading** ([`Source`](super::Source), in `read`): the firehose
 //!   (`com.atproto.sync.subscribeRepos`), keeping posts that mention the
 //!   brand, reply into a brand post's thread or quote a brand post, their
 //!   edits, and deletions of posts by authors seen so far; the cursor is the

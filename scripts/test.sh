@@ -47,7 +47,14 @@ install_servers
 
 step "tests (SQLite, PostgreSQL, Chromium and the network servers)"
 if cargo nextest --version >/dev/null 2>&1; then
-    cargo nextest run --workspace --locked --no-fail-fast --status-level pass --final-status-level fail
+    # nextest runs each test in its own process; the Bluesky and Matrix
+    # connector tests share one real server per test binary, so those two
+    # binaries run whole, in one process each, just after.
+    SHARED='package(tend-channels) & (binary(bluesky) | binary(matrix))'
+    cargo nextest run --workspace --locked --no-fail-fast --status-level pass --final-status-level fail \
+        -E "not ($SHARED)"
+    step "connector tests that share one real server (Bluesky PDS, Synapse)"
+    cargo test --locked --workspace --test bluesky --test matrix
 else
     cargo test --workspace --locked --no-fail-fast
 fi

@@ -315,6 +315,13 @@ fn demo_creates_the_workspace_once_and_prints_a_working_login() {
                 jiff::Timestamp::from_millisecond(manifest.anchor.as_millisecond() + 1).unwrap();
             let mut channels = Vec::new();
             for c in store.channels(ws.id).await.unwrap() {
+                // The live channel is connected, not generated (see below).
+                if c.name == tend_demo::live::LIVE_CHANNEL {
+                    let (link, _) = store.channel_link(ws.id, c.id).await.unwrap();
+                    assert_eq!(link.state, tend_domain::LinkState::Connected);
+                    assert_eq!(link.network, "simulated");
+                    continue;
+                }
                 let rollups = store
                     .rollups(ws.id, c.id, manifest.window_start, to)
                     .await
@@ -341,6 +348,8 @@ fn demo_creates_the_workspace_once_and_prints_a_working_login() {
 
     let (first, login) = run();
     assert!(first.contains("Demo ready"), "{first}");
+    // The simulated live channel is connected once, and says so.
+    assert!(first.contains("Live demo (simulated network)"), "{first}");
     assert_eq!(login.0, "demo@example.org");
     let (manifest, channels, states, members) = stored();
     assert!(manifest.complete);

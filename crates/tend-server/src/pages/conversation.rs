@@ -115,6 +115,10 @@ pub struct MsgView {
     title: String,
     segments: Vec<Seg>,
     permalink: String,
+    /// When the network said it was deleted (empty if not).
+    removed: String,
+    /// When it was last edited on the network (empty if never).
+    edited: String,
     outbound: bool,
     signals: bool,
     sentiment: String,
@@ -259,6 +263,8 @@ async fn show(
                     .as_deref()
                     .and_then(safe_href)
                     .unwrap_or_default(),
+                removed: m.removed_at.map(|t| ctx.date(&t)).unwrap_or_default(),
+                edited: m.edited_at.map(|t| ctx.date(&t)).unwrap_or_default(),
                 outbound: m.direction == tend_domain::Direction::Outbound,
                 signals: s.is_some(),
                 sentiment: label.map(|l| l.as_str().to_owned()).unwrap_or_default(),

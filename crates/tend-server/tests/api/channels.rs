@@ -656,3 +656,35 @@ async fn the_channel_answers_fit_the_documented_schemas() {
         &res.json().await.unwrap(),
     );
 }
+
+#[tokio::test]
+async fn a_message_deleted_on_its_network_says_so_in_the_conversation() {
+    let app = spawn_app().await;
+    let s = seed(&app).await;
+    let admin = app.browser(&Seed::email(Role::Admin)).await;
+    let id = connected(&app, &admin, "Live").await;
+    let kept = message_in(&app, &s, id, "sim-1").await;
+    let gone = message_in(&app, &s, id, "sim-2").await;
+    let page = |m: MessageId| format!("/w/acme/c/{m}");
+    let before = app.get(&page(gone), &admin).await.text().await.unwrap();
+    assert!(!before.contains("deleted on the network"));
+    // A live read reports the deletion of sim-2 with its page.
+    let deleted = vec!["sim-2".to_owned()];
+    app.store
+        .store_live_page(
+            s.acme.id,
+            &[],
+            &tend_store::LivePage {
+                channel: ChannelId(id),
+                cursor: Some("2"),
+                deleted: &deleted,
+                now: app.now(),
+            },
+        )
+        .await
+        .unwrap();
+    let after = app.get(&page(gone), &admin).await.text().await.unwrap();
+    assert!(after.contains("deleted on the network"), "{after}");
+    let other = app.get(&page(kept), &admin).await.text().await.unwrap();
+    assert!(!other.contains("deleted on the network"));
+}

@@ -4,7 +4,7 @@
 //! their parent, rollup deltas) and known-missing items.
 
 use crate::sql::inbox::rollups::{Counted, Deltas};
-use crate::sql::{corrupt, get, ms, now_ms, placeholders};
+use crate::sql::{corrupt, get, ms, now_ms, placeholders, reserve_ids};
 use crate::{Backend, StoreError, UpsertOutcome, Upserted};
 use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -186,7 +186,7 @@ async fn plan_fresh(
     fresh: &[usize],
     links: &mut Links,
 ) -> Result<Vec<FreshRow>, StoreError> {
-    let ids = reserve_ids(tx, backend, fresh.len()).await?;
+    let ids = reserve_ids(tx, backend, "messages", fresh.len()).await?;
     let key = |i: usize| (batch[i].channel_id.get(), batch[i].external_id.clone());
     let fresh_at: HashMap<(i64, String), usize> = fresh
         .iter()
@@ -272,35 +272,6 @@ async fn plan_fresh(
         rows.push(row);
     }
     Ok(rows)
-}
-
-/// Reserves `n` message ids. SQLite continues from the largest id (the caller holds
-/// the write lock since `BEGIN IMMEDIATE`); PostgreSQL draws from the identity
-/// sequence, which is safe under concurrency.
-async fn reserve_ids(
-    tx: &mut Transaction<'_, Any>,
-    backend: Backend,
-    n: usize,
-) -> Result<Vec<i64>, StoreError> {
-    let count = i64::try_from(n).map_err(|_| corrupt("messages", "batch too large"))?;
-    match backend {
-        Backend::Sqlite => {
-            let max: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM messages")
-                .fetch_one(&mut **tx)
-                .await?;
-            Ok((1..=count).map(|k| max + k).collect())
-        }
-        Backend::Postgres => {
-            let rows = sqlx::query(
-                "SELECT nextval(pg_get_serial_sequence('messages', 'id')) AS id \
-                 FROM generate_series(1, $1::bigint)",
-            )
-            .bind(count)
-            .fetch_all(&mut **tx)
-            .await?;
-            rows.iter().map(|r| get::<i64>(r, "id")).collect()
-        }
-    }
 }
 
 /// The per-row path for a message already stored: compares it with the stored copy

@@ -176,7 +176,9 @@ struct FreshRow {
 }
 
 /// Reserves ids for the new messages and resolves their links, parents before
-/// children (rows come back in that order, so no row names a row inserted after it).
+/// children. Rows come back in an order in which no row names a row inserted after
+/// it: id order when every new parent has a smaller id than its children, else
+/// parents first.
 /// Links to stored messages and to messages of the batch are resolved here; a link
 /// to a message that has not arrived stays open for `link_waiting`.
 async fn plan_fresh(
@@ -270,6 +272,20 @@ async fn plan_fresh(
         }
         placed.insert(row.id);
         rows.push(row);
+    }
+    // Links were resolved parents first; the rows are written in id order (the
+    // batch's order, which is usually time order too) whenever no link points to a
+    // new message with a larger id, so every insert appends to the table and to the
+    // time indexes instead of splitting pages in the middle. Otherwise (a child
+    // before its parent in the batch) they keep the parents-first order.
+    let forward = rows.iter().any(|r| {
+        [r.parent_id, r.thread_root_id]
+            .into_iter()
+            .flatten()
+            .any(|linked| linked > r.id && fresh_ids.contains(&linked))
+    });
+    if !forward {
+        rows.sort_unstable_by_key(|r| r.id);
     }
     Ok(rows)
 }

@@ -41,6 +41,44 @@ pub(crate) async fn begin_write(
     })
 }
 
+/// Reserves `n` ids of `table` (a table whose `id` is an `INTEGER PRIMARY KEY`
+/// without `AUTOINCREMENT` on SQLite and an identity column on PostgreSQL), so a
+/// batch can name its new rows before writing them with multi-row INSERTs. SQLite
+/// continues from the largest id, as SQLite itself would (the caller holds the
+/// write lock since `BEGIN IMMEDIATE`); PostgreSQL draws from the identity
+/// sequence, which is safe under concurrency.
+pub(crate) async fn reserve_ids(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: Backend,
+    table: &'static str,
+    n: usize,
+) -> Result<Vec<i64>, StoreError> {
+    let count = i64::try_from(n).map_err(|_| corrupt(table, "batch too large"))?;
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    match backend {
+        Backend::Sqlite => {
+            let sql = format!("SELECT COALESCE(MAX(id), 0) FROM {table}");
+            let max: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                .fetch_one(&mut **tx)
+                .await?;
+            Ok((1..=count).map(|k| max + k).collect())
+        }
+        Backend::Postgres => {
+            let sql = format!(
+                "SELECT nextval(pg_get_serial_sequence('{table}', 'id')) AS id \
+                 FROM generate_series(1, $1::bigint)"
+            );
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(count)
+                .fetch_all(&mut **tx)
+                .await?;
+            rows.iter().map(|r| get::<i64>(r, "id")).collect()
+        }
+    }
+}
+
 pub(crate) fn ts(ms: i64) -> Result<Timestamp, StoreError> {
     Timestamp::from_millisecond(ms).map_err(|e| StoreError::Corrupt {
         table: "?",

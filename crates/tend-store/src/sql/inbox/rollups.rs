@@ -144,19 +144,27 @@ impl Deltas {
         for &(channel, author) in earliest.keys() {
             by_channel.entry(channel).or_default().push(author);
         }
-        let mut stored_first: HashMap<(i64, i64), i64> = HashMap::new();
+        // Only the authors whose "first message" moves come back: those the channel
+        // has not seen, and those whose stored first message is later than the
+        // batch's (each looked up by the primary key), so a batch of known authors
+        // costs a statement per 500 authors and no rows.
+        let mut stored_first: HashMap<(i64, i64), Option<i64>> = HashMap::new();
         for (channel, mut ids) in by_channel {
             ids.sort_unstable();
             for chunk in ids.chunks(500) {
+                let values: Vec<String> = (0..chunk.len())
+                    .map(|k| format!("({})", placeholders(backend, k * 2 + 2, 2)))
+                    .collect();
                 let sql = format!(
-                    "SELECT author_id, first_at FROM channel_authors \
-                     WHERE channel_id = {} AND author_id IN ({})",
+                    "SELECT author_id, first_at FROM (SELECT v.column1 AS author_id, v.column2 AS new_first, \
+                     (SELECT c.first_at FROM channel_authors c WHERE c.channel_id = {} AND c.author_id = v.column1) \
+                     AS first_at FROM (VALUES {}) AS v) s WHERE first_at IS NULL OR first_at > new_first",
                     placeholders(backend, 1, 1),
-                    placeholders(backend, 2, chunk.len())
+                    values.join(", ")
                 );
                 let mut query = sqlx::query(AssertSqlSafe(sql)).bind(channel);
                 for id in chunk {
-                    query = query.bind(*id);
+                    query = query.bind(*id).bind(earliest[&(channel, *id)]);
                 }
                 for row in query.fetch_all(&mut **tx).await? {
                     stored_first.insert((channel, get(&row, "author_id")?), get(&row, "first_at")?);
@@ -166,12 +174,14 @@ impl Deltas {
         let mut moved: Vec<(i64, i64, i64)> = Vec::new();
         for (&(channel, author), &new_first) in earliest {
             match stored_first.get(&(channel, author)) {
-                None => self.bucket(channel, new_first).new_authors += 1,
-                Some(&old_first) if new_first < old_first => {
+                // Stored with an earlier or equal first message: nothing moves.
+                None => continue,
+                Some(None) => self.bucket(channel, new_first).new_authors += 1,
+                Some(&Some(old_first)) if new_first < old_first => {
                     self.bucket(channel, old_first).new_authors -= 1;
                     self.bucket(channel, new_first).new_authors += 1;
                 }
-                Some(_) => continue,
+                Some(Some(_)) => continue,
             }
             moved.push((channel, author, new_first));
         }

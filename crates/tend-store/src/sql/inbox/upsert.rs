@@ -4,7 +4,7 @@
 //! their parent, rollup deltas) and known-missing items.
 
 use crate::sql::inbox::rollups::{Counted, Deltas};
-use crate::sql::{corrupt, get, ms, now_ms, placeholders};
+use crate::sql::{corrupt, get, ms, now_ms, placeholders, reserve_ids};
 use crate::{Backend, StoreError, UpsertOutcome, Upserted};
 use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -31,20 +31,31 @@ async fn check_references(
         .collect();
     for (table, ids) in [("channels", &channels), ("identities", &authors)] {
         for chunk in ids.iter().copied().collect::<Vec<_>>().chunks(500) {
-            let lock = match (table, backend) {
-                ("channels", Backend::Postgres) => " ORDER BY id FOR NO KEY UPDATE",
-                _ => "",
-            };
+            // Rows are only fetched where they are locked; elsewhere the database
+            // counts them, so a batch's thousands of authors cost no row transfers.
+            let locked = table == "channels" && backend == Backend::Postgres;
             let sql = format!(
-                "SELECT id FROM {table} WHERE workspace_id = {} AND id IN ({}){lock}",
+                "SELECT {} FROM {table} WHERE workspace_id = {} AND id IN ({}){}",
+                if locked { "id" } else { "COUNT(*) AS n" },
                 placeholders(backend, 1, 1),
-                placeholders(backend, 2, chunk.len())
+                placeholders(backend, 2, chunk.len()),
+                if locked {
+                    " ORDER BY id FOR NO KEY UPDATE"
+                } else {
+                    ""
+                },
             );
             let mut query = sqlx::query(AssertSqlSafe(sql)).bind(workspace.get());
             for id in chunk {
                 query = query.bind(*id);
             }
-            let found = query.fetch_all(&mut **tx).await?.len();
+            let rows = query.fetch_all(&mut **tx).await?;
+            let found = if locked {
+                rows.len()
+            } else {
+                let counted: i64 = rows.first().map(|r| get(r, "n")).transpose()?.unwrap_or(0);
+                usize::try_from(counted).unwrap_or(0)
+            };
             if found != chunk.len() {
                 return Err(StoreError::NotFound);
             }
@@ -176,7 +187,9 @@ struct FreshRow {
 }
 
 /// Reserves ids for the new messages and resolves their links, parents before
-/// children (rows come back in that order, so no row names a row inserted after it).
+/// children. Rows come back in an order in which no row names a row inserted after
+/// it: id order when every new parent has a smaller id than its children, else
+/// parents first.
 /// Links to stored messages and to messages of the batch are resolved here; a link
 /// to a message that has not arrived stays open for `link_waiting`.
 async fn plan_fresh(
@@ -186,7 +199,7 @@ async fn plan_fresh(
     fresh: &[usize],
     links: &mut Links,
 ) -> Result<Vec<FreshRow>, StoreError> {
-    let ids = reserve_ids(tx, backend, fresh.len()).await?;
+    let ids = reserve_ids(tx, backend, "messages", fresh.len()).await?;
     let key = |i: usize| (batch[i].channel_id.get(), batch[i].external_id.clone());
     let fresh_at: HashMap<(i64, String), usize> = fresh
         .iter()
@@ -271,36 +284,21 @@ async fn plan_fresh(
         placed.insert(row.id);
         rows.push(row);
     }
-    Ok(rows)
-}
-
-/// Reserves `n` message ids. SQLite continues from the largest id (the caller holds
-/// the write lock since `BEGIN IMMEDIATE`); PostgreSQL draws from the identity
-/// sequence, which is safe under concurrency.
-async fn reserve_ids(
-    tx: &mut Transaction<'_, Any>,
-    backend: Backend,
-    n: usize,
-) -> Result<Vec<i64>, StoreError> {
-    let count = i64::try_from(n).map_err(|_| corrupt("messages", "batch too large"))?;
-    match backend {
-        Backend::Sqlite => {
-            let max: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM messages")
-                .fetch_one(&mut **tx)
-                .await?;
-            Ok((1..=count).map(|k| max + k).collect())
-        }
-        Backend::Postgres => {
-            let rows = sqlx::query(
-                "SELECT nextval(pg_get_serial_sequence('messages', 'id')) AS id \
-                 FROM generate_series(1, $1::bigint)",
-            )
-            .bind(count)
-            .fetch_all(&mut **tx)
-            .await?;
-            rows.iter().map(|r| get::<i64>(r, "id")).collect()
-        }
+    // Links were resolved parents first; the rows are written in id order (the
+    // batch's order, which is usually time order too) whenever no link points to a
+    // new message with a larger id, so every insert appends to the table and to the
+    // time indexes instead of splitting pages in the middle. Otherwise (a child
+    // before its parent in the batch) they keep the parents-first order.
+    let forward = rows.iter().any(|r| {
+        [r.parent_id, r.thread_root_id]
+            .into_iter()
+            .flatten()
+            .any(|linked| linked > r.id && fresh_ids.contains(&linked))
+    });
+    if !forward {
+        rows.sort_unstable_by_key(|r| r.id);
     }
+    Ok(rows)
 }
 
 /// The per-row path for a message already stored: compares it with the stored copy

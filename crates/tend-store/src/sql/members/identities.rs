@@ -3,7 +3,7 @@
 //! identity a new member, so every merge can be undone.
 
 use crate::StoreError;
-use crate::sql::{Cols, col, corrupt, get, now_ms, ts};
+use crate::sql::{Cols, col, corrupt, get, now_ms, placeholders, reserve_ids, ts};
 use sqlx::{Any, AnyPool, AssertSqlSafe, Transaction};
 use std::collections::HashSet;
 use tend_domain::{
@@ -150,51 +150,137 @@ pub(crate) async fn upsert_batch(
     // those whose description changed are written, so a batch of known authors costs
     // a query, not a statement per author.
     let mut stored = load_existing(&mut tx, batch).await?;
-    let mut ids = Vec::with_capacity(batch.len());
-    for new in batch {
-        let key = (
+    let key_of = |new: &NewIdentity| {
+        (
             new.workspace_id.get(),
             new.platform.as_str(),
             new.external_id.clone(),
-        );
-        match stored.get(&key).cloned() {
-            Some(old) => {
-                let merged = Known {
-                    id: old.id,
-                    handle: new.handle.clone(),
-                    display_name: new
-                        .display_name
-                        .clone()
-                        .or_else(|| old.display_name.clone()),
-                    profile_url: new.profile_url.clone().or_else(|| old.profile_url.clone()),
-                    followers: new.followers.or(old.followers),
-                    verified: new.verified,
-                    email: new.email.clone().or_else(|| old.email.clone()),
-                };
-                if merged != old {
-                    upsert_in(&mut tx, new).await?;
-                    stored.insert(key, merged);
-                }
-                ids.push(IdentityId(old.id));
-            }
-            None => {
-                let id = upsert_in(&mut tx, new).await?;
-                let known = Known {
-                    id: id.get(),
-                    handle: new.handle.clone(),
-                    display_name: new.display_name.clone(),
-                    profile_url: new.profile_url.clone(),
-                    followers: new.followers,
-                    verified: new.verified,
-                    email: new.email.clone(),
-                };
-                stored.insert(key, known);
-                ids.push(id);
-            }
+        )
+    };
+    // New identities (the first occurrence of a key not stored) are written together
+    // by multi-row INSERTs; repeats of a key later in the batch are then merged into
+    // the copy written first, as if the batch were written one by one.
+    let mut fresh: Vec<usize> = Vec::new();
+    let mut seen = HashSet::new();
+    for (i, new) in batch.iter().enumerate() {
+        let key = key_of(new);
+        if !stored.contains_key(&key) && seen.insert(key) {
+            fresh.push(i);
         }
     }
+    let fresh_news: Vec<&NewIdentity> = fresh.iter().map(|&i| &batch[i]).collect();
+    let fresh_ids = insert_new(&mut tx, backend, &fresh_news).await?;
+    let mut ids: Vec<Option<IdentityId>> = vec![None; batch.len()];
+    for (&i, id) in fresh.iter().zip(fresh_ids) {
+        let new = &batch[i];
+        let known = Known {
+            id: id.get(),
+            handle: new.handle.clone(),
+            display_name: new.display_name.clone(),
+            profile_url: new.profile_url.clone(),
+            followers: new.followers,
+            verified: new.verified,
+            email: new.email.clone(),
+        };
+        stored.insert(key_of(new), known);
+        ids[i] = Some(id);
+    }
+    for (i, new) in batch.iter().enumerate() {
+        if ids[i].is_some() {
+            continue;
+        }
+        let key = key_of(new);
+        let old = stored
+            .get(&key)
+            .cloned()
+            .ok_or_else(|| corrupt("identities", "an identity of the batch went missing"))?;
+        let merged = Known {
+            id: old.id,
+            handle: new.handle.clone(),
+            display_name: new
+                .display_name
+                .clone()
+                .or_else(|| old.display_name.clone()),
+            profile_url: new.profile_url.clone().or_else(|| old.profile_url.clone()),
+            followers: new.followers.or(old.followers),
+            verified: new.verified,
+            email: new.email.clone().or_else(|| old.email.clone()),
+        };
+        if merged != old {
+            upsert_in(&mut tx, new).await?;
+            stored.insert(key, merged);
+        }
+        ids[i] = Some(IdentityId(old.id));
+    }
     tx.commit().await?;
-    Ok(ids)
+    Ok(ids.into_iter().flatten().collect())
+}
+
+/// Writes identities known to be new (distinct keys, none stored), each with a
+/// member of its own, by multi-row INSERTs: the ids of both are reserved first, so
+/// each identity names its member without a statement per row. Returns the ids in
+/// the order given.
+async fn insert_new(
+    tx: &mut Transaction<'_, Any>,
+    backend: crate::Backend,
+    news: &[&NewIdentity],
+) -> Result<Vec<IdentityId>, StoreError> {
+    // 13 values per identity row: 500 rows stay far under SQLite's 32,766.
+    const ROWS: usize = 500;
+    let now = now_ms();
+    let mut out = Vec::with_capacity(news.len());
+    for chunk in news.chunks(ROWS) {
+        let member_ids = reserve_ids(tx, backend, "members", chunk.len()).await?;
+        let identity_ids = reserve_ids(tx, backend, "identities", chunk.len()).await?;
+        let values = |per_row: usize| {
+            (0..chunk.len())
+                .map(|k| format!("({})", placeholders(backend, k * per_row + 1, per_row)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let sql = format!(
+            "INSERT INTO members (id, workspace_id, display_name, created_at) VALUES {}",
+            values(4)
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for (new, member) in chunk.iter().zip(&member_ids) {
+            let display = new
+                .display_name
+                .clone()
+                .unwrap_or_else(|| new.handle.clone());
+            query = query
+                .bind(*member)
+                .bind(new.workspace_id.get())
+                .bind(display)
+                .bind(now);
+        }
+        query.execute(&mut **tx).await?;
+        let sql = format!(
+            "INSERT INTO identities (id, workspace_id, member_id, platform, external_id, handle, display_name, \
+             profile_url, followers, verified, email, first_seen, last_seen) VALUES {}",
+            values(13)
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for ((new, member), id) in chunk.iter().zip(&member_ids).zip(&identity_ids) {
+            query = query
+                .bind(*id)
+                .bind(new.workspace_id.get())
+                .bind(*member)
+                .bind(new.platform.as_str())
+                .bind(new.external_id.clone())
+                .bind(new.handle.clone())
+                .bind(new.display_name.clone())
+                .bind(new.profile_url.clone())
+                .bind(new.followers)
+                .bind(i64::from(new.verified))
+                .bind(new.email.clone())
+                .bind(now)
+                .bind(now);
+        }
+        query.execute(&mut **tx).await?;
+        out.extend(identity_ids.into_iter().map(IdentityId));
+    }
+    Ok(out)
 }
 
 /// The described fields of a stored identity.

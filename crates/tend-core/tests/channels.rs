@@ -78,6 +78,39 @@ async fn connect_simulated(w: &World, every_secs: u64) -> channels::ChannelStatu
     .unwrap()
 }
 
+/// A member's mention as a connector delivers it.
+fn mention(external_id: &str, text: &str, at: Timestamp) -> tend_domain::IncomingItem {
+    tend_domain::IncomingItem::Message(tend_domain::IncomingMessage {
+        external_id: external_id.into(),
+        kind: tend_domain::MessageKind::Mention,
+        direction: tend_domain::Direction::Inbound,
+        thread_external_id: None,
+        parent_external_id: None,
+        author: None,
+        title: None,
+        text: text.into(),
+        lang: None,
+        created_at: at,
+        edited_at: None,
+        permalink: None,
+        engagement: Default::default(),
+    })
+}
+
+/// Reads the channel (as its job would) until at least `n` simulated
+/// messages are stored, for at most 20 s.
+async fn read_until(w: &World, channel: tend_domain::ChannelId, n: usize) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while slots(&*w.store, w.ws.id).await.len() < n {
+        channels::sync_now(&*w.store, w.admin, channel, w.clock.now())
+            .await
+            .unwrap();
+        w.worker.run_due().await.unwrap();
+        assert!(std::time::Instant::now() < deadline, "no live messages");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// The simulated slot numbers of the workspace's messages, ascending.
 async fn slots(store: &dyn Store, ws: WorkspaceId) -> Vec<i64> {
     let mut slots: Vec<i64> = history(store, ws, None)
@@ -97,18 +130,7 @@ async fn reads_fill_the_inbox_and_no_message_is_lost_or_repeated_across_runs() {
     assert_eq!(status.channel.handle.as_deref(), Some("tend-demo"));
     // Read until at least three simulated seconds have arrived (each run
     // reads what the network has so far from the stored cursor).
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        channels::sync_now(&*w.store, w.admin, status.channel.id, w.clock.now())
-            .await
-            .unwrap();
-        w.worker.run_due().await.unwrap();
-        if slots(&*w.store, w.ws.id).await.len() >= 3 {
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "no live messages");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    read_until(&w, status.channel.id, 3).await;
     let got = slots(&*w.store, w.ws.id).await;
     // Contiguous and unique: every slot once, none skipped between runs.
     for pair in got.windows(2) {
@@ -169,14 +191,7 @@ async fn credentials_are_sealed_and_never_in_the_database_file_in_clear() {
 async fn a_reply_leaves_once_with_the_networks_id_and_a_dead_sender_is_settled_by_lookup() {
     let w = world(Clock::system()).await;
     let status = connect_simulated(&w, 1).await;
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while slots(&*w.store, w.ws.id).await.is_empty() {
-        channels::sync_now(&*w.store, w.admin, status.channel.id, w.clock.now())
-            .await
-            .unwrap();
-        w.worker.run_due().await.unwrap();
-        assert!(std::time::Instant::now() < deadline);
-    }
+    read_until(&w, status.channel.id, 1).await;
     let message = history(&*w.store, w.ws.id, None).await.remove(0);
     let item =
         tend_core::conversations::queue_reply(&*w.store, w.admin, message.id, "Thanks, Ada!")
@@ -260,24 +275,8 @@ async fn a_paused_workspace_sends_nothing_until_resumed() {
     let w = world(Clock::pinned(t0)).await;
     let status = connect_simulated(&w, 5).await;
     // A member message on the live channel (as a read would store it).
-    let message = common::channel(&*w.store, w.ws.id, ChannelKind::Other, "unused").await;
-    let _ = message;
     let live = w.store.channel(w.ws.id, status.channel.id).await.unwrap();
-    let incoming = tend_domain::IncomingItem::Message(tend_domain::IncomingMessage {
-        external_id: "sim-1".into(),
-        kind: tend_domain::MessageKind::Mention,
-        direction: tend_domain::Direction::Inbound,
-        thread_external_id: None,
-        parent_external_id: None,
-        author: None,
-        title: None,
-        text: "Is the meetup on?".into(),
-        lang: None,
-        created_at: t0,
-        edited_at: None,
-        permalink: None,
-        engagement: Default::default(),
-    });
+    let incoming = mention("sim-1", "Is the meetup on?", t0);
     tend_core::ingest::ingest(&*w.store, &live, vec![incoming], 10, &mut |_| {})
         .await
         .unwrap();
@@ -315,21 +314,7 @@ async fn a_reply_on_an_imported_channel_fails_with_the_reason_and_can_be_cancell
     let t0: Timestamp = "2026-11-20T10:00:00Z".parse().unwrap();
     let w = world(Clock::pinned(t0)).await;
     let imported = common::channel(&*w.store, w.ws.id, ChannelKind::Mastodon, "Archive").await;
-    let incoming = tend_domain::IncomingItem::Message(tend_domain::IncomingMessage {
-        external_id: "109".into(),
-        kind: tend_domain::MessageKind::Mention,
-        direction: tend_domain::Direction::Inbound,
-        thread_external_id: None,
-        parent_external_id: None,
-        author: None,
-        title: None,
-        text: "Hello?".into(),
-        lang: None,
-        created_at: t0,
-        edited_at: None,
-        permalink: None,
-        engagement: Default::default(),
-    });
+    let incoming = mention("109", "Hello?", t0);
     tend_core::ingest::ingest(&*w.store, &imported, vec![incoming], 10, &mut |_| {})
         .await
         .unwrap();
@@ -373,14 +358,7 @@ async fn a_reply_on_an_imported_channel_fails_with_the_reason_and_can_be_cancell
 async fn disconnecting_keeps_the_history_wipes_the_credentials_and_stops_the_reads() {
     let w = world(Clock::system()).await;
     let status = connect_simulated(&w, 1).await;
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while slots(&*w.store, w.ws.id).await.is_empty() {
-        channels::sync_now(&*w.store, w.admin, status.channel.id, w.clock.now())
-            .await
-            .unwrap();
-        w.worker.run_due().await.unwrap();
-        assert!(std::time::Instant::now() < deadline);
-    }
+    read_until(&w, status.channel.id, 1).await;
     let before = slots(&*w.store, w.ws.id).await.len();
     let link = channels::disconnect(&*w.store, w.admin, status.channel.id, w.clock.now())
         .await

@@ -18,6 +18,7 @@
 //! - [`Job::SweepChannels`] repairs what a crash can leave: a connected
 //!   channel without its read job, an outbox item without its send job.
 
+pub mod health;
 pub mod oauth;
 pub mod secrets;
 pub mod send;

@@ -40,7 +40,7 @@ pub struct ChannelView {
     pub problem: Option<String>,
     /// The same, for the page to say in the reader's language.
     #[serde(skip)]
-    pub problem_kind: Option<crate::health::ChannelProblem>,
+    pub problem_kind: Option<tend_core::channels::health::ChannelProblem>,
 }
 
 impl ChannelView {
@@ -56,7 +56,7 @@ impl ChannelView {
         let problem = status
             .link
             .as_ref()
-            .and_then(|l| crate::health::channel_problem(l, now));
+            .and_then(|l| tend_core::channels::health::channel_problem(l, now));
         ChannelView {
             simulated: network == SIMULATED,
             problem: problem.as_ref().map(ToString::to_string),

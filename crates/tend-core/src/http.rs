@@ -1,13 +1,13 @@
 //! Outgoing HTTP: every `reqwest` client Tend builds comes from here, so TLS is
 //! set up once. reqwest is built with rustls and no crypto provider of its own
 //! (`rustls-no-provider`); [`client_builder`] installs `ring` as the process's
-//! provider first. Certificates are checked against the system's roots.
+//! provider first. Certificates are checked against the system's roots. The
+//! connectors' clients come from the same place (`tend_channels::live::http`).
 
 /// A client builder with TLS ready. Use it instead of `reqwest::Client::builder()`:
 /// a client built before the provider is installed would panic.
 pub fn client_builder() -> reqwest::ClientBuilder {
-    install_tls();
-    reqwest::Client::builder()
+    tend_channels::live::http::client_builder()
 }
 
 /// A client with reqwest's defaults (see [`client_builder`]).

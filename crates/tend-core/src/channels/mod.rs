@@ -113,12 +113,13 @@ pub fn sync_job(
 /// retry queues a new one while a duplicate enqueue is a no-op). It is due
 /// at once whatever the clock says.
 pub fn send_job(item: &OutboxItem) -> NewJob {
-    Job::SendReply {
-        workspace: item.workspace_id,
-        outbox: item.id,
-    }
-    .once(
-        Some(format!("send:{}:{}", item.id, item.attempts)),
+    send_job_for(item.workspace_id, item.id, item.attempts)
+}
+
+/// [`send_job`] from an item's workspace, id and attempts so far.
+fn send_job_for(workspace: WorkspaceId, outbox: OutboxId, attempts: i64) -> NewJob {
+    Job::SendReply { workspace, outbox }.once(
+        Some(format!("send:{outbox}:{attempts}")),
         Timestamp::UNIX_EPOCH,
     )
 }
@@ -397,14 +398,7 @@ pub async fn sweep(
     // Items in `sending` for longer than this had a sender that died.
     let stale = now - SignedDuration::from_mins(5);
     for due in store.outbox_due(stale, 1_000).await? {
-        let job = Job::SendReply {
-            workspace: due.workspace,
-            outbox: due.id,
-        }
-        .once(
-            Some(format!("send:{}:{}", due.id, due.attempts)),
-            Timestamp::UNIX_EPOCH,
-        );
+        let job = send_job_for(due.workspace, due.id, due.attempts);
         if store.enqueue_job(&job, now).await? {
             queued += 1;
         }

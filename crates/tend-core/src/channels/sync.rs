@@ -39,14 +39,18 @@ struct StoreSink<'a> {
 #[async_trait]
 impl Sink for StoreSink<'_> {
     async fn page(&mut self, page: Page) -> Result<(), SinkError> {
-        let cursor = page.cursor.as_ref().map(|c| c.0.as_str());
+        let Page {
+            items,
+            deleted,
+            cursor,
+        } = page;
         let live = LivePage {
             channel: self.channel.id,
-            cursor,
-            deleted: &page.deleted,
+            cursor: cursor.as_ref().map(|c| c.0.as_str()),
+            deleted: &deleted,
             now: self.clock.now(),
         };
-        let (report, _) = ingest_live_page(self.store, &self.channel, page.items.clone(), &live)
+        let (report, _) = ingest_live_page(self.store, &self.channel, items, &live)
             .await
             .map_err(|e| SinkError(e.to_string()))?;
         if !report.rejected.is_empty() {
@@ -58,8 +62,8 @@ impl Sink for StoreSink<'_> {
             );
         }
         self.received += report.created;
-        if page.cursor.is_some() {
-            self.cursor = page.cursor;
+        if cursor.is_some() {
+            self.cursor = cursor;
         }
         Ok(())
     }

@@ -31,8 +31,6 @@ struct StoreSink<'a> {
     store: &'a dyn Store,
     channel: Channel,
     clock: &'a tend_domain::Clock,
-    /// The cursor of the last stored page (what the next page continues from).
-    cursor: Option<Cursor>,
     received: u64,
 }
 
@@ -62,9 +60,6 @@ impl Sink for StoreSink<'_> {
             );
         }
         self.received += report.created;
-        if cursor.is_some() {
-            self.cursor = cursor;
-        }
         Ok(())
     }
 }
@@ -142,7 +137,6 @@ pub async fn sync(
         store,
         channel: channel_row,
         clock,
-        cursor: since.clone(),
         received: 0,
     };
     let result = if streams {

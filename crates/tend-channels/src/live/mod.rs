@@ -18,6 +18,7 @@
 //! ([`ChannelConfig`]); [`connect`] builds the connector for a configuration.
 
 pub mod bluesky;
+pub mod catalogue;
 mod config;
 pub mod email;
 mod error;

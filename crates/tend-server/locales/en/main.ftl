@@ -484,3 +484,17 @@ channels-done-sync = A read is queued.
 channels-done-disconnected = Disconnected. Its messages stay in Tend.
 channels-done-paused = All sending is stopped.
 channels-done-resumed = Sending is on again.
+
+## Networks: what a workspace must obtain, and the limits (tend_channels::live::catalogue)
+network-needs-simulated = Nothing: Tend's own demo network. Nothing leaves Tend.
+network-limits-simulated = No limits.
+network-needs-mastodon = An access token of the brand's account (Preferences → Development → New application, scopes read and write), or connect with OAuth below. No review.
+network-limits-mastodon = 300 requests per 5 minutes per account; 30 media uploads per 30 minutes. The instance sets its own post length (500 on most).
+network-needs-bluesky = The brand's handle and an app password (Settings → Privacy and security → App passwords). No review.
+network-limits-bluesky = 5,000 points per hour and 35,000 per day for writes (a post costs 3); sign-ins are limited to 30 per 5 minutes.
+network-needs-matrix = A bot account on the homeserver (user id and password, or an access token), invited to the community's rooms.
+network-limits-matrix = Set by the homeserver; Synapse's defaults allow a few messages per second per user.
+network-needs-email = The support mailbox's IMAP and SMTP host names and its login (an app password where the provider requires one).
+network-limits-email = Set by the mail provider; Tend keeps one IMAP connection open.
+network-needs-rss = The feed's address. Read-only.
+network-limits-rss = None; Tend asks every 15 minutes with a conditional request.

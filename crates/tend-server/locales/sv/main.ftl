@@ -484,3 +484,17 @@ channels-done-sync = En läsning är köad.
 channels-done-disconnected = Frånkopplad. Meddelandena finns kvar i Tend.
 channels-done-paused = Allt skickande är stoppat.
 channels-done-resumed = Skickandet är igång igen.
+
+## Nätverk: vad en arbetsyta behöver skaffa, och gränserna (tend_channels::live::catalogue)
+network-needs-simulated = Ingenting: Tends eget demonätverk. Inget lämnar Tend.
+network-limits-simulated = Inga gränser.
+network-needs-mastodon = En åtkomsttoken för varumärkets konto (Inställningar → Utveckling → Ny applikation, behörigheterna read och write), eller anslut med OAuth nedan. Ingen granskning.
+network-limits-mastodon = 300 anrop per 5 minuter per konto; 30 mediauppladdningar per 30 minuter. Instansen bestämmer inläggens längd (500 på de flesta).
+network-needs-bluesky = Varumärkets användarnamn och ett applösenord (Inställningar → Integritet och säkerhet → Applösenord). Ingen granskning.
+network-limits-bluesky = 5 000 poäng per timme och 35 000 per dygn för skrivningar (ett inlägg kostar 3); inloggningar högst 30 per 5 minuter.
+network-needs-matrix = Ett botkonto på hemservern (användar-id och lösenord, eller en åtkomsttoken), inbjudet till gemenskapens rum.
+network-limits-matrix = Bestäms av hemservern; Synapses standard tillåter några meddelanden per sekund per användare.
+network-needs-email = Supportbrevlådans IMAP- och SMTP-värdnamn och inloggning (ett applösenord där leverantören kräver det).
+network-limits-email = Bestäms av e-postleverantören; Tend håller en IMAP-anslutning öppen.
+network-needs-rss = Flödets adress. Bara läsning.
+network-limits-rss = Inga; Tend frågar var 15:e minut med en villkorlig begäran.

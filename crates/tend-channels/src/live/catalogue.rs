@@ -1,0 +1,175 @@
+//! What each network of the seeds can do in Tend, and how that is known: the
+//! facts behind the Channels page's "what you need" notes and the README's
+//! network table. The prose lives in the locales
+//! (`network-needs-{name}`, `network-limits-{name}`); this table holds only
+//! facts, checked by tests against [`super::ChannelConfig`] and the README.
+
+use tend_domain::ChannelKind;
+
+/// How Tend reads a network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Read {
+    /// Held open: the network pushes (firehose, `/sync`, IDLE, streaming, gateway).
+    Stream,
+    /// Asked at an interval.
+    Poll,
+    /// Only from the network's exports (no open read API for a brand).
+    Import,
+}
+
+/// How a network's connector is tested here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tested {
+    /// Against the network's own server software, started by the test command.
+    RealServer,
+    /// Against a fake replaying recorded real payloads with the network's rules;
+    /// the network can be switched on without an app review.
+    Fake,
+    /// Against a fake built from the documented payloads; going live needs the
+    /// network's app review, which a workspace must obtain itself.
+    Contract,
+    /// Through its export files only.
+    Import,
+    /// Tend's own demo network.
+    Simulated,
+}
+
+/// One network's row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct About {
+    /// The name in `ChannelConfig` (`network = …`), or for an import-only
+    /// network the import format's name.
+    pub name: &'static str,
+    /// The platform its messages belong to.
+    pub kind: ChannelKind,
+    /// How it is read.
+    pub read: Read,
+    /// Replies go out through it.
+    pub reply: bool,
+    /// New posts (not replies) can be published through it.
+    pub publish: bool,
+    /// Tend can delete (or hide) on it.
+    pub delete: bool,
+    /// How it is tested.
+    pub tested: Tested,
+}
+
+impl About {
+    /// Whether a workspace can connect it (not an import-only network).
+    pub fn connectable(&self) -> bool {
+        self.read != Read::Import
+    }
+
+    /// The locale key of what a workspace must obtain to switch it on.
+    pub fn needs_key(&self) -> String {
+        format!("network-needs-{}", self.name)
+    }
+
+    /// The locale key of its rate limits and quotas.
+    pub fn limits_key(&self) -> String {
+        format!("network-limits-{}", self.name)
+    }
+}
+
+/// Every network, in the order the page and the README show them.
+pub const NETWORKS: &[About] = &[
+    About {
+        name: "simulated",
+        kind: ChannelKind::Other,
+        read: Read::Poll,
+        reply: true,
+        publish: false,
+        delete: false,
+        tested: Tested::Simulated,
+    },
+    About {
+        name: "mastodon",
+        kind: ChannelKind::Mastodon,
+        read: Read::Stream,
+        reply: true,
+        publish: true,
+        delete: true,
+        tested: Tested::Fake,
+    },
+    About {
+        name: "bluesky",
+        kind: ChannelKind::Bluesky,
+        read: Read::Stream,
+        reply: true,
+        publish: true,
+        delete: true,
+        tested: Tested::RealServer,
+    },
+    About {
+        name: "matrix",
+        kind: ChannelKind::Matrix,
+        read: Read::Stream,
+        reply: true,
+        publish: true,
+        delete: true,
+        tested: Tested::RealServer,
+    },
+    About {
+        name: "email",
+        kind: ChannelKind::Email,
+        read: Read::Stream,
+        reply: true,
+        publish: false,
+        delete: false,
+        tested: Tested::RealServer,
+    },
+    About {
+        name: "rss",
+        kind: ChannelKind::Rss,
+        read: Read::Poll,
+        reply: false,
+        publish: false,
+        delete: false,
+        tested: Tested::Fake,
+    },
+    // Networks of the next rows are added one line-block each; keep this
+    // comment last so parallel additions do not touch the same lines.
+];
+
+/// The row of a network by its name.
+pub fn about(name: &str) -> Option<&'static About> {
+    NETWORKS.iter().find(|a| a.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique() {
+        let mut names: Vec<_> = NETWORKS.iter().map(|a| a.name).collect();
+        names.sort_unstable();
+        let before = names.len();
+        names.dedup();
+        assert_eq!(before, names.len(), "a network is listed twice");
+    }
+
+    #[test]
+    fn every_connectable_network_has_a_row_and_every_row_is_connectable_or_import() {
+        // The networks ChannelConfig accepts, read from serde's own error.
+        let err = serde_json::from_value::<super::super::ChannelConfig>(
+            serde_json::json!({"network": "\u{0}"}),
+        )
+        .unwrap_err()
+        .to_string();
+        let connectable: Vec<&About> = NETWORKS.iter().filter(|a| a.connectable()).collect();
+        for a in &connectable {
+            assert!(
+                err.contains(&format!("`{}`", a.name)),
+                "{} is in the catalogue but not in ChannelConfig: {err}",
+                a.name
+            );
+        }
+        let listed = err.matches('`').count() / 2 - 1; // minus the refused value
+        assert_eq!(
+            listed,
+            connectable.len(),
+            "every ChannelConfig network needs a catalogue row: {err}"
+        );
+    }
+}

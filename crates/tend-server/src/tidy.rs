@@ -36,6 +36,13 @@ const NOT_KEYS: [&str; 2] = [
 
 /// Keys built at run time: the prefix and every value its suffix can take, from
 /// the enum or constant that produces it.
+fn catalogue_names() -> Vec<String> {
+    tend_channels::live::catalogue::NETWORKS
+        .iter()
+        .map(|a| a.name.to_owned())
+        .collect()
+}
+
 fn runtime_keys() -> BTreeMap<&'static str, Vec<String>> {
     fn names<T: Copy>(all: &[T], name: fn(T) -> &'static str) -> Vec<String> {
         all.iter().map(|it| name(*it).to_owned()).collect()
@@ -52,6 +59,8 @@ fn runtime_keys() -> BTreeMap<&'static str, Vec<String>> {
         ("event-", names(&HistoryKind::ALL, HistoryKind::as_str)),
         ("outbox-", names(&OutboxState::ALL, OutboxState::as_str)),
         ("platform-", names(&ChannelKind::ALL, ChannelKind::as_str)),
+        ("network-needs-", catalogue_names()),
+        ("network-limits-", catalogue_names()),
         ("error-", error_codes()),
         ("listening-role-", names(TopicRole::ALL, TopicRole::as_str)),
         (

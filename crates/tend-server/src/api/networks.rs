@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::sync::LazyLock;
 use tend_channels::live::ChannelConfig;
+use tend_channels::live::catalogue::{self, About, Read, Tested};
 use utoipa::ToSchema;
 
 /// The network of Tend's own demo channels.
@@ -70,6 +71,8 @@ pub struct Network {
     pub simulated: bool,
     /// The settings it cannot do without (others are optional).
     pub settings: Vec<Setting>,
+    /// What it can do and how that is tested (the catalogue's row).
+    pub about: Option<&'static About>,
 }
 
 /// A network as the API describes it.
@@ -82,6 +85,19 @@ pub struct NetworkView {
     /// The settings it requires (others are optional; the network says
     /// which are wrong or missing).
     pub settings: Vec<SettingView>,
+    /// How Tend reads it: `stream`, `poll` (or `import` for a network that
+    /// has no open read API).
+    pub read: String,
+    /// Replies go out through it.
+    pub reply: bool,
+    /// New posts can be published through it.
+    pub publish: bool,
+    /// Tend can delete or hide on it.
+    pub delete: bool,
+    /// How its connector is tested: `real_server`, `fake`, `contract` (going
+    /// live needs the network's app review, which the workspace must obtain),
+    /// `import` or `simulated`.
+    pub tested: String,
 }
 
 /// A required setting as the API describes it.
@@ -98,7 +114,13 @@ pub struct SettingView {
 
 impl From<Network> for NetworkView {
     fn from(n: Network) -> NetworkView {
+        let about = n.about;
         NetworkView {
+            read: about.map_or("poll", |a| read_name(a.read)).to_owned(),
+            reply: about.is_some_and(|a| a.reply),
+            publish: about.is_some_and(|a| a.publish),
+            delete: about.is_some_and(|a| a.delete),
+            tested: about.map_or("fake", |a| tested_name(a.tested)).to_owned(),
             name: n.name,
             simulated: n.simulated,
             settings: n
@@ -117,6 +139,26 @@ impl From<Network> for NetworkView {
     }
 }
 
+/// The stable name of how a network is read.
+pub fn read_name(read: Read) -> &'static str {
+    match read {
+        Read::Stream => "stream",
+        Read::Poll => "poll",
+        Read::Import => "import",
+    }
+}
+
+/// The stable name of how a network is tested.
+pub fn tested_name(tested: Tested) -> &'static str {
+    match tested {
+        Tested::RealServer => "real_server",
+        Tested::Fake => "fake",
+        Tested::Contract => "contract",
+        Tested::Import => "import",
+        Tested::Simulated => "simulated",
+    }
+}
+
 /// Every network Tend can connect, with its required settings (learned once).
 pub fn all() -> Vec<Network> {
     static ALL: LazyLock<Vec<Network>> = LazyLock::new(|| {
@@ -126,6 +168,7 @@ pub fn all() -> Vec<Network> {
                 name: name.to_owned(),
                 simulated: name == SIMULATED,
                 settings: required_settings::<ChannelConfig>("network", name),
+                about: catalogue::about(name),
             })
             .collect()
     });

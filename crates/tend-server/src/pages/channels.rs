@@ -22,6 +22,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use std::collections::HashMap;
 use tend_channels::live::Credentials;
+use tend_channels::live::catalogue::{About, Read, Tested};
 use tend_core::channels::health::ChannelProblem;
 use tend_core::channels::{self, Connect, DEFAULT_BACKFILL_DAYS};
 use tend_core::team::Permission;
@@ -81,6 +82,13 @@ pub struct NetworkForm {
     name: String,
     simulated: bool,
     fields: Vec<FieldForm>,
+    /// Locale keys: what a workspace must obtain, and the limits.
+    needs_key: String,
+    limits_key: String,
+    /// Locale keys of what it does (`channels-cap-…`).
+    caps: Vec<String>,
+    /// Going live needs the network's app review.
+    contract: bool,
 }
 
 /// One required setting's field.
@@ -127,10 +135,37 @@ fn network_forms(typed: &HashMap<String, String>) -> Vec<NetworkForm> {
                     }
                 })
                 .collect(),
+            needs_key: format!("network-needs-{}", n.name),
+            limits_key: format!("network-limits-{}", n.name),
+            caps: n.about.map(capabilities).unwrap_or_default(),
+            contract: n.about.is_some_and(|a| a.tested == Tested::Contract),
             name: n.name,
             simulated: n.simulated,
         })
         .collect()
+}
+
+/// The locale keys of what a network does, in the order shown.
+fn capabilities(about: &About) -> Vec<String> {
+    let read = match about.read {
+        Read::Stream => "channels-cap-stream",
+        Read::Poll => "channels-cap-poll",
+        Read::Import => "channels-cap-import",
+    };
+    let mut caps = vec![read.to_owned()];
+    for (has, key) in [
+        (about.reply, "channels-cap-reply"),
+        (about.publish, "channels-cap-publish"),
+        (about.delete, "channels-cap-delete"),
+    ] {
+        if has {
+            caps.push(key.to_owned());
+        }
+    }
+    if !about.reply && !about.publish {
+        caps.push("channels-cap-read-only".to_owned());
+    }
+    caps
 }
 
 #[derive(Template)]

@@ -118,8 +118,19 @@ async fn a_channel_connected_through_the_api_is_listed_with_its_health_and_never
             "name": "simulated",
             "simulated": true,
             "settings": [{"name": "every_secs", "kind": "number"}],
+            "read": "poll",
+            "reply": true,
+            "publish": false,
+            "delete": false,
+            "tested": "simulated",
         })),
         "{networks:?}"
+    );
+    // Every network says how it is read and tested, from the catalogue.
+    let bluesky = networks.iter().find(|n| n["name"] == "bluesky").unwrap();
+    assert_eq!(
+        (&bluesky["read"], &bluesky["tested"]),
+        (&json!("stream"), &json!("real_server"))
     );
     assert_eq!(list["sending_paused_since"], Value::Null);
     let all = list["channels"].as_array().unwrap();
@@ -195,6 +206,15 @@ async fn the_connect_form_shows_what_the_network_refused_in_words_without_the_se
         .await
         .unwrap();
     assert!(page.contains("<option value=\"simulated\""), "{page}");
+    // Each network says what a workspace must obtain, and its limits.
+    assert!(
+        page.contains("an app password (Settings → Privacy and security → App passwords)"),
+        "{page}"
+    );
+    assert!(
+        page.contains("300 requests per 5 minutes per account"),
+        "{page}"
+    );
     // The header links to the page (admins).
     assert!(page.contains("href=\"/w/acme/settings/channels\""));
     let form = |every: &'static str| {

@@ -509,6 +509,39 @@ impl Connector for Matrix {
     }
 }
 
+/// For the fuzz target `live_matrix`: runs `bytes` through everything that
+/// reads a `/sync` or `/messages` answer without the network (rooms, member
+/// names, messages, edits, redactions). Must never panic. Not part of the API.
+#[doc(hidden)]
+pub fn fuzz_payload(bytes: &[u8]) {
+    let Ok(value) = serde_json::from_slice::<Value>(bytes) else {
+        return;
+    };
+    let mut rooms: Vec<(String, Vec<Value>, Vec<Value>)> = Vec::new();
+    if let Ok(sync) = serde_json::from_value::<events::SyncResponse>(value.clone()) {
+        for (room, joined) in sync.rooms.join {
+            rooms.push((room, joined.timeline.events, joined.state.events));
+        }
+    }
+    if let Ok(page) = serde_json::from_value::<events::MessagesResponse>(value) {
+        rooms.push(("!fuzz:example".to_owned(), page.chunk, page.state));
+    }
+    for (room, timeline, state) in rooms {
+        let names = events::display_names(&state);
+        let mut items: Vec<tend_domain::IncomingMessage> = Vec::new();
+        for e in timeline.iter().filter_map(events::RawEvent::parse) {
+            let _ = e.redaction_of();
+            if e.replaces().is_some() {
+                if let Some(first) = items.first_mut() {
+                    events::apply_edit(first, &e);
+                }
+            } else if let Some(m) = events::message(&e, &room, "@brand:example", &names) {
+                items.push(m);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -58,6 +58,34 @@ pub enum ChannelConfig {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         firehose: Option<String>,
     },
+    /// A Discord bot in one server (the bot token is `Credentials::Token`).
+    Discord {
+        /// The server (guild) id.
+        guild_id: String,
+        /// Text channel ids to read; empty = every text channel the bot sees.
+        #[serde(default)]
+        channels: Vec<String>,
+        /// The channel new posts go to; with none, the first of `channels`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        publish_channel: Option<String>,
+        /// The REST API's address (`https://discord.com/api/v10` when unset).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        api_base: Option<String>,
+        /// The Gateway's address (asked from `GET /gateway/bot` when unset).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        gateway: Option<String>,
+    },
+    /// A Telegram bot (the token from BotFather is `Credentials::Token`):
+    /// what members write to it, and in the groups and channels it is in.
+    Telegram {
+        /// Chat ids to read (`-1001234567890`); empty = every chat the bot
+        /// is in. Private chats with the bot are always read.
+        #[serde(default)]
+        chats: Vec<String>,
+        /// The Bot API's address (`https://api.telegram.org` when unset).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        api_base: Option<String>,
+    },
 }
 
 impl ChannelConfig {
@@ -70,6 +98,8 @@ impl ChannelConfig {
             ChannelConfig::Email(_) => ChannelKind::Email,
             ChannelConfig::Matrix { .. } => ChannelKind::Matrix,
             ChannelConfig::Rss { .. } => ChannelKind::Rss,
+            ChannelConfig::Discord { .. } => ChannelKind::Discord,
+            ChannelConfig::Telegram { .. } => ChannelKind::Telegram,
         }
     }
 
@@ -82,6 +112,8 @@ impl ChannelConfig {
             ChannelConfig::Email(_) => "email",
             ChannelConfig::Matrix { .. } => "matrix",
             ChannelConfig::Rss { .. } => "rss",
+            ChannelConfig::Discord { .. } => "discord",
+            ChannelConfig::Telegram { .. } => "telegram",
         }
     }
 
@@ -102,6 +134,11 @@ impl ChannelConfig {
             ChannelConfig::Matrix { .. } => Duration::from_secs(30),
             // Feeds change slowly, and a conditional GET makes a poll cheap.
             ChannelConfig::Rss { .. } => Duration::from_secs(15 * 60),
+            // Streams the Gateway; a REST poll after a dropped session. Each
+            // poll costs one request per channel (50 requests/s globally).
+            ChannelConfig::Discord { .. } => Duration::from_secs(30),
+            // Long-polls getUpdates; this is the pause after a failed stream.
+            ChannelConfig::Telegram { .. } => Duration::from_secs(15),
         }
     }
 
@@ -143,6 +180,23 @@ impl ChannelConfig {
                     ))),
                     _ => Ok(()),
                 }
+            }
+            ChannelConfig::Discord {
+                guild_id,
+                channels,
+                publish_channel,
+                api_base,
+                gateway,
+            } => super::discord::validate(
+                guild_id,
+                channels,
+                publish_channel.as_deref(),
+                api_base.as_deref(),
+                gateway.as_deref(),
+            ),
+            ChannelConfig::Telegram { chats, api_base } => {
+                super::telegram::api_base(api_base.as_deref())?;
+                super::telegram::chat_ids(chats).map(|_| ())
             }
             ChannelConfig::Bluesky {
                 service,
@@ -282,6 +336,28 @@ pub fn connect(
                 credentials,
             )?))
         }
+        ChannelConfig::Discord {
+            guild_id,
+            channels,
+            publish_channel,
+            api_base,
+            gateway,
+        } => {
+            config.validate()?;
+            Ok(Box::new(super::discord::Discord::new(
+                super::discord::Settings {
+                    guild_id,
+                    channels,
+                    publish_channel: publish_channel.as_deref(),
+                    api_base: api_base.as_deref(),
+                    gateway: gateway.as_deref(),
+                },
+                credentials,
+            )?))
+        }
+        ChannelConfig::Telegram { chats, api_base } => Ok(Box::new(
+            super::telegram::Telegram::new(api_base.as_deref(), chats, credentials)?,
+        )),
         ChannelConfig::Bluesky {
             service, firehose, ..
         } => {

@@ -287,7 +287,12 @@ impl Discord {
         let text = res.text().await.map_err(http::from_reqwest)?;
         match status.as_u16() {
             429 => Err(rate_limited(&text, &headers)),
-            401 | 403 | 408 | 425 | 500..=599 => Err(http::from_status(status, &headers, &text)),
+            // 403 is a permission the bot lacks in a channel, not a bad token.
+            403 => Err(ChannelError::Permanent(format!(
+                "Discord {route}: missing permissions: {}",
+                http::short(&text)
+            ))),
+            401 | 408 | 425 | 500..=599 => Err(http::from_status(status, &headers, &text)),
             _ => Ok((status, text)),
         }
     }

@@ -429,10 +429,12 @@ impl FakeDiscord {
         };
         {
             let mut state = self.shared.lock();
+            let content = content.replace("<@bot>", &format!("<@{}>", state.bot));
             let Some(m) = state.messages.get_mut(&id) else {
                 return false;
             };
-            m.content = content.to_string();
+            m.mentions = mentioned(&content);
+            m.content = content;
             m.edited_ms = Some(now_ms());
             let m = m.clone();
             let d = self.shared.templates.render(&state, &m, true);

@@ -336,6 +336,7 @@ pub(super) fn render_mentions(content: &str, mentioned: &[Mentioned]) -> String 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::strategy::Strategy;
 
     fn user(id: &str, username: &str, global: Option<&str>, nick: Option<&str>) -> Mentioned {
         Mentioned {
@@ -360,6 +361,46 @@ mod tests {
             "@Countess and @Bob, @cy; <@4> <#5> <@&6> <@"
         );
         assert_eq!(render_mentions("é<@2>é", &list), "é@Bobé");
+    }
+
+    const FIELDS: &[&str] = &[
+        "id", "channel_id", "content", "timestamp", "edited_timestamp", "author", "mentions",
+        "type", "message_reference",
+    ];
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_text_never_panics_and_errors_name_the_answer(body in ".{0,300}") {
+            if let Err(e) = messages(&body) {
+                proptest::prop_assert!(e.starts_with("Discord messages: at "), "{}", e);
+            }
+        }
+
+        #[test]
+        fn a_field_of_any_type_is_read_or_named(
+            field in 0..FIELDS.len(),
+            value in proptest::prop_oneof![
+                proptest::prelude::any::<i64>().prop_map(serde_json::Value::from),
+                ".{0,10}".prop_map(serde_json::Value::from),
+                proptest::strategy::Just(serde_json::Value::Null),
+                proptest::strategy::Just(serde_json::json!([1, {"a": 2}])),
+            ],
+        ) {
+            let mut v = serde_json::json!({"id": "11", "channel_id": "5", "content": "hi <@7>",
+                "timestamp": "2026-02-27T23:56:48.287000+00:00", "type": 0,
+                "author": {"id": "7", "username": "ada"}, "mentions": [{"id": "7", "username": "ada"}]});
+            v[FIELDS[field]] = value;
+            let list = messages(&serde_json::Value::Array(vec![v]).to_string()).unwrap();
+            let cx = Context { me: "9", guild_id: "1", thread_parent: None, direct: false };
+            match &list[0] {
+                Err(e) => proptest::prop_assert!(e.contains("messages [0]") && e.contains(FIELDS[field]), "{}", e),
+                Ok(m) => {
+                    if let Err(e) = message(m, cx) {
+                        proptest::prop_assert!(e.starts_with("Discord message"), "{}", e);
+                    }
+                }
+            }
+        }
     }
 
     #[test]

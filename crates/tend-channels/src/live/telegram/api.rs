@@ -369,12 +369,59 @@ fn permalink(chat: &Chat, message_id: i64) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::strategy::Strategy;
 
     #[test]
     fn entity_offsets_count_utf16_units() {
         assert_eq!(utf16_slice("😀 @bot hi", 3, 4).as_deref(), Some("@bot"));
         assert_eq!(utf16_slice("short", 3, 40), None);
         assert_eq!(utf16_slice("short", -1, 2), None);
+    }
+
+    fn sample() -> serde_json::Value {
+        serde_json::from_str(
+            r#"{"update_id": 9, "message": {"message_id": 5, "date": 1700000000, "text": "hi",
+                "from": {"id": 1, "is_bot": false, "first_name": "Ada"},
+                "chat": {"id": 1, "type": "private", "first_name": "Ada"}}}"#,
+        )
+        .unwrap()
+    }
+
+    const FIELDS: &[&str] = &["message_id", "date", "text", "from", "chat", "edit_date", "entities"];
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_text_never_panics_and_errors_name_the_answer(body in ".{0,300}") {
+            if let Err(e) = parse::<Envelope>("getUpdates", &body) {
+                proptest::prop_assert!(e.starts_with("Telegram getUpdates: at "), "{}", e);
+            }
+        }
+
+        #[test]
+        fn a_field_of_any_type_is_read_or_named(
+            field in 0..FIELDS.len(),
+            value in proptest::prop_oneof![
+                proptest::prelude::any::<i64>().prop_map(serde_json::Value::from),
+                ".{0,10}".prop_map(serde_json::Value::from),
+                proptest::strategy::Just(serde_json::Value::Null),
+                proptest::strategy::Just(serde_json::json!([1, {"a": 2}])),
+            ],
+        ) {
+            let mut v = sample();
+            v["message"][FIELDS[field]] = value;
+            let entries = updates(serde_json::Value::Array(vec![v])).unwrap();
+            let me = Me { id: 2, username: Some("bot".into()) };
+            match &entries[0].parsed {
+                Err(e) => proptest::prop_assert!(e.contains("result[0].message") && e.contains(FIELDS[field]), "{}", e),
+                Ok(update) => {
+                    if let Some((m, via)) = message_of(update)
+                        && let Err(e) = message(m, via, &me)
+                    {
+                        proptest::prop_assert!(e.starts_with("Telegram message"), "{}", e);
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 use tend_domain::IncomingItem;
 use tokio_tungstenite::tungstenite::Message as Frame;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 /// `GUILDS | GUILD_MESSAGES | DIRECT_MESSAGES | MESSAGE_CONTENT`.
@@ -235,7 +236,13 @@ impl Discord {
                 }
             }
         };
-        let _ = socket.close(None).await;
+        // Not 1000/1001: those end the session, and the next stream resumes it.
+        let _ = socket
+            .close(Some(CloseFrame {
+                code: CloseCode::Restart,
+                reason: "the read window ended".into(),
+            }))
+            .await;
         outcome
     }
 

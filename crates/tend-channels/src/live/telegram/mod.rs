@@ -380,7 +380,10 @@ impl Source for Telegram {
         let mut backoff = Duration::from_millis(250);
         loop {
             let left = until.saturating_duration_since(tokio::time::Instant::now());
-            if left.is_zero() {
+            // Telegram's timeout is whole seconds: under one second left,
+            // a poll could only spin.
+            if left < Duration::from_secs(1) {
+                tokio::time::sleep_until(until).await;
                 return Ok(More::No);
             }
             let wait = match self.updates(offset, left.min(LONG_POLL)).await {

@@ -185,21 +185,32 @@ async fn messages_map_mentions_replies_and_threads_as_discord_shows_them() {
     let m = by_id(&q);
     assert_eq!(m.kind, MessageKind::Mention);
     assert_eq!(m.direction, Direction::Inbound);
-    assert_eq!(m.text, "@username_2 is the app down?", "the bot as Discord shows it");
+    assert_eq!(
+        m.text, "@username_2 is the app down?",
+        "the bot as Discord shows it"
+    );
     let author = m.author.unwrap();
     assert_eq!(author.platform, ChannelKind::Discord);
     assert_eq!(author.handle, "ada");
     assert_eq!(author.display_name.as_deref(), Some("Member ada"));
     assert_eq!(
         m.permalink,
-        Some(format!("https://discord.com/channels/{}/{}", fake.guild_id(), q.replace('/', "/")))
+        Some(format!(
+            "https://discord.com/channels/{}/{}",
+            fake.guild_id(),
+            q
+        ))
     );
     assert_eq!(by_id(&named).text, "ask @Member ada about it");
     let a = by_id(&answer);
     assert_eq!(a.kind, MessageKind::Reply);
     assert_eq!(a.parent_external_id.as_deref(), Some(q.as_str()));
     let t = by_id(&in_thread);
-    assert_eq!(t.thread_external_id.as_deref(), Some(q.as_str()), "the thread's root is its starter");
+    assert_eq!(
+        t.thread_external_id.as_deref(),
+        Some(q.as_str()),
+        "the thread's root is its starter"
+    );
     assert_eq!(t.kind, MessageKind::Reply);
 }
 
@@ -228,8 +239,15 @@ async fn a_gateway_session_streams_messages_edits_deletions_and_dms_and_resumes(
     let live = fake.say(general, "bob", "<@bot> live one", None);
     let page = next_items(&mut rx).await;
     let m = only(&page);
-    assert_eq!((m.external_id.as_str(), m.kind), (live.as_str(), MessageKind::Mention));
-    assert_ne!(page.cursor.as_ref(), Some(&cursor), "the cursor moves with the stream");
+    assert_eq!(
+        (m.external_id.as_str(), m.kind),
+        (live.as_str(), MessageKind::Mention)
+    );
+    assert_ne!(
+        page.cursor.as_ref(),
+        Some(&cursor),
+        "the cursor moves with the stream"
+    );
 
     assert!(fake.edit(&live, "<@bot> live one, edited"));
     let page = next_items(&mut rx).await;
@@ -245,7 +263,10 @@ async fn a_gateway_session_streams_messages_edits_deletions_and_dms_and_resumes(
     let dm = fake.dm("cy", "a private question");
     let page = next_items(&mut rx).await;
     let m = only(&page);
-    assert_eq!((m.external_id.as_str(), m.kind), (dm.as_str(), MessageKind::DirectMessage));
+    assert_eq!(
+        (m.external_id.as_str(), m.kind),
+        (dm.as_str(), MessageKind::DirectMessage)
+    );
     assert!(m.permalink.as_deref().unwrap().contains("/@me/"));
 
     // A dropped connection is resumed; what happened meanwhile is replayed.
@@ -280,7 +301,10 @@ async fn the_gateway_refuses_a_bad_token_for_an_admin_to_fix() {
     .unwrap();
     let got = d.stream(None, &window(1), &mut Collect::default()).await;
     assert!(matches!(got, Err(ChannelError::Unauthorized(_))), "{got:?}");
-    assert!(matches!(d.verify().await, Err(ChannelError::Unauthorized(_))));
+    assert!(matches!(
+        d.verify().await,
+        Err(ChannelError::Unauthorized(_))
+    ));
 }
 
 #[tokio::test]
@@ -299,7 +323,10 @@ async fn replies_carry_their_reference_and_a_repeated_nonce_is_one_message() {
     let on_server = fake.bot_messages();
     assert_eq!(on_server.len(), 1);
     assert_eq!(on_server[0].external_id(), sent.id);
-    assert_eq!(Some(on_server[0].reply_to.unwrap().to_string().as_str()), q.split('/').nth(1));
+    assert_eq!(
+        Some(on_server[0].reply_to.unwrap().to_string().as_str()),
+        q.split('/').nth(1)
+    );
     assert_eq!(on_server[0].content, "On it.");
 
     // Publishing goes to the publish channel; delete removes it, twice is fine.
@@ -309,7 +336,10 @@ async fn replies_carry_their_reference_and_a_repeated_nonce_is_one_message() {
         reply_to: None,
     };
     let nowhere = d.publish(&post).await;
-    assert!(matches!(nowhere, Err(ChannelError::Permanent(_))), "{nowhere:?}");
+    assert!(
+        matches!(nowhere, Err(ChannelError::Permanent(_))),
+        "{nowhere:?}"
+    );
     let with_channel = connector_with(&fake, &[general.to_string()], &fake.token);
     let published = with_channel.publish(&post).await.unwrap();
     assert_eq!(fake.message(&published.id).unwrap().channel, general);
@@ -329,7 +359,11 @@ async fn a_send_cut_off_after_commit_is_settled_by_lookup_without_a_second_write
     fake.fail_next(Route::CreateMessage, 1, Fault::CommitThenDrop);
     let cut = d.publish(&answer).await;
     assert!(matches!(cut, Err(ChannelError::Transient(_))), "{cut:?}");
-    let found = d.lookup(&answer).await.unwrap().expect("the message is there");
+    let found = d
+        .lookup(&answer)
+        .await
+        .unwrap()
+        .expect("the message is there");
     assert_eq!(fake.bot_messages().len(), 1);
     assert_eq!(fake.bot_messages()[0].external_id(), found.id);
     assert_eq!(fake.create_requests(), 1, "settled without writing again");
@@ -351,10 +385,20 @@ async fn spent_buckets_are_waited_out_and_429s_server_errors_and_bad_tokens_map(
             .unwrap();
     }
     assert_eq!(fake.bot_messages().len(), 5);
-    assert_eq!(fake.rate_limited(), 0, "the connector waited Reset-After instead of hitting 429");
+    assert_eq!(
+        fake.rate_limited(),
+        0,
+        "the connector waited Reset-After instead of hitting 429"
+    );
     fake.set_rate_limit(10_000, Duration::from_secs(1));
 
-    fake.fail_next(Route::CreateMessage, 1, Fault::RateLimited { retry_after_secs: 1.5 });
+    fake.fail_next(
+        Route::CreateMessage,
+        1,
+        Fault::RateLimited {
+            retry_after_secs: 1.5,
+        },
+    );
     assert_eq!(
         d.publish(&reply("r1", "x", &q)).await,
         Err(ChannelError::RateLimited {
@@ -365,8 +409,14 @@ async fn spent_buckets_are_waited_out_and_429s_server_errors_and_bad_tokens_map(
     let down = d.pull(None, &window(1), &mut Collect::default()).await;
     assert!(matches!(down, Err(ChannelError::Transient(_))), "{down:?}");
     let wrong = connector_with(&fake, &[], "not-the-token");
-    assert!(matches!(wrong.verify().await, Err(ChannelError::Unauthorized(_))));
-    assert_eq!(d.verify().await.unwrap().handle.as_deref(), Some("username_2"));
+    assert!(matches!(
+        wrong.verify().await,
+        Err(ChannelError::Unauthorized(_))
+    ));
+    assert_eq!(
+        d.verify().await.unwrap().handle.as_deref(),
+        Some("username_2")
+    );
 }
 
 #[test]
@@ -381,21 +431,31 @@ fn settings_refuse_hostile_values_naming_the_setting() {
     assert!(ok.validate().is_ok());
     assert_eq!(ok.kind(), ChannelKind::Discord);
     assert_eq!(serde_json::to_value(&ok).unwrap()["network"], "discord");
-    let bad = |guild: &str, channel: &str, publish: Option<&str>, api: Option<&str>, gw: Option<&str>| {
-        ChannelConfig::Discord {
-            guild_id: guild.into(),
-            channels: vec![channel.into()],
-            publish_channel: publish.map(Into::into),
-            api_base: api.map(Into::into),
-            gateway: gw.map(Into::into),
-        }
-    };
+    let bad =
+        |guild: &str, channel: &str, publish: Option<&str>, api: Option<&str>, gw: Option<&str>| {
+            ChannelConfig::Discord {
+                guild_id: guild.into(),
+                channels: vec![channel.into()],
+                publish_channel: publish.map(Into::into),
+                api_base: api.map(Into::into),
+                gateway: gw.map(Into::into),
+            }
+        };
     for (name, c) in [
         ("discord.guild_id", bad("x", "1", None, None, None)),
         ("discord.channels", bad("1", "../1", None, None, None)),
-        ("discord.publish_channel", bad("1", "1", Some("1 2"), None, None)),
-        ("discord.api_base", bad("1", "1", None, Some("http://discord.com"), None)),
-        ("discord.gateway", bad("1", "1", None, None, Some("https://x"))),
+        (
+            "discord.publish_channel",
+            bad("1", "1", Some("1 2"), None, None),
+        ),
+        (
+            "discord.api_base",
+            bad("1", "1", None, Some("http://discord.com"), None),
+        ),
+        (
+            "discord.gateway",
+            bad("1", "1", None, None, Some("https://x")),
+        ),
     ] {
         assert!(
             matches!(c.validate(), Err(ChannelError::Permanent(r)) if r.starts_with(name)),

@@ -104,7 +104,9 @@ async fn a_backfill_then_reads_from_the_offset_lose_and_repeat_nothing() {
     assert_eq!(got.ids(), first, "oldest first, all of them");
     assert_eq!(got.0.len(), 2, "100 updates per getUpdates");
 
-    let new: Vec<String> = (0..3).map(|i| fake.dm("ada", &format!("new {i}"))).collect();
+    let new: Vec<String> = (0..3)
+        .map(|i| fake.dm("ada", &format!("new {i}")))
+        .collect();
     let mut second = Collect::default();
     t.pull(got.last_cursor().as_ref(), &window(10), &mut second)
         .await
@@ -184,9 +186,15 @@ async fn messages_map_as_telegram_shows_them() {
     assert_eq!(a.parent_external_id.as_deref(), Some(question.as_str()));
     assert_eq!(by_id(&named).kind, MessageKind::Mention);
     let topic = by_id(&in_topic);
-    assert_eq!(topic.thread_external_id.as_deref(), Some(topic_root.as_str()));
+    assert_eq!(
+        topic.thread_external_id.as_deref(),
+        Some(topic_root.as_str())
+    );
     let p = by_id(&post);
-    assert_eq!((p.kind, p.direction), (MessageKind::Post, Direction::Outbound));
+    assert_eq!(
+        (p.kind, p.direction),
+        (MessageKind::Post, Direction::Outbound)
+    );
     assert_eq!(
         p.permalink.as_deref(),
         Some(format!("https://t.me/brandnews/{}", post.split('/').nth(1).unwrap()).as_str())
@@ -254,10 +262,21 @@ async fn a_reply_lands_in_the_right_chat_topic_and_message() {
     let forum = fake.group("Forum", true);
     let root = fake.say(forum, "dee", "Topic opener", None, None);
     let root_id: i64 = root.split('/').nth(1).unwrap().parse().unwrap();
-    let question = fake.say(forum, "eve", "How do I export?", Some(root_id), Some(root_id));
+    let question = fake.say(
+        forum,
+        "eve",
+        "How do I export?",
+        Some(root_id),
+        Some(root_id),
+    );
     let t = connector(&fake, &[]);
     let sent = t
-        .publish(&reply("k1", "Settings → Export.", &question, Some(root.clone())))
+        .publish(&reply(
+            "k1",
+            "Settings → Export.",
+            &question,
+            Some(root.clone()),
+        ))
         .await
         .unwrap();
     let on_server = fake.message(&sent.id).unwrap();
@@ -273,10 +292,16 @@ async fn a_reply_lands_in_the_right_chat_topic_and_message() {
 
     let dm = fake.dm("ada", "hi");
     let answer = t.publish(&reply("k2", "Hello!", &dm, None)).await.unwrap();
-    assert_eq!(fake.message(&answer.id).unwrap().chat_id.to_string(), dm.split('/').next().unwrap());
+    assert_eq!(
+        fake.message(&answer.id).unwrap().chat_id.to_string(),
+        dm.split('/').next().unwrap()
+    );
 
     let bad = t.publish(&reply("k3", "x", "not-an-id", None)).await;
-    assert!(matches!(bad, Err(ChannelError::Permanent(ref m)) if m.contains("reply target")), "{bad:?}");
+    assert!(
+        matches!(bad, Err(ChannelError::Permanent(ref m)) if m.contains("reply target")),
+        "{bad:?}"
+    );
 }
 
 #[tokio::test]
@@ -296,7 +321,10 @@ async fn publish_goes_to_the_first_chat_and_delete_removes_it_once() {
     t.delete(&sent).await.unwrap();
 
     let nowhere = connector(&fake, &[]).publish(&post).await;
-    assert!(matches!(nowhere, Err(ChannelError::Permanent(_))), "{nowhere:?}");
+    assert!(
+        matches!(nowhere, Err(ChannelError::Permanent(_))),
+        "{nowhere:?}"
+    );
 }
 
 #[tokio::test]
@@ -304,7 +332,13 @@ async fn flood_control_server_errors_and_bad_tokens_map_to_what_the_runner_must_
     let fake = FakeTelegram::start().await.unwrap();
     let dm = fake.dm("ada", "hi");
     let t = connector(&fake, &[]);
-    fake.fail_next(Route::SendMessage, 1, Fault::RateLimited { retry_after_secs: 14 });
+    fake.fail_next(
+        Route::SendMessage,
+        1,
+        Fault::RateLimited {
+            retry_after_secs: 14,
+        },
+    );
     assert_eq!(
         t.publish(&reply("k1", "a", &dm, None)).await,
         Err(ChannelError::RateLimited {
@@ -335,8 +369,14 @@ async fn flood_control_server_errors_and_bad_tokens_map_to_what_the_runner_must_
     )
     .unwrap();
     let refused = wrong.verify().await;
-    assert!(matches!(refused, Err(ChannelError::Unauthorized(_))), "{refused:?}");
-    assert_eq!(t.verify().await.unwrap().handle.as_deref(), Some(BOT_USERNAME));
+    assert!(
+        matches!(refused, Err(ChannelError::Unauthorized(_))),
+        "{refused:?}"
+    );
+    assert_eq!(
+        t.verify().await.unwrap().handle.as_deref(),
+        Some(BOT_USERNAME)
+    );
 }
 
 #[tokio::test]
@@ -361,12 +401,19 @@ async fn the_token_never_appears_in_an_error() {
     fake.fail_next(Route::SendMessage, 1, Fault::CommitThenDrop);
     errors.push(live.publish(&reply("k", "x", &dm, None)).await.unwrap_err());
     fake.fail_next(Route::GetUpdates, 1, Fault::Unavailable);
-    errors.push(live.pull(None, &window(1), &mut Collect::default()).await.unwrap_err());
+    errors.push(
+        live.pull(None, &window(1), &mut Collect::default())
+            .await
+            .unwrap_err(),
+    );
     errors.push(live.lookup(&reply("k", "x", &dm, None)).await.unwrap_err());
     for e in errors {
         let shown = format!("{e} {e:?}");
         assert!(!shown.contains(&secret), "{shown}");
-        assert!(!shown.contains(secret.split(':').nth(1).unwrap()), "{shown}");
+        assert!(
+            !shown.contains(secret.split(':').nth(1).unwrap()),
+            "{shown}"
+        );
     }
 }
 
@@ -403,7 +450,11 @@ async fn settings_refuse_hostile_values_naming_the_setting() {
         ("telegram.chats", vec!["@brand".to_string()], None),
         ("telegram.chats", vec!["0".to_string()], None),
         ("telegram.api_base", vec![], Some("http://api.telegram.org")),
-        ("telegram.api_base", vec![], Some("https://u:p@api.telegram.org")),
+        (
+            "telegram.api_base",
+            vec![],
+            Some("https://u:p@api.telegram.org"),
+        ),
         ("telegram.api_base", vec![], Some("file:///etc/passwd")),
     ] {
         let c = ChannelConfig::Telegram {

@@ -249,7 +249,12 @@ async fn two_processes_on_sqlite_send_300_replies_to_discord_each_once() {
         .into_iter()
         .filter_map(|m| m.reply_to.map(|p| format!("{}/{p}", m.channel)))
         .collect();
-    exactly_one_each("discord fake, sqlite, 2 processes", &ids, &replies, &settled);
+    exactly_one_each(
+        "discord fake, sqlite, 2 processes",
+        &ids,
+        &replies,
+        &settled,
+    );
     println!(
         "live_exactly_once (discord fake): {} POST /channels/{{id}}/messages requests for {n} replies",
         fake.create_requests()
@@ -328,13 +333,19 @@ async fn two_processes_on_sqlite_send_300_replies_to_telegram_never_twice() {
         "the cut-off replies are unknown, not sent: {:?}",
         settled.unknown
     );
-    assert!(missing <= settled.unknown.len(), "a missing reply is one left unknown");
+    assert!(
+        missing <= settled.unknown.len(),
+        "a missing reply is one left unknown"
+    );
     // Every request reached the fake and made one message, and no item was
     // attempted twice.
     assert_eq!(fake.send_requests(), replies.len());
     assert!(fake.send_requests() <= n);
     for id in &settled.remote_ids {
-        assert!(fake.message(id).is_some(), "sent item {id} is on the server");
+        assert!(
+            fake.message(id).is_some(),
+            "sent item {id} is on the server"
+        );
     }
     for (_, reason) in &settled.unknown {
         let reason = reason.as_deref().unwrap_or_default();

@@ -170,7 +170,10 @@ impl FakeTelegram {
     pub async fn start() -> anyhow::Result<FakeTelegram> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let url = format!("http://{}", listener.local_addr()?);
-        let token = format!("{BOT_ID}:AAFakeTokenForTestsOnly_{:08x}", std::process::id());
+        let token = format!(
+            "{BOT_ID}:AAFakeTokenForTestsOnly_{:08x}",
+            std::process::id()
+        );
         let shared = Arc::new(Shared {
             templates: Templates::load()?,
             state: Mutex::new(State {
@@ -245,18 +248,13 @@ impl FakeTelegram {
         let shared = &self.shared;
         let mut state = shared.lock();
         let member = state.member(username);
-        if !state.chats.contains_key(&member) {
-            state.chats.insert(
-                member,
-                Chat {
-                    kind: "private",
-                    title: String::new(),
-                    username: Some(username.into()),
-                    forum: false,
-                    next_message: 1,
-                },
-            );
-        }
+        state.chats.entry(member).or_insert_with(|| Chat {
+            kind: "private",
+            title: String::new(),
+            username: Some(username.into()),
+            forum: false,
+            next_message: 1,
+        });
         let m = state.store(member, member, text, None, None);
         let update = shared.templates.render(&state, &m, false);
         state.push("message", update);
@@ -289,7 +287,12 @@ impl FakeTelegram {
     /// `n` private messages from a rotating set of members, at once.
     pub fn seed_dms(&self, n: usize) -> Vec<String> {
         (0..n)
-            .map(|i| self.dm(&format!("member{}", i % 37), &format!("question {i}: is it down?")))
+            .map(|i| {
+                self.dm(
+                    &format!("member{}", i % 37),
+                    &format!("question {i}: is it down?"),
+                )
+            })
             .collect()
     }
 
@@ -425,7 +428,8 @@ impl State {
     fn push(&mut self, kind: &str, message: Value) {
         let id = self.next_update;
         self.next_update += 1;
-        self.updates.insert(id, json!({ "update_id": id, kind: message }));
+        self.updates
+            .insert(id, json!({ "update_id": id, kind: message }));
     }
 
     fn take_fault(&mut self, route: Route) -> Option<Fault> {
@@ -598,7 +602,8 @@ fn params(raw: Option<String>, headers: &HeaderMap, body: &Bytes) -> Value {
 }
 
 fn int(v: &Value) -> Option<i64> {
-    v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+    v.as_i64()
+        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
 }
 
 async fn handle(
@@ -668,11 +673,7 @@ fn too_many(shared: &Shared, retry_after: u64) -> Response {
 
 async fn get_updates(shared: &Shared, p: &Value) -> Response {
     let offset = p.get("offset").and_then(int);
-    let limit = p
-        .get("limit")
-        .and_then(int)
-        .unwrap_or(100)
-        .clamp(1, 100) as usize;
+    let limit = p.get("limit").and_then(int).unwrap_or(100).clamp(1, 100) as usize;
     let timeout = p.get("timeout").and_then(int).unwrap_or(0).clamp(0, 50) as u64;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(timeout);
     loop {
@@ -710,7 +711,10 @@ fn send_message(shared: &Shared, p: &Value) -> Response {
     }
     let text = p.get("text").and_then(Value::as_str).unwrap_or_default();
     if text.trim().is_empty() {
-        return envelope_error(StatusCode::BAD_REQUEST, "Bad Request: message text is empty");
+        return envelope_error(
+            StatusCode::BAD_REQUEST,
+            "Bad Request: message text is empty",
+        );
     }
     if text.encode_utf16().count() > 4096 {
         return envelope_error(StatusCode::BAD_REQUEST, "Bad Request: message is too long");
@@ -757,10 +761,16 @@ fn delete_message(shared: &Shared, p: &Value) -> Response {
         p.get("chat_id").and_then(int),
         p.get("message_id").and_then(int),
     ) else {
-        return envelope_error(StatusCode::BAD_REQUEST, "Bad Request: message identifier is not specified");
+        return envelope_error(
+            StatusCode::BAD_REQUEST,
+            "Bad Request: message identifier is not specified",
+        );
     };
     match state.messages.remove(&(chat, id)) {
         Some(_) => ok(json!(true)),
-        None => envelope_error(StatusCode::BAD_REQUEST, "Bad Request: message to delete not found"),
+        None => envelope_error(
+            StatusCode::BAD_REQUEST,
+            "Bad Request: message to delete not found",
+        ),
     }
 }

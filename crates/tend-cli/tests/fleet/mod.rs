@@ -170,7 +170,10 @@ pub async fn send_with_a_kill(
     kill_after: usize,
     within: Duration,
 ) -> Settled {
-    send_with_a_kill_until(scene, url, messages, processes, kill_after, within, |_| false).await
+    send_with_a_kill_until(scene, url, messages, processes, kill_after, within, |_| {
+        false
+    })
+    .await
 }
 
 /// [`send_with_a_kill`] where an `unknown` item for which `final_unknown`

@@ -111,7 +111,10 @@ async fn connection(mut ws: Ws, shared: Arc<Shared>, url: String) {
             frames.0
         }
         Some(6) if token_ok => {
-            let id = payload["d"]["session_id"].as_str().unwrap_or_default().to_string();
+            let id = payload["d"]["session_id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
             let seq = payload["d"]["seq"].as_i64().unwrap_or(0);
             let resumed = {
                 let mut state = shared.lock();
@@ -135,7 +138,11 @@ async fn connection(mut ws: Ws, shared: Arc<Shared>, url: String) {
                 }
             };
             let Some(frame) = resumed else {
-                let _ = ws.send(Frame::text(json!({"op": 9, "d": false, "s": null, "t": null}).to_string())).await;
+                let _ = ws
+                    .send(Frame::text(
+                        json!({"op": 9, "d": false, "s": null, "t": null}).to_string(),
+                    ))
+                    .await;
                 close(&mut ws, 4009, "Session timed out").await;
                 return;
             };

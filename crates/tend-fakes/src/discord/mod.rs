@@ -180,7 +180,9 @@ struct Templates {
 /// The first element of a captured file (each is an array of captures).
 fn first(json: &str, file: &str) -> anyhow::Result<Value> {
     let all: Value = serde_json::from_str(json).with_context(|| file.to_string())?;
-    all.get(0).cloned().with_context(|| format!("{file}: empty"))
+    all.get(0)
+        .cloned()
+        .with_context(|| format!("{file}: empty"))
 }
 
 impl Templates {
@@ -342,7 +344,13 @@ impl FakeDiscord {
     /// A member (`username`, shown as `display`) writes `content` in
     /// `channel`, replying to `reply_to` when set; `<@bot>` in the content
     /// mentions the bot. Answers the external id.
-    pub fn say(&self, channel: u64, username: &str, content: &str, reply_to: Option<u64>) -> String {
+    pub fn say(
+        &self,
+        channel: u64,
+        username: &str,
+        content: &str,
+        reply_to: Option<u64>,
+    ) -> String {
         let id = {
             let mut state = self.shared.lock();
             let author = state.user(username);
@@ -360,7 +368,14 @@ impl FakeDiscord {
     /// log's hot path: they are still dispatched).
     pub fn seed(&self, channel: u64, n: usize) -> Vec<String> {
         (0..n)
-            .map(|i| self.say(channel, &format!("member{}", i % 41), &format!("question {i}: is it down?"), None))
+            .map(|i| {
+                self.say(
+                    channel,
+                    &format!("member{}", i % 41),
+                    &format!("question {i}: is it down?"),
+                    None,
+                )
+            })
             .collect()
     }
 
@@ -589,7 +604,10 @@ impl State {
                 id,
                 username: username.to_string(),
                 global_name: Some(format!("Member {username}")),
-                nick: (username.len() % 2 == 0).then(|| format!("{username} (nick)")),
+                nick: username
+                    .len()
+                    .is_multiple_of(2)
+                    .then(|| format!("{username} (nick)")),
             },
         );
         self.by_name.insert(username.to_string(), id);
@@ -721,10 +739,7 @@ impl Templates {
                 let mut member = self.member_message["member"].clone();
                 member["nick"] = json!(nick);
                 o.insert("member".into(), member);
-                o.insert(
-                    "channel_type".into(),
-                    json!(channel.map_or(0, |c| c.kind)),
-                );
+                o.insert("channel_type".into(), json!(channel.map_or(0, |c| c.kind)));
             } else {
                 o.remove("guild_id");
                 o.remove("member");

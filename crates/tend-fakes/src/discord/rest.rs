@@ -25,7 +25,10 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
         .route("/api/v10/gateway/bot", get(gateway_bot))
         .route("/api/v10/guilds/{guild}", get(guild))
         .route("/api/v10/guilds/{guild}/channels", get(channels))
-        .route("/api/v10/guilds/{guild}/threads/active", get(active_threads))
+        .route(
+            "/api/v10/guilds/{guild}/threads/active",
+            get(active_threads),
+        )
         .route(
             "/api/v10/channels/{channel}/messages",
             get(list_messages).post(create_message),
@@ -40,7 +43,11 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
 }
 
 pub(super) fn error(status: StatusCode, message: &str, code: u32) -> Response {
-    (status, axum::Json(json!({"message": message, "code": code}))).into_response()
+    (
+        status,
+        axum::Json(json!({"message": message, "code": code})),
+    )
+        .into_response()
 }
 
 /// The route's bucket key: method, path template, and the major id
@@ -48,13 +55,23 @@ pub(super) fn error(status: StatusCode, message: &str, code: u32) -> Response {
 fn bucket_of(method: &Method, path: &str) -> (String, Option<Route>) {
     let parts: Vec<&str> = path.trim_start_matches("/api/v10/").split('/').collect();
     let (template, route) = match (method.as_str(), parts.as_slice()) {
-        ("POST", ["channels", c, "messages"]) => (format!("POST channels/{c}/messages"), Some(Route::CreateMessage)),
-        ("GET", ["channels", c, "messages"]) => (format!("GET channels/{c}/messages"), Some(Route::GetMessages)),
-        ("DELETE", ["channels", c, "messages", _]) => {
-            (format!("DELETE channels/{c}/messages/:id"), Some(Route::DeleteMessage))
-        }
+        ("POST", ["channels", c, "messages"]) => (
+            format!("POST channels/{c}/messages"),
+            Some(Route::CreateMessage),
+        ),
+        ("GET", ["channels", c, "messages"]) => (
+            format!("GET channels/{c}/messages"),
+            Some(Route::GetMessages),
+        ),
+        ("DELETE", ["channels", c, "messages", _]) => (
+            format!("DELETE channels/{c}/messages/:id"),
+            Some(Route::DeleteMessage),
+        ),
         ("GET", ["users", "@me"]) => ("GET users/@me".to_string(), Some(Route::Me)),
-        (m, _) => (format!("{m} {}", parts.first().copied().unwrap_or_default()), None),
+        (m, _) => (
+            format!("{m} {}", parts.first().copied().unwrap_or_default()),
+            None,
+        ),
     };
     (template, route)
 }
@@ -85,7 +102,10 @@ async fn guard(With(shared): Shr, req: Request, next: Next) -> Response {
             state.create_requests += 1;
         }
         let (limit, window) = (state.limit, state.window);
-        let entry = state.buckets.entry(bucket.clone()).or_insert((limit, now + window));
+        let entry = state
+            .buckets
+            .entry(bucket.clone())
+            .or_insert((limit, now + window));
         if entry.1 <= now {
             *entry = (limit, now + window);
         }
@@ -110,7 +130,9 @@ async fn guard(With(shared): Shr, req: Request, next: Next) -> Response {
         too_many(reset_after)
     } else {
         match fault {
-            Some(Fault::Unavailable) => error(StatusCode::SERVICE_UNAVAILABLE, "upstream connect error", 0),
+            Some(Fault::Unavailable) => {
+                error(StatusCode::SERVICE_UNAVAILABLE, "upstream connect error", 0)
+            }
             Some(Fault::RateLimited { retry_after_secs }) => too_many(retry_after_secs),
             _ => {
                 let kill = req.extensions().get::<ConnectInfo<Kill>>().cloned();
@@ -151,7 +173,10 @@ fn too_many(retry_after: f64) -> Response {
     )
         .into_response();
     let h = res.headers_mut();
-    h.insert(header::RETRY_AFTER, HeaderValue::from(retry_after.ceil() as u64));
+    h.insert(
+        header::RETRY_AFTER,
+        HeaderValue::from(retry_after.ceil() as u64),
+    );
     h.insert("x-ratelimit-scope", HeaderValue::from_static("user"));
     res
 }
@@ -233,7 +258,11 @@ async fn list_messages(
         Err(res) => return res,
     };
     let q = query(raw);
-    let get = |k: &str| q.iter().find(|(n, _)| n == k).and_then(|(_, v)| v.parse::<u64>().ok());
+    let get = |k: &str| {
+        q.iter()
+            .find(|(n, _)| n == k)
+            .and_then(|(_, v)| v.parse::<u64>().ok())
+    };
     let limit = get("limit").unwrap_or(50).clamp(1, 100) as usize;
     let state = shared.lock();
     if !state.channels.contains_key(&channel) {
@@ -275,11 +304,19 @@ async fn create_message(
         Err(res) => return res,
     };
     let Ok(body) = serde_json::from_slice::<Value>(&body) else {
-        return error(StatusCode::BAD_REQUEST, "The request body contains invalid JSON.", 50109);
+        return error(
+            StatusCode::BAD_REQUEST,
+            "The request body contains invalid JSON.",
+            50109,
+        );
     };
     let content = body["content"].as_str().unwrap_or_default().to_string();
     if content.trim().is_empty() {
-        return error(StatusCode::BAD_REQUEST, "Cannot send an empty message", 50006);
+        return error(
+            StatusCode::BAD_REQUEST,
+            "Cannot send an empty message",
+            50006,
+        );
     }
     if content.chars().count() > 2000 {
         return error(StatusCode::BAD_REQUEST, "Invalid Form Body", 50035);
@@ -297,7 +334,9 @@ async fn create_message(
     }
     let bot = state.bot;
     let now = Instant::now();
-    state.nonces.retain(|_, (_, at)| now.duration_since(*at) < NONCE_TTL);
+    state
+        .nonces
+        .retain(|_, (_, at)| now.duration_since(*at) < NONCE_TTL);
     if enforce
         && let Some(n) = &nonce
         && let Some((existing, _)) = state.nonces.get(&(bot, n.clone()))
@@ -317,7 +356,11 @@ async fn create_message(
             match found {
                 Some(id) => Some(id),
                 None if must => {
-                    return error(StatusCode::BAD_REQUEST, "Invalid Form Body: Unknown message", 50035);
+                    return error(
+                        StatusCode::BAD_REQUEST,
+                        "Invalid Form Body: Unknown message",
+                        50035,
+                    );
                 }
                 None => None,
             }

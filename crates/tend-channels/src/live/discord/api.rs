@@ -364,8 +364,15 @@ mod tests {
     }
 
     const FIELDS: &[&str] = &[
-        "id", "channel_id", "content", "timestamp", "edited_timestamp", "author", "mentions",
-        "type", "message_reference",
+        "id",
+        "channel_id",
+        "content",
+        "timestamp",
+        "edited_timestamp",
+        "author",
+        "mentions",
+        "type",
+        "message_reference",
     ];
 
     proptest::proptest! {
@@ -413,9 +420,6 @@ mod tests {
         assert!(split_id("x", "5").is_err());
         let at: jiff::Timestamp = "2026-02-27T23:56:48.287Z".parse().unwrap();
         let flake = snowflake_at(at);
-        assert_eq!(
-            (flake >> 22) as i64 + DISCORD_EPOCH_MS,
-            at.as_millisecond()
-        );
+        assert_eq!((flake >> 22) as i64 + DISCORD_EPOCH_MS, at.as_millisecond());
     }
 }

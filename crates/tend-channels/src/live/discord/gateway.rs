@@ -119,11 +119,13 @@ impl Discord {
         };
         let url = with_query(&url);
         crate::live::http::install_tls();
-        let (mut socket, _) =
-            tokio::time::timeout(CONNECT_TIMEOUT, tokio_tungstenite::connect_async(url.as_str()))
-                .await
-                .map_err(|_| ChannelError::Transient("Discord Gateway did not answer".into()))?
-                .map_err(ws_error)?;
+        let (mut socket, _) = tokio::time::timeout(
+            CONNECT_TIMEOUT,
+            tokio_tungstenite::connect_async(url.as_str()),
+        )
+        .await
+        .map_err(|_| ChannelError::Transient("Discord Gateway did not answer".into()))?
+        .map_err(ws_error)?;
         // HELLO first.
         let hello = tokio::time::timeout(CONNECT_TIMEOUT, socket.next())
             .await
@@ -136,7 +138,10 @@ impl Discord {
                     .filter(|ms| p.op == 10 && *ms > 0)
                     .map(Duration::from_millis)
                     .ok_or_else(|| {
-                        ChannelError::Transient(format!("Discord Gateway: expected HELLO, got op {}", p.op))
+                        ChannelError::Transient(format!(
+                            "Discord Gateway: expected HELLO, got op {}",
+                            p.op
+                        ))
                     })?
             }
             Some(Ok(Frame::Close(close))) => return Err(closed(close.map(|c| c.code))),
@@ -144,7 +149,9 @@ impl Discord {
             _ => return Err(ChannelError::Transient("Discord Gateway: no HELLO".into())),
         };
         let hello_reply = match &saved {
-            Some(s) => json!({"op": 6, "d": {"token": self.token, "session_id": s.id, "seq": s.seq}}),
+            Some(s) => {
+                json!({"op": 6, "d": {"token": self.token, "session_id": s.id, "seq": s.seq}})
+            }
             None => json!({"op": 2, "d": {
                 "token": self.token,
                 "intents": INTENTS,
@@ -271,7 +278,8 @@ impl Discord {
                     return Dispatched::Nothing;
                 };
                 let mut cursor = None;
-                if !direct && kind == "MESSAGE_CREATE"
+                if !direct
+                    && kind == "MESSAGE_CREATE"
                     && let Ok(id) = m.id.parse::<u64>()
                 {
                     let at = positions.entry(m.channel_id.clone()).or_insert(id);

@@ -111,7 +111,11 @@ pub fn validate(
     if let Some(p) = publish_channel {
         flake("discord.publish_channel", p)?;
     }
-    base_url("discord.api_base", api_base.unwrap_or(DEFAULT_API_BASE), &["https", "http"])?;
+    base_url(
+        "discord.api_base",
+        api_base.unwrap_or(DEFAULT_API_BASE),
+        &["https", "http"],
+    )?;
     if let Some(g) = gateway {
         base_url("discord.gateway", g, &["wss", "ws"])?;
     }
@@ -355,7 +359,10 @@ impl Discord {
         self.buckets
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(route.to_string(), (remaining as u64, Instant::now() + after));
+            .insert(
+                route.to_string(),
+                (remaining as u64, Instant::now() + after),
+            );
     }
 
     /// The bot's user (asked once).
@@ -382,7 +389,8 @@ impl Discord {
                     None,
                 )
                 .await?;
-            let all: Vec<Value> = api::parse("guild channels", &body).map_err(ChannelError::Transient)?;
+            let all: Vec<Value> =
+                api::parse("guild channels", &body).map_err(ChannelError::Transient)?;
             all.into_iter()
                 .filter_map(|v| api::from_value::<api::Channel>("guild channel", v).ok())
                 .filter(|c| c.kind == api::TEXT || c.kind == api::ANNOUNCEMENT)
@@ -436,7 +444,12 @@ impl Discord {
             .cloned()
     }
 
-    fn context<'a>(&'a self, me: &'a str, parent: Option<&'a str>, direct: bool) -> api::Context<'a> {
+    fn context<'a>(
+        &'a self,
+        me: &'a str,
+        parent: Option<&'a str>,
+        direct: bool,
+    ) -> api::Context<'a> {
         api::Context {
             me,
             guild_id: &self.guild_id,
@@ -590,9 +603,7 @@ impl Source for Discord {
                 return Ok(More::No);
             }
             let started = tokio::time::Instant::now();
-            let listened = self
-                .listen(&mut positions, window, sink)
-                .await;
+            let listened = self.listen(&mut positions, window, sink).await;
             if started.elapsed() > Duration::from_secs(10) {
                 backoff = Duration::from_millis(250);
             }
@@ -735,7 +746,11 @@ mod tests {
         assert_eq!(read_cursor(Some(&c)).unwrap(), p);
         assert!(read_cursor(Some(&Cursor("x=1".into()))).is_err());
         assert!(read_cursor(Some(&Cursor("900000000000000009=a".into()))).is_err());
-        assert!(read_cursor(Some(&Cursor(String::new()))).unwrap().is_empty());
+        assert!(
+            read_cursor(Some(&Cursor(String::new())))
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[test]
@@ -757,6 +772,15 @@ mod tests {
         assert!(err.to_string().contains("discord.api_base"), "{err}");
         let err = validate("12", &[], None, None, Some("file:///x")).unwrap_err();
         assert!(err.to_string().contains("discord.gateway"), "{err}");
-        assert!(validate("12", &["34".into()], Some("34"), Some("http://127.0.0.1:9"), Some("ws://127.0.0.1:9")).is_ok());
+        assert!(
+            validate(
+                "12",
+                &["34".into()],
+                Some("34"),
+                Some("http://127.0.0.1:9"),
+                Some("ws://127.0.0.1:9")
+            )
+            .is_ok()
+        );
     }
 }

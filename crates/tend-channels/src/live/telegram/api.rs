@@ -102,7 +102,10 @@ pub(super) fn parse<T: DeserializeOwned>(what: &str, body: &str) -> Result<T, St
 }
 
 /// A value of an answer's `result`, read as `T`.
-pub(super) fn result<T: DeserializeOwned>(what: &str, value: serde_json::Value) -> Result<T, String> {
+pub(super) fn result<T: DeserializeOwned>(
+    what: &str,
+    value: serde_json::Value,
+) -> Result<T, String> {
     serde_path_to_error::deserialize(value)
         .map_err(|e| format!("Telegram {what}: at result.{}: {}", e.path(), e.inner()))
 }
@@ -124,8 +127,7 @@ pub(super) fn updates(value: serde_json::Value) -> Result<Vec<Entry>, String> {
     raw.into_iter()
         .enumerate()
         .map(|(i, value)| {
-            let Some(update_id) = value.get("update_id").and_then(serde_json::Value::as_i64)
-            else {
+            let Some(update_id) = value.get("update_id").and_then(serde_json::Value::as_i64) else {
                 return Err(format!(
                     "Telegram getUpdates: at result[{i}].update_id: missing or not a number"
                 ));
@@ -203,7 +205,8 @@ pub(super) fn message(m: &Message, via: Via, me: &Me) -> Result<Option<IncomingM
         .map_err(|e| format!("Telegram {what}: date {}: {e}", m.date))?;
     let edited_at = match m.edit_date {
         Some(t) => Some(
-            Timestamp::from_second(t).map_err(|e| format!("Telegram {what}: edit_date {t}: {e}"))?,
+            Timestamp::from_second(t)
+                .map_err(|e| format!("Telegram {what}: edit_date {t}: {e}"))?,
         ),
         None => None,
     };
@@ -320,10 +323,7 @@ fn author(m: &Message) -> Option<IncomingAuthor> {
         return Some(IncomingAuthor {
             platform: ChannelKind::Telegram,
             external_id: user.id.to_string(),
-            handle: user
-                .username
-                .clone()
-                .unwrap_or_else(|| user.id.to_string()),
+            handle: user.username.clone().unwrap_or_else(|| user.id.to_string()),
             display_name: Some(name).filter(|n| !n.is_empty()),
             profile_url: user.username.as_ref().map(|u| format!("https://t.me/{u}")),
             followers: None,
@@ -357,7 +357,9 @@ fn permalink(chat: &Chat, message_id: i64) -> Option<String> {
         return None;
     }
     if let Some(username) = &chat.username
-        && username.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && username
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_')
     {
         return Some(format!("https://t.me/{username}/{message_id}"));
     }
@@ -387,7 +389,15 @@ mod tests {
         .unwrap()
     }
 
-    const FIELDS: &[&str] = &["message_id", "date", "text", "from", "chat", "edit_date", "entities"];
+    const FIELDS: &[&str] = &[
+        "message_id",
+        "date",
+        "text",
+        "from",
+        "chat",
+        "edit_date",
+        "entities",
+    ];
 
     proptest::proptest! {
         #[test]

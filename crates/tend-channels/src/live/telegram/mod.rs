@@ -95,12 +95,16 @@ pub fn chat_ids(chats: &[String]) -> Result<Vec<i64>, ChannelError> {
     chats
         .iter()
         .map(|c| {
-            c.trim().parse::<i64>().ok().filter(|id| *id != 0).ok_or_else(|| {
-                ChannelError::Permanent(format!(
-                    "telegram.chats: {:?} is not a chat id (a number like -1001234567890)",
-                    c.chars().take(80).collect::<String>()
-                ))
-            })
+            c.trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|id| *id != 0)
+                .ok_or_else(|| {
+                    ChannelError::Permanent(format!(
+                        "telegram.chats: {:?} is not a chat id (a number like -1001234567890)",
+                        c.chars().take(80).collect::<String>()
+                    ))
+                })
         })
         .collect()
 }
@@ -166,7 +170,12 @@ impl Telegram {
 
     /// Calls `method` with `params`; answers the `result`. `wait` is how long
     /// the server may hold the request (a long poll).
-    async fn call(&self, method: &str, params: &Value, wait: Duration) -> Result<Value, ChannelError> {
+    async fn call(
+        &self,
+        method: &str,
+        params: &Value,
+        wait: Duration,
+    ) -> Result<Value, ChannelError> {
         let url = format!("{}/bot{}/{method}", self.base, self.token);
         let res = self
             .http
@@ -218,7 +227,11 @@ impl Telegram {
     }
 
     /// One `getUpdates`, waiting up to `wait` for something new.
-    async fn updates(&self, offset: Option<i64>, wait: Duration) -> Result<Vec<api::Entry>, ChannelError> {
+    async fn updates(
+        &self,
+        offset: Option<i64>,
+        wait: Duration,
+    ) -> Result<Vec<api::Entry>, ChannelError> {
         let mut params = json!({
             "limit": PAGE,
             "timeout": wait.as_secs(),
@@ -233,7 +246,12 @@ impl Telegram {
 
     /// Turns one answer into a page (messages of the followed chats, newer
     /// than `from` when backfilling) with the next offset as its cursor.
-    fn page(&self, entries: Vec<api::Entry>, me: &api::Me, from: Option<jiff::Timestamp>) -> Option<Page> {
+    fn page(
+        &self,
+        entries: Vec<api::Entry>,
+        me: &api::Me,
+        from: Option<jiff::Timestamp>,
+    ) -> Option<Page> {
         let next = entries.iter().map(|e| e.update_id).max()?.checked_add(1)?;
         let mut items = Vec::new();
         for entry in entries {
@@ -319,8 +337,10 @@ fn error_of(status: u16, envelope: &api::Envelope, method: &str) -> ChannelError
                 .filter(|s| s.is_finite() && *s >= 0.0)
                 .unwrap_or(30.0);
             ChannelError::RateLimited {
-                retry_after: Duration::from_secs_f64(secs.ceil().min(http::MAX_RETRY_AFTER.as_secs_f64()))
-                    .max(Duration::from_secs(1)),
+                retry_after: Duration::from_secs_f64(
+                    secs.ceil().min(http::MAX_RETRY_AFTER.as_secs_f64()),
+                )
+                .max(Duration::from_secs(1)),
             }
         }
         // A token Telegram does not know is 401; a malformed one 404.
@@ -437,12 +457,23 @@ impl Publisher for Telegram {
         // Sent but unreadable: the outcome is unknown (and stays so).
         let sent: api::Message =
             api::result("sendMessage", result).map_err(ChannelError::Transient)?;
-        let chat_id = if sent.chat.id == 0 { chat } else { sent.chat.id };
+        let chat_id = if sent.chat.id == 0 {
+            chat
+        } else {
+            sent.chat.id
+        };
         let id = api::external_id(chat_id, sent.message_id);
-        let url = api::message(&sent, api::Via::Message, &api::Me { id: 0, username: None })
-            .ok()
-            .flatten()
-            .and_then(|m| m.permalink);
+        let url = api::message(
+            &sent,
+            api::Via::Message,
+            &api::Me {
+                id: 0,
+                username: None,
+            },
+        )
+        .ok()
+        .flatten()
+        .and_then(|m| m.permalink);
         Ok(RemoteRef { id, url })
     }
 
@@ -456,7 +487,9 @@ impl Publisher for Telegram {
         let params = json!({"chat_id": chat, "message_id": message});
         match self.call("deleteMessage", &params, Duration::ZERO).await {
             Ok(_) => Ok(()),
-            Err(ChannelError::Permanent(reason)) if reason.contains("message to delete not found") => {
+            Err(ChannelError::Permanent(reason))
+                if reason.contains("message to delete not found") =>
+            {
                 Ok(())
             }
             Err(e) => Err(e),
@@ -482,7 +515,13 @@ mod tests {
 
     #[test]
     fn tokens_are_checked_without_being_shown() {
-        let bad = Telegram::new(None, &[], &Credentials::Token { token: "secret-oops".into() });
+        let bad = Telegram::new(
+            None,
+            &[],
+            &Credentials::Token {
+                token: "secret-oops".into(),
+            },
+        );
         let Err(e) = bad else { panic!("accepted") };
         assert!(!e.to_string().contains("secret-oops"), "{e}");
         let good = Credentials::Token {

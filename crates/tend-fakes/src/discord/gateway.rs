@@ -162,6 +162,10 @@ async fn connection(mut ws: Ws, shared: Arc<Shared>, url: String) {
     };
     loop {
         let arrived = shared.events.notified();
+        // A cut wins over delivering: what comes after it is for the resume.
+        if cut.has_changed().unwrap_or(true) {
+            return;
+        }
         let frames = {
             let mut state = shared.lock();
             let log: Vec<(String, Value)> = match state.sessions.get(&session_id) {
@@ -193,12 +197,13 @@ async fn connection(mut ws: Ws, shared: Arc<Shared>, url: String) {
             }
         }
         tokio::select! {
-            () = arrived => {}
+            biased;
             changed = cut.changed() => {
                 // Cut: drop the socket without a close frame.
                 let _ = changed;
                 return;
             }
+            () = arrived => {}
             frame = ws.next() => match frame {
                 Some(Ok(Frame::Text(text))) => {
                     let op = serde_json::from_str::<Value>(&text)

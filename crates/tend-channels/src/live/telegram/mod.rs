@@ -346,7 +346,11 @@ fn error_of(status: u16, envelope: &api::Envelope, method: &str) -> ChannelError
         // A token Telegram does not know is 401; a malformed one 404.
         401 => ChannelError::Unauthorized(reason),
         404 if description == "Not Found" => ChannelError::Unauthorized(reason),
-        // 409: a webhook is set, or another process reads the same bot.
+        // 409: a webhook is set (an admin must delete it), or another
+        // reader of the same bot is polling (it passes).
+        409 if description.contains("webhook") => ChannelError::Permanent(format!(
+            "{reason} (Tend reads with getUpdates: delete the bot's webhook)"
+        )),
         500..=599 | 408 | 409 => ChannelError::Transient(reason),
         _ => match parameters.and_then(|p| p.migrate_to_chat_id) {
             Some(to) => ChannelError::Permanent(format!(
@@ -530,6 +534,24 @@ mod tests {
         assert!(Telegram::new(None, &[], &good).is_ok());
         assert!(Telegram::new(Some("http://example.org"), &[], &good).is_err());
         assert!(Telegram::new(None, &["@name".into()], &good).is_err());
+    }
+
+    #[test]
+    fn a_webhook_in_the_way_is_for_an_admin_and_a_second_reader_passes() {
+        let answer = |description: &str| {
+            let body = format!(r#"{{"ok":false,"error_code":409,"description":"{description}"}}"#);
+            error_of(409, &api::parse("getUpdates", &body).unwrap(), "getUpdates")
+        };
+        assert!(matches!(
+            answer("Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"),
+            ChannelError::Permanent(m) if m.contains("delete the bot's webhook")
+        ));
+        assert!(matches!(
+            answer(
+                "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
+            ),
+            ChannelError::Transient(_)
+        ));
     }
 
     #[test]

@@ -347,8 +347,31 @@ async fn two_processes_on_sqlite_send_300_replies_to_telegram_never_twice() {
             "sent item {id} is on the server"
         );
     }
-    for (_, reason) in &settled.unknown {
+    for (id, reason) in &settled.unknown {
         let reason = reason.as_deref().unwrap_or_default();
         assert!(reason.contains("look in the chat"), "{reason}");
+        // Attempted once, then left unknown (the reason written once).
+        use tend_store::prelude::*;
+        let trail: Vec<_> = scene
+            .store
+            .outbox_events(scene.ws.id, *id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.state)
+            .collect();
+        let sending = trail
+            .iter()
+            .filter(|s| **s == tend_domain::OutboxState::Sending)
+            .count();
+        assert_eq!(sending, 1, "{trail:?}");
+        assert_eq!(
+            trail[trail.len() - 2..],
+            [
+                tend_domain::OutboxState::Unknown,
+                tend_domain::OutboxState::Unknown
+            ],
+            "{trail:?}"
+        );
     }
 }

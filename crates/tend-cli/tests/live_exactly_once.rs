@@ -351,7 +351,6 @@ async fn two_processes_on_sqlite_send_300_replies_to_telegram_never_twice() {
         let reason = reason.as_deref().unwrap_or_default();
         assert!(reason.contains("look in the chat"), "{reason}");
         // Attempted once, then left unknown (the reason written once).
-        use tend_store::prelude::*;
         let trail: Vec<_> = scene
             .store
             .outbox_events(scene.ws.id, *id)

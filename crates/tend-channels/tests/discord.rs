@@ -125,6 +125,7 @@ async fn rest_reads_backfill_then_continue_from_each_channels_cursor() {
     let fake = FakeDiscord::start().await.unwrap();
     let general = fake.channel();
     let help = fake.add_channel("help");
+    let staff = fake.add_hidden_channel("staff");
     let a = fake.seed(general, 150);
     let b = fake.seed(help, 3);
     let d = connector(&fake);
@@ -160,6 +161,14 @@ async fn rest_reads_backfill_then_continue_from_each_channels_cursor() {
         .await
         .unwrap();
     assert_eq!(rest.ids().len(), 50 + 3 + 2);
+
+    // A channel named in the settings must be readable.
+    let named = connector_with(&fake, &[staff.to_string()], &fake.token);
+    let refused = named.pull(None, &window(1), &mut Collect::default()).await;
+    assert!(
+        matches!(&refused, Err(ChannelError::Permanent(m)) if m.contains("missing permissions")),
+        "{refused:?}"
+    );
 }
 
 #[tokio::test]

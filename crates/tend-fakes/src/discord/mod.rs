@@ -114,6 +114,8 @@ struct User {
 struct ChannelInfo {
     /// 0 text, 1 DM, 11 public thread.
     kind: u8,
+    /// The bot lacks View Channel here (listed, not readable).
+    hidden: bool,
     parent: Option<u64>,
     name: String,
     /// For a DM: the member.
@@ -278,6 +280,7 @@ impl FakeDiscord {
                 parent: None,
                 name: "general".into(),
                 recipient: None,
+                hidden: false,
             },
         );
         let shared = Arc::new(Shared {
@@ -336,8 +339,19 @@ impl FakeDiscord {
                 parent: None,
                 name: name.into(),
                 recipient: None,
+                hidden: false,
             },
         );
+        id
+    }
+
+    /// A text channel the bot sees listed but may not read (403 Missing
+    /// Access, as Discord answers without View Channel).
+    pub fn add_hidden_channel(&self, name: &str) -> u64 {
+        let id = self.add_channel(name);
+        if let Some(c) = self.shared.lock().channels.get_mut(&id) {
+            c.hidden = true;
+        }
         id
     }
 
@@ -400,6 +414,7 @@ impl FakeDiscord {
                             parent: None,
                             name: String::new(),
                             recipient: Some(author),
+                            hidden: false,
                         },
                     );
                     c
@@ -428,6 +443,7 @@ impl FakeDiscord {
                     parent: Some(channel),
                     name: name.into(),
                     recipient: None,
+                    hidden: false,
                 },
             );
             let d = self.shared.templates.render_thread(message, channel, name);

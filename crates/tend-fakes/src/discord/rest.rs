@@ -265,8 +265,10 @@ async fn list_messages(
     };
     let limit = get("limit").unwrap_or(50).clamp(1, 100) as usize;
     let state = shared.lock();
-    if !state.channels.contains_key(&channel) {
-        return error(StatusCode::NOT_FOUND, "Unknown Channel", 10003);
+    match state.channels.get(&channel) {
+        None => return error(StatusCode::NOT_FOUND, "Unknown Channel", 10003),
+        Some(c) if c.hidden => return error(StatusCode::FORBIDDEN, "Missing Access", 50001),
+        Some(_) => {}
     }
     let in_channel = state.messages.values().filter(|m| m.channel == channel);
     // Newest first, as Discord answers; with `after`, the oldest `limit`

@@ -475,14 +475,22 @@ impl Discord {
                     return Ok(More::Yes);
                 }
                 let after = positions.get(&channel).copied().unwrap_or(horizon);
-                let body = self
+                let read = self
                     .ok(
                         Method::GET,
                         &format!("GET /channels/{channel}/messages"),
                         &format!("/channels/{channel}/messages?after={after}&limit={PAGE}"),
                         None,
                     )
-                    .await?;
+                    .await;
+                let body = match read {
+                    Ok(body) => body,
+                    // A server lists channels the bot may not read: with
+                    // every channel followed, those are skipped; a channel
+                    // named in the settings must be readable.
+                    Err(ChannelError::Permanent(_)) if self.channels.is_empty() => break,
+                    Err(e) => return Err(e),
+                };
                 let list = api::messages(&body).map_err(ChannelError::Transient)?;
                 let full = list.len() >= PAGE;
                 let mut read: Vec<api::Message> = list.into_iter().flatten().collect();

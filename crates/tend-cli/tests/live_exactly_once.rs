@@ -215,3 +215,162 @@ async fn replies_on_the_real_matrix_server_exist_once_though_a_worker_is_killed(
     );
     synapse.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_on_sqlite_send_300_replies_to_discord_each_once() {
+    use tend_fakes::discord::{FakeDiscord, Fault, Route};
+    let fake = FakeDiscord::start().await.unwrap();
+    let n = 300;
+    let channel = fake.channel();
+    let ids = fake.seed(channel, n);
+    // Some messages are created and then cut off: the sender cannot know.
+    fake.fail_next(Route::CreateMessage, 5, Fault::CommitThenDrop);
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("tend.db").display());
+    let scene = fleet::scene(
+        &url,
+        ChannelConfig::Discord {
+            guild_id: fake.guild_id(),
+            channels: vec![channel.to_string()],
+            publish_channel: None,
+            api_base: Some(fake.api_base.clone()),
+            gateway: Some(fake.gateway_url.clone()),
+        },
+        Credentials::Token {
+            token: fake.token.clone(),
+        },
+    )
+    .await;
+    let messages = fleet::member_messages(&scene, n, |i| ids[i].clone()).await;
+    let settled =
+        fleet::send_with_a_kill(&scene, &url, &messages, 2, n / 3, Duration::from_secs(600)).await;
+    let replies: Vec<String> = fake
+        .bot_messages()
+        .into_iter()
+        .filter_map(|m| m.reply_to.map(|p| format!("{}/{p}", m.channel)))
+        .collect();
+    exactly_one_each(
+        "discord fake, sqlite, 2 processes",
+        &ids,
+        &replies,
+        &settled,
+    );
+    println!(
+        "live_exactly_once (discord fake): {} POST /channels/{{id}}/messages requests for {n} replies",
+        fake.create_requests()
+    );
+}
+
+/// Telegram has no idempotency key and no read-back: a reply whose request
+/// may have arrived (cut off after it was sent, or its sender killed
+/// mid-request) must end `unknown` with the reason, never be sent twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_on_sqlite_send_300_replies_to_telegram_never_twice() {
+    use tend_fakes::telegram::{FakeTelegram, Fault, Route};
+    let fake = FakeTelegram::start().await.unwrap();
+    let n = 300;
+    let ids = fake.seed_dms(n);
+    let cut_off = 5;
+    fake.fail_next(Route::SendMessage, cut_off, Fault::CommitThenDrop);
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("tend.db").display());
+    let scene = fleet::scene(
+        &url,
+        ChannelConfig::Telegram {
+            chats: Vec::new(),
+            api_base: Some(fake.url.clone()),
+        },
+        Credentials::Token {
+            token: fake.token.clone(),
+        },
+    )
+    .await;
+    let messages = fleet::member_messages(&scene, n, |i| ids[i].clone()).await;
+    let settled = fleet::send_with_a_kill_until(
+        &scene,
+        &url,
+        &messages,
+        2,
+        n / 3,
+        Duration::from_secs(600),
+        |item| {
+            item.last_error
+                .as_deref()
+                .is_some_and(|e| e.starts_with("outcome unknown, not sent again"))
+        },
+    )
+    .await;
+    let replies: Vec<String> = fake
+        .bot_messages()
+        .into_iter()
+        .filter_map(|m| m.reply_to.map(|p| format!("{}/{p}", m.chat_id)))
+        .collect();
+    let mut per_parent: HashMap<&str, usize> = HashMap::new();
+    for p in &replies {
+        *per_parent.entry(p.as_str()).or_default() += 1;
+    }
+    let doubled = per_parent.values().filter(|c| **c > 1).count();
+    let missing = ids
+        .iter()
+        .filter(|p| !per_parent.contains_key(p.as_str()))
+        .count();
+    println!(
+        "live_exactly_once (telegram fake, sqlite, 2 processes): {n} replies queued, {} sent, {} unknown, \
+         {} failed, on the server {} replies, {doubled} messages answered twice, {missing} unanswered; \
+         {} sendMessage requests; settled in {:.1} s",
+        settled.sent,
+        settled.unknown.len(),
+        settled.failed.len(),
+        replies.len(),
+        fake.send_requests(),
+        settled.seconds
+    );
+    assert!(settled.failed.is_empty(), "{:?}", settled.failed);
+    assert_eq!(doubled, 0, "never twice");
+    assert_eq!(settled.sent + settled.unknown.len(), n);
+    assert!(
+        settled.unknown.len() >= cut_off,
+        "the cut-off replies are unknown, not sent: {:?}",
+        settled.unknown
+    );
+    assert!(
+        missing <= settled.unknown.len(),
+        "a missing reply is one left unknown"
+    );
+    // Every request reached the fake and made one message, and no item was
+    // attempted twice.
+    assert_eq!(fake.send_requests(), replies.len());
+    assert!(fake.send_requests() <= n);
+    for id in &settled.remote_ids {
+        assert!(
+            fake.message(id).is_some(),
+            "sent item {id} is on the server"
+        );
+    }
+    for (id, reason) in &settled.unknown {
+        let reason = reason.as_deref().unwrap_or_default();
+        assert!(reason.contains("look in the chat"), "{reason}");
+        // Attempted once, then left unknown (the reason written once).
+        let trail: Vec<_> = scene
+            .store
+            .outbox_events(scene.ws.id, *id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.state)
+            .collect();
+        let sending = trail
+            .iter()
+            .filter(|s| **s == tend_domain::OutboxState::Sending)
+            .count();
+        assert_eq!(sending, 1, "{trail:?}");
+        assert_eq!(
+            trail[trail.len() - 2..],
+            [
+                tend_domain::OutboxState::Unknown,
+                tend_domain::OutboxState::Unknown
+            ],
+            "{trail:?}"
+        );
+    }
+}

@@ -72,6 +72,9 @@ impl OutboxState {
                 | (Unknown, Sent)
                 | (Unknown, Queued)
                 | (Unknown, Failed)
+                // The network cannot tell (no idempotency key, no read-back):
+                // the item stays unknown with the reason shown.
+                | (Unknown, Unknown)
                 | (Failed, Queued)
         )
     }
@@ -164,7 +167,8 @@ mod tests {
                 (Failed, Queued),
                 (Unknown, Queued),
                 (Unknown, Sent),
-                (Unknown, Failed)
+                (Unknown, Failed),
+                (Unknown, Unknown)
             ]
         );
         for s in OutboxState::ALL {

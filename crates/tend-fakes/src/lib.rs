@@ -10,8 +10,10 @@
 //!   the harness that starts the network's real server and makes accounts.
 
 pub mod bluesky;
+pub mod discord;
 pub mod feeds;
 pub mod mail;
 pub mod mastodon;
 pub mod process;
 pub mod synapse;
+pub mod telegram;

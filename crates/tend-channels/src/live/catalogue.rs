@@ -127,6 +127,24 @@ pub const NETWORKS: &[About] = &[
         delete: false,
         tested: Tested::Fake,
     },
+    About {
+        name: "discord",
+        kind: ChannelKind::Discord,
+        read: Read::Stream,
+        reply: true,
+        publish: true,
+        delete: true,
+        tested: Tested::Fake,
+    },
+    About {
+        name: "telegram",
+        kind: ChannelKind::Telegram,
+        read: Read::Stream,
+        reply: true,
+        publish: true,
+        delete: true,
+        tested: Tested::Fake,
+    },
     // Networks of the next rows are added one line-block each; keep this
     // comment last so parallel additions do not touch the same lines.
 ];

@@ -58,6 +58,39 @@ pub enum ChannelConfig {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         firehose: Option<String>,
     },
+    /// A Discord bot in one server (the bot token is `Credentials::Token`).
+    Discord {
+        /// The server (guild) id.
+        #[serde(deserialize_with = "ids::one")]
+        guild_id: String,
+        /// Text channel ids to read; empty = every text channel the bot sees.
+        #[serde(default, deserialize_with = "ids::list")]
+        channels: Vec<String>,
+        /// The channel new posts go to; with none, the first of `channels`.
+        #[serde(
+            default,
+            deserialize_with = "ids::optional",
+            skip_serializing_if = "Option::is_none"
+        )]
+        publish_channel: Option<String>,
+        /// The REST API's address (`https://discord.com/api/v10` when unset).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        api_base: Option<String>,
+        /// The Gateway's address (asked from `GET /gateway/bot` when unset).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        gateway: Option<String>,
+    },
+    /// A Telegram bot (the token from BotFather is `Credentials::Token`):
+    /// what members write to it, and in the groups and channels it is in.
+    Telegram {
+        /// Chat ids to read (`-1001234567890`); empty = every chat the bot
+        /// is in. Private chats with the bot are always read.
+        #[serde(default, deserialize_with = "ids::list")]
+        chats: Vec<String>,
+        /// The Bot API's address (`https://api.telegram.org` when unset).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        api_base: Option<String>,
+    },
 }
 
 impl ChannelConfig {
@@ -70,6 +103,8 @@ impl ChannelConfig {
             ChannelConfig::Email(_) => ChannelKind::Email,
             ChannelConfig::Matrix { .. } => ChannelKind::Matrix,
             ChannelConfig::Rss { .. } => ChannelKind::Rss,
+            ChannelConfig::Discord { .. } => ChannelKind::Discord,
+            ChannelConfig::Telegram { .. } => ChannelKind::Telegram,
         }
     }
 
@@ -82,6 +117,8 @@ impl ChannelConfig {
             ChannelConfig::Email(_) => "email",
             ChannelConfig::Matrix { .. } => "matrix",
             ChannelConfig::Rss { .. } => "rss",
+            ChannelConfig::Discord { .. } => "discord",
+            ChannelConfig::Telegram { .. } => "telegram",
         }
     }
 
@@ -102,6 +139,11 @@ impl ChannelConfig {
             ChannelConfig::Matrix { .. } => Duration::from_secs(30),
             // Feeds change slowly, and a conditional GET makes a poll cheap.
             ChannelConfig::Rss { .. } => Duration::from_secs(15 * 60),
+            // Streams the Gateway; a REST poll after a dropped session. Each
+            // poll costs one request per channel (50 requests/s globally).
+            ChannelConfig::Discord { .. } => Duration::from_secs(30),
+            // Long-polls getUpdates; this is the pause after a failed stream.
+            ChannelConfig::Telegram { .. } => Duration::from_secs(15),
         }
     }
 
@@ -144,6 +186,23 @@ impl ChannelConfig {
                     _ => Ok(()),
                 }
             }
+            ChannelConfig::Discord {
+                guild_id,
+                channels,
+                publish_channel,
+                api_base,
+                gateway,
+            } => super::discord::validate(
+                guild_id,
+                channels,
+                publish_channel.as_deref(),
+                api_base.as_deref(),
+                gateway.as_deref(),
+            ),
+            ChannelConfig::Telegram { chats, api_base } => {
+                super::telegram::api_base(api_base.as_deref())?;
+                super::telegram::chat_ids(chats).map(|_| ())
+            }
             ChannelConfig::Bluesky {
                 service,
                 handle,
@@ -176,6 +235,84 @@ impl ChannelConfig {
             }
         }
     }
+}
+
+/// Ids that are numbers on the network (Discord snowflakes, Telegram chat
+/// ids) are kept as text, and read from text or a number: the CLI and the
+/// Channels page read `--set guild_id=123` as a number. A list may also be
+/// one comma-separated text.
+mod ids {
+    use serde::de::{self, Deserializer, SeqAccess, Visitor};
+    use std::fmt;
+
+    struct One;
+
+    impl<'de> Visitor<'de> for One {
+        type Value = String;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an id (text or a whole number)")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+            Ok(v.trim().to_string())
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+    }
+
+    struct Id(String);
+
+    impl<'de> serde::Deserialize<'de> for Id {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Id, D::Error> {
+            d.deserialize_any(One).map(Id)
+        }
+    }
+
+    pub(super) fn one<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        d.deserialize_any(One)
+    }
+
+    pub(super) fn optional<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        Option::<Id>::deserialize(d).map(|o| o.map(|Id(s)| s))
+    }
+
+    struct List;
+
+    impl<'de> Visitor<'de> for List {
+        type Value = Vec<String>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a list of ids")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<String>, A::Error> {
+            let mut out = Vec::new();
+            while let Some(Id(id)) = seq.next_element()? {
+                out.push(id);
+            }
+            Ok(out)
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Vec<String>, E> {
+            Ok(v.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect())
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Vec<String>, E> {
+            Ok(vec![v.to_string()])
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Vec<String>, E> {
+            Ok(vec![v.to_string()])
+        }
+    }
+
+    pub(super) fn list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+        d.deserialize_any(List)
+    }
+
+    use serde::Deserialize;
 }
 
 /// Checks that the setting `name` is a URL with one of `schemes` and a host.
@@ -282,6 +419,28 @@ pub fn connect(
                 credentials,
             )?))
         }
+        ChannelConfig::Discord {
+            guild_id,
+            channels,
+            publish_channel,
+            api_base,
+            gateway,
+        } => {
+            config.validate()?;
+            Ok(Box::new(super::discord::Discord::new(
+                super::discord::Settings {
+                    guild_id,
+                    channels,
+                    publish_channel: publish_channel.as_deref(),
+                    api_base: api_base.as_deref(),
+                    gateway: gateway.as_deref(),
+                },
+                credentials,
+            )?))
+        }
+        ChannelConfig::Telegram { chats, api_base } => Ok(Box::new(
+            super::telegram::Telegram::new(api_base.as_deref(), chats, credentials)?,
+        )),
         ChannelConfig::Bluesky {
             service, firehose, ..
         } => {
@@ -358,6 +517,53 @@ mod tests {
             ChannelConfig::Simulated { every_secs: 0 }
                 .validate()
                 .is_err()
+        );
+    }
+
+    #[test]
+    fn numeric_ids_are_read_from_numbers_text_and_lists() {
+        let c: ChannelConfig = serde_json::from_value(serde_json::json!({
+            "network": "discord", "guild_id": 900000000000000008u64,
+            "channels": [900000000000000009u64, "900000000000000010"],
+            "publish_channel": 900000000000000009u64,
+        }))
+        .unwrap();
+        let ChannelConfig::Discord {
+            guild_id,
+            channels,
+            publish_channel,
+            ..
+        } = &c
+        else {
+            panic!("{c:?}")
+        };
+        assert_eq!(guild_id, "900000000000000008");
+        assert_eq!(channels, &["900000000000000009", "900000000000000010"]);
+        assert_eq!(publish_channel.as_deref(), Some("900000000000000009"));
+        assert_eq!(
+            serde_json::from_value::<ChannelConfig>(serde_json::to_value(&c).unwrap()).unwrap(),
+            c
+        );
+        let t: ChannelConfig = serde_json::from_value(serde_json::json!({
+            "network": "telegram", "chats": "-1001, -1002",
+        }))
+        .unwrap();
+        assert!(
+            matches!(&t, ChannelConfig::Telegram { chats, .. } if chats == &["-1001", "-1002"])
+        );
+        let t: ChannelConfig =
+            serde_json::from_value(serde_json::json!({"network": "telegram", "chats": -1001}))
+                .unwrap();
+        assert!(matches!(&t, ChannelConfig::Telegram { chats, .. } if chats == &["-1001"]));
+        assert!(
+            serde_json::from_value::<ChannelConfig>(serde_json::json!({"network": "telegram"}))
+                .is_ok()
+        );
+        assert!(
+            serde_json::from_value::<ChannelConfig>(
+                serde_json::json!({"network": "discord", "guild_id": 1.5})
+            )
+            .is_err()
         );
     }
 

@@ -20,6 +20,7 @@
 pub mod bluesky;
 pub mod catalogue;
 mod config;
+pub mod discord;
 pub mod email;
 mod error;
 pub mod http;
@@ -28,6 +29,7 @@ pub mod matrix;
 pub mod oauth;
 pub mod rss;
 pub mod simulated;
+pub mod telegram;
 
 pub use config::{ChannelConfig, Credentials, connect};
 pub use error::ChannelError;
@@ -171,7 +173,10 @@ pub trait Publisher: Send + Sync {
     async fn publish(&self, post: &Outgoing) -> Result<RemoteRef, ChannelError>;
 
     /// Settles an attempt whose outcome is unknown: the published item if the
-    /// network has it, `None` if it certainly does not.
+    /// network has it, `None` if it certainly does not, and
+    /// `Err(ChannelError::Permanent(reason))` if the network offers no way to
+    /// tell (no idempotency key, no read-back): the runner then leaves the
+    /// item unknown with `reason` for the team and never sends it again.
     async fn lookup(&self, post: &Outgoing) -> Result<Option<RemoteRef>, ChannelError>;
 
     /// Deletes a published item; deleting one already gone succeeds.

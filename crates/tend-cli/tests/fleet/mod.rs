@@ -152,6 +152,9 @@ pub async fn member_messages(
 pub struct Settled {
     pub sent: usize,
     pub failed: Vec<(OutboxId, Option<String>)>,
+    /// Items left `unknown` for good (a network that cannot tell), with the
+    /// reason shown to the team.
+    pub unknown: Vec<(OutboxId, Option<String>)>,
     pub remote_ids: Vec<String>,
     pub seconds: f64,
 }
@@ -166,6 +169,23 @@ pub async fn send_with_a_kill(
     processes: usize,
     kill_after: usize,
     within: Duration,
+) -> Settled {
+    send_with_a_kill_until(scene, url, messages, processes, kill_after, within, |_| {
+        false
+    })
+    .await
+}
+
+/// [`send_with_a_kill`] where an `unknown` item for which `final_unknown`
+/// holds is settled too (a network that cannot tell leaves it so).
+pub async fn send_with_a_kill_until(
+    scene: &Scene,
+    url: &str,
+    messages: &[MessageId],
+    processes: usize,
+    kill_after: usize,
+    within: Duration,
+    final_unknown: impl Fn(&OutboxItem) -> bool,
 ) -> Settled {
     let mut items = Vec::new();
     for (i, m) in messages.iter().enumerate() {
@@ -196,6 +216,7 @@ pub async fn send_with_a_kill(
                     done += 1;
                 }
                 OutboxState::Failed | OutboxState::Cancelled => done += 1,
+                OutboxState::Unknown if final_unknown(&item) => done += 1,
                 _ => {}
             }
         }
@@ -219,6 +240,7 @@ pub async fn send_with_a_kill(
     let mut settled = Settled {
         sent: 0,
         failed: Vec::new(),
+        unknown: Vec::new(),
         remote_ids: Vec::new(),
         seconds,
     };
@@ -242,6 +264,9 @@ pub async fn send_with_a_kill(
                     sent_entries, 1,
                     "item {id} marked sent {sent_entries} times"
                 );
+            }
+            OutboxState::Unknown if final_unknown(&item) => {
+                settled.unknown.push((*id, item.last_error))
             }
             _ => settled.failed.push((*id, item.last_error)),
         }

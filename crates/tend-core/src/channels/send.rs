@@ -14,6 +14,12 @@
 //! record key, an e-mail's Message-ID). An item found in `sending` by a later
 //! run had a sender that died mid-request: it becomes `unknown`, and only
 //! the network's answer decides what happens next.
+//!
+//! Some networks cannot answer (Telegram: no idempotency key, and a bot
+//! cannot read back what it sent). Their `lookup` says so with
+//! `ChannelError::Permanent(reason)`: the item then stays `unknown` with that
+//! reason shown to the team, and is never sent again on its own (a blind
+//! retry could post it twice); a teammate checks the chat.
 
 use super::{ChannelsError, Connectors, secrets::SecretBox};
 use crate::jobs::{JobError, Outcome};
@@ -108,6 +114,16 @@ pub async fn send(
                 .await
         }
     }
+}
+
+/// What the network said about an attempt of unknown outcome.
+enum Asked {
+    /// It has the item.
+    There(RemoteRef),
+    /// It certainly does not.
+    NotThere,
+    /// It has no way to tell (the reason, for the team).
+    CannotTell(String),
 }
 
 /// One item with its connector and what the network needs to know.
@@ -328,11 +344,11 @@ impl<'a> Sender<'a> {
 
     async fn settle_with_reason(self, reason: &str) -> Result<Outcome, JobError> {
         match self.lookup().await? {
-            Some(remote) => {
+            Asked::There(remote) => {
                 self.moved(OutboxState::Unknown, OutboxState::Sent, Some(&remote), None)
                     .await?;
             }
-            None => {
+            Asked::NotThere => {
                 self.moved(
                     OutboxState::Unknown,
                     OutboxState::Failed,
@@ -341,11 +357,12 @@ impl<'a> Sender<'a> {
                 )
                 .await?;
             }
+            Asked::CannotTell(why) => self.stays_unknown(&why).await?,
         }
         Ok(Outcome::Done)
     }
 
-    async fn lookup(&self) -> Result<Option<RemoteRef>, JobError> {
+    async fn lookup(&self) -> Result<Asked, JobError> {
         let (Some(publisher), Some(key)) = (&self.publisher, &self.item.send_key) else {
             return Err(JobError::transient(
                 self.why_not
@@ -353,22 +370,44 @@ impl<'a> Sender<'a> {
                     .unwrap_or_else(|| "no idempotency key to look up".into()),
             ));
         };
-        publisher
-            .lookup(&self.outgoing(key))
-            .await
-            .map_err(|e| JobError::transient(format!("asking the network: {e}")))
+        match publisher.lookup(&self.outgoing(key)).await {
+            Ok(Some(remote)) => Ok(Asked::There(remote)),
+            Ok(None) => Ok(Asked::NotThere),
+            Err(ChannelError::Permanent(why)) => Ok(Asked::CannotTell(why)),
+            Err(e) => Err(JobError::transient(format!("asking the network: {e}"))),
+        }
+    }
+
+    /// The network cannot tell whether the item arrived: it stays `unknown`
+    /// with the reason shown (written once, not again at every sweep).
+    async fn stays_unknown(&self, why: &str) -> Result<(), JobError> {
+        let reason = format!("outcome unknown, not sent again: {why}");
+        if self.item.last_error.as_deref() != Some(reason.as_str()) {
+            self.moved(
+                OutboxState::Unknown,
+                OutboxState::Unknown,
+                None,
+                Some(&reason),
+            )
+            .await?;
+        }
+        Ok(())
     }
 
     /// An item of unknown outcome: ask the network; sent if it has it, else
-    /// queued again (same key) and attempted.
+    /// queued again (same key) and attempted; left unknown if it cannot tell.
     async fn settle(self) -> Result<Outcome, JobError> {
         match self.lookup().await {
-            Ok(Some(remote)) => {
+            Ok(Asked::There(remote)) => {
                 self.moved(OutboxState::Unknown, OutboxState::Sent, Some(&remote), None)
                     .await?;
                 Ok(Outcome::Done)
             }
-            Ok(None) => {
+            Ok(Asked::CannotTell(why)) => {
+                self.stays_unknown(&why).await?;
+                Ok(Outcome::Done)
+            }
+            Ok(Asked::NotThere) => {
                 self.moved(
                     OutboxState::Unknown,
                     OutboxState::Queued,

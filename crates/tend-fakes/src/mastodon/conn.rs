@@ -15,11 +15,11 @@ use tokio::net::{TcpListener, TcpStream};
 
 /// The switch of one connection.
 #[derive(Debug, Clone, Default)]
-pub(super) struct Kill(Arc<AtomicBool>);
+pub(crate) struct Kill(Arc<AtomicBool>);
 
 impl Kill {
     /// Closes the connection before the answer is written.
-    pub(super) fn pull(&self) {
+    pub(crate) fn pull(&self) {
         self.0.store(true, Ordering::SeqCst);
     }
 
@@ -29,10 +29,10 @@ impl Kill {
 }
 
 /// A TCP listener whose connections carry a [`Kill`] switch.
-pub(super) struct KillableListener(pub(super) TcpListener);
+pub(crate) struct KillableListener(pub(crate) TcpListener);
 
 /// A TCP stream that fails every write once its switch is pulled.
-pub(super) struct KillableStream {
+pub(crate) struct KillableStream {
     inner: TcpStream,
     kill: Kill,
 }

@@ -10,6 +10,7 @@
 //!   the harness that starts the network's real server and makes accounts.
 
 pub mod bluesky;
+pub mod discourse;
 pub mod feeds;
 pub mod mail;
 pub mod mastodon;

@@ -127,6 +127,15 @@ pub const NETWORKS: &[About] = &[
         delete: false,
         tested: Tested::Fake,
     },
+    About {
+        name: "discourse",
+        kind: ChannelKind::Discourse,
+        read: Read::Poll,
+        reply: true,
+        publish: true,
+        delete: true,
+        tested: Tested::Fake,
+    },
     // Networks of the next rows are added one line-block each; keep this
     // comment last so parallel additions do not touch the same lines.
 ];

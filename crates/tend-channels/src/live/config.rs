@@ -58,6 +58,20 @@ pub enum ChannelConfig {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         firehose: Option<String>,
     },
+    /// A Discourse forum: its posts and the account's private messages in,
+    /// replies and new topics out (credentials: an API key and its username
+    /// as `Password`, or a user API key as `Token`).
+    Discourse {
+        /// The forum's address, like `https://forum.example.org`.
+        base_url: String,
+        /// Category ids to follow (empty with no tags: every category the
+        /// account sees); a new topic goes to the first.
+        #[serde(default)]
+        categories: Vec<u64>,
+        /// Tags whose topics to follow.
+        #[serde(default)]
+        tags: Vec<String>,
+    },
 }
 
 impl ChannelConfig {
@@ -70,6 +84,7 @@ impl ChannelConfig {
             ChannelConfig::Email(_) => ChannelKind::Email,
             ChannelConfig::Matrix { .. } => ChannelKind::Matrix,
             ChannelConfig::Rss { .. } => ChannelKind::Rss,
+            ChannelConfig::Discourse { .. } => ChannelKind::Discourse,
         }
     }
 
@@ -82,6 +97,7 @@ impl ChannelConfig {
             ChannelConfig::Email(_) => "email",
             ChannelConfig::Matrix { .. } => "matrix",
             ChannelConfig::Rss { .. } => "rss",
+            ChannelConfig::Discourse { .. } => "discourse",
         }
     }
 
@@ -102,6 +118,9 @@ impl ChannelConfig {
             ChannelConfig::Matrix { .. } => Duration::from_secs(30),
             // Feeds change slowly, and a conditional GET makes a poll cheap.
             ChannelConfig::Rss { .. } => Duration::from_secs(15 * 60),
+            // A read costs two to a few requests; an admin API key may make
+            // 60 a minute, a user API key 20.
+            ChannelConfig::Discourse { .. } => Duration::from_secs(60),
         }
     }
 
@@ -119,6 +138,11 @@ impl ChannelConfig {
                 super::matrix::validate(homeserver, rooms)
             }
             ChannelConfig::Rss { url } => super::rss::validate(url),
+            ChannelConfig::Discourse {
+                base_url,
+                categories,
+                tags,
+            } => super::discourse::validate(base_url, categories, tags),
             ChannelConfig::Mastodon { instance, account } => {
                 super::mastodon::instance_base(instance)?;
                 let handle = account.as_deref().map(|a| a.trim().trim_start_matches('@'));
@@ -282,6 +306,16 @@ pub fn connect(
                 credentials,
             )?))
         }
+        ChannelConfig::Discourse {
+            base_url,
+            categories,
+            tags,
+        } => Ok(Box::new(super::discourse::Discourse::new(
+            base_url,
+            categories,
+            tags,
+            credentials,
+        )?)),
         ChannelConfig::Bluesky {
             service, firehose, ..
         } => {

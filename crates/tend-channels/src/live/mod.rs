@@ -20,6 +20,7 @@
 pub mod bluesky;
 pub mod catalogue;
 mod config;
+pub mod discourse;
 pub mod email;
 mod error;
 pub mod http;

@@ -498,3 +498,5 @@ network-needs-email = The support mailbox's IMAP and SMTP host names and its log
 network-limits-email = Set by the mail provider; Tend keeps one IMAP connection open.
 network-needs-rss = The feed's address. Read-only.
 network-limits-rss = None; Tend asks every 15 minutes with a conditional request.
+network-needs-discourse = An API key from the forum's admin panel (Admin → API → New API key, a single user: the brand's account, with the topics and posts scopes), and that username; or a user API key. Only the forum's admins can make one. No review.
+network-limits-discourse = The forum sets them: by default 60 requests per minute for an admin API key, 20 per minute and 2,880 per day for a user API key. Posts are at most 32,000 characters and a new topic's title at least 15. Discourse keeps no idempotency key: Tend marks each post invisibly and reads it back after a failure.

@@ -498,3 +498,5 @@ network-needs-email = Supportbrevlådans IMAP- och SMTP-värdnamn och inloggning
 network-limits-email = Bestäms av e-postleverantören; Tend håller en IMAP-anslutning öppen.
 network-needs-rss = Flödets adress. Bara läsning.
 network-limits-rss = Inga; Tend frågar var 15:e minut med en villkorlig begäran.
+network-needs-discourse = En API-nyckel från forumets adminpanel (Admin → API → Ny API-nyckel, en enda användare: varumärkets konto, med behörigheter för ämnen och inlägg) och det användarnamnet; eller en användar-API-nyckel. Bara forumets administratörer kan skapa en. Ingen granskning.
+network-limits-discourse = Forumet bestämmer dem: som standard 60 anrop per minut för en admin-API-nyckel, 20 per minut och 2 880 per dygn för en användar-API-nyckel. Inlägg är högst 32 000 tecken och ett nytt ämnes rubrik minst 15. Discourse har ingen idempotensnyckel: Tend märker varje inlägg osynligt och läser tillbaka det efter ett fel.

@@ -15,4 +15,5 @@ pub mod feeds;
 pub mod mail;
 pub mod mastodon;
 pub mod process;
+pub mod stackexchange;
 pub mod synapse;

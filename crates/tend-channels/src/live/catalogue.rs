@@ -136,6 +136,15 @@ pub const NETWORKS: &[About] = &[
         delete: true,
         tested: Tested::Fake,
     },
+    About {
+        name: "stackexchange",
+        kind: ChannelKind::Stackexchange,
+        read: Read::Poll,
+        reply: false,
+        publish: false,
+        delete: false,
+        tested: Tested::Fake,
+    },
     // Networks of the next rows are added one line-block each; keep this
     // comment last so parallel additions do not touch the same lines.
 ];

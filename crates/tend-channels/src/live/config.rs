@@ -72,6 +72,19 @@ pub enum ChannelConfig {
         #[serde(default)]
         tags: Vec<String>,
     },
+    /// A Stack Exchange site's questions, answers and comments for some
+    /// tags, read-only (credentials: none, or an app key as `Token`).
+    Stackexchange {
+        /// The site's API name: `stackoverflow`, `superuser`, `askubuntu` ….
+        site: String,
+        /// Tags to follow (questions with any of them); empty: the whole site.
+        #[serde(default)]
+        tags: Vec<String>,
+        /// The API's address when it is not `https://api.stackexchange.com/2.3`
+        /// (a test server).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        api: Option<String>,
+    },
 }
 
 impl ChannelConfig {
@@ -85,6 +98,7 @@ impl ChannelConfig {
             ChannelConfig::Matrix { .. } => ChannelKind::Matrix,
             ChannelConfig::Rss { .. } => ChannelKind::Rss,
             ChannelConfig::Discourse { .. } => ChannelKind::Discourse,
+            ChannelConfig::Stackexchange { .. } => ChannelKind::Stackexchange,
         }
     }
 
@@ -98,6 +112,7 @@ impl ChannelConfig {
             ChannelConfig::Matrix { .. } => "matrix",
             ChannelConfig::Rss { .. } => "rss",
             ChannelConfig::Discourse { .. } => "discourse",
+            ChannelConfig::Stackexchange { .. } => "stackexchange",
         }
     }
 
@@ -121,6 +136,10 @@ impl ChannelConfig {
             // A read costs two to a few requests; an admin API key may make
             // 60 a minute, a user API key 20.
             ChannelConfig::Discourse { .. } => Duration::from_secs(60),
+            // A read costs three requests per tag at least, and the daily
+            // quota is 10,000 with an app key (300 without): every 5 minutes
+            // is about 900 a day per tag.
+            ChannelConfig::Stackexchange { .. } => Duration::from_secs(5 * 60),
         }
     }
 
@@ -143,6 +162,9 @@ impl ChannelConfig {
                 categories,
                 tags,
             } => super::discourse::validate(base_url, categories, tags),
+            ChannelConfig::Stackexchange { site, tags, api } => {
+                super::stackexchange::validate(site, tags, api.as_deref())
+            }
             ChannelConfig::Mastodon { instance, account } => {
                 super::mastodon::instance_base(instance)?;
                 let handle = account.as_deref().map(|a| a.trim().trim_start_matches('@'));
@@ -316,6 +338,9 @@ pub fn connect(
             tags,
             credentials,
         )?)),
+        ChannelConfig::Stackexchange { site, tags, api } => Ok(Box::new(
+            super::stackexchange::StackExchange::new(site, tags, api.as_deref(), credentials)?,
+        )),
         ChannelConfig::Bluesky {
             service, firehose, ..
         } => {

@@ -29,6 +29,7 @@ pub mod matrix;
 pub mod oauth;
 pub mod rss;
 pub mod simulated;
+pub mod stackexchange;
 
 pub use config::{ChannelConfig, Credentials, connect};
 pub use error::ChannelError;

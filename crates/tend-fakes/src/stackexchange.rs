@@ -25,6 +25,9 @@
 //! Faults are injected for the next requests of a [`Route`]: 503
 //! `temporarily_unavailable`, and a throttle with a wait.
 
+// Helpers answer early with the error `Response` itself, as handlers do.
+#![allow(clippy::result_large_err)]
+
 use axum::Router;
 use axum::extract::{Path, RawQuery, State as With};
 use axum::http::{HeaderValue, StatusCode, header};

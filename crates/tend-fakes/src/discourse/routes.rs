@@ -377,7 +377,7 @@ async fn private_messages(
     let mut topics: Vec<&Topic> = state
         .topics
         .values()
-        .filter(|t| t.private && t.participants.iter().any(|p| *p == me))
+        .filter(|t| t.private && t.participants.contains(&me))
         .collect();
     topics.sort_by(|a, b| b.bumped_ms.cmp(&a.bumped_ms).then(b.id.cmp(&a.id)));
     listed(&shared, topics, &state)
@@ -416,7 +416,7 @@ async fn tagged(With(shared): Shr, Path(name): Path<String>) -> Response {
     let mut topics: Vec<&Topic> = state
         .topics
         .values()
-        .filter(|t| !t.private && t.tags.iter().any(|g| *g == name))
+        .filter(|t| !t.private && t.tags.contains(&name))
         .collect();
     topics.sort_by(|a, b| b.bumped_ms.cmp(&a.bumped_ms).then(b.id.cmp(&a.id)));
     listed(&shared, topics, &state)

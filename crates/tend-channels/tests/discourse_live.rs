@@ -630,3 +630,45 @@ async fn settings_are_checked_and_verify_names_the_account() {
         matches!(bad_tag.validate(), Err(ChannelError::Permanent(m)) if m.starts_with("discourse.tags"))
     );
 }
+
+#[tokio::test]
+async fn with_a_filter_mentions_and_replies_elsewhere_come_from_notifications_once() {
+    let fake = FakeDiscourse::start().await.unwrap();
+    let d = Discourse::new(&fake.url, &[7], &[], &creds(&fake)).unwrap();
+    let first = pull(&d, None).await;
+    assert!(first.ids().is_empty());
+    let elsewhere = fake.post_topic(
+        "eve",
+        "Chatter in another category",
+        "Not followed, ignore me.",
+        8,
+    );
+    let mention = fake.post_reply("eve", &elsewhere, "What does @brand think about this?");
+    let followed = fake.post_topic(
+        "fay",
+        "A followed topic here",
+        "Hey @brand, a question for you.",
+        7,
+    );
+    let ours = d
+        .publish(&reply(
+            &key(&d, "k-ours"),
+            "We think it is a fine idea.",
+            &elsewhere,
+        ))
+        .await
+        .unwrap();
+    let ours_ext = fake.post(ours.id.parse().unwrap()).unwrap().external_id();
+    let answer = fake.post_reply("eve", &ours_ext, "Thanks for answering so quickly!");
+    let got = pull(&d, first.last_cursor().as_ref()).await;
+    let mut ids = got.ids();
+    ids.sort();
+    let mut want = vec![mention, followed, answer];
+    want.sort();
+    assert_eq!(
+        ids, want,
+        "the followed category once, the rest from notifications"
+    );
+    let again = pull(&d, got.last_cursor().as_ref()).await;
+    assert!(again.ids().is_empty(), "{:?}", again.ids());
+}

@@ -376,7 +376,17 @@ impl Post {
     }
 }
 
+/// A notification of `user` about post `post`.
+struct Notification {
+    id: u64,
+    user: String,
+    kind: u64,
+    post: u64,
+    created_ms: u64,
+}
+
 struct State {
+    notifications: Vec<Notification>,
     users: HashMap<String, User>,
     topics: BTreeMap<u64, Topic>,
     posts: BTreeMap<u64, Post>,
@@ -393,6 +403,7 @@ struct State {
 impl State {
     fn new() -> State {
         let mut state = State {
+            notifications: Vec::new(),
             users: HashMap::new(),
             topics: BTreeMap::new(),
             posts: BTreeMap::new(),
@@ -494,6 +505,33 @@ impl State {
         t.bumped_ms = t.bumped_ms.max(at_ms);
         if t.private && !t.participants.iter().any(|p| p == author) {
             t.participants.push(author.to_string());
+        }
+        // Discourse tells the brand of a mention (1) and of a reply to one
+        // of its posts (2).
+        let mentions_brand = raw.split_whitespace().any(|w| {
+            w.trim_end_matches(|c: char| !c.is_alphanumeric())
+                .eq_ignore_ascii_case(&format!("@{BRAND}"))
+        });
+        let answers_brand = reply_to
+            .and_then(|n| t.posts.get(usize::try_from(n).ok()?.checked_sub(1)?))
+            .and_then(|p| self.posts.get(p))
+            .is_some_and(|p| p.username == BRAND);
+        let kind = if mentions_brand {
+            Some(1)
+        } else if answers_brand {
+            Some(2)
+        } else {
+            None
+        };
+        if let Some(kind) = kind.filter(|_| author != BRAND) {
+            let note = self.notifications.len() as u64 + 1;
+            self.notifications.push(Notification {
+                id: note,
+                user: BRAND.to_string(),
+                kind,
+                post: id,
+                created_ms: at_ms,
+            });
         }
         self.posts.insert(
             id,

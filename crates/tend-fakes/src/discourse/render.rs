@@ -19,6 +19,9 @@ pub(super) struct Templates {
     /// A topic list answer, its topics emptied, and one listed topic.
     topic_list: Value,
     listed_topic: Value,
+    /// A notification about a post, and the list around it.
+    notification: Value,
+    notifications: Value,
 }
 
 impl Templates {
@@ -48,7 +51,16 @@ impl Templates {
             .context("no listed topic")?;
         topic_list["topic_list"]["topics"] = json!([]);
         topic_list["users"] = json!([]);
+        let mut notifications: Value =
+            serde_json::from_str(include_str!("../../payloads/discourse/notifications.json"))?;
+        let notification = notifications["notifications"]
+            .get(1)
+            .cloned()
+            .context("no post notification")?;
+        notifications["notifications"] = json!([]);
         Ok(Templates {
+            notification,
+            notifications,
             latest_post,
             single_post,
             topic,
@@ -201,6 +213,53 @@ impl Templates {
             .collect();
         v["topic_list"]["topics"] = Value::Array(listed);
         v["users"] = Value::Array(users);
+        v
+    }
+}
+
+impl Templates {
+    /// `GET /notifications.json` of `user`, newest first (60, as Discourse).
+    pub(super) fn notifications(&self, state: &State, user: &str) -> Value {
+        let mut v = self.notifications.clone();
+        let mine: Vec<&super::Notification> = state
+            .notifications
+            .iter()
+            .rev()
+            .filter(|n| n.user == user)
+            .take(60)
+            .collect();
+        let list: Vec<Value> = mine
+            .iter()
+            .filter_map(|n| {
+                let p = state.posts.get(&n.post)?;
+                let t = state.topics.get(&p.topic_id)?;
+                let mut x = self.notification.clone();
+                set(&mut x, "id", json!(n.id));
+                set(&mut x, "notification_type", json!(n.kind));
+                set(&mut x, "read", json!(false));
+                set(&mut x, "created_at", json!(iso(n.created_ms)));
+                set(&mut x, "post_number", json!(p.post_number));
+                set(&mut x, "topic_id", json!(t.id));
+                set(&mut x, "fancy_title", json!(t.title));
+                set(&mut x, "slug", json!(t.slug));
+                set(
+                    &mut x,
+                    "data",
+                    json!({"topic_title": t.title, "original_post_id": p.id,
+                           "original_post_type": 1, "original_username": p.username,
+                           "revision_number": null, "display_username": p.username}),
+                );
+                Some(x)
+            })
+            .collect();
+        set(&mut v, "total_rows_notifications", json!(list.len()));
+        set(&mut v, "notifications", Value::Array(list));
+        set(&mut v, "seen_notification_id", json!(0));
+        set(
+            &mut v,
+            "load_more_notifications",
+            json!(format!("/notifications?offset=60&username={user}")),
+        );
         v
     }
 }

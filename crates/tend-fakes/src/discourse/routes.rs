@@ -35,6 +35,7 @@ pub(super) fn router(shared: Arc<Shared>) -> Router {
         .route("/topics/private-messages/{username}", get(private_messages))
         .route("/topics/created-by/{username}", get(created_by))
         .route("/tag/{name}", get(tagged))
+        .route("/notifications.json", get(notifications))
         .fallback(|| async { not_found() })
         .layer(middleware::from_fn_with_state(shared.clone(), guard))
         .with_state(shared)
@@ -408,6 +409,14 @@ async fn created_by(
         .collect();
     topics.sort_by(|a, b| b.created_ms.cmp(&a.created_ms).then(b.id.cmp(&a.id)));
     listed(&shared, topics, &state)
+}
+
+async fn notifications(With(shared): Shr, authed: Option<axum::Extension<Authed>>) -> Response {
+    let Some(me) = me(&authed).map(str::to_string) else {
+        return not_logged_in();
+    };
+    let state = shared.lock();
+    axum::Json(shared.templates.notifications(&state, &me)).into_response()
 }
 
 async fn tagged(With(shared): Shr, Path(name): Path<String>) -> Response {

@@ -181,6 +181,49 @@ impl Post {
     }
 }
 
+/// `GET /notifications.json`.
+#[derive(Debug, Deserialize)]
+pub(super) struct Notification {
+    pub id: u64,
+    pub notification_type: u64,
+    #[serde(default)]
+    pub topic_id: Option<u64>,
+    #[serde(default)]
+    pub created_at: Option<String>,
+    #[serde(default)]
+    pub data: Option<NotificationData>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct NotificationData {
+    #[serde(default)]
+    pub original_post_id: Option<u64>,
+}
+
+impl Notification {
+    pub fn created(&self) -> Option<jiff::Timestamp> {
+        self.created_at.as_deref().and_then(|t| t.parse().ok())
+    }
+}
+
+/// Notification types that bring a member's post to the brand: mentioned
+/// (1), replied (2), quoted (3), group mentioned (15).
+pub(super) const MENTION_TYPES: [u64; 4] = [1, 2, 3, 15];
+
+/// The notifications of an answer; one that cannot be read is skipped.
+pub(super) fn notifications(body: &str) -> Result<Vec<Notification>, String> {
+    #[derive(Deserialize)]
+    struct List {
+        notifications: Vec<Value>,
+    }
+    let list: List = parse("notifications", body)?;
+    Ok(list
+        .notifications
+        .into_iter()
+        .filter_map(|n| serde_json::from_value(n).ok())
+        .collect())
+}
+
 /// `GET /session/current.json`.
 #[derive(Debug, Deserialize)]
 pub(super) struct Session {
@@ -269,6 +312,9 @@ pub(super) struct Mark {
     /// When the newest private message read was written (Unix seconds).
     #[serde(default)]
     pub pm_at: i64,
+    /// The newest notification read.
+    #[serde(default)]
+    pub notif: u64,
     /// `[id, version, topic, post number]` of the newest posts read, newest
     /// first.
     #[serde(default)]
@@ -376,6 +422,7 @@ pub(super) fn fuzz(bytes: &[u8]) {
         }
     }
     let _ = topic_list("topics", text);
+    let _ = notifications(text).map(|n| n.iter().map(Notification::created).count());
     let _ = parse::<Post>("post", text);
     let _ = Mark::parse(text).map(|m| m.floor());
     let _ = error_body(text);

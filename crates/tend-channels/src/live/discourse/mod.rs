@@ -10,7 +10,10 @@
 //!   topic) are kept. Private messages come from
 //!   `GET /topics/private-messages/{username}.json` and each topic written
 //!   to since the cursor (`GET /t/{id}.json`, more posts with
-//!   `GET /t/{id}/posts.json?post_ids[]=`), as direct messages.
+//!   `GET /t/{id}/posts.json?post_ids[]=`), as direct messages. With a
+//!   filter set, the account's mentions, replies and quotes elsewhere come
+//!   from `GET /notifications.json` (its newest page), each post read with
+//!   `GET /posts/{id}.json`.
 //! - **Ids** are the importer's: `t{topic}/p{post_number}`, so a reply names
 //!   its parent and the topic's first post is the thread's root.
 //! - **Edits and deletions**: the cursor keeps the `version` of the newest
@@ -383,7 +386,7 @@ impl Discourse {
         backfill_from: Option<Timestamp>,
         brand: &str,
         sink: &mut dyn Sink,
-    ) -> Result<(), ChannelError> {
+    ) -> Result<HashSet<u64>, ChannelError> {
         let since = match backfill_from {
             Some(from) => from,
             None => Timestamp::from_second(mark.pm_at).unwrap_or(Timestamp::UNIX_EPOCH),
@@ -397,6 +400,7 @@ impl Discourse {
         let topics = api::topic_list("private messages", &body).map_err(ChannelError::Transient)?;
         let mut page = Page::default();
         let mut found: Vec<(u64, Timestamp, tend_domain::IncomingMessage)> = Vec::new();
+        let listed: HashSet<u64> = topics.iter().map(|t| t.id).collect();
         for topic in topics {
             let last = topic
                 .last_posted_at
@@ -424,6 +428,59 @@ impl Discourse {
         if backfill_from.is_some() && mark.pm_at == 0 {
             mark.pm_at = since.as_second();
         }
+        if !page.items.is_empty() || backfill_from.is_some() {
+            page.cursor = Some(Cursor(mark.text()));
+            hand_over(sink, page).await?;
+        }
+        Ok(listed)
+    }
+
+    /// Reads the account's mentions, replies and quotes
+    /// (`GET /notifications.json`, its newest page) since `mark` into one
+    /// page: posts outside the followed categories and tags that name or
+    /// answer the brand. Private topics (`private_topics`) and posts the
+    /// read already handed over (the watched ones) are left out.
+    async fn read_mentions(
+        &self,
+        mark: &mut api::Mark,
+        backfill_from: Option<Timestamp>,
+        brand: &str,
+        private_topics: &HashSet<u64>,
+        sink: &mut dyn Sink,
+    ) -> Result<(), ChannelError> {
+        let body = self.get("/notifications.json").await?;
+        let mut notes = api::notifications(&body).map_err(ChannelError::Transient)?;
+        notes.sort_by_key(|n| n.id);
+        let handed: HashSet<u64> = mark.recent.iter().map(|w| w[0]).collect();
+        let mut page = Page::default();
+        let mut newest = mark.notif;
+        for note in notes {
+            newest = newest.max(note.id);
+            let new = match backfill_from {
+                Some(from) => note.created().is_some_and(|at| at >= from),
+                None => note.id > mark.notif,
+            };
+            let Some(post_id) = note.data.as_ref().and_then(|d| d.original_post_id) else {
+                continue;
+            };
+            if !new
+                || !api::MENTION_TYPES.contains(&note.notification_type)
+                || note.topic_id.is_some_and(|t| private_topics.contains(&t))
+                || handed.contains(&post_id)
+            {
+                continue;
+            }
+            // Gone since (404): nothing to read.
+            if let Some(value) = self.post_value(post_id).await?
+                && let Ok(m) = api::message(&value, false, &self.base, brand)
+                && !page.items.iter().any(
+                    |i| matches!(i, IncomingItem::Message(x) if x.external_id == m.external_id),
+                )
+            {
+                page.items.push(IncomingItem::Message(m));
+            }
+        }
+        mark.notif = newest;
         if !page.items.is_empty() || backfill_from.is_some() {
             page.cursor = Some(Cursor(mark.text()));
             hand_over(sink, page).await?;
@@ -487,6 +544,24 @@ impl Discourse {
             .into_iter()
             .filter_map(|e| e.brief.ok().map(|b| (b, e.value)))
             .collect())
+    }
+
+    /// `GET /posts/{id}.json` as it came, or `None` when the forum has no
+    /// such post (or no longer lets the account see it).
+    async fn post_value(&self, id: u64) -> Result<Option<serde_json::Value>, ChannelError> {
+        let url = format!("{}/posts/{id}.json", self.base);
+        let res = self
+            .sign(self.http.get(url))
+            .send()
+            .await
+            .map_err(http::from_reqwest)?;
+        if matches!(res.status(), StatusCode::NOT_FOUND | StatusCode::FORBIDDEN) {
+            return Ok(None);
+        }
+        let body = answer(res).await?;
+        serde_json::from_str(&body)
+            .map(Some)
+            .map_err(|e| ChannelError::Transient(format!("Discourse post {id}: {e}")))
     }
 
     /// `GET /posts/{id}.json`, or `None` when the forum has no such post.
@@ -758,7 +833,12 @@ impl Source for Discourse {
         let more = self
             .read_posts(&mut mark, backfill, window.max_pages, &brand, sink)
             .await?;
-        self.read_private(&mut mark, backfill, &brand, sink).await?;
+        let private_topics = self.read_private(&mut mark, backfill, &brand, sink).await?;
+        // Without a filter the posts read already holds every public mention.
+        if !self.categories.is_empty() || !self.tags.is_empty() {
+            self.read_mentions(&mut mark, backfill, &brand, &private_topics, sink)
+                .await?;
+        }
         Ok(more)
     }
 }

@@ -135,9 +135,9 @@ fn header_text(req: &Request, name: &str) -> Option<String> {
 async fn guard(With(shared): Shr, mut req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     let route = route_of(req.method(), &path);
-    let api_key = header_text(&req, "api-key");
-    let api_user = header_text(&req, "api-username");
-    let user_key = header_text(&req, "user-api-key");
+    let api_key = header_text(&req, "Api-Key");
+    let api_user = header_text(&req, "Api-Username");
+    let user_key = header_text(&req, "User-Api-Key");
     let now = now_ms();
     let verdict = {
         let mut state = shared.lock();

@@ -137,9 +137,9 @@ impl ChannelConfig {
             // 60 a minute, a user API key 20.
             ChannelConfig::Discourse { .. } => Duration::from_secs(60),
             // A read costs three requests per tag at least, and the daily
-            // quota is 10,000 with an app key (300 without): every 5 minutes
-            // is about 900 a day per tag.
-            ChannelConfig::Stackexchange { .. } => Duration::from_secs(5 * 60),
+            // quota is 10,000 with an app key (300 without): every 15
+            // minutes is about 290 a day per tag.
+            ChannelConfig::Stackexchange { .. } => Duration::from_secs(15 * 60),
         }
     }
 

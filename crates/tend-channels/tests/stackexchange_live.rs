@@ -126,6 +126,14 @@ async fn backfill_then_answers_and_comments_arrive_once_threaded_under_their_que
     assert_eq!(msgs[1].kind, MessageKind::Comment);
     assert_eq!(msgs[1].thread_external_id, Some(post(seeded[0])));
     assert_eq!(msgs[1].parent_external_id, Some(post(answer)));
+    assert!(
+        msgs[1]
+            .permalink
+            .as_deref()
+            .is_some_and(|l| l.ends_with(&format!("#comment{on_answer}_{answer}"))),
+        "{:?}",
+        msgs[1].permalink
+    );
 
     let third = pull(&s, second.last_cursor().as_ref()).await.unwrap();
     assert!(third.ids().is_empty(), "{:?}", third.ids());

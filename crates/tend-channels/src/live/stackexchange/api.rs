@@ -281,8 +281,14 @@ pub(super) fn answer(a: &Answer) -> Result<IncomingMessage, String> {
     })
 }
 
-/// A comment on post `c.post_id`, whose question is `question`.
-pub(super) fn comment(c: &Comment, question: u64) -> Result<IncomingMessage, String> {
+/// A comment on post `c.post_id`, whose question is `question` (at
+/// `question_link`: the comment's own link is the site's
+/// `#comment{id}_{post}` anchor on it).
+pub(super) fn comment(
+    c: &Comment,
+    question: u64,
+    question_link: Option<&str>,
+) -> Result<IncomingMessage, String> {
     let what = format!("comment {}", c.comment_id);
     let created_at = timestamp(&what, "creation_date", c.creation_date)?;
     Ok(IncomingMessage {
@@ -297,7 +303,11 @@ pub(super) fn comment(c: &Comment, question: u64) -> Result<IncomingMessage, Str
         lang: None,
         created_at,
         edited_at: None,
-        permalink: c.link.clone().filter(|l| l.starts_with("https://")),
+        permalink: c
+            .link
+            .clone()
+            .or_else(|| question_link.map(|q| format!("{q}#comment{}_{}", c.comment_id, c.post_id)))
+            .filter(|l| l.starts_with("https://")),
         engagement: Engagement {
             likes: c.score.unwrap_or(0),
             ..Engagement::default()
@@ -408,7 +418,7 @@ pub(super) fn fuzz(bytes: &[u8]) {
             let _ = answer(a);
         }
         for c in w.items::<Comment>("comments").iter().flatten() {
-            let _ = comment(c, 1);
+            let _ = comment(c, 1, Some("https://x.example/questions/1"));
         }
     }
     let _ = error(&text).and_then(|e| e.error_message.as_deref().and_then(seconds_in));

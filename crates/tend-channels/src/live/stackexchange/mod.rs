@@ -400,7 +400,14 @@ impl StackExchange {
                 };
                 if done.insert(c.comment_id)
                     && mark.fresh(&key, c.creation_date)
-                    && let Ok(m) = api::comment(&c, question)
+                    && let Ok(m) = api::comment(
+                        &c,
+                        question,
+                        questions
+                            .iter()
+                            .find(|q| q.question_id == question)
+                            .and_then(|q| q.link.as_deref()),
+                    )
                 {
                     out.push((c.creation_date, m));
                 }

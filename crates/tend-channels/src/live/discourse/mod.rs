@@ -548,6 +548,16 @@ mod tests {
         );
         assert!(matches!(topic, ChannelError::Permanent(_)), "{topic:?}");
         assert!(matches!(
+            status_error(StatusCode::UNAUTHORIZED, &h, "{}"),
+            ChannelError::Unauthorized(_)
+        ));
+        let not_logged_in = status_error(
+            StatusCode::FORBIDDEN,
+            &h,
+            r#"{"errors":["You need to be logged in to do that."],"error_type":"not_logged_in"}"#,
+        );
+        assert!(matches!(not_logged_in, ChannelError::Unauthorized(_)));
+        assert!(matches!(
             status_error(StatusCode::BAD_GATEWAY, &h, "<html>"),
             ChannelError::Transient(_)
         ));

@@ -374,3 +374,52 @@ async fn two_processes_on_sqlite_send_300_replies_to_telegram_never_twice() {
         );
     }
 }
+
+/// Discourse keeps no idempotency key: a reply whose outcome is unknown (the
+/// worker killed mid-request, or the answer cut off after the post was
+/// made) is settled only by reading the topic back for the reply's
+/// invisible marker.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_on_sqlite_send_300_replies_to_discourse_each_once() {
+    use tend_fakes::discourse::{BRAND, FakeDiscourse, Fault as DFault, Route as DRoute};
+    let fake = FakeDiscourse::start().await.unwrap();
+    let n = 300;
+    let ids = fake.seed_topics(n);
+    // Some posts are made and then cut off: the sender cannot know.
+    fake.fail_next(DRoute::CreatePost, 5, DFault::CommitThenDrop);
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("tend.db").display());
+    let scene = fleet::scene(
+        &url,
+        ChannelConfig::Discourse {
+            base_url: fake.url.clone(),
+            categories: vec![],
+            tags: vec![],
+        },
+        Credentials::Password {
+            username: BRAND.into(),
+            password: fake.api_key.clone(),
+        },
+    )
+    .await;
+    let messages = fleet::member_messages(&scene, n, |i| ids[i].clone()).await;
+    let settled =
+        fleet::send_with_a_kill(&scene, &url, &messages, 2, n / 3, Duration::from_secs(600)).await;
+    // Each reply answers its topic's first post.
+    let replies: Vec<String> = fake
+        .brand_posts()
+        .into_iter()
+        .filter(|p| !p.deleted)
+        .map(|p| format!("t{}/p1", p.topic_id))
+        .collect();
+    exactly_one_each(
+        "discourse fake, sqlite, 2 processes",
+        &ids,
+        &replies,
+        &settled,
+    );
+    println!(
+        "live_exactly_once (discourse): {} POST /posts.json requests for {n} replies",
+        fake.post_requests()
+    );
+}

@@ -11,9 +11,11 @@
 
 pub mod bluesky;
 pub mod discord;
+pub mod discourse;
 pub mod feeds;
 pub mod mail;
 pub mod mastodon;
 pub mod process;
+pub mod stackexchange;
 pub mod synapse;
 pub mod telegram;

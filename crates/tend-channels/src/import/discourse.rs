@@ -211,6 +211,28 @@ fn push_post(
     }
 }
 
+/// One post of a live API answer, mapped exactly as the import maps it (the
+/// live connector `crate::live::discourse` reads with it, so an import and a
+/// live read give the same ids, text and threading). `private` marks a post of
+/// a private-message topic. The error names the field.
+pub(crate) fn live_post(post: &Value, private: bool) -> Result<IncomingMessage, String> {
+    let topic = Topic {
+        private,
+        ..Topic::default()
+    };
+    let what = Path::new("Discourse");
+    Record::new(what, 1, "", post)
+        .and_then(|record| {
+            let message = post_message(&record, &topic)?;
+            check_message(&record, &message, "cooked")?;
+            Ok(message)
+        })
+        .map_err(|rejected| match rejected.at.field {
+            Some(field) => format!("{field}: {}", rejected.reason),
+            None => rejected.reason,
+        })
+}
+
 /// Discourse's `post_type` for a small action (topic closed, pinned, split …).
 const SMALL_ACTION: i64 = 3;
 /// The `actions_summary` id of a like.

@@ -145,6 +145,24 @@ pub const NETWORKS: &[About] = &[
         delete: true,
         tested: Tested::Fake,
     },
+    About {
+        name: "discourse",
+        kind: ChannelKind::Discourse,
+        read: Read::Poll,
+        reply: true,
+        publish: true,
+        delete: true,
+        tested: Tested::Fake,
+    },
+    About {
+        name: "stackexchange",
+        kind: ChannelKind::Stackexchange,
+        read: Read::Poll,
+        reply: false,
+        publish: false,
+        delete: false,
+        tested: Tested::Fake,
+    },
     // Networks of the next rows are added one line-block each; keep this
     // comment last so parallel additions do not touch the same lines.
 ];

@@ -91,6 +91,33 @@ pub enum ChannelConfig {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         api_base: Option<String>,
     },
+    /// A Discourse forum: its posts and the account's private messages in,
+    /// replies and new topics out (credentials: an API key and its username
+    /// as `Password`, or a user API key as `Token`).
+    Discourse {
+        /// The forum's address, like `https://forum.example.org`.
+        base_url: String,
+        /// Category ids to follow (empty with no tags: every category the
+        /// account sees); a new topic goes to the first.
+        #[serde(default)]
+        categories: Vec<u64>,
+        /// Tags whose topics to follow.
+        #[serde(default)]
+        tags: Vec<String>,
+    },
+    /// A Stack Exchange site's questions, answers and comments for some
+    /// tags, read-only (credentials: none, or an app key as `Token`).
+    Stackexchange {
+        /// The site's API name: `stackoverflow`, `superuser`, `askubuntu` ….
+        site: String,
+        /// Tags to follow (questions with any of them); empty: the whole site.
+        #[serde(default)]
+        tags: Vec<String>,
+        /// The API's address when it is not `https://api.stackexchange.com/2.3`
+        /// (a test server).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        api: Option<String>,
+    },
 }
 
 impl ChannelConfig {
@@ -105,6 +132,8 @@ impl ChannelConfig {
             ChannelConfig::Rss { .. } => ChannelKind::Rss,
             ChannelConfig::Discord { .. } => ChannelKind::Discord,
             ChannelConfig::Telegram { .. } => ChannelKind::Telegram,
+            ChannelConfig::Discourse { .. } => ChannelKind::Discourse,
+            ChannelConfig::Stackexchange { .. } => ChannelKind::Stackexchange,
         }
     }
 
@@ -119,6 +148,8 @@ impl ChannelConfig {
             ChannelConfig::Rss { .. } => "rss",
             ChannelConfig::Discord { .. } => "discord",
             ChannelConfig::Telegram { .. } => "telegram",
+            ChannelConfig::Discourse { .. } => "discourse",
+            ChannelConfig::Stackexchange { .. } => "stackexchange",
         }
     }
 
@@ -144,6 +175,13 @@ impl ChannelConfig {
             ChannelConfig::Discord { .. } => Duration::from_secs(30),
             // Long-polls getUpdates; this is the pause after a failed stream.
             ChannelConfig::Telegram { .. } => Duration::from_secs(15),
+            // A read costs two to a few requests; an admin API key may make
+            // 60 a minute, a user API key 20.
+            ChannelConfig::Discourse { .. } => Duration::from_secs(60),
+            // A read costs three requests per tag at least, and the daily
+            // quota is 10,000 with an app key (300 without): every 15
+            // minutes is about 290 a day per tag.
+            ChannelConfig::Stackexchange { .. } => Duration::from_secs(15 * 60),
         }
     }
 
@@ -161,6 +199,14 @@ impl ChannelConfig {
                 super::matrix::validate(homeserver, rooms)
             }
             ChannelConfig::Rss { url } => super::rss::validate(url),
+            ChannelConfig::Discourse {
+                base_url,
+                categories,
+                tags,
+            } => super::discourse::validate(base_url, categories, tags),
+            ChannelConfig::Stackexchange { site, tags, api } => {
+                super::stackexchange::validate(site, tags, api.as_deref())
+            }
             ChannelConfig::Mastodon { instance, account } => {
                 super::mastodon::instance_base(instance)?;
                 let handle = account.as_deref().map(|a| a.trim().trim_start_matches('@'));
@@ -440,6 +486,19 @@ pub fn connect(
         }
         ChannelConfig::Telegram { chats, api_base } => Ok(Box::new(
             super::telegram::Telegram::new(api_base.as_deref(), chats, credentials)?,
+        )),
+        ChannelConfig::Discourse {
+            base_url,
+            categories,
+            tags,
+        } => Ok(Box::new(super::discourse::Discourse::new(
+            base_url,
+            categories,
+            tags,
+            credentials,
+        )?)),
+        ChannelConfig::Stackexchange { site, tags, api } => Ok(Box::new(
+            super::stackexchange::StackExchange::new(site, tags, api.as_deref(), credentials)?,
         )),
         ChannelConfig::Bluesky {
             service, firehose, ..

@@ -21,6 +21,7 @@ pub mod bluesky;
 pub mod catalogue;
 mod config;
 pub mod discord;
+pub mod discourse;
 pub mod email;
 mod error;
 pub mod http;
@@ -30,6 +31,7 @@ pub mod oauth;
 pub mod rss;
 pub mod simulated;
 pub mod telegram;
+pub mod stackexchange;
 
 pub use config::{ChannelConfig, Credentials, connect};
 pub use error::ChannelError;

@@ -11,7 +11,9 @@
 
 pub mod bluesky;
 pub mod feeds;
+mod killable;
 pub mod mail;
 pub mod mastodon;
 pub mod process;
+pub mod reddit;
 pub mod synapse;

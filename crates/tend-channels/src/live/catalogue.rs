@@ -127,6 +127,25 @@ pub const NETWORKS: &[About] = &[
         delete: false,
         tested: Tested::Fake,
     },
+    About {
+        name: "reddit",
+        kind: ChannelKind::Reddit,
+        read: Read::Poll,
+        reply: true,
+        publish: true,
+        delete: true,
+        tested: Tested::Fake,
+    },
+    About {
+        name: "youtube",
+        kind: ChannelKind::Youtube,
+        read: Read::Poll,
+        reply: true,
+        // Video uploads are not offered; a new top-level comment is not a post.
+        publish: false,
+        delete: true,
+        tested: Tested::Fake,
+    },
     // Networks of the next rows are added one line-block each; keep this
     // comment last so parallel additions do not touch the same lines.
 ];

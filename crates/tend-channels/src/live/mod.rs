@@ -25,9 +25,12 @@ mod error;
 pub mod http;
 pub mod mastodon;
 pub mod matrix;
+pub mod moderate;
 pub mod oauth;
+pub mod reddit;
 pub mod rss;
 pub mod simulated;
+pub mod youtube;
 
 pub use config::{ChannelConfig, Credentials, connect};
 pub use error::ChannelError;

@@ -17,3 +17,4 @@ pub mod mastodon;
 pub mod process;
 pub mod reddit;
 pub mod synapse;
+pub mod youtube;

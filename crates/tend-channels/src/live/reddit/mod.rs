@@ -37,6 +37,7 @@
 mod api;
 mod auth;
 
+#[doc(hidden)]
 pub use api::fuzz as fuzz_reddit;
 
 use super::moderate::{Moderate, Moderation};

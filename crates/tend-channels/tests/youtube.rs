@@ -352,6 +352,17 @@ async fn rate_limits_server_errors_and_refused_credentials_map_to_what_the_runne
         .await
         .unwrap_err();
     assert!(matches!(err, ChannelError::Unauthorized(_)), "{err}");
+    let wrong_key = Credentials::Token {
+        token: "AIzaWrongKey".into(),
+    };
+    let err = connector_with(&fake, &wrong_key)
+        .verify()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, ChannelError::Unauthorized(m) if m.contains("keyInvalid")),
+        "{err}"
+    );
     let revoked = fake.oauth();
     fake.revoke_refresh_tokens();
     fake.expire_tokens();

@@ -134,7 +134,9 @@ pub const NETWORKS: &[About] = &[
         reply: true,
         publish: true,
         delete: true,
-        tested: Tested::Fake,
+        // The fake replays recorded payloads, but since November 2025 new
+        // API access needs Reddit's approval, which a workspace must obtain.
+        tested: Tested::Contract,
     },
     About {
         name: "youtube",
@@ -144,6 +146,8 @@ pub const NETWORKS: &[About] = &[
         // Video uploads are not offered; a new top-level comment is not a post.
         publish: false,
         delete: true,
+        // A workspace's own Google project works unverified (refresh tokens
+        // then last 7 days); verification is for long-lived production use.
         tested: Tested::Fake,
     },
     // Networks of the next rows are added one line-block each; keep this

@@ -5,7 +5,7 @@
 //! `X-Ratelimit-*` headers are kept, and no request leaves while the budget
 //! is spent.
 
-use super::{Auth, Reddit};
+use super::{Grant, Reddit};
 use crate::live::{ChannelError, Credentials, http, oauth};
 use jiff::Timestamp;
 use reqwest::StatusCode;
@@ -29,8 +29,8 @@ impl Reddit {
             !token.is_empty() && expires_at.is_none_or(|at| at > soon)
         };
         let stale = match &*auth {
-            Auth::Token(token) => return Ok(token.clone()),
-            Auth::OAuth {
+            Grant::Token(token) => return Ok(token.clone()),
+            Grant::OAuth {
                 access_token,
                 refresh_token,
                 expires_at,
@@ -41,7 +41,7 @@ impl Reddit {
                 }
                 access_token.clone()
             }
-            Auth::Login {
+            Grant::Login {
                 access_token,
                 expires_at,
                 ..
@@ -60,15 +60,15 @@ impl Reddit {
     pub(super) async fn renew_after(&self, stale: &str) -> Result<String, ChannelError> {
         let mut auth = self.auth.lock().await;
         match &mut *auth {
-            Auth::Token(_) => Err(ChannelError::Unauthorized(
+            Grant::Token(_) => Err(ChannelError::Unauthorized(
                 "Reddit refused the access token".into(),
             )),
-            Auth::Login { access_token, .. } | Auth::OAuth { access_token, .. }
+            Grant::Login { access_token, .. } | Grant::OAuth { access_token, .. }
                 if access_token != stale =>
             {
                 Ok(access_token.clone())
             }
-            Auth::Login {
+            Grant::Login {
                 access_token,
                 expires_at,
                 client_id,
@@ -86,7 +86,7 @@ impl Reddit {
                 *expires_at = tokens.expires_at;
                 Ok(access_token.clone())
             }
-            Auth::OAuth {
+            Grant::OAuth {
                 access_token,
                 refresh_token,
                 expires_at,
@@ -203,7 +203,7 @@ impl Reddit {
             .await
             .map_err(http::from_reqwest)?;
         self.note_budget(res.headers());
-        let renewable = !matches!(&*self.auth.lock().await, Auth::Token(_));
+        let renewable = !matches!(&*self.auth.lock().await, Grant::Token(_));
         if res.status() == StatusCode::UNAUTHORIZED && renewable {
             let token = self.renew_after(&token).await?;
             self.wait_for_budget()?;

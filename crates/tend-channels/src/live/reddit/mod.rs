@@ -79,13 +79,13 @@ pub struct Reddit {
     token_url: String,
     subreddits: Vec<String>,
     http: reqwest::Client,
-    auth: tokio::sync::Mutex<Auth>,
+    auth: tokio::sync::Mutex<Grant>,
     refreshed: std::sync::Mutex<Option<Credentials>>,
     budget: std::sync::Mutex<Option<auth::Budget>>,
     me: tokio::sync::OnceCell<String>,
 }
 
-enum Auth {
+enum Grant {
     Token(String),
     OAuth {
         access_token: String,
@@ -198,7 +198,7 @@ impl Reddit {
         validate(subreddits, user_agent, api, token_url)?;
         let auth = match credentials {
             Credentials::Token { token } if !token.trim().is_empty() => {
-                Auth::Token(token.trim().to_string())
+                Grant::Token(token.trim().to_string())
             }
             Credentials::OAuth {
                 access_token,
@@ -206,7 +206,7 @@ impl Reddit {
                 expires_at,
                 client_id,
                 client_secret,
-            } => Auth::OAuth {
+            } => Grant::OAuth {
                 access_token: access_token.clone(),
                 refresh_token: refresh_token.clone(),
                 expires_at: *expires_at,
@@ -218,7 +218,7 @@ impl Reddit {
                 client_secret,
                 username,
                 password,
-            } => Auth::Login {
+            } => Grant::Login {
                 access_token: String::new(),
                 expires_at: None,
                 client_id: client_id.clone(),
@@ -797,9 +797,9 @@ impl Connector for Reddit {
     async fn verify(&self) -> Result<AccountInfo, ChannelError> {
         let me = self.me().await?.to_string();
         let token_expires_at = match &*self.auth.lock().await {
-            Auth::OAuth { expires_at, .. } => *expires_at,
+            Grant::OAuth { expires_at, .. } => *expires_at,
             // A script app's token is fetched again from the login.
-            Auth::Login { .. } | Auth::Token(_) => None,
+            Grant::Login { .. } | Grant::Token(_) => None,
         };
         Ok(AccountInfo {
             handle: Some(format!("u/{me}")),

@@ -84,12 +84,12 @@ pub struct Youtube {
     /// The API key, when the channel reads with one instead of OAuth.
     key: Option<String>,
     http: reqwest::Client,
-    auth: tokio::sync::Mutex<Auth>,
+    auth: tokio::sync::Mutex<Grant>,
     refreshed: std::sync::Mutex<Option<Credentials>>,
     quota: std::sync::Mutex<Quota>,
 }
 
-enum Auth {
+enum Grant {
     Key(String),
     OAuth {
         access_token: String,
@@ -225,7 +225,7 @@ impl Youtube {
         validate(channel_id, api, token_url)?;
         let auth = match credentials {
             Credentials::Token { token } if !token.trim().is_empty() => {
-                Auth::Key(token.trim().to_string())
+                Grant::Key(token.trim().to_string())
             }
             Credentials::OAuth {
                 access_token,
@@ -233,7 +233,7 @@ impl Youtube {
                 expires_at,
                 client_id,
                 client_secret,
-            } => Auth::OAuth {
+            } => Grant::OAuth {
                 access_token: access_token.clone(),
                 refresh_token: refresh_token.clone(),
                 expires_at: *expires_at,
@@ -254,8 +254,8 @@ impl Youtube {
             )?,
             channel_id: channel_id.to_string(),
             key: match &auth {
-                Auth::Key(k) => Some(k.clone()),
-                Auth::OAuth { .. } => None,
+                Grant::Key(k) => Some(k.clone()),
+                Grant::OAuth { .. } => None,
             },
             http: http::client()?,
             auth: tokio::sync::Mutex::new(auth),
@@ -306,8 +306,8 @@ impl Youtube {
     async fn token(&self) -> Result<Option<String>, ChannelError> {
         let auth = self.auth.lock().await;
         let stale = match &*auth {
-            Auth::Key(_) => return Ok(None),
-            Auth::OAuth {
+            Grant::Key(_) => return Ok(None),
+            Grant::OAuth {
                 access_token,
                 refresh_token,
                 expires_at,
@@ -326,7 +326,7 @@ impl Youtube {
 
     async fn refresh_after(&self, stale: &str) -> Result<String, ChannelError> {
         let mut auth = self.auth.lock().await;
-        let Auth::OAuth {
+        let Grant::OAuth {
             access_token,
             refresh_token,
             expires_at,
@@ -448,7 +448,7 @@ impl Youtube {
                     retry_after: http::retry_after(headers).unwrap_or(Duration::from_secs(60)),
                 }
             }
-            (401, _) | (403, "insufficientPermissions" | "authError") => {
+            (401, _) | (400, "keyInvalid") | (403, "insufficientPermissions" | "authError") => {
                 ChannelError::Unauthorized(said)
             }
             (400..=499, _) => ChannelError::Permanent(said),
@@ -818,7 +818,7 @@ impl Publisher for Youtube {
                 "youtube: a reply must have between 1 and {MAX_CHARS} characters"
             )));
         }
-        if matches!(&*self.auth.lock().await, Auth::Key(_)) {
+        if matches!(&*self.auth.lock().await, Grant::Key(_)) {
             return Err(ChannelError::Permanent(
                 "youtube: an API key only reads; connect with OAuth to reply".into(),
             ));
@@ -924,7 +924,7 @@ impl Moderate for Youtube {
 #[async_trait]
 impl Connector for Youtube {
     async fn verify(&self) -> Result<AccountInfo, ChannelError> {
-        let oauth = matches!(&*self.auth.lock().await, Auth::OAuth { .. });
+        let oauth = matches!(&*self.auth.lock().await, Grant::OAuth { .. });
         let query = if oauth {
             "channels?part=snippet&mine=true".to_string()
         } else {
@@ -940,8 +940,8 @@ impl Connector for Youtube {
             )));
         };
         let token_expires_at = match &*self.auth.lock().await {
-            Auth::OAuth { expires_at, .. } => *expires_at,
-            Auth::Key(_) => None,
+            Grant::OAuth { expires_at, .. } => *expires_at,
+            Grant::Key(_) => None,
         };
         let snippet = channel.snippet;
         Ok(AccountInfo {

@@ -33,21 +33,24 @@
 //!   [`Connector::refreshed`]), or an API key, which only reads.
 
 mod api;
+mod call;
+mod quota;
 
 #[doc(hidden)]
 pub use api::fuzz as fuzz_youtube;
+pub use quota::{QuotaUsage, next_pacific_midnight, pacific_day};
+
+use quota::Quota;
 
 use super::moderate::{Moderate, Moderation};
 use super::{
     AccountInfo, ChannelError, Connector, Credentials, Cursor, More, Outgoing, Page, Publisher,
-    RemoteRef, Sink, Source, Window, http, oauth,
+    RemoteRef, Sink, Source, Window, http,
 };
 use async_trait::async_trait;
 use jiff::Timestamp;
 use reqwest::StatusCode;
-use reqwest::header::HeaderMap;
 use serde::{Deserialize, Serialize};
-use std::time::Duration;
 use tend_domain::IncomingItem;
 
 /// Google's API address.
@@ -98,50 +101,6 @@ enum Grant {
         client_id: String,
         client_secret: Option<String>,
     },
-}
-
-/// The units a channel spent on one Pacific day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct QuotaUsage {
-    /// The day, in Los Angeles.
-    pub day: jiff::civil::Date,
-    /// Units spent by this connector that day (failed calls count too, as
-    /// YouTube counts them).
-    pub used: u64,
-    /// When YouTube said the quota is spent: nothing is sent until then.
-    pub exhausted_until: Option<Timestamp>,
-}
-
-#[derive(Debug)]
-struct Quota {
-    day: jiff::civil::Date,
-    used: u64,
-    blocked_until: Option<Timestamp>,
-}
-
-/// Los Angeles time (Pacific), or PST all year where no time-zone database
-/// is installed (a later reset, never an early one).
-fn pacific() -> jiff::tz::TimeZone {
-    jiff::tz::TimeZone::get("America/Los_Angeles")
-        .unwrap_or_else(|_| jiff::tz::TimeZone::fixed(jiff::tz::offset(-8)))
-}
-
-/// The Pacific day of `now`.
-pub fn pacific_day(now: Timestamp) -> jiff::civil::Date {
-    now.to_zoned(pacific()).date()
-}
-
-/// The next midnight in Los Angeles after `now`, when YouTube's quota resets.
-pub fn next_pacific_midnight(now: Timestamp) -> Timestamp {
-    let zoned = now.to_zoned(pacific());
-    zoned
-        .date()
-        .tomorrow()
-        .ok()
-        .and_then(|d| d.to_zoned(pacific()).ok())
-        .map_or(now + jiff::SignedDuration::from_hours(24), |z| {
-            z.timestamp()
-        })
 }
 
 /// Where reading stopped: the newest top-level comment read (its time, and
@@ -266,197 +225,6 @@ impl Youtube {
                 blocked_until: None,
             }),
         })
-    }
-
-    /// The units this connector spent today (Pacific), and whether YouTube
-    /// said the day's quota is spent.
-    pub fn quota(&self) -> QuotaUsage {
-        let mut q = self.quota.lock().unwrap_or_else(|e| e.into_inner());
-        roll(&mut q, Timestamp::now());
-        QuotaUsage {
-            day: q.day,
-            used: q.used,
-            exhausted_until: q.blocked_until,
-        }
-    }
-
-    /// Counts `units` before a call, or refuses it while the quota is spent.
-    fn spend(&self, units: u64) -> Result<(), ChannelError> {
-        let now = Timestamp::now();
-        let mut q = self.quota.lock().unwrap_or_else(|e| e.into_inner());
-        roll(&mut q, now);
-        if let Some(until) = q.blocked_until.filter(|u| *u > now) {
-            return Err(quota_wait(now, until));
-        }
-        q.used += units;
-        Ok(())
-    }
-
-    fn exhausted(&self) -> ChannelError {
-        let now = Timestamp::now();
-        let until = next_pacific_midnight(now);
-        self.quota
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .blocked_until = Some(until);
-        quota_wait(now, until)
-    }
-
-    /// The current access token, refreshed first when it is about to expire.
-    async fn token(&self) -> Result<Option<String>, ChannelError> {
-        let auth = self.auth.lock().await;
-        let stale = match &*auth {
-            Grant::Key(_) => return Ok(None),
-            Grant::OAuth {
-                access_token,
-                refresh_token,
-                expires_at,
-                ..
-            } => {
-                let soon = Timestamp::now() + jiff::SignedDuration::from_secs(60);
-                if refresh_token.is_none() || expires_at.is_none_or(|at| at > soon) {
-                    return Ok(Some(access_token.clone()));
-                }
-                access_token.clone()
-            }
-        };
-        drop(auth);
-        self.refresh_after(&stale).await.map(Some)
-    }
-
-    async fn refresh_after(&self, stale: &str) -> Result<String, ChannelError> {
-        let mut auth = self.auth.lock().await;
-        let Grant::OAuth {
-            access_token,
-            refresh_token,
-            expires_at,
-            client_id,
-            client_secret,
-        } = &mut *auth
-        else {
-            return Err(ChannelError::Unauthorized(
-                "YouTube refused the API key".into(),
-            ));
-        };
-        if access_token != stale {
-            return Ok(access_token.clone());
-        }
-        let Some(old_refresh) = refresh_token.clone() else {
-            return Err(ChannelError::Unauthorized(
-                "YouTube refused the access token and there is no refresh token".into(),
-            ));
-        };
-        let tokens = oauth::refresh(
-            &self.http,
-            &self.token_url,
-            client_id,
-            client_secret.as_deref(),
-            &old_refresh,
-        )
-        .await?;
-        *access_token = tokens.access_token;
-        if tokens.refresh_token.is_some() {
-            *refresh_token = tokens.refresh_token;
-        }
-        *expires_at = tokens.expires_at;
-        *self.refreshed.lock().unwrap_or_else(|e| e.into_inner()) = Some(Credentials::OAuth {
-            access_token: access_token.clone(),
-            refresh_token: refresh_token.clone(),
-            expires_at: *expires_at,
-            client_id: client_id.clone(),
-            client_secret: client_secret.clone(),
-        });
-        Ok(access_token.clone())
-    }
-
-    /// Sends a call costing `units`, signed with the token (or the key); a
-    /// refused token is refreshed once and the call sent again.
-    async fn send(
-        &self,
-        units: u64,
-        make: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
-    ) -> Result<reqwest::Response, ChannelError> {
-        self.spend(units)?;
-        let token = self.token().await?;
-        let req = match &token {
-            Some(t) => make(&self.http).bearer_auth(t),
-            None => make(&self.http),
-        };
-        let res = req.send().await.map_err(http::from_reqwest)?;
-        if res.status() == StatusCode::UNAUTHORIZED
-            && let Some(stale) = &token
-        {
-            let fresh = self.refresh_after(stale).await?;
-            self.spend(units)?;
-            return make(&self.http)
-                .bearer_auth(fresh)
-                .send()
-                .await
-                .map_err(http::from_reqwest);
-        }
-        Ok(res)
-    }
-
-    /// The address of an API call, with the API key when the channel reads
-    /// with one.
-    fn url(&self, path_and_query: &str) -> String {
-        let url = format!("{}/youtube/v3/{path_and_query}", self.api);
-        match (&self.key, reqwest::Url::parse(&url)) {
-            (Some(key), Ok(mut parsed)) => {
-                parsed.query_pairs_mut().append_pair("key", key);
-                parsed.into()
-            }
-            _ => url,
-        }
-    }
-
-    async fn get(&self, path_and_query: &str) -> Result<String, ChannelError> {
-        let url = self.url(path_and_query);
-        let res = self.send(LIST_UNITS, |c| c.get(&url)).await?;
-        self.answer(res, path_and_query).await
-    }
-
-    /// The body of a successful answer, or the error it means.
-    async fn answer(&self, res: reqwest::Response, what: &str) -> Result<String, ChannelError> {
-        let status = res.status();
-        let headers = res.headers().clone();
-        let body = res.text().await.map_err(http::from_reqwest)?;
-        if status.is_success() {
-            return Ok(body);
-        }
-        Err(self.error(status, &headers, &body, what))
-    }
-
-    fn error(
-        &self,
-        status: StatusCode,
-        headers: &HeaderMap,
-        body: &str,
-        what: &str,
-    ) -> ChannelError {
-        let what = what.split('?').next().unwrap_or(what);
-        let reason = api::error_reason(body).unwrap_or_default();
-        let said = format!(
-            "youtube {what}: HTTP {} {reason}: {}",
-            status.as_u16(),
-            http::short(body)
-        );
-        match (status.as_u16(), reason.as_str()) {
-            (_, "quotaExceeded" | "dailyLimitExceeded") => self.exhausted(),
-            (429, _) | (403, "rateLimitExceeded" | "userRateLimitExceeded") => {
-                ChannelError::RateLimited {
-                    retry_after: http::retry_after(headers).unwrap_or(Duration::from_secs(60)),
-                }
-            }
-            (401, _) | (400, "keyInvalid") | (403, "insufficientPermissions" | "authError") => {
-                ChannelError::Unauthorized(said)
-            }
-            (400..=499, _) => ChannelError::Permanent(said),
-            _ => match http::from_status(status, headers, body) {
-                ChannelError::Transient(_) => ChannelError::Transient(said),
-                other => other,
-            },
-        }
     }
 
     /// Every reply of `thread` (up to [`MAX_REPLY_PAGES`] pages).
@@ -660,24 +428,6 @@ fn later(a: &str, b: &str) -> bool {
         (Ok(a), Ok(b)) => a > b,
         (Ok(_), Err(_)) => true,
         _ => false,
-    }
-}
-
-fn roll(q: &mut Quota, now: Timestamp) {
-    let today = pacific_day(now);
-    if today != q.day {
-        q.day = today;
-        q.used = 0;
-    }
-    if q.blocked_until.is_some_and(|u| u <= now) {
-        q.blocked_until = None;
-    }
-}
-
-fn quota_wait(now: Timestamp, until: Timestamp) -> ChannelError {
-    let secs = (until.as_second() - now.as_second()).max(1);
-    ChannelError::RateLimited {
-        retry_after: Duration::from_secs(secs.unsigned_abs()),
     }
 }
 
@@ -965,23 +715,6 @@ impl Connector for Youtube {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_quota_day_is_pacific_and_resets_at_its_midnight() {
-        // 2026-07-01 06:30 UTC is 2026-06-30 23:30 in Los Angeles (PDT).
-        let t: Timestamp = "2026-07-01T06:30:00Z".parse().unwrap();
-        assert_eq!(pacific_day(t), jiff::civil::date(2026, 6, 30));
-        assert_eq!(
-            next_pacific_midnight(t),
-            "2026-07-01T07:00:00Z".parse::<Timestamp>().unwrap()
-        );
-        // In winter (PST) midnight is 08:00 UTC.
-        let w: Timestamp = "2026-01-15T12:00:00Z".parse().unwrap();
-        assert_eq!(
-            next_pacific_midnight(w),
-            "2026-01-16T08:00:00Z".parse::<Timestamp>().unwrap()
-        );
-    }
 
     #[test]
     fn settings_refuse_hostile_values_naming_the_setting() {

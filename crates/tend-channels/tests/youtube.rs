@@ -291,6 +291,10 @@ async fn units_are_counted_and_quota_exceeded_waits_for_the_pacific_midnight() {
     );
     assert_eq!(y.quota().used, 1 + 1 + 50);
     assert_eq!(y.quota().day, youtube::pacific_day(Timestamp::now()));
+    // The runtime builds the connector again after every token refresh:
+    // the day's count stays.
+    let rebuilt = connector_with(&fake, &fake.oauth());
+    assert_eq!(rebuilt.quota().used, 52);
 
     fake.set_quota(40);
     let err = y

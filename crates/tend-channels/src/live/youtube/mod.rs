@@ -24,8 +24,9 @@
 //! - **Moderation** ([`Moderate`]): `comments.setModerationStatus`
 //!   (heldForReview, published, rejected) and `comments.delete`.
 //! - **Quota**: every call costs units (a list 1; insert, moderation and
-//!   delete 50; 10,000 a day by default). The connector counts what it
-//!   spends per Pacific day ([`Youtube::quota`]); once YouTube answers
+//!   delete 50; 10,000 a day by default). The process counts what it
+//!   spends per channel and Pacific day ([`Youtube::quota`], kept across
+//!   the connector's rebuilds after a token refresh); once YouTube answers
 //!   `quotaExceeded` it sends nothing until the next midnight in
 //!   Los Angeles ([`ChannelError::RateLimited`] until then).
 //! - **Credentials**: Google OAuth tokens (refreshed at the token endpoint
@@ -39,8 +40,6 @@ mod quota;
 #[doc(hidden)]
 pub use api::fuzz as fuzz_youtube;
 pub use quota::{QuotaUsage, next_pacific_midnight, pacific_day};
-
-use quota::Quota;
 
 use super::moderate::{Moderate, Moderation};
 use super::{
@@ -89,7 +88,8 @@ pub struct Youtube {
     http: reqwest::Client,
     auth: tokio::sync::Mutex<Grant>,
     refreshed: std::sync::Mutex<Option<Credentials>>,
-    quota: std::sync::Mutex<Quota>,
+    /// This channel's entry in the process's quota ledger.
+    ledger_key: String,
 }
 
 enum Grant {
@@ -205,8 +205,10 @@ impl Youtube {
                 ));
             }
         };
+        let api = super::reddit::base_url("youtube.api", api.unwrap_or(API_URL))?;
         Ok(Youtube {
-            api: super::reddit::base_url("youtube.api", api.unwrap_or(API_URL))?,
+            ledger_key: format!("{api}#{channel_id}"),
+            api,
             token_url: super::reddit::base_url(
                 "youtube.token_url",
                 token_url.unwrap_or(TOKEN_URL),
@@ -219,11 +221,6 @@ impl Youtube {
             http: http::client()?,
             auth: tokio::sync::Mutex::new(auth),
             refreshed: std::sync::Mutex::new(None),
-            quota: std::sync::Mutex::new(Quota {
-                day: pacific_day(Timestamp::now()),
-                used: 0,
-                blocked_until: None,
-            }),
         })
     }
 

@@ -5,6 +5,8 @@
 use super::Youtube;
 use crate::live::ChannelError;
 use jiff::Timestamp;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 /// The units a channel spent on one Pacific day.
@@ -12,18 +14,18 @@ use std::time::Duration;
 pub struct QuotaUsage {
     /// The day, in Los Angeles.
     pub day: jiff::civil::Date,
-    /// Units spent by this connector that day (failed calls count too, as
-    /// YouTube counts them).
+    /// Units spent on the channel that day by this process (failed calls
+    /// count too, as YouTube counts them; other processes keep their own).
     pub used: u64,
     /// When YouTube said the quota is spent: nothing is sent until then.
     pub exhausted_until: Option<Timestamp>,
 }
 
 #[derive(Debug)]
-pub(super) struct Quota {
-    pub(super) day: jiff::civil::Date,
-    pub(super) used: u64,
-    pub(super) blocked_until: Option<Timestamp>,
+struct Quota {
+    day: jiff::civil::Date,
+    used: u64,
+    blocked_until: Option<Timestamp>,
 }
 
 /// Los Angeles time (Pacific), or PST all year where no time-zone database
@@ -52,39 +54,56 @@ pub fn next_pacific_midnight(now: Timestamp) -> Timestamp {
 }
 
 impl Youtube {
-    /// The units this connector spent today (Pacific), and whether YouTube
-    /// said the day's quota is spent.
+    /// The units spent on this channel today (Pacific) by this process, and
+    /// whether YouTube said the day's quota is spent.
     pub fn quota(&self) -> QuotaUsage {
-        let mut q = self.quota.lock().unwrap_or_else(|e| e.into_inner());
-        roll(&mut q, Timestamp::now());
-        QuotaUsage {
+        self.with_quota(Timestamp::now(), |q| QuotaUsage {
             day: q.day,
             used: q.used,
             exhausted_until: q.blocked_until,
-        }
+        })
     }
 
     /// Counts `units` before a call, or refuses it while the quota is spent.
     pub(super) fn spend(&self, units: u64) -> Result<(), ChannelError> {
         let now = Timestamp::now();
-        let mut q = self.quota.lock().unwrap_or_else(|e| e.into_inner());
-        roll(&mut q, now);
-        if let Some(until) = q.blocked_until.filter(|u| *u > now) {
-            return Err(quota_wait(now, until));
-        }
-        q.used += units;
-        Ok(())
+        self.with_quota(now, |q| {
+            if let Some(until) = q.blocked_until.filter(|u| *u > now) {
+                return Err(quota_wait(now, until));
+            }
+            q.used += units;
+            Ok(())
+        })
     }
 
+    /// YouTube said `quotaExceeded`: nothing goes out until its day ends.
     pub(super) fn exhausted(&self) -> ChannelError {
         let now = Timestamp::now();
         let until = next_pacific_midnight(now);
-        self.quota
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .blocked_until = Some(until);
+        self.with_quota(now, |q| q.blocked_until = Some(until));
         quota_wait(now, until)
     }
+
+    fn with_quota<T>(&self, now: Timestamp, f: impl FnOnce(&mut Quota) -> T) -> T {
+        let mut all = ledger().lock().unwrap_or_else(|e| e.into_inner());
+        let q = all.entry(self.ledger_key.clone()).or_insert_with(|| Quota {
+            day: pacific_day(now),
+            used: 0,
+            blocked_until: None,
+        });
+        roll(q, now);
+        f(q)
+    }
+}
+
+/// The day's count per channel (keyed by API address and channel id) for
+/// the whole process. A process-wide ledger rather than a field: the
+/// runtime builds a channel's connector again whenever its sealed
+/// credentials change, which an OAuth refresh does every hour, and the
+/// day's count must outlive that.
+fn ledger() -> &'static Mutex<HashMap<String, Quota>> {
+    static LEDGER: OnceLock<Mutex<HashMap<String, Quota>>> = OnceLock::new();
+    LEDGER.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
 fn roll(q: &mut Quota, now: Timestamp) {

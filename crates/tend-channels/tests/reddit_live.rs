@@ -611,3 +611,28 @@ async fn every_request_carries_the_user_agent_and_connect_builds_the_connector()
     let _: Option<RemoteRef> = None;
     assert!(connect(&config, &Credentials::None).is_err());
 }
+
+#[tokio::test]
+async fn a_hostile_cursor_is_refused_naming_it() {
+    let fake = FakeReddit::start().await.unwrap();
+    let r = connector(&fake);
+    for bad in [
+        r#"{"at":{"inbox":"t1_a&x=1"}}"#,
+        r#"{"watch":[["t1_a,../x",0]]}"#,
+        r#"{"at":{"inbox":"@1:t1_a/b"}}"#,
+        "not json",
+    ] {
+        let err = r
+            .pull(
+                Some(&Cursor(bad.into())),
+                &window(Duration::ZERO, 5),
+                &mut Collect::default(),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, ChannelError::Permanent(m) if m.contains("cursor")),
+            "{bad}: {err}"
+        );
+    }
+}

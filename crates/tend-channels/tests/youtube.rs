@@ -529,3 +529,27 @@ async fn connect_builds_the_connector_from_the_settings() {
     assert!(matches!(err, ChannelError::Permanent(_)), "{err}");
     let _: Option<RemoteRef> = None;
 }
+
+#[tokio::test]
+async fn a_hostile_cursor_is_refused_naming_it() {
+    let fake = FakeYoutube::start().await.unwrap();
+    let y = connector_with(&fake, &fake.oauth());
+    for bad in [
+        r#"{"threads":[{"id":"a&key=x","replies":0,"updated":"","last_reply":""}]}"#,
+        r#"{"replies":[["a,b/c",""]]}"#,
+        "not json",
+    ] {
+        let err = y
+            .pull(
+                Some(&Cursor(bad.into())),
+                &window(Duration::ZERO),
+                &mut Collect::default(),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, ChannelError::Permanent(m) if m.contains("cursor")),
+            "{bad}: {err}"
+        );
+    }
+}

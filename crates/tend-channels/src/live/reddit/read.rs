@@ -21,6 +21,23 @@ struct State {
 }
 
 impl State {
+    /// A stored cursor, every fullname in it checked (they go into queries).
+    fn parse(text: &str) -> Result<State, ChannelError> {
+        let state: State = serde_json::from_str(text)
+            .map_err(|e| ChannelError::Permanent(format!("reddit cursor: {e}")))?;
+        let at = state.at.values().filter_map(|at| match at.as_str() {
+            "" => None,
+            at => Some(
+                at.strip_prefix('@')
+                    .map_or(at, |rest| rest.split_once(':').map_or("", |(_, name)| name)),
+            ),
+        });
+        for name in at.chain(state.watch.iter().map(|(n, _)| n.as_str())) {
+            api::check_fullname("cursor", name).map_err(ChannelError::Permanent)?;
+        }
+        Ok(state)
+    }
+
     fn cursor(&self) -> Cursor {
         Cursor(serde_json::to_string(self).unwrap_or_default())
     }
@@ -169,8 +186,7 @@ impl Source for Reddit {
     ) -> Result<More, ChannelError> {
         let brand = self.me().await?.to_string();
         let mut state: State = match since {
-            Some(c) => serde_json::from_str(&c.0)
-                .map_err(|e| ChannelError::Permanent(format!("reddit cursor: {e}")))?,
+            Some(c) => State::parse(&c.0)?,
             None => State::default(),
         };
         if since.is_some() {

@@ -128,6 +128,17 @@ struct Watched {
 }
 
 impl State {
+    /// A stored cursor, every id in it checked (they go into queries).
+    fn parse(text: &str) -> Result<State, ChannelError> {
+        let state: State = serde_json::from_str(text)
+            .map_err(|e| ChannelError::Permanent(format!("youtube cursor: {e}")))?;
+        let threads = state.threads.iter().map(|t| t.id.as_str());
+        for id in threads.chain(state.replies.iter().map(|(id, _)| id.as_str())) {
+            api::check_id("cursor", id).map_err(ChannelError::Permanent)?;
+        }
+        Ok(state)
+    }
+
     fn cursor(&self) -> Cursor {
         Cursor(serde_json::to_string(self).unwrap_or_default())
     }
@@ -475,8 +486,7 @@ impl Source for Youtube {
         sink: &mut dyn Sink,
     ) -> Result<More, ChannelError> {
         let mut state: State = match since {
-            Some(c) => serde_json::from_str(&c.0)
-                .map_err(|e| ChannelError::Permanent(format!("youtube cursor: {e}")))?,
+            Some(c) => State::parse(&c.0)?,
             None => State::default(),
         };
         if since.is_some() {

@@ -423,3 +423,85 @@ async fn two_processes_on_sqlite_send_300_replies_to_discourse_each_once() {
         fake.post_requests()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_on_sqlite_send_300_replies_to_reddit_each_once() {
+    use tend_fakes::reddit::{FakeReddit, Fault as RedditFault, Route as RedditRoute};
+    let fake = FakeReddit::start().await.unwrap();
+    let n = 300;
+    let ids = fake.seed_comments("tendtest", n);
+    // Reddit has no idempotency key: some comments are made and then cut
+    // off, and only reading the account's comments back can tell.
+    fake.fail_next(RedditRoute::Comment, 5, RedditFault::CommitThenDrop);
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("tend.db").display());
+    let scene = fleet::scene(
+        &url,
+        ChannelConfig::Reddit {
+            subreddits: vec!["tendtest".into()],
+            user_agent: None,
+            api: Some(fake.url.clone()),
+            token_url: Some(fake.token_url.clone()),
+        },
+        fake.login(),
+    )
+    .await;
+    let messages = fleet::member_messages(&scene, n, |i| ids[i].clone()).await;
+    let settled =
+        fleet::send_with_a_kill(&scene, &url, &messages, 2, n / 3, Duration::from_secs(600)).await;
+    let replies: Vec<String> = fake
+        .brand_comments()
+        .into_iter()
+        .filter_map(|c| c.parent)
+        .collect();
+    exactly_one_each("reddit fake, sqlite, 2 processes", &ids, &replies, &settled);
+    println!(
+        "live_exactly_once (reddit): {} POST /api/comment requests for {n} replies",
+        fake.comment_posts()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_on_sqlite_send_300_replies_to_youtube_each_once() {
+    use tend_fakes::youtube::{CHANNEL, FakeYoutube, Fault as YoutubeFault, Route as YoutubeRoute};
+    let fake = FakeYoutube::start().await.unwrap();
+    // 300 replies at 50 units each are more than a default day's 10,000
+    // units: this project has a raised quota.
+    fake.set_quota(1_000_000);
+    let n = 300;
+    let ids = fake.seed_threads(n);
+    // YouTube has no idempotency key: some replies are made and then cut
+    // off, and only reading the thread's replies back can tell.
+    fake.fail_next(YoutubeRoute::Insert, 5, YoutubeFault::CommitThenDrop);
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("tend.db").display());
+    let scene = fleet::scene(
+        &url,
+        ChannelConfig::Youtube {
+            channel_id: CHANNEL.into(),
+            api: Some(fake.url.clone()),
+            token_url: Some(fake.token_url.clone()),
+        },
+        fake.oauth(),
+    )
+    .await;
+    let messages = fleet::member_messages(&scene, n, |i| ids[i].clone()).await;
+    let settled =
+        fleet::send_with_a_kill(&scene, &url, &messages, 2, n / 3, Duration::from_secs(600)).await;
+    let replies: Vec<String> = fake
+        .brand_replies()
+        .into_iter()
+        .filter_map(|c| c.parent)
+        .collect();
+    exactly_one_each(
+        "youtube fake, sqlite, 2 processes",
+        &ids,
+        &replies,
+        &settled,
+    );
+    println!(
+        "live_exactly_once (youtube): {} comments.insert requests for {n} replies, {} quota units",
+        fake.inserts(),
+        fake.quota_used()
+    );
+}

@@ -163,6 +163,29 @@ pub const NETWORKS: &[About] = &[
         delete: false,
         tested: Tested::Fake,
     },
+    About {
+        name: "reddit",
+        kind: ChannelKind::Reddit,
+        read: Read::Poll,
+        reply: true,
+        publish: true,
+        delete: true,
+        // The fake replays recorded payloads, but since November 2025 new
+        // API access needs Reddit's approval, which a workspace must obtain.
+        tested: Tested::Contract,
+    },
+    About {
+        name: "youtube",
+        kind: ChannelKind::Youtube,
+        read: Read::Poll,
+        reply: true,
+        // Video uploads are not offered; a new top-level comment is not a post.
+        publish: false,
+        delete: true,
+        // A workspace's own Google project works unverified (refresh tokens
+        // then last 7 days); verification is for long-lived production use.
+        tested: Tested::Fake,
+    },
     // Networks of the next rows are added one line-block each; keep this
     // comment last so parallel additions do not touch the same lines.
 ];

@@ -118,6 +118,34 @@ pub enum ChannelConfig {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         api: Option<String>,
     },
+    /// A Reddit account: its inbox (replies, mentions, private messages)
+    /// and the new comments and posts of its subreddits.
+    Reddit {
+        /// Subreddits to read (`rust` or `r/rust`); a post goes to the first.
+        #[serde(default)]
+        subreddits: Vec<String>,
+        /// The `User-Agent` to send (Reddit asks for
+        /// `platform:app-id:version (by /u/name)`); Tend's own when unset.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user_agent: Option<String>,
+        /// The API's address, when not `https://oauth.reddit.com` (tests).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        api: Option<String>,
+        /// The token endpoint, when not Reddit's (tests).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        token_url: Option<String>,
+    },
+    /// A YouTube channel: the comments on its videos in, replies out.
+    Youtube {
+        /// The channel's id (`UC…`).
+        channel_id: String,
+        /// The API's address, when not `https://www.googleapis.com` (tests).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        api: Option<String>,
+        /// Google's token endpoint, when not `https://oauth2.googleapis.com/token`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        token_url: Option<String>,
+    },
 }
 
 impl ChannelConfig {
@@ -134,6 +162,8 @@ impl ChannelConfig {
             ChannelConfig::Telegram { .. } => ChannelKind::Telegram,
             ChannelConfig::Discourse { .. } => ChannelKind::Discourse,
             ChannelConfig::Stackexchange { .. } => ChannelKind::Stackexchange,
+            ChannelConfig::Reddit { .. } => ChannelKind::Reddit,
+            ChannelConfig::Youtube { .. } => ChannelKind::Youtube,
         }
     }
 
@@ -150,6 +180,8 @@ impl ChannelConfig {
             ChannelConfig::Telegram { .. } => "telegram",
             ChannelConfig::Discourse { .. } => "discourse",
             ChannelConfig::Stackexchange { .. } => "stackexchange",
+            ChannelConfig::Reddit { .. } => "reddit",
+            ChannelConfig::Youtube { .. } => "youtube",
         }
     }
 
@@ -182,6 +214,11 @@ impl ChannelConfig {
             // quota is 10,000 with an app key (300 without): every 15
             // minutes is about 290 a day per tag.
             ChannelConfig::Stackexchange { .. } => Duration::from_secs(15 * 60),
+            // Three listings per subreddit and one /api/info per poll, out
+            // of 1,000 requests per 10 minutes.
+            ChannelConfig::Reddit { .. } => Duration::from_secs(60),
+            // A poll costs 1 unit per page of a 10,000-unit day.
+            ChannelConfig::Youtube { .. } => Duration::from_secs(5 * 60),
         }
     }
 
@@ -207,6 +244,22 @@ impl ChannelConfig {
             ChannelConfig::Stackexchange { site, tags, api } => {
                 super::stackexchange::validate(site, tags, api.as_deref())
             }
+            ChannelConfig::Reddit {
+                subreddits,
+                user_agent,
+                api,
+                token_url,
+            } => super::reddit::validate(
+                subreddits,
+                user_agent.as_deref(),
+                api.as_deref(),
+                token_url.as_deref(),
+            ),
+            ChannelConfig::Youtube {
+                channel_id,
+                api,
+                token_url,
+            } => super::youtube::validate(channel_id, api.as_deref(), token_url.as_deref()),
             ChannelConfig::Mastodon { instance, account } => {
                 super::mastodon::instance_base(instance)?;
                 let handle = account.as_deref().map(|a| a.trim().trim_start_matches('@'));
@@ -414,6 +467,18 @@ pub enum Credentials {
         /// Its secret, where the network issued one.
         client_secret: Option<String>,
     },
+    /// An OAuth client and an account's own login, traded for short-lived
+    /// access tokens with the password grant (a Reddit "script" app).
+    ClientLogin {
+        /// The OAuth client id.
+        client_id: String,
+        /// The OAuth client secret.
+        client_secret: String,
+        /// The account's username.
+        username: String,
+        /// The account's password.
+        password: String,
+    },
 }
 
 impl std::fmt::Debug for Credentials {
@@ -423,6 +488,7 @@ impl std::fmt::Debug for Credentials {
             Credentials::Password { .. } => "Password",
             Credentials::Token { .. } => "Token",
             Credentials::OAuth { .. } => "OAuth",
+            Credentials::ClientLogin { .. } => "ClientLogin",
         };
         write!(f, "Credentials::{kind}(redacted)")
     }
@@ -516,6 +582,28 @@ pub fn connect(
                 password,
             )?))
         }
+        ChannelConfig::Reddit {
+            subreddits,
+            user_agent,
+            api,
+            token_url,
+        } => Ok(Box::new(super::reddit::Reddit::new(
+            subreddits,
+            user_agent.as_deref(),
+            api.as_deref(),
+            token_url.as_deref(),
+            credentials,
+        )?)),
+        ChannelConfig::Youtube {
+            channel_id,
+            api,
+            token_url,
+        } => Ok(Box::new(super::youtube::Youtube::new(
+            channel_id,
+            api.as_deref(),
+            token_url.as_deref(),
+            credentials,
+        )?)),
     }
 }
 

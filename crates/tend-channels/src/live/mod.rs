@@ -27,11 +27,14 @@ mod error;
 pub mod http;
 pub mod mastodon;
 pub mod matrix;
+pub mod moderate;
 pub mod oauth;
+pub mod reddit;
 pub mod rss;
 pub mod simulated;
-pub mod telegram;
 pub mod stackexchange;
+pub mod telegram;
+pub mod youtube;
 
 pub use config::{ChannelConfig, Credentials, connect};
 pub use error::ChannelError;

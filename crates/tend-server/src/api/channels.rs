@@ -160,6 +160,11 @@ fn secrets_in(credentials: &Credentials) -> Vec<String> {
             refresh_token.clone(),
             client_secret.clone(),
         ],
+        Credentials::ClientLogin {
+            client_secret,
+            password,
+            ..
+        } => vec![Some(client_secret.clone()), Some(password.clone())],
     };
     all.into_iter()
         .flatten()

@@ -15,3 +15,4 @@ pub mod mail;
 pub mod mastodon;
 pub mod process;
 pub mod synapse;
+pub mod x;

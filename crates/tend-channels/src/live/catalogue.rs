@@ -127,6 +127,15 @@ pub const NETWORKS: &[About] = &[
         delete: false,
         tested: Tested::Fake,
     },
+    About {
+        name: "x",
+        kind: ChannelKind::X,
+        read: Read::Poll,
+        reply: true,
+        publish: true,
+        delete: true,
+        tested: Tested::Contract,
+    },
     // Networks of the next rows are added one line-block each; keep this
     // comment last so parallel additions do not touch the same lines.
 ];

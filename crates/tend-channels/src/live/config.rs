@@ -58,6 +58,26 @@ pub enum ChannelConfig {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         firehose: Option<String>,
     },
+    /// An X account (API v2, user-context OAuth 2.0 in [`Credentials`]):
+    /// mentions and direct messages in, replies and posts out.
+    X {
+        /// The API's address (`https://api.x.com`).
+        #[serde(default = "default_x_api_base")]
+        api_base: String,
+        /// The brand account's numeric user id.
+        user_id: String,
+        /// The OAuth 2.0 token endpoint the tokens are refreshed at.
+        #[serde(default = "default_x_token_url")]
+        token_url: String,
+    },
+}
+
+fn default_x_api_base() -> String {
+    super::x::DEFAULT_API_BASE.to_string()
+}
+
+fn default_x_token_url() -> String {
+    super::x::DEFAULT_TOKEN_URL.to_string()
 }
 
 impl ChannelConfig {
@@ -70,6 +90,7 @@ impl ChannelConfig {
             ChannelConfig::Email(_) => ChannelKind::Email,
             ChannelConfig::Matrix { .. } => ChannelKind::Matrix,
             ChannelConfig::Rss { .. } => ChannelKind::Rss,
+            ChannelConfig::X { .. } => ChannelKind::X,
         }
     }
 
@@ -82,6 +103,7 @@ impl ChannelConfig {
             ChannelConfig::Email(_) => "email",
             ChannelConfig::Matrix { .. } => "matrix",
             ChannelConfig::Rss { .. } => "rss",
+            ChannelConfig::X { .. } => "x",
         }
     }
 
@@ -102,6 +124,10 @@ impl ChannelConfig {
             ChannelConfig::Matrix { .. } => Duration::from_secs(30),
             // Feeds change slowly, and a conditional GET makes a poll cheap.
             ChannelConfig::Rss { .. } => Duration::from_secs(15 * 60),
+            // The mentions timeline allows 450 requests per 15 minutes per
+            // user (300 on lower tiers) and every read costs credits on the
+            // pay-per-use tier: once a minute is enough for a brand.
+            ChannelConfig::X { .. } => Duration::from_secs(60),
         }
     }
 
@@ -119,6 +145,24 @@ impl ChannelConfig {
                 super::matrix::validate(homeserver, rooms)
             }
             ChannelConfig::Rss { url } => super::rss::validate(url),
+            ChannelConfig::X {
+                api_base,
+                user_id,
+                token_url,
+            } => {
+                check_api_base("x.api_base", api_base)?;
+                check_api_base("x.token_url", token_url)?;
+                let digits = !user_id.is_empty()
+                    && user_id.len() <= 32
+                    && user_id.bytes().all(|b| b.is_ascii_digit());
+                if digits {
+                    Ok(())
+                } else {
+                    Err(ChannelError::Permanent(format!(
+                        "x.user_id: {user_id:?} is not an X user id (digits only)"
+                    )))
+                }
+            }
             ChannelConfig::Mastodon { instance, account } => {
                 super::mastodon::instance_base(instance)?;
                 let handle = account.as_deref().map(|a| a.trim().trim_start_matches('@'));
@@ -195,6 +239,22 @@ fn check_url(name: &str, url: &str, schemes: &[&str]) -> Result<(), ChannelError
             schemes.join(" or ")
         ))),
     }
+}
+
+/// Checks that the setting `name` is an `https://` address (plain `http://`
+/// only on a loopback host: tests, a local proxy), since tokens go there.
+fn check_api_base(name: &str, url: &str) -> Result<(), ChannelError> {
+    check_url(name, url, &["https://", "http://"])?;
+    if let Some(rest) = url.strip_prefix("http://") {
+        let host = rest.split(['/', ':']).next().unwrap_or_default();
+        let loopback = matches!(host, "127.0.0.1" | "localhost") || rest.starts_with("[::1]");
+        if !loopback {
+            return Err(ChannelError::Permanent(format!(
+                "{name}: {url:?} must be an https:// address"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The secrets a channel is connected with. `Debug` never prints them; the
@@ -279,6 +339,19 @@ pub fn connect(
             Ok(Box::new(super::mastodon::Mastodon::new(
                 instance,
                 account.as_deref(),
+                credentials,
+            )?))
+        }
+        ChannelConfig::X {
+            api_base,
+            user_id,
+            token_url,
+        } => {
+            config.validate()?;
+            Ok(Box::new(super::x::X::new(
+                api_base,
+                user_id,
+                token_url,
                 credentials,
             )?))
         }

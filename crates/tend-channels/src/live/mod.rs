@@ -28,6 +28,7 @@ pub mod matrix;
 pub mod oauth;
 pub mod rss;
 pub mod simulated;
+pub mod x;
 
 pub use config::{ChannelConfig, Credentials, connect};
 pub use error::ChannelError;

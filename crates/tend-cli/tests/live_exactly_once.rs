@@ -215,3 +215,42 @@ async fn replies_on_the_real_matrix_server_exist_once_though_a_worker_is_killed(
     );
     synapse.stop().await;
 }
+
+/// X has no idempotency key: an unknown outcome is settled by reading the
+/// brand's own tweets back (the fake cuts some posts off after making them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_on_sqlite_send_300_replies_to_x_each_once() {
+    use tend_fakes::x::{BRAND_ID, FakeX, Fault as XFault, Route as XRoute};
+    let fake = FakeX::start().await.unwrap();
+    let n = 300;
+    let ids = fake.seed_mentions(n);
+    fake.fail_next(XRoute::PostTweet, 5, XFault::CommitThenDrop);
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("tend.db").display());
+    let scene = fleet::scene(
+        &url,
+        ChannelConfig::X {
+            api_base: fake.url.clone(),
+            user_id: BRAND_ID.into(),
+            token_url: fake.token_url(),
+        },
+        Credentials::Token {
+            token: fake.token.clone(),
+        },
+    )
+    .await;
+    let messages = fleet::member_messages(&scene, n, |i| ids[i].clone()).await;
+    let settled =
+        fleet::send_with_a_kill(&scene, &url, &messages, 2, n / 3, Duration::from_secs(600))
+            .await;
+    let replies: Vec<String> = fake
+        .brand_tweets()
+        .into_iter()
+        .filter_map(|t| t.in_reply_to)
+        .collect();
+    exactly_one_each("x fake, sqlite, 2 processes", &ids, &replies, &settled);
+    println!(
+        "live_exactly_once (x): {} POST /2/tweets requests for {n} replies",
+        fake.tweet_posts()
+    );
+}

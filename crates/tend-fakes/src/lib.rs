@@ -13,6 +13,7 @@ pub mod bluesky;
 pub mod feeds;
 pub mod mail;
 pub mod mastodon;
+pub mod meta;
 pub mod process;
 pub mod synapse;
 pub mod x;

@@ -70,6 +70,42 @@ pub enum ChannelConfig {
         #[serde(default = "default_x_token_url")]
         token_url: String,
     },
+    /// A Facebook Page (a long-lived Page access token in [`Credentials`]):
+    /// comments on its posts and Messenger conversations in, replies and
+    /// posts out.
+    Facebook {
+        /// The Page's id.
+        page_id: String,
+        /// Graph API's address with its version.
+        #[serde(default = "default_graph_base")]
+        graph_base: String,
+    },
+    /// An Instagram professional account, through its Facebook Page's token:
+    /// comments, replies, tags and messages in, replies and image posts out.
+    Instagram {
+        /// The Instagram account's id (as Graph API knows it).
+        ig_user_id: String,
+        /// Its Facebook Page's id, to read Instagram direct messages.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        page_id: Option<String>,
+        /// Graph API's address with its version.
+        #[serde(default = "default_graph_base")]
+        graph_base: String,
+    },
+    /// A Threads account (a Threads user token in [`Credentials`]).
+    Threads {
+        /// Threads API's address with its version.
+        #[serde(default = "default_threads_base")]
+        graph_base: String,
+    },
+}
+
+fn default_graph_base() -> String {
+    super::meta::DEFAULT_GRAPH_BASE.to_string()
+}
+
+fn default_threads_base() -> String {
+    super::meta::DEFAULT_THREADS_BASE.to_string()
 }
 
 fn default_x_api_base() -> String {
@@ -91,6 +127,9 @@ impl ChannelConfig {
             ChannelConfig::Matrix { .. } => ChannelKind::Matrix,
             ChannelConfig::Rss { .. } => ChannelKind::Rss,
             ChannelConfig::X { .. } => ChannelKind::X,
+            ChannelConfig::Facebook { .. } => ChannelKind::Facebook,
+            ChannelConfig::Instagram { .. } => ChannelKind::Instagram,
+            ChannelConfig::Threads { .. } => ChannelKind::Threads,
         }
     }
 
@@ -104,6 +143,9 @@ impl ChannelConfig {
             ChannelConfig::Matrix { .. } => "matrix",
             ChannelConfig::Rss { .. } => "rss",
             ChannelConfig::X { .. } => "x",
+            ChannelConfig::Facebook { .. } => "facebook",
+            ChannelConfig::Instagram { .. } => "instagram",
+            ChannelConfig::Threads { .. } => "threads",
         }
     }
 
@@ -128,6 +170,15 @@ impl ChannelConfig {
             // user (300 on lower tiers) and every read costs credits on the
             // pay-per-use tier: once a minute is enough for a brand.
             ChannelConfig::X { .. } => Duration::from_secs(60),
+            // A read costs a few Graph calls per post scanned; Meta's budget
+            // is 200 calls per hour per user of the app (and the Page's
+            // own business use-case budget): every two minutes keeps well
+            // inside it.
+            ChannelConfig::Facebook { .. } | ChannelConfig::Instagram { .. } => {
+                Duration::from_secs(120)
+            }
+            // Threads' budget is 4,800 × impressions per 24 h (at least 10).
+            ChannelConfig::Threads { .. } => Duration::from_secs(120),
         }
     }
 
@@ -162,6 +213,28 @@ impl ChannelConfig {
                         "x.user_id: {user_id:?} is not an X user id (digits only)"
                     )))
                 }
+            }
+            ChannelConfig::Facebook {
+                page_id,
+                graph_base,
+            } => {
+                check_api_base("facebook.graph_base", graph_base)?;
+                check_graph_id("facebook.page_id", page_id)
+            }
+            ChannelConfig::Instagram {
+                ig_user_id,
+                page_id,
+                graph_base,
+            } => {
+                check_api_base("instagram.graph_base", graph_base)?;
+                check_graph_id("instagram.ig_user_id", ig_user_id)?;
+                match page_id {
+                    Some(p) => check_graph_id("instagram.page_id", p),
+                    None => Ok(()),
+                }
+            }
+            ChannelConfig::Threads { graph_base } => {
+                check_api_base("threads.graph_base", graph_base)
             }
             ChannelConfig::Mastodon { instance, account } => {
                 super::mastodon::instance_base(instance)?;
@@ -255,6 +328,17 @@ fn check_api_base(name: &str, url: &str) -> Result<(), ChannelError> {
         }
     }
     Ok(())
+}
+
+/// Checks that the setting `name` is a Graph id (digits).
+fn check_graph_id(name: &str, id: &str) -> Result<(), ChannelError> {
+    if !id.is_empty() && id.len() <= 32 && id.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(ChannelError::Permanent(format!(
+            "{name}: {id:?} is not a Meta id (digits only)"
+        )))
+    }
 }
 
 /// The secrets a channel is connected with. `Debug` never prints them; the
@@ -352,6 +436,37 @@ pub fn connect(
                 api_base,
                 user_id,
                 token_url,
+                credentials,
+            )?))
+        }
+        ChannelConfig::Facebook {
+            page_id,
+            graph_base,
+        } => {
+            config.validate()?;
+            Ok(Box::new(super::meta::facebook::Facebook::new(
+                graph_base,
+                page_id,
+                credentials,
+            )?))
+        }
+        ChannelConfig::Instagram {
+            ig_user_id,
+            page_id,
+            graph_base,
+        } => {
+            config.validate()?;
+            Ok(Box::new(super::meta::instagram::Instagram::new(
+                graph_base,
+                ig_user_id,
+                page_id.as_deref(),
+                credentials,
+            )?))
+        }
+        ChannelConfig::Threads { graph_base } => {
+            config.validate()?;
+            Ok(Box::new(super::meta::threads::Threads::new(
+                graph_base,
                 credentials,
             )?))
         }

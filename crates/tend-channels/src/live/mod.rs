@@ -25,6 +25,7 @@ mod error;
 pub mod http;
 pub mod mastodon;
 pub mod matrix;
+pub mod meta;
 pub mod oauth;
 pub mod rss;
 pub mod simulated;

@@ -41,7 +41,38 @@ const PAGE: usize = 100;
 /// How far before the key was made a lookup reads (clock skew).
 const LOOKUP_SLACK_SECS: i64 = 120;
 
-/// Runs the connectors' payload mapping on any bytes (for the fuzzer).
+/// Runs the Facebook connector's payload mapping on any bytes (for the fuzzer).
+#[doc(hidden)]
+pub fn fuzz_facebook(bytes: &[u8]) {
+    facebook::fuzz(bytes);
+    fuzz_marks(bytes);
+}
+
+/// Runs the Instagram connector's payload mapping on any bytes (for the fuzzer).
+#[doc(hidden)]
+pub fn fuzz_instagram(bytes: &[u8]) {
+    instagram::fuzz(bytes);
+    fuzz_marks(bytes);
+}
+
+/// Runs the Threads connector's payload mapping on any bytes (for the fuzzer).
+#[doc(hidden)]
+pub fn fuzz_threads(bytes: &[u8]) {
+    threads::fuzz(bytes);
+    fuzz_marks(bytes);
+}
+
+fn fuzz_marks(bytes: &[u8]) {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return;
+    };
+    if let Ok(marks) = Marks::parse(&Cursor(text.to_string())) {
+        let _ = marks.cursor();
+    }
+    let _ = graph_time("fuzz", text);
+}
+
+/// Runs the three connectors' payload mapping on any bytes (for the fuzzer).
 #[doc(hidden)]
 pub fn fuzz_meta(bytes: &[u8]) {
     facebook::fuzz(bytes);

@@ -102,7 +102,13 @@ async fn facebook_comments_backfill_then_continue_from_the_cursor_without_repeat
     let post = fake.fb_post("We launch today!");
     fake.fb_comment_ago("Old Timer", "ancient", &post, Duration::from_secs(7200));
     let recent: Vec<String> = (0..130)
-        .map(|i| fake.fb_comment(&format!("Member {}", i % 7), &format!("question {i}"), &post))
+        .map(|i| {
+            fake.fb_comment(
+                &format!("Member {}", i % 7),
+                &format!("question {i}"),
+                &post,
+            )
+        })
         .collect();
     let fb = facebook(&fake);
     let first = read_all(&fb, None).await;
@@ -124,7 +130,10 @@ async fn facebook_comments_backfill_then_continue_from_the_cursor_without_repeat
     let author = top.author.as_ref().unwrap();
     assert_eq!(author.platform, ChannelKind::Facebook);
     assert_eq!(author.display_name.as_deref(), Some("Sam Evans"));
-    assert_eq!(author.handle, "Sam Evans", "a name as Facebook shows it, no @");
+    assert_eq!(
+        author.handle, "Sam Evans",
+        "a name as Facebook shows it, no @"
+    );
     assert!(author.external_id.bytes().all(|b| b.is_ascii_digit()));
 
     let third = read_all(&fb, second.last_cursor().as_ref()).await;
@@ -140,12 +149,21 @@ async fn messenger_and_instagram_messages_come_in_as_direct_messages() {
     let [dm] = fb.messages()[..] else {
         panic!("{:?}", fb.ids())
     };
-    assert_eq!((dm.external_id.as_str(), dm.kind), (m1.as_str(), MessageKind::DirectMessage));
+    assert_eq!(
+        (dm.external_id.as_str(), dm.kind),
+        (m1.as_str(), MessageKind::DirectMessage)
+    );
     assert!(dm.thread_external_id.as_deref().unwrap().starts_with("t_"));
-    assert_eq!(dm.author.as_ref().unwrap().display_name.as_deref(), Some("Kim Lee"));
+    assert_eq!(
+        dm.author.as_ref().unwrap().display_name.as_deref(),
+        Some("Kim Lee")
+    );
     let ig = read_all(&instagram(&fake), None).await;
     assert_eq!(ig.ids(), vec![m2]);
-    assert_eq!(ig.messages()[0].author.as_ref().unwrap().platform, ChannelKind::Instagram);
+    assert_eq!(
+        ig.messages()[0].author.as_ref().unwrap().platform,
+        ChannelKind::Instagram
+    );
 }
 
 #[tokio::test]
@@ -160,7 +178,11 @@ async fn a_facebook_reply_cut_off_is_found_by_lookup_then_hidden_and_deleted() {
     let err = fb.publish(&reply).await.unwrap_err();
     assert!(matches!(err, ChannelError::Transient(_)), "{err:?}");
     let found = fb.lookup(&reply).await.unwrap().expect("found on the page");
-    assert_eq!(fake.writes(Route::FbComment), 1, "settled without a second write");
+    assert_eq!(
+        fake.writes(Route::FbComment),
+        1,
+        "settled without a second write"
+    );
     let ours = fake.item(&found.id).unwrap();
     assert_eq!(ours.parent.as_deref(), Some(comment.as_str()));
     // Moderation: hide the member's comment, delete our reply.
@@ -173,7 +195,10 @@ async fn a_facebook_reply_cut_off_is_found_by_lookup_then_hidden_and_deleted() {
     let post_out = out(&fb, "k2", "Our summer sale starts now", None);
     let made = fb.publish(&post_out).await.unwrap();
     assert_eq!(fb.lookup(&post_out).await.unwrap().unwrap().id, made.id);
-    assert_eq!(fb.verify().await.unwrap().handle.as_deref(), Some("The Brand Page"));
+    assert_eq!(
+        fb.verify().await.unwrap().handle.as_deref(),
+        Some("The Brand Page")
+    );
 }
 
 #[tokio::test]
@@ -228,16 +253,30 @@ async fn instagram_comments_replies_and_tags_read_once_each() {
     let mut want = vec![c1.clone(), r1.clone(), tag.clone()];
     want.sort();
     assert_eq!(ids, want);
-    let by_id = |id: &str| *first.messages().iter().find(|m| m.external_id == id).unwrap();
+    let by_id = |id: &str| {
+        *first
+            .messages()
+            .iter()
+            .find(|m| m.external_id == id)
+            .unwrap()
+    };
     assert_eq!(by_id(&c1).kind, MessageKind::Comment);
     assert_eq!(by_id(&r1).parent_external_id.as_deref(), Some(c1.as_str()));
-    assert_eq!(by_id(&r1).thread_external_id.as_deref(), Some(media.as_str()));
+    assert_eq!(
+        by_id(&r1).thread_external_id.as_deref(),
+        Some(media.as_str())
+    );
     assert_eq!(by_id(&tag).kind, MessageKind::Mention);
     let a = by_id(&c1).author.clone().unwrap();
-    assert_eq!((a.handle.as_str(), a.platform), ("ada", ChannelKind::Instagram));
+    assert_eq!(
+        (a.handle.as_str(), a.platform),
+        ("ada", ChannelKind::Instagram)
+    );
 
     // Our own reply is not read back; a new comment is, once.
-    ig.publish(&out(&ig, "k", "thank you!", Some(&c1))).await.unwrap();
+    ig.publish(&out(&ig, "k", "thank you!", Some(&c1)))
+        .await
+        .unwrap();
     let c2 = fake.ig_comment("dee", "price?", &media);
     let second = read_all(&ig, first.last_cursor().as_ref()).await;
     assert_eq!(second.ids(), vec![c2]);
@@ -253,10 +292,20 @@ async fn an_instagram_reply_cut_off_is_settled_by_reading_back_and_comments_are_
     let ig = instagram(&fake);
     let reply = out(&ig, "k1", "In our shop!", Some(&c));
     fake.fail_next(Route::IgReply, 1, Fault::CommitThenDrop);
-    assert!(matches!(ig.publish(&reply).await, Err(ChannelError::Transient(_))));
-    let found = ig.lookup(&reply).await.unwrap().expect("found among the replies");
+    assert!(matches!(
+        ig.publish(&reply).await,
+        Err(ChannelError::Transient(_))
+    ));
+    let found = ig
+        .lookup(&reply)
+        .await
+        .unwrap()
+        .expect("found among the replies");
     assert_eq!(fake.writes(Route::IgReply), 1);
-    assert_eq!(fake.item(&found.id).unwrap().parent.as_deref(), Some(c.as_str()));
+    assert_eq!(
+        fake.item(&found.id).unwrap().parent.as_deref(),
+        Some(c.as_str())
+    );
     ig.hide(&c, true).await.unwrap();
     assert!(fake.item(&c).unwrap().hidden);
     ig.delete(&found).await.unwrap();
@@ -276,7 +325,12 @@ async fn an_instagram_reply_cut_off_is_settled_by_reading_back_and_comments_are_
 async fn an_instagram_post_goes_through_one_container_and_is_never_published_twice() {
     let fake = FakeMeta::start().await.unwrap();
     let ig = instagram(&fake);
-    let post = out(&ig, "k-post", "https://cdn.example.com/mug.jpg New mugs are in!", None);
+    let post = out(
+        &ig,
+        "k-post",
+        "https://cdn.example.com/mug.jpg New mugs are in!",
+        None,
+    );
     fake.fail_next(Route::IgPublish, 1, Fault::CommitThenDrop);
     let err = ig.publish(&post).await.unwrap_err();
     assert!(matches!(err, ChannelError::Transient(_)), "{err:?}");
@@ -315,14 +369,21 @@ async fn threads_replies_and_mentions_in_replies_out_through_containers() {
     let mut want = vec![r1.clone(), r2.clone(), m.clone()];
     want.sort();
     assert_eq!(ids, want);
-    let deep = first.messages().into_iter().find(|x| x.external_id == r2).unwrap();
+    let deep = first
+        .messages()
+        .into_iter()
+        .find(|x| x.external_id == r2)
+        .unwrap();
     assert_eq!(deep.parent_external_id.as_deref(), Some(r1.as_str()));
     assert_eq!(deep.thread_external_id.as_deref(), Some(ours.as_str()));
     assert_eq!(deep.author.as_ref().unwrap().handle, "bo");
 
     let reply = out(&th, "k1", "Welcome, ada! 👋", Some(&r1));
     fake.fail_next(Route::ThreadsPublish, 1, Fault::CommitThenDrop);
-    assert!(matches!(th.publish(&reply).await, Err(ChannelError::Transient(_))));
+    assert!(matches!(
+        th.publish(&reply).await,
+        Err(ChannelError::Transient(_))
+    ));
     let found = th.lookup(&reply).await.unwrap().expect("published");
     let again = th.publish(&reply).await.unwrap();
     assert_eq!(again.id, found.id);
@@ -339,7 +400,11 @@ async fn threads_replies_and_mentions_in_replies_out_through_containers() {
         let err = th.publish(&out(&th, "k9", bad, None)).await.unwrap_err();
         assert!(matches!(err, ChannelError::Permanent(_)), "{err:?}");
     }
-    assert_eq!(fake.writes(Route::ThreadsContainer), 1, "refused before any request");
+    assert_eq!(
+        fake.writes(Route::ThreadsContainer),
+        1,
+        "refused before any request"
+    );
 }
 
 #[tokio::test]
@@ -356,13 +421,24 @@ async fn a_threads_token_near_its_end_is_refreshed_and_an_expired_one_refused() 
     let th = Threads::new(&fake.threads_base(), &creds).unwrap();
     let info = th.verify().await.unwrap();
     assert_eq!(info.handle.as_deref(), Some("tendbrand"));
-    assert!(info.token_expires_at.unwrap() > Timestamp::now() + SignedDuration::from_hours(24 * 50));
+    assert!(
+        info.token_expires_at.unwrap() > Timestamp::now() + SignedDuration::from_hours(24 * 50)
+    );
     assert!(matches!(th.refreshed(), Some(Credentials::OAuth { .. })));
     fake.expire_threads_tokens();
     let err = th.verify().await;
     assert!(matches!(err, Ok(_) | Err(ChannelError::Unauthorized(_))));
-    let stale = Threads::new(&fake.threads_base(), &Credentials::Token { token: "THQVJdead".into() }).unwrap();
-    assert!(matches!(stale.verify().await, Err(ChannelError::Unauthorized(_))));
+    let stale = Threads::new(
+        &fake.threads_base(),
+        &Credentials::Token {
+            token: "THQVJdead".into(),
+        },
+    )
+    .unwrap();
+    assert!(matches!(
+        stale.verify().await,
+        Err(ChannelError::Unauthorized(_))
+    ));
 }
 
 #[test]
@@ -377,17 +453,26 @@ fn settings_refuse_hostile_values_naming_the_setting() {
         c.validate().unwrap();
     }
     let bad = [
-        ("facebook.page_id", serde_json::json!({"network": "facebook", "page_id": "../me"})),
+        (
+            "facebook.page_id",
+            serde_json::json!({"network": "facebook", "page_id": "../me"}),
+        ),
         (
             "facebook.graph_base",
             serde_json::json!({"network": "facebook", "page_id": "1", "graph_base": "http://graph.evil.example"}),
         ),
-        ("instagram.ig_user_id", serde_json::json!({"network": "instagram", "ig_user_id": "x"})),
+        (
+            "instagram.ig_user_id",
+            serde_json::json!({"network": "instagram", "ig_user_id": "x"}),
+        ),
         (
             "instagram.page_id",
             serde_json::json!({"network": "instagram", "ig_user_id": "1", "page_id": "1?x=2"}),
         ),
-        ("threads.graph_base", serde_json::json!({"network": "threads", "graph_base": "ftp://x"})),
+        (
+            "threads.graph_base",
+            serde_json::json!({"network": "threads", "graph_base": "ftp://x"}),
+        ),
     ];
     for (name, json) in bad {
         let c: ChannelConfig = serde_json::from_value(json).unwrap();

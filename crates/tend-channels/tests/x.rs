@@ -180,8 +180,14 @@ async fn mentions_map_their_author_thread_and_direct_messages_come_too() {
     assert_eq!(mention.external_id, id);
     assert_eq!(mention.kind, MessageKind::Reply);
     assert_eq!(mention.direction, Direction::Inbound);
-    assert_eq!(mention.parent_external_id.as_deref(), Some(ours.id.as_str()));
-    assert_eq!(mention.thread_external_id.as_deref(), Some(ours.id.as_str()));
+    assert_eq!(
+        mention.parent_external_id.as_deref(),
+        Some(ours.id.as_str())
+    );
+    assert_eq!(
+        mention.thread_external_id.as_deref(),
+        Some(ours.id.as_str())
+    );
     assert_eq!(mention.text, "@tendbrand Is there a discount & a demo?");
     let author = mention.author.as_ref().unwrap();
     assert_eq!(author.platform, ChannelKind::X);
@@ -199,9 +205,13 @@ async fn mentions_map_their_author_thread_and_direct_messages_come_too() {
 
     // Nothing twice on the next read, DMs included.
     let mut again = Collect::default();
-    x.pull(got.last_cursor().as_ref(), &window(Duration::ZERO, 5), &mut again)
-        .await
-        .unwrap();
+    x.pull(
+        got.last_cursor().as_ref(),
+        &window(Duration::ZERO, 5),
+        &mut again,
+    )
+    .await
+    .unwrap();
     assert!(again.ids().is_empty(), "{:?}", again.ids());
 }
 
@@ -217,9 +227,13 @@ async fn an_edit_is_the_same_message_with_its_edit_time() {
     assert!(got.messages()[0].edited_at.is_none());
     fake.edit_tweet(&id, "the app is down").unwrap();
     let mut edited = Collect::default();
-    x.pull(got.last_cursor().as_ref(), &window(Duration::ZERO, 5), &mut edited)
-        .await
-        .unwrap();
+    x.pull(
+        got.last_cursor().as_ref(),
+        &window(Duration::ZERO, 5),
+        &mut edited,
+    )
+    .await
+    .unwrap();
     let [m] = edited.messages()[..] else {
         panic!("{:?}", edited.ids())
     };
@@ -234,7 +248,11 @@ async fn a_reply_lands_under_the_mention_and_can_be_deleted() {
     let x = connector(&fake);
     let mention = fake.post_mention("alice", "where is my parcel?");
     let sent = x
-        .publish(&reply(&key(&x, "k1"), "It left today & arrives soon.", &mention))
+        .publish(&reply(
+            &key(&x, "k1"),
+            "It left today & arrives soon.",
+            &mention,
+        ))
         .await
         .unwrap();
     let [tweet] = &fake.brand_tweets()[..] else {
@@ -253,7 +271,10 @@ async fn a_reply_lands_under_the_mention_and_can_be_deleted() {
     // X refuses the same text twice: a refusal, not a connection problem.
     let twice = post(&key(&x, "k2"), "Same words");
     x.publish(&twice).await.unwrap();
-    let err = x.publish(&post(&key(&x, "k3"), "Same words")).await.unwrap_err();
+    let err = x
+        .publish(&post(&key(&x, "k3"), "Same words"))
+        .await
+        .unwrap_err();
     assert!(
         matches!(&err, ChannelError::Permanent(m) if m.contains("duplicate")),
         "{err:?}"
@@ -265,7 +286,11 @@ async fn a_post_cut_off_after_it_was_made_is_found_by_lookup_without_a_second_wr
     let fake = FakeX::start().await.unwrap();
     let x = connector(&fake);
     let mention = fake.post_mention("alice", "hello? https://example.com/a");
-    let out = reply(&key(&x, "k-cut"), "Hi! See https://example.com/help", &mention);
+    let out = reply(
+        &key(&x, "k-cut"),
+        "Hi! See https://example.com/help",
+        &mention,
+    );
     assert_eq!(x.lookup(&out).await.unwrap(), None, "not sent yet");
     fake.fail_next(Route::PostTweet, 1, Fault::CommitThenDrop);
     let err = x.publish(&out).await.unwrap_err();
@@ -285,33 +310,55 @@ async fn failures_map_to_what_the_runner_must_do() {
     let x = connector(&fake);
     fake.fail_next(Route::Mentions, 1, Fault::Unavailable);
     let err = x
-        .pull(None, &window(Duration::from_secs(60), 1), &mut Collect::default())
+        .pull(
+            None,
+            &window(Duration::from_secs(60), 1),
+            &mut Collect::default(),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, ChannelError::Transient(_)), "{err:?}");
 
-    fake.fail_next(Route::PostTweet, 1, Fault::RateLimited { reset_in_secs: 420 });
+    fake.fail_next(
+        Route::PostTweet,
+        1,
+        Fault::RateLimited { reset_in_secs: 420 },
+    );
     let err = x.publish(&post(&key(&x, "k"), "hi")).await.unwrap_err();
     let ChannelError::RateLimited { retry_after } = err else {
         panic!("{err:?}")
     };
-    assert!((415..=421).contains(&retry_after.as_secs()), "{retry_after:?}");
+    assert!(
+        (415..=421).contains(&retry_after.as_secs()),
+        "{retry_after:?}"
+    );
 
     // The window itself: spent after 2 reads, reopening in 15 minutes.
     fake.set_rate_limit(2);
     for _ in 0..2 {
-        x.pull(None, &window(Duration::from_secs(60), 1), &mut Collect::default())
-            .await
-            .unwrap();
+        x.pull(
+            None,
+            &window(Duration::from_secs(60), 1),
+            &mut Collect::default(),
+        )
+        .await
+        .unwrap();
     }
     let err = x
-        .pull(None, &window(Duration::from_secs(60), 1), &mut Collect::default())
+        .pull(
+            None,
+            &window(Duration::from_secs(60), 1),
+            &mut Collect::default(),
+        )
         .await
         .unwrap_err();
     let ChannelError::RateLimited { retry_after } = err else {
         panic!("{err:?}")
     };
-    assert!((890..=900).contains(&retry_after.as_secs()), "{retry_after:?}");
+    assert!(
+        (890..=900).contains(&retry_after.as_secs()),
+        "{retry_after:?}"
+    );
 
     let stranger = X::new(
         &fake.url,
@@ -389,7 +436,10 @@ fn settings_refuse_hostile_values_naming_the_setting() {
     ok.validate().unwrap();
     assert_eq!(ok.kind(), ChannelKind::X);
     let bad = [
-        ("x.user_id", serde_json::json!({"network": "x", "user_id": "@brand"})),
+        (
+            "x.user_id",
+            serde_json::json!({"network": "x", "user_id": "@brand"}),
+        ),
         (
             "x.api_base",
             serde_json::json!({"network": "x", "user_id": "1", "api_base": "http://evil.example"}),

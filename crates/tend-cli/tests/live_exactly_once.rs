@@ -241,8 +241,7 @@ async fn two_processes_on_sqlite_send_300_replies_to_x_each_once() {
     .await;
     let messages = fleet::member_messages(&scene, n, |i| ids[i].clone()).await;
     let settled =
-        fleet::send_with_a_kill(&scene, &url, &messages, 2, n / 3, Duration::from_secs(600))
-            .await;
+        fleet::send_with_a_kill(&scene, &url, &messages, 2, n / 3, Duration::from_secs(600)).await;
     let replies: Vec<String> = fake
         .brand_tweets()
         .into_iter()
@@ -315,8 +314,7 @@ async fn meta_replies(net: tend_fakes::meta::Net, n: usize, label: &str) {
     let scene = fleet::scene(&url, config, credentials).await;
     let messages = fleet::member_messages(&scene, n, |i| ids[i].clone()).await;
     let settled =
-        fleet::send_with_a_kill(&scene, &url, &messages, 2, n / 3, Duration::from_secs(600))
-            .await;
+        fleet::send_with_a_kill(&scene, &url, &messages, 2, n / 3, Duration::from_secs(600)).await;
     let replies: Vec<String> = fake
         .brand_items(net)
         .into_iter()

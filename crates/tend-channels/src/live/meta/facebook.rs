@@ -119,8 +119,9 @@ impl Facebook {
         page_id: &str,
         credentials: &Credentials,
     ) -> Result<Facebook, ChannelError> {
-        graph::check_id(NET, "page_id", page_id)
-            .map_err(|_| ChannelError::Permanent(format!("facebook.page_id: {page_id:?} is not a Page id")))?;
+        graph::check_id(NET, "page_id", page_id).map_err(|_| {
+            ChannelError::Permanent(format!("facebook.page_id: {page_id:?} is not a Page id"))
+        })?;
         let token = match credentials {
             Credentials::Token { token } => token.clone(),
             Credentials::OAuth { access_token, .. } => access_token.clone(),
@@ -194,10 +195,7 @@ impl Facebook {
                 _ => break,
             }
         }
-        Ok(found
-            .into_iter()
-            .filter(|f| f.secs >= since)
-            .collect())
+        Ok(found.into_iter().filter(|f| f.secs >= since).collect())
     }
 
     fn found(&self, c: &Comment, post_id: &str) -> Found {
@@ -220,8 +218,15 @@ impl Facebook {
             self.page_id,
             graph::enc("id,updated_time,messages.limit(25){id,message,created_time,from}")
         );
-        conversations(&self.graph, NET, &first, since, &self.page_id, ChannelKind::Facebook)
-            .await
+        conversations(
+            &self.graph,
+            NET,
+            &first,
+            since,
+            &self.page_id,
+            ChannelKind::Facebook,
+        )
+        .await
     }
 }
 
@@ -306,7 +311,10 @@ fn comment_message(
     post_id: &str,
     page_id: &str,
 ) -> Result<Option<IncomingMessage>, String> {
-    let what = format!("Facebook comment {}", c.id.chars().take(40).collect::<String>());
+    let what = format!(
+        "Facebook comment {}",
+        c.id.chars().take(40).collect::<String>()
+    );
     if !super::safe_id(&c.id) {
         return Err(format!("{what}: not an id"));
     }
@@ -324,7 +332,10 @@ fn comment_message(
         direction: Direction::Inbound,
         thread_external_id: Some(post_id.to_string()),
         parent_external_id: Some(parent.unwrap_or_else(|| post_id.to_string())),
-        author: c.from.as_ref().and_then(|f| author(f, ChannelKind::Facebook)),
+        author: c
+            .from
+            .as_ref()
+            .and_then(|f| author(f, ChannelKind::Facebook)),
         title: None,
         text: c.message.clone().unwrap_or_default(),
         lang: None,
@@ -517,5 +528,93 @@ impl Connector for Facebook {
             token_expires_at: None,
             max_chars: Some(MAX_CHARS),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    fn sample() -> Value {
+        json!({"data": [{
+            "id": "245628824887810_1",
+            "created_time": "2023-07-14T10:45:55+0000",
+            "comments": {"data": [{
+                "id": "1_2",
+                "message": "Is there a discount?",
+                "created_time": "2023-07-14T10:46:00+0000",
+                "from": {"name": "Sam Evans", "id": "6100000000001"},
+                "parent": {"id": "1_1"},
+                "permalink_url": "https://www.facebook.com/1_2",
+                "like_count": 1,
+                "comment_count": 0
+            }]}
+        }]})
+    }
+
+    #[test]
+    fn a_comment_maps_with_a_name_and_its_parent() {
+        let feed: Edge<Post> = graph::parse(NET, "feed", &sample().to_string()).unwrap();
+        let post = &feed.data[0];
+        let c = &post.comments.as_ref().unwrap().data[0];
+        let m = comment_message(c, &post.id, "245628824887810")
+            .unwrap()
+            .unwrap();
+        assert_eq!(m.kind, MessageKind::Reply);
+        assert_eq!(m.parent_external_id.as_deref(), Some("1_1"));
+        let a = m.author.unwrap();
+        assert_eq!(
+            (a.handle.as_str(), a.display_name.as_deref()),
+            ("Sam Evans", Some("Sam Evans"))
+        );
+        // The Page's own comment is not read back.
+        assert!(
+            comment_message(c, &post.id, "6100000000001")
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    const FIELDS: &[&str] = &[
+        "id",
+        "message",
+        "created_time",
+        "from",
+        "parent",
+        "like_count",
+    ];
+
+    proptest! {
+        #[test]
+        fn a_field_of_any_value_is_read_or_named(
+            field in 0..FIELDS.len(),
+            value in prop_oneof![
+                Just(Value::Null),
+                any::<i64>().prop_map(|n| json!(n)),
+                ".{0,20}".prop_map(Value::String),
+                Just(json!([])),
+                Just(json!({})),
+            ],
+        ) {
+            let key = FIELDS[field];
+            let mut v = sample();
+            v["data"][0]["comments"]["data"][0][key] = value;
+            match graph::parse::<Edge<Post>>(NET, "feed", &v.to_string()) {
+                Err(e) => prop_assert!(
+                    e.starts_with("Facebook feed: at data[0].comments.data[0]"),
+                    "{}", e
+                ),
+                Ok(feed) => {
+                    let post = &feed.data[0];
+                    for c in post.comments.iter().flat_map(|e| &e.data) {
+                        if let Err(e) = comment_message(c, &post.id, "1") {
+                            prop_assert!(e.starts_with("Facebook comment"), "{}", e);
+                        }
+                    }
+                }
+            }
+        }
     }
 }

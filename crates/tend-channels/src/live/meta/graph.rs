@@ -99,7 +99,11 @@ pub(super) struct Created {
 }
 
 /// Parses `body`, the answer of `what`; an error names the field's path.
-pub(super) fn parse<T: DeserializeOwned>(network: &str, what: &str, body: &str) -> Result<T, String> {
+pub(super) fn parse<T: DeserializeOwned>(
+    network: &str,
+    what: &str,
+    body: &str,
+) -> Result<T, String> {
     let de = &mut serde_json::Deserializer::from_str(body);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -110,9 +114,8 @@ pub(super) fn parse<T: DeserializeOwned>(network: &str, what: &str, body: &str) 
 /// Checks a Graph id (digits, with `_` in Facebook's `page_post` ids)
 /// before it goes into a path.
 pub(super) fn check_id(network: &str, what: &str, id: &str) -> Result<(), ChannelError> {
-    let ok = !id.is_empty()
-        && id.len() <= 64
-        && id.bytes().all(|b| b.is_ascii_digit() || b == b'_');
+    let ok =
+        !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_digit() || b == b'_');
     if ok {
         Ok(())
     } else {
@@ -222,7 +225,9 @@ impl Graph {
             .map_err(http::from_reqwest)?;
         match self.answer(res).await {
             Ok(_) => Ok(()),
-            Err(ChannelError::Permanent(m)) if m.contains("(#100/33)") || m.contains("HTTP 404") => {
+            Err(ChannelError::Permanent(m))
+                if m.contains("(#100/33)") || m.contains("HTTP 404") =>
+            {
                 Ok(())
             }
             Err(e) => Err(e),
@@ -288,7 +293,10 @@ pub(super) fn usage_wait(headers: &reqwest::header::HeaderMap) -> Option<Duratio
                     ("estimated_time_to_regain_access", Some(m)) if m > 0.0 && m < 100_000.0 => {
                         regain_minutes = regain_minutes.max(m as u64);
                     }
-                    ("call_count" | "total_cputime" | "total_time" | "acc_id_util_pct", Some(p)) => {
+                    (
+                        "call_count" | "total_cputime" | "total_time" | "acc_id_util_pct",
+                        Some(p),
+                    ) => {
                         worst = worst.max(p);
                     }
                     _ => {}
@@ -356,7 +364,10 @@ mod tests {
             ),
         );
         assert_eq!(usage_wait(&h), Some(Duration::from_secs(600)));
-        h.insert("x-business-use-case-usage", HeaderValue::from_static("not json"));
+        h.insert(
+            "x-business-use-case-usage",
+            HeaderValue::from_static("not json"),
+        );
         assert_eq!(usage_wait(&h), None);
     }
 }

@@ -271,8 +271,15 @@ impl Instagram {
             "{page_id}/conversations?platform=instagram&fields={}&limit=25",
             graph::enc("id,updated_time,messages.limit(25){id,message,created_time,from}")
         );
-        conversations(&self.graph, NET, &first, since, &self.ig_user_id, ChannelKind::Instagram)
-            .await
+        conversations(
+            &self.graph,
+            NET,
+            &first,
+            since,
+            &self.ig_user_id,
+            ChannelKind::Instagram,
+        )
+        .await
     }
 
     /// The container's `status_code`, `None` when Meta no longer knows it.
@@ -436,7 +443,10 @@ fn comment_message(
     parent: Option<&str>,
     me: &str,
 ) -> Result<Option<IncomingMessage>, String> {
-    let what = format!("Instagram comment {}", c.id.chars().take(40).collect::<String>());
+    let what = format!(
+        "Instagram comment {}",
+        c.id.chars().take(40).collect::<String>()
+    );
     if !super::safe_id(&c.id) {
         return Err(format!("{what}: not an id"));
     }
@@ -472,7 +482,10 @@ fn comment_message(
 }
 
 fn tagged_message(t: &Tagged) -> Result<IncomingMessage, String> {
-    let what = format!("Instagram tagged media {}", t.id.chars().take(40).collect::<String>());
+    let what = format!(
+        "Instagram tagged media {}",
+        t.id.chars().take(40).collect::<String>()
+    );
     if !super::safe_id(&t.id) {
         return Err(format!("{what}: not an id"));
     }
@@ -502,7 +515,10 @@ pub(super) fn fuzz(bytes: &[u8]) {
         let mut found = Vec::new();
         for m in &page.data {
             collect(
-                m.comments.as_ref().map(|c| c.data.as_slice()).unwrap_or(&[]),
+                m.comments
+                    .as_ref()
+                    .map(|c| c.data.as_slice())
+                    .unwrap_or(&[]),
                 &m.id,
                 "brand",
                 &mut found,
@@ -584,8 +600,7 @@ impl Publisher for Instagram {
                         return match self.find_media(&caption).await? {
                             Some(found) => Ok(Some(found)),
                             None => Err(ChannelError::Transient(
-                                "the container is published but its post is not listed yet"
-                                    .into(),
+                                "the container is published but its post is not listed yet".into(),
                             )),
                         };
                     }

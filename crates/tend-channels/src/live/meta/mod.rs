@@ -243,7 +243,11 @@ fn graph_time(what: &str, value: &str) -> Result<Timestamp, String> {
         return Ok(t);
     }
     // Graph writes the offset without a colon.
-    let fixed = match value.len().checked_sub(5).and_then(|i| value.get(i..).map(|tail| (i, tail))) {
+    let fixed = match value
+        .len()
+        .checked_sub(5)
+        .and_then(|i| value.get(i..).map(|tail| (i, tail)))
+    {
         Some((i, tail))
             if (tail.starts_with('+') || tail.starts_with('-'))
                 && tail[1..].bytes().all(|b| b.is_ascii_digit()) =>
@@ -304,7 +308,15 @@ mod tests {
         assert!(back.fresh("c", 10, "1_4"));
         assert!(!back.fresh("c", 9, "1_9"));
         assert!(back.fresh("c", 11, "1_2"));
-        for bad in ["", "meta1;c", "meta1;c=x:1", "meta1;C=1:1", "meta1;c=1:a/b", "meta1;c=1:xyz", "x;c=1:"] {
+        for bad in [
+            "",
+            "meta1;c",
+            "meta1;c=x:1",
+            "meta1;C=1:1",
+            "meta1;c=1:a/b",
+            "meta1;c=1:xyz",
+            "x;c=1:",
+        ] {
             assert!(Marks::parse(&Cursor(bad.into())).is_err(), "{bad}");
         }
     }
@@ -314,7 +326,11 @@ mod tests {
         let a = graph_time("t", "2021-08-10T18:45:03+0000").unwrap();
         let b = graph_time("t", "2021-08-10T18:45:03Z").unwrap();
         assert_eq!(a, b);
-        assert!(graph_time("t", "yesterday").unwrap_err().starts_with("t: time"));
+        assert!(
+            graph_time("t", "yesterday")
+                .unwrap_err()
+                .starts_with("t: time")
+        );
         assert!(graph_time("t", "+0000").is_err());
     }
 }

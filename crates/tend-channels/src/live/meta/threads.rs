@@ -42,7 +42,8 @@ pub const MAX_CHARS: usize = 500;
 pub const MAX_TAGS: usize = 1;
 const STATUS_TRIES: usize = 30;
 const STATUS_EVERY: Duration = Duration::from_millis(500);
-const FIELDS: &str = "id,text,timestamp,username,permalink,replied_to{id},root_post{id},hide_status";
+const FIELDS: &str =
+    "id,text,timestamp,username,permalink,replied_to{id},root_post{id},hide_status";
 
 #[derive(Debug, Deserialize)]
 struct Post {
@@ -265,7 +266,10 @@ impl Threads {
         found.retain(|f| f.secs >= since_c);
         let body = self
             .graph
-            .get(&format!("me/mentions?fields={}&limit={POSTS}", graph::enc(FIELDS)))
+            .get(&format!(
+                "me/mentions?fields={}&limit={POSTS}",
+                graph::enc(FIELDS)
+            ))
             .await?;
         let mentions: Edge<Post> = read(NET, "mentions", &body)?;
         found.extend(

@@ -368,13 +368,13 @@ mod tests {
         assert_eq!(m.external_id, "1578516295611748353");
         assert!(m.edited_at.is_some());
         assert_eq!(m.kind, MessageKind::Reply);
-        assert_eq!(
-            m.thread_external_id.as_deref(),
-            Some("1578516295611748300")
-        );
+        assert_eq!(m.thread_external_id.as_deref(), Some("1578516295611748300"));
         assert_eq!(m.text, "@brand is the app down? & why");
         let a = m.author.unwrap();
-        assert_eq!((a.handle.as_str(), a.external_id.as_str()), ("TwitterDev", "2244994945"));
+        assert_eq!(
+            (a.handle.as_str(), a.external_id.as_str()),
+            ("TwitterDev", "2244994945")
+        );
         assert_eq!(a.display_name.as_deref(), Some("Twitter Dev"));
         assert_eq!(m.engagement.likes, 3);
     }

@@ -72,7 +72,9 @@ const USER_FIELDS: &str = "user.fields=username,name,verified,public_metrics";
 /// without a link.
 pub fn cost_warning(text: &str) -> Option<String> {
     let has_link = text.split_whitespace().any(|w| {
-        let w = w.trim_start_matches(['(', '[', '<', '"']).to_ascii_lowercase();
+        let w = w
+            .trim_start_matches(['(', '[', '<', '"'])
+            .to_ascii_lowercase();
         w.starts_with("http://") || w.starts_with("https://") || w.starts_with("www.")
     });
     has_link.then(|| {
@@ -146,8 +148,11 @@ impl X {
         token_url: &str,
         credentials: &Credentials,
     ) -> Result<X, ChannelError> {
-        api::check_id("user_id", user_id)
-            .map_err(|_| ChannelError::Permanent(format!("x.user_id: {user_id:?} is not an X user id (digits)")))?;
+        api::check_id("user_id", user_id).map_err(|_| {
+            ChannelError::Permanent(format!(
+                "x.user_id: {user_id:?} is not an X user id (digits)"
+            ))
+        })?;
         let auth = match credentials {
             Credentials::Token { token } if !token.trim().is_empty() => {
                 Auth::Token(token.trim().to_string())
@@ -436,7 +441,12 @@ fn error_of(status: StatusCode, headers: &HeaderMap, body: &str) -> ChannelError
         401 => ChannelError::Unauthorized(reason),
         403 => {
             let lower = body.to_ascii_lowercase();
-            let access = ["client-forbidden", "unsupported-authentication", "not permitted to use oauth", "suspended"];
+            let access = [
+                "client-forbidden",
+                "unsupported-authentication",
+                "not permitted to use oauth",
+                "suspended",
+            ];
             if access.iter().any(|a| lower.contains(a)) {
                 ChannelError::Unauthorized(reason)
             } else {

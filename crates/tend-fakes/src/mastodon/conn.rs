@@ -1,7 +1,8 @@
 //! Connections the fake can cut: each accepted socket carries a [`Kill`]
 //! switch, reachable from handlers as connect info. Once a handler throws it,
 //! every write on that socket fails, so the server closes the connection
-//! without sending a byte of the answer ("commit then drop").
+//! without sending a byte of the answer ("commit then drop"). The X and
+//! Meta fakes cut their connections with it too.
 
 use axum::extract::connect_info::Connected;
 use axum::serve::{IncomingStream, Listener};
@@ -15,11 +16,11 @@ use tokio::net::{TcpListener, TcpStream};
 
 /// The switch of one connection.
 #[derive(Debug, Clone, Default)]
-pub(super) struct Kill(Arc<AtomicBool>);
+pub(crate) struct Kill(Arc<AtomicBool>);
 
 impl Kill {
     /// Closes the connection before the answer is written.
-    pub(super) fn pull(&self) {
+    pub(crate) fn pull(&self) {
         self.0.store(true, Ordering::SeqCst);
     }
 
@@ -29,10 +30,10 @@ impl Kill {
 }
 
 /// A TCP listener whose connections carry a [`Kill`] switch.
-pub(super) struct KillableListener(pub(super) TcpListener);
+pub(crate) struct KillableListener(pub(crate) TcpListener);
 
 /// A TCP stream that fails every write once its switch is pulled.
-pub(super) struct KillableStream {
+pub(crate) struct KillableStream {
     inner: TcpStream,
     kill: Kill,
 }

@@ -24,7 +24,7 @@
 //! route (503, 429 with `Retry-After`, and "commit then drop the
 //! connection", the unknown outcome a publisher must settle).
 
-mod conn;
+pub(crate) mod conn;
 mod oauth;
 mod render;
 mod routes;

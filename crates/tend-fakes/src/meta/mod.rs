@@ -23,11 +23,10 @@
 //! Edits and deletions by members are not modelled (Graph tells them only
 //! by webhook).
 
-#[path = "../mastodon/conn.rs"]
-mod conn;
 mod render;
 mod routes;
 
+use crate::mastodon::conn::{self, Kill};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, RawQuery, Request, State as With};
@@ -35,7 +34,6 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use conn::Kill;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -23,10 +23,9 @@
 //! is created, the connection cut before the answer). It counts
 //! `POST /2/tweets` requests so tests can check exactly-once.
 
-#[path = "../mastodon/conn.rs"]
-mod conn;
 mod routes;
 
+use crate::mastodon::conn::{self, Kill};
 use anyhow::Context;
 use axum::Router;
 use axum::body::Bytes;
@@ -35,7 +34,6 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
-use conn::Kill;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -347,6 +347,14 @@ async fn an_instagram_post_goes_through_one_container_and_is_never_published_twi
     // After a crash (a new process, no container remembered): read back.
     let fresh = instagram(&fake);
     assert_eq!(fresh.lookup(&post).await.unwrap().unwrap().id, found.id);
+    // A spent quota (50 posts a day on Instagram) waits; nothing is made.
+    fake.set_quotas(1, 250, 1000);
+    let more = out(&ig, "k-more", "https://cdn.example.com/b.jpg Second", None);
+    assert!(matches!(
+        ig.publish(&more).await,
+        Err(ChannelError::RateLimited { .. })
+    ));
+    assert_eq!(fake.writes(Route::IgContainer), 1);
     let no_image = out(&ig, "k-text", "words only", None);
     assert!(matches!(
         ig.publish(&no_image).await,
@@ -405,6 +413,14 @@ async fn threads_replies_and_mentions_in_replies_out_through_containers() {
         1,
         "refused before any request"
     );
+    // The reply quota (1,000 a day) spent: the reply waits, nothing is made.
+    fake.set_quotas(50, 250, 0);
+    let err = th
+        .publish(&out(&th, "k10", "one more", Some(&r2)))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ChannelError::RateLimited { .. }), "{err:?}");
+    assert_eq!(fake.writes(Route::ThreadsContainer), 1);
 }
 
 #[tokio::test]

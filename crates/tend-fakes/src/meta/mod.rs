@@ -164,6 +164,8 @@ struct State {
     writes: HashMap<Route, usize>,
     reads: usize,
     app_usage: Option<u32>,
+    /// Publishing quotas per 24 hours: Instagram posts, Threads posts and replies.
+    quotas: (i64, i64, i64),
     serial: u64,
 }
 
@@ -192,6 +194,8 @@ struct Templates {
     threads_reply: Value,
     threads_profile: Value,
     threads_container: Value,
+    ig_publish_limit: Value,
+    threads_quota: Value,
 }
 
 fn load(json: &str) -> anyhow::Result<Value> {
@@ -218,6 +222,8 @@ impl Templates {
             threads_reply: replies["data"][0].clone(),
             threads_profile: load(include_str!("../../payloads/meta/threads_profile.json"))?,
             threads_container: load(include_str!("../../payloads/meta/threads_container.json"))?,
+            ig_publish_limit: load(include_str!("../../payloads/meta/ig_publish_limit.json"))?,
+            threads_quota: load(include_str!("../../payloads/meta/threads_quota.json"))?,
         })
     }
 }
@@ -265,6 +271,7 @@ impl FakeMeta {
                 writes: HashMap::new(),
                 reads: 0,
                 app_usage: None,
+                quotas: (50, 250, 1000),
                 serial: 0,
             }),
             t: Templates::load()?,
@@ -327,6 +334,12 @@ impl FakeMeta {
     /// `X-App-Usage` percentages sent on every answer from now on.
     pub fn set_app_usage(&self, percent: Option<u32>) {
         self.shared.lock().app_usage = percent;
+    }
+
+    /// The publishing quotas per 24 hours: Instagram posts (50), Threads
+    /// posts (250) and Threads replies (1,000).
+    pub fn set_quotas(&self, instagram_posts: i64, threads_posts: i64, threads_replies: i64) {
+        self.shared.lock().quotas = (instagram_posts, threads_posts, threads_replies);
     }
 
     /// Makes the next `n` requests of `route` fail with `fault`.

@@ -368,6 +368,34 @@ pub(super) async fn graph_get(
                 .collect();
             json(paged(media, limit, after, &next_base))
         }
+        [ig, "content_publishing_limit"] if ig == IG_ID => {
+            let day_ago = super::now_secs() - 86_400;
+            let used = state
+                .nodes
+                .iter()
+                .filter(|n| n.author == IG_ID && n.kind == Kind::Post && n.created > day_ago)
+                .count();
+            let mut v = t.ig_publish_limit.clone();
+            v["data"][0]["quota_usage"] = json!(used);
+            v["data"][0]["config"]["quota_total"] = json!(state.quotas.0);
+            json(v)
+        }
+        ["me", "threads_publishing_limit"] if threads => {
+            let day_ago = super::now_secs() - 86_400;
+            let own = |kind: Kind| {
+                state
+                    .nodes
+                    .iter()
+                    .filter(|n| n.author == THREADS_ID && n.kind == kind && n.created > day_ago)
+                    .count()
+            };
+            let mut entry = t.threads_quota.clone();
+            entry["reply_quota_usage"] = json!(own(Kind::Comment));
+            entry["reply_config"]["quota_total"] = json!(state.quotas.2);
+            entry["quota_usage"] = json!(own(Kind::Post));
+            entry["config"] = json!({"quota_total": state.quotas.1, "quota_duration": 86_400});
+            json(json!({ "data": [entry] }))
+        }
         [ig, "tags"] if ig == IG_ID => {
             let tagged: Vec<Value> = state
                 .nodes

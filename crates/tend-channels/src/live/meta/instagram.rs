@@ -16,7 +16,9 @@
 //!   container twice, and a lookup asks the container's `status_code` first
 //!   (`PUBLISHED` or not) before reading the account's recent media.
 //!   Instagram posts need an image: the text must hold the image's public
-//!   `https://` address (it is taken out of the caption).
+//!   `https://` address (it is taken out of the caption). Before a container
+//!   is made, `GET /{ig-user}/content_publishing_limit` is asked: with the
+//!   day's 50 posts spent the post waits (`RateLimited`).
 //! - **Deleting**: comments only; Instagram does not let apps delete posts.
 
 use super::facebook::conversations;
@@ -326,6 +328,15 @@ impl Instagram {
         let container = match known {
             Some(c) => c,
             None => {
+                // 50 posts per 24 hours: a spent quota waits, nothing is made.
+                let body = self
+                    .graph
+                    .get(&format!(
+                        "{}/content_publishing_limit?fields=quota_usage,config",
+                        self.ig_user_id
+                    ))
+                    .await?;
+                super::check_quota(NET, &body, false)?;
                 let body = self
                     .graph
                     .post(

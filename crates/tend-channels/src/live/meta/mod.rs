@@ -281,6 +281,52 @@ fn lookup_from(key: &str) -> Option<i64> {
     Some(secs - LOOKUP_SLACK_SECS)
 }
 
+/// How long a spent publishing quota waits (Meta's window rolls over 24
+/// hours and does not say when the oldest post leaves it).
+const QUOTA_WAIT: std::time::Duration = std::time::Duration::from_secs(3600);
+
+#[derive(Debug, serde::Deserialize)]
+struct Quota {
+    #[serde(default)]
+    quota_usage: Option<i64>,
+    #[serde(default)]
+    config: Option<QuotaConfig>,
+    #[serde(default)]
+    reply_quota_usage: Option<i64>,
+    #[serde(default)]
+    reply_config: Option<QuotaConfig>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct QuotaConfig {
+    #[serde(default)]
+    quota_total: Option<i64>,
+}
+
+/// Reads a publishing-limit answer (`content_publishing_limit`,
+/// `threads_publishing_limit`): a spent quota (posts, or replies for a
+/// reply) is `RateLimited`, so nothing is attempted.
+fn check_quota(network: &str, body: &str, reply: bool) -> Result<(), ChannelError> {
+    let answer: graph::Edge<Quota> = read(network, "publishing limit", body)?;
+    let Some(q) = answer.data.first() else {
+        return Ok(());
+    };
+    let (used, total) = if reply {
+        (
+            q.reply_quota_usage,
+            q.reply_config.as_ref().and_then(|c| c.quota_total),
+        )
+    } else {
+        (q.quota_usage, q.config.as_ref().and_then(|c| c.quota_total))
+    };
+    match (used, total) {
+        (Some(used), Some(total)) if used >= total => Err(ChannelError::RateLimited {
+            retry_after: QUOTA_WAIT,
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Parses a Graph answer for connector `network`, a transient error naming
 /// where when it cannot be read.
 fn read<T: serde::de::DeserializeOwned>(

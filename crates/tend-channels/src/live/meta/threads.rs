@@ -10,7 +10,9 @@
 //!   container made for a key is kept and reused by a retry, and a lookup
 //!   asks the container first, then reads the parent's replies (or the
 //!   account's posts) back. Text is checked first: at most 500 characters
-//!   (an emoji counts its UTF-8 bytes) and one topic tag.
+//!   (an emoji counts its UTF-8 bytes) and one topic tag; then
+//!   `GET /me/threads_publishing_limit`: with the day's 250 posts (or 1,000
+//!   replies) spent it waits (`RateLimited`).
 //! - **Moderation**: [`Threads::hide`] (`POST /{reply}/manage_reply`) and
 //!   [`Publisher::delete`] (`DELETE /{post}`).
 //! - **Credentials**: a long-lived token (60 days), refreshed at
@@ -442,6 +444,13 @@ impl Publisher for Threads {
         let container = match known {
             Some(c) => c,
             None => {
+                // 250 posts and 1,000 replies per 24 hours: a spent quota
+                // waits, nothing is made.
+                let body = self
+                    .graph
+                    .get("me/threads_publishing_limit?fields=quota_usage,config,reply_quota_usage,reply_config")
+                    .await?;
+                super::check_quota(NET, &body, post.reply_to.is_some())?;
                 let mut form = vec![("media_type", "TEXT"), ("text", post.text.as_str())];
                 if let Some(t) = &post.reply_to {
                     graph::check_id(NET, "reply target", &t.external_id)?;

@@ -678,3 +678,92 @@ impl Connector for Instagram {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    fn sample() -> Value {
+        json!({"data": [{
+            "id": "17850000000000001",
+            "timestamp": "2020-06-01T10:56:52+0000",
+            "comments": {"data": [{
+                "id": "17858154961981086",
+                "text": "Beautiful!",
+                "timestamp": "2020-06-01T10:56:52+0000",
+                "username": "ada",
+                "from": {"id": "6100000000001", "username": "ada"},
+                "like_count": 2,
+                "replies": {"data": [{
+                    "id": "17847314687296283",
+                    "text": "@ada thanks",
+                    "timestamp": "2020-08-07T03:30:06+0000",
+                    "username": "tendbrand"
+                }]}
+            }]}
+        }]})
+    }
+
+    #[test]
+    fn comments_and_replies_map_and_our_own_are_left_out() {
+        let page: Edge<Media> = graph::parse(NET, "media", &sample().to_string()).unwrap();
+        let mut found = Vec::new();
+        let media = &page.data[0];
+        collect(
+            &media.comments.as_ref().unwrap().data,
+            &media.id,
+            "tendbrand",
+            &mut found,
+        );
+        assert_eq!(found.len(), 2, "both move the marks");
+        let c = found[0].message.as_ref().unwrap();
+        assert_eq!(
+            (c.kind, c.author.as_ref().unwrap().handle.as_str()),
+            (MessageKind::Comment, "ada")
+        );
+        assert!(found[1].message.is_none(), "the account's own reply");
+        assert_eq!(
+            image_and_caption("https://cdn.example.com/a.jpg  Hello  there").unwrap(),
+            (
+                "https://cdn.example.com/a.jpg".to_string(),
+                "Hello there".to_string()
+            )
+        );
+    }
+
+    const FIELDS: &[&str] = &["id", "text", "timestamp", "username", "from", "replies"];
+
+    proptest! {
+        #[test]
+        fn a_field_of_any_value_is_read_or_named(
+            field in 0..FIELDS.len(),
+            value in prop_oneof![
+                Just(Value::Null),
+                any::<i64>().prop_map(|n| json!(n)),
+                ".{0,20}".prop_map(Value::String),
+                Just(json!([])),
+                Just(json!({})),
+            ],
+        ) {
+            let key = FIELDS[field];
+            let mut v = sample();
+            v["data"][0]["comments"]["data"][0][key] = value;
+            match graph::parse::<Edge<Media>>(NET, "media", &v.to_string()) {
+                Err(e) => prop_assert!(
+                    e.starts_with("Instagram media: at data[0].comments.data[0]"),
+                    "{}", e
+                ),
+                Ok(page) => {
+                    let m = &page.data[0];
+                    for c in m.comments.iter().flat_map(|e| &e.data) {
+                        if let Err(e) = comment_message(c, &m.id, None, "brand") {
+                            prop_assert!(e.starts_with("Instagram comment"), "{}", e);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

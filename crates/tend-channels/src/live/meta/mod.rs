@@ -69,6 +69,8 @@ fn fuzz_marks(bytes: &[u8]) {
     if let Ok(marks) = Marks::parse(&Cursor(text.to_string())) {
         let _ = marks.cursor();
     }
+    let _ = check_quota("fuzz", text, true);
+    let _ = check_quota("fuzz", text, false);
     let _ = graph_time("fuzz", text);
 }
 

@@ -549,6 +549,59 @@ impl Connector for Threads {
 mod tests {
     use super::*;
 
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    fn sample() -> Value {
+        json!({"data": [{
+            "id": "1234567891",
+            "text": "First Reply",
+            "timestamp": "2024-01-01T18:20:00+0000",
+            "username": "ada",
+            "root_post": {"id": "1234567890"},
+            "replied_to": {"id": "1234567890"},
+            "hide_status": "NOT_HUSHED"
+        }]})
+    }
+
+    proptest! {
+        #[test]
+        fn a_field_of_any_value_is_read_or_named(
+            field in 0..5usize,
+            value in prop_oneof![
+                Just(Value::Null),
+                any::<i64>().prop_map(|n| json!(n)),
+                ".{0,20}".prop_map(Value::String),
+                Just(json!({})),
+            ],
+        ) {
+            let key = ["id", "text", "timestamp", "username", "replied_to"][field];
+            let mut v = sample();
+            v["data"][0][key] = value;
+            match graph::parse::<Edge<Post>>(NET, "conversation", &v.to_string()) {
+                Err(e) => prop_assert!(e.starts_with("Threads conversation: at data[0]"), "{}", e),
+                Ok(page) => {
+                    if let Err(e) = message(&page.data[0], Some("1"), "brand") {
+                        prop_assert!(e.starts_with("Threads post"), "{}", e);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_reply_maps_with_its_parent_and_root() {
+        let page: Edge<Post> = graph::parse(NET, "conversation", &sample().to_string()).unwrap();
+        let m = message(&page.data[0], None, "tendbrand").unwrap().unwrap();
+        assert_eq!(m.kind, MessageKind::Reply);
+        assert_eq!(m.parent_external_id.as_deref(), Some("1234567890"));
+        assert_eq!(m.thread_external_id.as_deref(), Some("1234567890"));
+        assert_eq!(
+            m.author.unwrap().profile_url.as_deref(),
+            Some("https://www.threads.net/@ada")
+        );
+    }
+
     #[test]
     fn text_is_measured_as_threads_does() {
         assert_eq!(threads_length("hello"), 5);

@@ -20,8 +20,10 @@
 //!   `reply.in_reply_to_tweet_id`); `DELETE /2/tweets/{id}` deletes. X has
 //!   no idempotency key, so [`Publisher::lookup`] reads the brand's own
 //!   recent tweets (`GET /2/users/{id}/tweets`, from the moment the key was
-//!   made) for one answering the same parent with the same text. Replies to
-//!   direct messages are not sent (refused with a reason).
+//!   made) for one answering the same parent with the same text; X's
+//!   refusal of a duplicate text is settled the same way (a retry of a post
+//!   X already has gets that post). Replies to direct messages are not sent
+//!   (refused with a reason).
 //! - **Rate limits**: `x-rate-limit-reset` (epoch seconds) of a 429 is the
 //!   wait. Posts with a link cost more on X's pay-per-use tier:
 //!   [`cost_warning`] says so for the composer.
@@ -596,9 +598,21 @@ impl Publisher for X {
             body["reply"] = serde_json::json!({ "in_reply_to_tweet_id": target.external_id });
         }
         let url = format!("{}/2/tweets", self.base);
-        let (status, answer) = self
+        let sent = self
             .send(|c, t| c.post(&url).bearer_auth(t).json(&body))
-            .await?;
+            .await;
+        let (status, answer) = match sent {
+            // X refuses the same text twice: when the first attempt of this
+            // very item is among the brand's tweets, that refusal is the
+            // answer to a retry, not a failure.
+            Err(ChannelError::Permanent(reason)) if reason.contains("duplicate content") => {
+                return match self.lookup(post).await {
+                    Ok(Some(found)) => Ok(found),
+                    _ => Err(ChannelError::Permanent(reason)),
+                };
+            }
+            other => other?,
+        };
         if status == StatusCode::NOT_FOUND {
             return Err(ChannelError::Permanent(format!(
                 "X: the tweet answered is gone: {}",

@@ -441,9 +441,17 @@ async fn a_threads_token_near_its_end_is_refreshed_and_an_expired_one_refused() 
         info.token_expires_at.unwrap() > Timestamp::now() + SignedDuration::from_hours(24 * 50)
     );
     assert!(matches!(th.refreshed(), Some(Credentials::OAuth { .. })));
+    // Revoked or expired on Meta's side: an admin must reconnect.
     fake.expire_threads_tokens();
-    let err = th.verify().await;
-    assert!(matches!(err, Ok(_) | Err(ChannelError::Unauthorized(_))));
+    let err = th
+        .pull(
+            None,
+            &window(Duration::from_secs(60), 1),
+            &mut Collect::default(),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ChannelError::Unauthorized(_)), "{err:?}");
     let stale = Threads::new(
         &fake.threads_base(),
         &Credentials::Token {

@@ -191,7 +191,8 @@ impl Threads {
             ))
             .send()
             .await
-            .map_err(crate::live::http::from_reqwest)?;
+            // The address holds the token: never in an error.
+            .map_err(|e| crate::live::http::from_reqwest(e.without_url()))?;
         let body = self.graph.answer(res).await?;
         let tokens = oauth::parse_tokens(&body, Timestamp::now())?;
         self.graph.set_token(tokens.access_token.clone());

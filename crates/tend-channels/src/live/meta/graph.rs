@@ -237,7 +237,10 @@ impl Graph {
     pub async fn answer(&self, res: reqwest::Response) -> Result<String, ChannelError> {
         let status = res.status();
         let headers = res.headers().clone();
-        let body = res.text().await.map_err(http::from_reqwest)?;
+        let body = res
+            .text()
+            .await
+            .map_err(|e| http::from_reqwest(e.without_url()))?;
         if let Some(wait) = usage_wait(&headers) {
             *self.paused_until.lock().unwrap_or_else(|e| e.into_inner()) =
                 Some(Instant::now() + wait);

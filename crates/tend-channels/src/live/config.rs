@@ -65,6 +65,7 @@ pub enum ChannelConfig {
         #[serde(default = "default_x_api_base")]
         api_base: String,
         /// The brand account's numeric user id.
+        #[serde(deserialize_with = "id_setting")]
         user_id: String,
         /// The OAuth 2.0 token endpoint the tokens are refreshed at.
         #[serde(default = "default_x_token_url")]
@@ -75,6 +76,7 @@ pub enum ChannelConfig {
     /// posts out.
     Facebook {
         /// The Page's id.
+        #[serde(deserialize_with = "id_setting")]
         page_id: String,
         /// Graph API's address with its version.
         #[serde(default = "default_graph_base")]
@@ -84,9 +86,14 @@ pub enum ChannelConfig {
     /// comments, replies, tags and messages in, replies and image posts out.
     Instagram {
         /// The Instagram account's id (as Graph API knows it).
+        #[serde(deserialize_with = "id_setting")]
         ig_user_id: String,
         /// Its Facebook Page's id, to read Instagram direct messages.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[serde(
+            default,
+            deserialize_with = "optional_id_setting",
+            skip_serializing_if = "Option::is_none"
+        )]
         page_id: Option<String>,
         /// Graph API's address with its version.
         #[serde(default = "default_graph_base")]
@@ -98,6 +105,25 @@ pub enum ChannelConfig {
         #[serde(default = "default_threads_base")]
         graph_base: String,
     },
+}
+
+/// A numeric id setting, given as a string or (`tend channel add --set
+/// page_id=123` reads numbers as numbers) as a number.
+fn id_setting<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Id {
+        Text(String),
+        Number(u64),
+    }
+    Ok(match Id::deserialize(d)? {
+        Id::Text(s) => s,
+        Id::Number(n) => n.to_string(),
+    })
+}
+
+fn optional_id_setting<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    id_setting(d).map(Some)
 }
 
 fn default_graph_base() -> String {
@@ -534,6 +560,36 @@ mod tests {
         );
         let none = connect(&c, &Credentials::None);
         assert!(matches!(none, Err(ChannelError::Permanent(m)) if m.contains("access token")));
+    }
+
+    #[test]
+    fn id_settings_are_read_from_numbers_too() {
+        let c: ChannelConfig = serde_json::from_value(serde_json::json!({
+            "network": "instagram", "ig_user_id": 17_841_405_822_304_914_u64, "page_id": 245_628_824_887_810_u64
+        }))
+        .unwrap();
+        let ChannelConfig::Instagram {
+            ig_user_id,
+            page_id,
+            ..
+        } = &c
+        else {
+            panic!()
+        };
+        assert_eq!(
+            (ig_user_id.as_str(), page_id.as_deref()),
+            ("17841405822304914", Some("245628824887810"))
+        );
+        let x: ChannelConfig = serde_json::from_value(
+            serde_json::json!({"network": "x", "user_id": 1_072_250_532_645_998_596_u64}),
+        )
+        .unwrap();
+        assert!(matches!(x, ChannelConfig::X { user_id, .. } if user_id == "1072250532645998596"));
+        // Without the setting, serde still names it as missing.
+        let err =
+            serde_json::from_value::<ChannelConfig>(serde_json::json!({"network": "facebook"}))
+                .unwrap_err();
+        assert!(err.to_string().contains("page_id"), "{err}");
     }
 
     #[test]

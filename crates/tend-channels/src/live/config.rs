@@ -563,6 +563,15 @@ mod tests {
     }
 
     #[test]
+    fn oauth_credentials_read_from_json_as_the_cli_documents_them() {
+        let c: Credentials = serde_json::from_str(
+            r#"{"type":"o_auth","access_token":"a","refresh_token":"r","expires_at":"2026-12-08T10:00:00Z","client_id":"c","client_secret":null}"#,
+        )
+        .unwrap();
+        assert!(matches!(c, Credentials::OAuth { refresh_token: Some(r), .. } if r == "r"));
+    }
+
+    #[test]
     fn id_settings_are_read_from_numbers_too() {
         let c: ChannelConfig = serde_json::from_value(serde_json::json!({
             "network": "instagram", "ig_user_id": 17_841_405_822_304_914_u64, "page_id": 245_628_824_887_810_u64

@@ -505,3 +505,144 @@ async fn two_processes_on_sqlite_send_300_replies_to_youtube_each_once() {
         fake.quota_used()
     );
 }
+
+/// X has no idempotency key: an unknown outcome is settled by reading the
+/// brand's own tweets back (the fake cuts some posts off after making them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_on_sqlite_send_300_replies_to_x_each_once() {
+    use tend_fakes::x::{BRAND_ID, FakeX, Fault as XFault, Route as XRoute};
+    let fake = FakeX::start().await.unwrap();
+    let n = 300;
+    let ids = fake.seed_mentions(n);
+    fake.fail_next(XRoute::PostTweet, 5, XFault::CommitThenDrop);
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("tend.db").display());
+    let scene = fleet::scene(
+        &url,
+        ChannelConfig::X {
+            api_base: fake.url.clone(),
+            user_id: BRAND_ID.into(),
+            token_url: fake.token_url(),
+        },
+        Credentials::Token {
+            token: fake.token.clone(),
+        },
+    )
+    .await;
+    let messages = fleet::member_messages(&scene, n, |i| ids[i].clone()).await;
+    let settled =
+        fleet::send_with_a_kill(&scene, &url, &messages, 2, n / 3, Duration::from_secs(600)).await;
+    let replies: Vec<String> = fake
+        .brand_tweets()
+        .into_iter()
+        .filter_map(|t| t.in_reply_to)
+        .collect();
+    exactly_one_each("x fake, sqlite, 2 processes", &ids, &replies, &settled);
+    println!(
+        "live_exactly_once (x): {} POST /2/tweets requests for {n} replies",
+        fake.tweet_posts()
+    );
+}
+
+/// Meta has no idempotency key: replies on Instagram are settled by reading
+/// the comment's replies back; on Threads each reply is a container made
+/// once per key (a retry publishes the same container or, after a crash,
+/// reads back first).
+async fn meta_replies(net: tend_fakes::meta::Net, n: usize, label: &str) {
+    use tend_fakes::meta::{FakeMeta, Fault as MFault, IG_ID, Net, PAGE_ID, Route as MRoute};
+    let fake = FakeMeta::start().await.unwrap();
+    let (ids, config, credentials, cut) = match net {
+        Net::Instagram => (
+            fake.seed_ig_comments(n),
+            ChannelConfig::Instagram {
+                ig_user_id: IG_ID.into(),
+                page_id: None,
+                graph_base: fake.graph_base(),
+            },
+            Credentials::Token {
+                token: fake.page_token.clone(),
+            },
+            MRoute::IgReply,
+        ),
+        Net::Threads => {
+            let post = fake.threads_post("Launch day");
+            let ids = (0..n)
+                .map(|i| fake.threads_reply(&format!("member{}", i % 97), &format!("q{i}?"), &post))
+                .collect();
+            (
+                ids,
+                ChannelConfig::Threads {
+                    graph_base: fake.threads_base(),
+                },
+                Credentials::Token {
+                    token: fake.threads_token(Duration::from_secs(3600 * 24 * 30)),
+                },
+                MRoute::ThreadsPublish,
+            )
+        }
+        Net::Facebook => {
+            let post = fake.fb_post("Launch day");
+            let ids = (0..n)
+                .map(|i| fake.fb_comment(&format!("Member {}", i % 97), &format!("q{i}?"), &post))
+                .collect();
+            (
+                ids,
+                ChannelConfig::Facebook {
+                    page_id: PAGE_ID.into(),
+                    graph_base: fake.graph_base(),
+                },
+                Credentials::Token {
+                    token: fake.page_token.clone(),
+                },
+                MRoute::FbComment,
+            )
+        }
+    };
+    fake.fail_next(cut, 5, MFault::CommitThenDrop);
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("tend.db").display());
+    let scene = fleet::scene(&url, config, credentials).await;
+    let messages = fleet::member_messages(&scene, n, |i| ids[i].clone()).await;
+    let settled =
+        fleet::send_with_a_kill(&scene, &url, &messages, 2, n / 3, Duration::from_secs(600)).await;
+    let replies: Vec<String> = fake
+        .brand_items(net)
+        .into_iter()
+        .filter_map(|item| item.parent)
+        .collect();
+    exactly_one_each(label, &ids, &replies, &settled);
+    println!(
+        "live_exactly_once ({label}): {} write requests on the cut route for {n} replies",
+        fake.writes(cut)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_on_sqlite_send_300_replies_to_instagram_each_once() {
+    meta_replies(
+        tend_fakes::meta::Net::Instagram,
+        300,
+        "instagram fake, sqlite, 2 processes",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_on_sqlite_send_300_replies_to_threads_each_once() {
+    meta_replies(
+        tend_fakes::meta::Net::Threads,
+        300,
+        "threads fake, sqlite, 2 processes",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_on_sqlite_send_300_replies_to_facebook_each_once() {
+    meta_replies(
+        tend_fakes::meta::Net::Facebook,
+        300,
+        "facebook fake, sqlite, 2 processes",
+    )
+    .await;
+}

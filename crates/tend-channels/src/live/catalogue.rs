@@ -186,6 +186,42 @@ pub const NETWORKS: &[About] = &[
         // then last 7 days); verification is for long-lived production use.
         tested: Tested::Fake,
     },
+    About {
+        name: "x",
+        kind: ChannelKind::X,
+        read: Read::Poll,
+        reply: true,
+        publish: true,
+        delete: true,
+        tested: Tested::Contract,
+    },
+    About {
+        name: "facebook",
+        kind: ChannelKind::Facebook,
+        read: Read::Poll,
+        reply: true,
+        publish: true,
+        delete: true,
+        tested: Tested::Contract,
+    },
+    About {
+        name: "instagram",
+        kind: ChannelKind::Instagram,
+        read: Read::Poll,
+        reply: true,
+        publish: true,
+        delete: true,
+        tested: Tested::Contract,
+    },
+    About {
+        name: "threads",
+        kind: ChannelKind::Threads,
+        read: Read::Poll,
+        reply: true,
+        publish: true,
+        delete: true,
+        tested: Tested::Contract,
+    },
     // Networks of the next rows are added one line-block each; keep this
     // comment last so parallel additions do not touch the same lines.
 ];

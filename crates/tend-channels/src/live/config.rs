@@ -146,6 +146,88 @@ pub enum ChannelConfig {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         token_url: Option<String>,
     },
+    /// An X account (API v2, user-context OAuth 2.0 in [`Credentials`]):
+    /// mentions and direct messages in, replies and posts out.
+    X {
+        /// The API's address (`https://api.x.com`).
+        #[serde(default = "default_x_api_base")]
+        api_base: String,
+        /// The brand account's numeric user id.
+        #[serde(deserialize_with = "id_setting")]
+        user_id: String,
+        /// The OAuth 2.0 token endpoint the tokens are refreshed at.
+        #[serde(default = "default_x_token_url")]
+        token_url: String,
+    },
+    /// A Facebook Page (a long-lived Page access token in [`Credentials`]):
+    /// comments on its posts and Messenger conversations in, replies and
+    /// posts out.
+    Facebook {
+        /// The Page's id.
+        #[serde(deserialize_with = "id_setting")]
+        page_id: String,
+        /// Graph API's address with its version.
+        #[serde(default = "default_graph_base")]
+        graph_base: String,
+    },
+    /// An Instagram professional account, through its Facebook Page's token:
+    /// comments, replies, tags and messages in, replies and image posts out.
+    Instagram {
+        /// The Instagram account's id (as Graph API knows it).
+        #[serde(deserialize_with = "id_setting")]
+        ig_user_id: String,
+        /// Its Facebook Page's id, to read Instagram direct messages.
+        #[serde(
+            default,
+            deserialize_with = "optional_id_setting",
+            skip_serializing_if = "Option::is_none"
+        )]
+        page_id: Option<String>,
+        /// Graph API's address with its version.
+        #[serde(default = "default_graph_base")]
+        graph_base: String,
+    },
+    /// A Threads account (a Threads user token in [`Credentials`]).
+    Threads {
+        /// Threads API's address with its version.
+        #[serde(default = "default_threads_base")]
+        graph_base: String,
+    },
+}
+
+/// A numeric id setting, given as a string or (`tend channel add --set
+/// page_id=123` reads numbers as numbers) as a number.
+fn id_setting<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Id {
+        Text(String),
+        Number(u64),
+    }
+    Ok(match Id::deserialize(d)? {
+        Id::Text(s) => s,
+        Id::Number(n) => n.to_string(),
+    })
+}
+
+fn optional_id_setting<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    id_setting(d).map(Some)
+}
+
+fn default_graph_base() -> String {
+    super::meta::DEFAULT_GRAPH_BASE.to_string()
+}
+
+fn default_threads_base() -> String {
+    super::meta::DEFAULT_THREADS_BASE.to_string()
+}
+
+fn default_x_api_base() -> String {
+    super::x::DEFAULT_API_BASE.to_string()
+}
+
+fn default_x_token_url() -> String {
+    super::x::DEFAULT_TOKEN_URL.to_string()
 }
 
 impl ChannelConfig {
@@ -164,6 +246,10 @@ impl ChannelConfig {
             ChannelConfig::Stackexchange { .. } => ChannelKind::Stackexchange,
             ChannelConfig::Reddit { .. } => ChannelKind::Reddit,
             ChannelConfig::Youtube { .. } => ChannelKind::Youtube,
+            ChannelConfig::X { .. } => ChannelKind::X,
+            ChannelConfig::Facebook { .. } => ChannelKind::Facebook,
+            ChannelConfig::Instagram { .. } => ChannelKind::Instagram,
+            ChannelConfig::Threads { .. } => ChannelKind::Threads,
         }
     }
 
@@ -182,6 +268,10 @@ impl ChannelConfig {
             ChannelConfig::Stackexchange { .. } => "stackexchange",
             ChannelConfig::Reddit { .. } => "reddit",
             ChannelConfig::Youtube { .. } => "youtube",
+            ChannelConfig::X { .. } => "x",
+            ChannelConfig::Facebook { .. } => "facebook",
+            ChannelConfig::Instagram { .. } => "instagram",
+            ChannelConfig::Threads { .. } => "threads",
         }
     }
 
@@ -219,6 +309,19 @@ impl ChannelConfig {
             ChannelConfig::Reddit { .. } => Duration::from_secs(60),
             // A poll costs 1 unit per page of a 10,000-unit day.
             ChannelConfig::Youtube { .. } => Duration::from_secs(5 * 60),
+            // The mentions timeline allows 450 requests per 15 minutes per
+            // user (300 on lower tiers) and every read costs credits on the
+            // pay-per-use tier: once a minute is enough for a brand.
+            ChannelConfig::X { .. } => Duration::from_secs(60),
+            // A read costs a few Graph calls per post scanned; Meta's budget
+            // is 200 calls per hour per user of the app (and the Page's
+            // own business use-case budget): every two minutes keeps well
+            // inside it.
+            ChannelConfig::Facebook { .. } | ChannelConfig::Instagram { .. } => {
+                Duration::from_secs(120)
+            }
+            // Threads' budget is 4,800 × impressions per 24 h (at least 10).
+            ChannelConfig::Threads { .. } => Duration::from_secs(120),
         }
     }
 
@@ -260,6 +363,46 @@ impl ChannelConfig {
                 api,
                 token_url,
             } => super::youtube::validate(channel_id, api.as_deref(), token_url.as_deref()),
+            ChannelConfig::X {
+                api_base,
+                user_id,
+                token_url,
+            } => {
+                check_api_base("x.api_base", api_base)?;
+                check_api_base("x.token_url", token_url)?;
+                let digits = !user_id.is_empty()
+                    && user_id.len() <= 32
+                    && user_id.bytes().all(|b| b.is_ascii_digit());
+                if digits {
+                    Ok(())
+                } else {
+                    Err(ChannelError::Permanent(format!(
+                        "x.user_id: {user_id:?} is not an X user id (digits only)"
+                    )))
+                }
+            }
+            ChannelConfig::Facebook {
+                page_id,
+                graph_base,
+            } => {
+                check_api_base("facebook.graph_base", graph_base)?;
+                check_graph_id("facebook.page_id", page_id)
+            }
+            ChannelConfig::Instagram {
+                ig_user_id,
+                page_id,
+                graph_base,
+            } => {
+                check_api_base("instagram.graph_base", graph_base)?;
+                check_graph_id("instagram.ig_user_id", ig_user_id)?;
+                match page_id {
+                    Some(p) => check_graph_id("instagram.page_id", p),
+                    None => Ok(()),
+                }
+            }
+            ChannelConfig::Threads { graph_base } => {
+                check_api_base("threads.graph_base", graph_base)
+            }
             ChannelConfig::Mastodon { instance, account } => {
                 super::mastodon::instance_base(instance)?;
                 let handle = account.as_deref().map(|a| a.trim().trim_start_matches('@'));
@@ -433,6 +576,33 @@ fn check_url(name: &str, url: &str, schemes: &[&str]) -> Result<(), ChannelError
     }
 }
 
+/// Checks that the setting `name` is an `https://` address (plain `http://`
+/// only on a loopback host: tests, a local proxy), since tokens go there.
+fn check_api_base(name: &str, url: &str) -> Result<(), ChannelError> {
+    check_url(name, url, &["https://", "http://"])?;
+    if let Some(rest) = url.strip_prefix("http://") {
+        let host = rest.split(['/', ':']).next().unwrap_or_default();
+        let loopback = matches!(host, "127.0.0.1" | "localhost") || rest.starts_with("[::1]");
+        if !loopback {
+            return Err(ChannelError::Permanent(format!(
+                "{name}: {url:?} must be an https:// address"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Checks that the setting `name` is a Graph id (digits).
+fn check_graph_id(name: &str, id: &str) -> Result<(), ChannelError> {
+    if !id.is_empty() && id.len() <= 32 && id.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(ChannelError::Permanent(format!(
+            "{name}: {id:?} is not a Meta id (digits only)"
+        )))
+    }
+}
+
 /// The secrets a channel is connected with. `Debug` never prints them; the
 /// store keeps them encrypted.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -566,6 +736,50 @@ pub fn connect(
         ChannelConfig::Stackexchange { site, tags, api } => Ok(Box::new(
             super::stackexchange::StackExchange::new(site, tags, api.as_deref(), credentials)?,
         )),
+        ChannelConfig::X {
+            api_base,
+            user_id,
+            token_url,
+        } => {
+            config.validate()?;
+            Ok(Box::new(super::x::X::new(
+                api_base,
+                user_id,
+                token_url,
+                credentials,
+            )?))
+        }
+        ChannelConfig::Facebook {
+            page_id,
+            graph_base,
+        } => {
+            config.validate()?;
+            Ok(Box::new(super::meta::facebook::Facebook::new(
+                graph_base,
+                page_id,
+                credentials,
+            )?))
+        }
+        ChannelConfig::Instagram {
+            ig_user_id,
+            page_id,
+            graph_base,
+        } => {
+            config.validate()?;
+            Ok(Box::new(super::meta::instagram::Instagram::new(
+                graph_base,
+                ig_user_id,
+                page_id.as_deref(),
+                credentials,
+            )?))
+        }
+        ChannelConfig::Threads { graph_base } => {
+            config.validate()?;
+            Ok(Box::new(super::meta::threads::Threads::new(
+                graph_base,
+                credentials,
+            )?))
+        }
         ChannelConfig::Bluesky {
             service, firehose, ..
         } => {
@@ -652,6 +866,45 @@ mod tests {
         );
         let none = connect(&c, &Credentials::None);
         assert!(matches!(none, Err(ChannelError::Permanent(m)) if m.contains("access token")));
+    }
+
+    #[test]
+    fn oauth_credentials_read_from_json_as_the_cli_documents_them() {
+        let c: Credentials = serde_json::from_str(
+            r#"{"type":"o_auth","access_token":"a","refresh_token":"r","expires_at":"2026-12-08T10:00:00Z","client_id":"c","client_secret":null}"#,
+        )
+        .unwrap();
+        assert!(matches!(c, Credentials::OAuth { refresh_token: Some(r), .. } if r == "r"));
+    }
+
+    #[test]
+    fn id_settings_are_read_from_numbers_too() {
+        let c: ChannelConfig = serde_json::from_value(serde_json::json!({
+            "network": "instagram", "ig_user_id": 17_841_405_822_304_914_u64, "page_id": 245_628_824_887_810_u64
+        }))
+        .unwrap();
+        let ChannelConfig::Instagram {
+            ig_user_id,
+            page_id,
+            ..
+        } = &c
+        else {
+            panic!()
+        };
+        assert_eq!(
+            (ig_user_id.as_str(), page_id.as_deref()),
+            ("17841405822304914", Some("245628824887810"))
+        );
+        let x: ChannelConfig = serde_json::from_value(
+            serde_json::json!({"network": "x", "user_id": 1_072_250_532_645_998_596_u64}),
+        )
+        .unwrap();
+        assert!(matches!(x, ChannelConfig::X { user_id, .. } if user_id == "1072250532645998596"));
+        // Without the setting, serde still names it as missing.
+        let err =
+            serde_json::from_value::<ChannelConfig>(serde_json::json!({"network": "facebook"}))
+                .unwrap_err();
+        assert!(err.to_string().contains("page_id"), "{err}");
     }
 
     #[test]

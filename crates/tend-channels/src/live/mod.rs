@@ -27,6 +27,7 @@ mod error;
 pub mod http;
 pub mod mastodon;
 pub mod matrix;
+pub mod meta;
 pub mod moderate;
 pub mod oauth;
 pub mod reddit;
@@ -34,6 +35,7 @@ pub mod rss;
 pub mod simulated;
 pub mod stackexchange;
 pub mod telegram;
+pub mod x;
 pub mod youtube;
 
 pub use config::{ChannelConfig, Credentials, connect};

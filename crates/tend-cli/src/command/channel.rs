@@ -51,7 +51,10 @@ pub struct Add {
     /// Read a bearer token (bot token, API key, access token) from this environment variable.
     #[arg(long, value_name = "VAR", conflicts_with = "secret_stdin")]
     token_env: Option<String>,
-    /// Read the password (with --username) or token from standard input.
+    /// Read the password (with --username) or token from standard input. A
+    /// line starting with `{` is the credentials as JSON, e.g. OAuth tokens
+    /// made elsewhere: `{"type":"o_auth","access_token":…,"refresh_token":…,
+    /// "expires_at":…,"client_id":…,"client_secret":null}` (X).
     #[arg(long)]
     secret_stdin: bool,
     /// Days of history to read back when connecting.
@@ -131,7 +134,23 @@ impl Add {
                 (_, None, Some(var)) => Credentials::Token {
                     token: secret_from_env(var)?,
                 },
-                (None, None, None) if self.secret_stdin => Credentials::Token { token: stdin()? },
+                (None, None, None) if self.secret_stdin => {
+                    let line = stdin()?;
+                    if line.trim_start().starts_with('{') {
+                        // Never echo the line: it holds secrets.
+                        serde_json::from_str(&line)
+                            .map_err(|e| {
+                                anyhow::anyhow!(
+                                    "the credentials JSON on standard input is not valid ({:?} error at column {})",
+                                    e.classify(),
+                                    e.column()
+                                )
+                            })
+                            .context("expected {\"type\":\"o_auth\",\"access_token\":…} or {\"type\":\"token\",\"token\":…}")?
+                    } else {
+                        Credentials::Token { token: line }
+                    }
+                }
                 (Some(_), None, None) => {
                     bail!("--username needs a password: --password-env VAR or --secret-stdin")
                 }

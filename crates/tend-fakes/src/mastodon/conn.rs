@@ -1,7 +1,8 @@
 //! Connections the fake can cut: each accepted socket carries a [`Kill`]
 //! switch, reachable from handlers as connect info. Once a handler throws it,
 //! every write on that socket fails, so the server closes the connection
-//! without sending a byte of the answer ("commit then drop").
+//! without sending a byte of the answer ("commit then drop"). The X and
+//! Meta fakes cut their connections with it too.
 
 use axum::extract::connect_info::Connected;
 use axum::serve::{IncomingStream, Listener};

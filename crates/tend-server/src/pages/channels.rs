@@ -214,7 +214,10 @@ pub(super) async fn page(
                     _ => "channels-state-imported",
                 }),
                 connected: view.connected(),
-                handle: view.channel.handle.clone().unwrap_or_default(),
+                handle: super::shown_handle(
+                    view.channel.kind,
+                    view.channel.handle.as_deref().unwrap_or_default(),
+                ),
                 last_sync: link
                     .map(|l| {
                         l.last_sync_at

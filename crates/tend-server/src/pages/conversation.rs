@@ -254,7 +254,9 @@ async fn show(
                 author: who
                     .map(|i| i.display_name.clone().unwrap_or_else(|| i.handle.clone()))
                     .unwrap_or_default(),
-                handle: who.map(|i| i.handle.clone()).unwrap_or_default(),
+                handle: who
+                    .map(|i| super::shown_handle(i.platform, &i.handle))
+                    .unwrap_or_default(),
                 when: ctx.date(&m.created_at),
                 title: m.title.clone().unwrap_or_default(),
                 segments: segments(&m.text, slug),
@@ -289,7 +291,7 @@ async fn show(
         .collect();
     let author = data.author.as_ref().map(|(i, others, earlier)| AuthorCard {
         name: i.display_name.clone().unwrap_or_else(|| i.handle.clone()),
-        handle: i.handle.clone(),
+        handle: super::shown_handle(i.platform, &i.handle),
         platform: lang.t(&format!("platform-{}", i.platform.as_str())),
         followers: i.followers.map(|f| ctx.num(&f)).unwrap_or_default(),
         verified: i.verified,

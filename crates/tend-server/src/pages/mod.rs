@@ -260,6 +260,16 @@ pub fn local_path(candidate: Option<&str>, fallback: &str) -> String {
     }
 }
 
+/// The handle shown after a person's or account's name, as `@handle`: none
+/// on a network without handles, where the name is all it shows (Facebook:
+/// "Sam Evans", never "@Sam Evans").
+pub fn shown_handle(platform: tend_domain::ChannelKind, handle: &str) -> String {
+    match platform {
+        tend_domain::ChannelKind::Facebook => String::new(),
+        _ => handle.to_owned(),
+    }
+}
+
 /// A link target for text from outside: only http(s) URLs become links.
 pub fn safe_href(url: &str) -> Option<String> {
     let lower = url.trim().to_ascii_lowercase();

@@ -47,6 +47,41 @@ async fn the_thread_shows_in_reply_order_with_the_author_card() {
     assert_eq!(depths, [0, 1]);
 }
 
+/// Facebook shows names, not handles: "Sam Evans", never "@Sam Evans".
+#[tokio::test]
+async fn a_facebook_author_is_shown_by_name_without_an_at_handle() {
+    use tend_domain::{ChannelKind, MessageKind, NewChannel, NewIdentity, NewMessage};
+    let app = spawn_app().await;
+    let s = seed(&app).await;
+    let store = &*app.store;
+    let fb = store
+        .create_channel(&NewChannel::new(s.acme.id, ChannelKind::Facebook, "Page").unwrap())
+        .await
+        .unwrap();
+    let mut sam = NewIdentity::new(s.acme.id, ChannelKind::Facebook, "Sam Evans").unwrap();
+    sam.external_id = "6100000000001".into();
+    sam.display_name = Some("Sam Evans".into());
+    let sam = store.upsert_identity(&sam).await.unwrap();
+    let mut m = NewMessage::new(
+        fb.id,
+        "1_2",
+        MessageKind::Comment,
+        "Is there a discount?",
+        app.now(),
+    );
+    m.author_id = Some(sam.id);
+    let id = store.upsert_messages(s.acme.id, &[m]).await.unwrap()[0].id;
+    let b = app.browser(&Seed::email(Role::Admin)).await;
+    let html = app
+        .get(&format!("/w/acme/c/{id}"), &b)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Sam Evans"));
+    assert!(!html.contains("@Sam Evans"), "no @ before a Facebook name");
+}
+
 #[tokio::test]
 async fn actions_change_the_conversation_and_its_history() {
     let app = spawn_app().await;

@@ -207,6 +207,7 @@ pub fn corpus(root: &Path) -> Result<Vec<Message>, BenchError> {
                 urls,
                 hashtags,
                 mentions,
+                rating: None,
             }
         })
         .collect())

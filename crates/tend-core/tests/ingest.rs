@@ -51,6 +51,7 @@ fn message(
             likes: 1,
             ..Engagement::default()
         },
+        rating: None,
     })
 }
 

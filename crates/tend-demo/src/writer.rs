@@ -143,6 +143,7 @@ impl Gen {
             edited_at: None,
             permalink: None,
             engagement,
+            rating: None,
         };
         let out = &mut self.out[i];
         out.ids.insert(id.clone());

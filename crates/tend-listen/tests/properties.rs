@@ -288,6 +288,7 @@ fn message() -> BoxedStrategy<Message> {
                     urls,
                     hashtags,
                     mentions,
+                    rating: None,
                 }
             },
         )

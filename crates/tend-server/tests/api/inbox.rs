@@ -320,14 +320,20 @@ async fn reviews_show_their_stars_and_filter_by_rating() {
         .text()
         .await
         .unwrap();
-    assert!(page.contains(r#"aria-label="Rated 1 out of 5 stars""#), "{page}");
+    assert!(
+        page.contains(r#"aria-label="Rated 1 out of 5 stars""#),
+        "{page}"
+    );
     let filtered = app
         .get("/w/acme/inbox?rating_max=2", &b)
         .await
         .text()
         .await
         .unwrap();
-    assert!(filtered.contains(r#"<option value="2" selected>"#), "{filtered}");
+    assert!(
+        filtered.contains(r#"<option value="2" selected>"#),
+        "{filtered}"
+    );
 
     // In Swedish: a decimal comma and a Swedish label.
     let res = app

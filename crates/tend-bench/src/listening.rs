@@ -207,7 +207,6 @@ pub fn corpus(root: &Path) -> Result<Vec<Message>, BenchError> {
                 urls,
                 hashtags,
                 mentions,
-                rating: None,
             }
         })
         .collect())

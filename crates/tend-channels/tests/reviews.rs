@@ -320,6 +320,15 @@ fn quora_answers_come_in_through_the_generic_csv() {
     let ours = by_id(&import, "q-export-pdf/a2");
     assert_eq!(ours.direction, Direction::Outbound);
     assert_eq!(ours.parent_external_id.as_deref(), Some("q-export-pdf"));
+    let docs = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/import-format.md"),
+    )
+    .unwrap();
+    let example = std::fs::read_to_string(fixture("quora.csv")).unwrap();
+    assert!(
+        docs.contains(&example),
+        "docs/import-format.md (\"Quora\") must contain fixtures/reviews/quora.csv verbatim"
+    );
 }
 
 /// Renders a refusal the way the CLI prints it.

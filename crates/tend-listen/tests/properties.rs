@@ -288,7 +288,6 @@ fn message() -> BoxedStrategy<Message> {
                     urls,
                     hashtags,
                     mentions,
-                    rating: None,
                 }
             },
         )

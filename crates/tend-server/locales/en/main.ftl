@@ -511,3 +511,11 @@ network-needs-email = The support mailbox's IMAP and SMTP host names and its log
 network-limits-email = Set by the mail provider; Tend keeps one IMAP connection open.
 network-needs-rss = The feed's address. Read-only.
 network-limits-rss = None; Tend asks every 15 minutes with a conditional request.
+network-needs-google-play = No connection: Google Play has no open read API for reviews. In the Play Console open Download reports → Reviews, pick the app and the month, download the CSV and run `tend import google-play reviews.csv --workspace … --channel …`. Each month is its own file.
+network-limits-google-play = Monthly files; a month's file grows until the month ends, so import the current month again to catch up. Developer replies come in as your replies; send new ones in the Play Console.
+network-needs-app-store = No connection: save your reviews from the App Store Connect API (an API key with the Customer Support role, then `GET /v1/apps/APP_ID/customerReviews?include=response` with curl) and run `tend import app-store reviews.json --workspace … --channel …`.
+network-limits-app-store = Up to 200 reviews a page; save each page (or an array of pages) and import them all. Apple gives no reviewer id and no link per review. Reply in App Store Connect.
+network-needs-trustpilot = No connection: in Trustpilot Business open Reviews → Export, download the CSV and run `tend import trustpilot reviews.csv --workspace … --channel …`.
+network-limits-trustpilot = The export holds what the filters you chose show. Company replies come in as your replies; send new ones in Trustpilot Business.
+network-needs-quora = No connection and no export: Quora has neither for brands. Copy the questions and answers you follow into the generic CSV format (docs/import-format.md, "Quora") and run `tend import csv quora.csv --workspace … --channel …`.
+network-limits-quora = Only what you copy by hand; nothing is read or sent automatically. Answer on Quora itself.

@@ -511,3 +511,11 @@ network-needs-email = Supportbrevlådans IMAP- och SMTP-värdnamn och inloggning
 network-limits-email = Bestäms av e-postleverantören; Tend håller en IMAP-anslutning öppen.
 network-needs-rss = Flödets adress. Bara läsning.
 network-limits-rss = Inga; Tend frågar var 15:e minut med en villkorlig begäran.
+network-needs-google-play = Ingen anslutning: Google Play har inget öppet API för att läsa recensioner. Öppna Download reports → Reviews i Play Console, välj appen och månaden, ladda ner CSV-filen och kör `tend import google-play reviews.csv --workspace … --channel …`. Varje månad är en egen fil.
+network-limits-google-play = En fil per månad; innevarande månads fil växer tills månaden är slut, så importera den igen för att komma ikapp. Utvecklarens svar kommer in som era svar; nya svar skickar ni i Play Console.
+network-needs-app-store = Ingen anslutning: spara recensionerna från App Store Connect API (en API-nyckel med rollen Customer Support, sedan `GET /v1/apps/APP_ID/customerReviews?include=response` med curl) och kör `tend import app-store reviews.json --workspace … --channel …`.
+network-limits-app-store = Upp till 200 recensioner per sida; spara varje sida (eller en lista av sidor) och importera alla. Apple ger inget id för recensenten och ingen länk per recension. Svara i App Store Connect.
+network-needs-trustpilot = Ingen anslutning: öppna Reviews → Export i Trustpilot Business, ladda ner CSV-filen och kör `tend import trustpilot reviews.csv --workspace … --channel …`.
+network-limits-trustpilot = Exporten innehåller det som de valda filtren visar. Företagets svar kommer in som era svar; nya svar skickar ni i Trustpilot Business.
+network-needs-quora = Ingen anslutning och ingen export: Quora har inget av dem för företag. Kopiera frågorna och svaren ni följer till det generiska CSV-formatet (docs/import-format.md, "Quora") och kör `tend import csv quora.csv --workspace … --channel …`.
+network-limits-quora = Bara det ni kopierar för hand; inget läses eller skickas automatiskt. Svara på Quora.

@@ -447,12 +447,8 @@ pub(crate) fn inbox_sql(
             );
         }
     }
-    if let Some(max) = q.rating_max {
-        clause(
-            &mut sql,
-            " AND m.rating <= ?",
-            Bind::Int(i64::from(max.tenths())),
-        );
+    if let Some(max) = q.rating_max.map(|r| i64::from(r.tenths())) {
+        clause(&mut sql, " AND m.rating <= ?", Bind::Int(max));
     }
     if let Some(from) = q.from {
         clause(&mut sql, " AND m.created_at >= ?", Bind::Int(ms(from)));

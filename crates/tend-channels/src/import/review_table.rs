@@ -46,7 +46,7 @@ pub(in crate::import) struct Row {
 /// Decodes `bytes` as UTF-8 or UTF-16 (see the module documentation).
 pub(in crate::import) fn decode(file: &Path, bytes: &[u8]) -> Result<String, ImportError> {
     let utf16 = |body: &[u8], little: bool| -> Result<String, ImportError> {
-        if body.len() % 2 != 0 {
+        if !body.len().is_multiple_of(2) {
             return Err(whole(
                 file,
                 None,

@@ -354,6 +354,8 @@ fn generated() -> impl Strategy<Value = Generated> {
                             replies: counts[2],
                             views: counts[3],
                         },
+                        rating: rating
+                            .map(|r| tend_domain::Rating::from_tenths(i64::from(r) * 10).unwrap()),
                     },
                     rating,
                 }

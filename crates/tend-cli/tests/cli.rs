@@ -273,6 +273,46 @@ fn an_ndjson_import_streams_refuses_bad_lines_and_checks_the_encoding_first() {
     assert!(summary.contains("unchanged      2500"), "{summary}");
 }
 
+/// Issue 15: each review export is one command, its stars are stored, the
+/// developer's replies come in as outbound replies, and bad rows are named.
+#[test]
+fn review_exports_import_with_one_command_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tend-channels/tests/fixtures/reviews"
+    );
+    let import = |format: &str, file: &str| {
+        let out = tend(dir.path())
+            .args(["import", format])
+            .arg(format!("{fixtures}/{file}"))
+            .args(["--workspace", "shop", "--channel", format])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let play = import("google-play", "google_play.csv");
+    assert!(play.contains("new               4"), "{play}");
+    assert!(play.contains("rejected          2"), "{play}");
+    assert!(
+        play.contains("google_play.csv:7 record 5 field `Star Rating`"),
+        "{play}"
+    );
+    let apple = import("app-store", "app_store.json");
+    assert!(apple.contains("new               3"), "{apple}");
+    assert!(apple.contains("data[2].attributes.rating"), "{apple}");
+    let tp = import("trustpilot", "trustpilot.csv");
+    assert!(tp.contains("new               4"), "{tp}");
+    assert!(tp.contains("rejected          1"), "{tp}");
+    let again = import("trustpilot", "trustpilot.csv");
+    assert!(again.contains("unchanged         4"), "{again}");
+}
+
 /// The README's first command, without serving: the demo is stored as its manifest
 /// says, a second run reuses it, and each printed password logs in (the old one no
 /// longer does).

@@ -402,6 +402,7 @@ fn to_new_message(
         edited_at: m.edited_at,
         permalink: m.permalink,
         engagement: m.engagement,
+        rating: m.rating,
         signals: Some(signals),
     }
 }

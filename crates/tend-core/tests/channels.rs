@@ -94,6 +94,7 @@ fn mention(external_id: &str, text: &str, at: Timestamp) -> tend_domain::Incomin
         edited_at: None,
         permalink: None,
         engagement: Default::default(),
+        rating: None,
     })
 }
 

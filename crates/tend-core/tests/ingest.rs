@@ -51,6 +51,7 @@ fn message(
             likes: 1,
             ..Engagement::default()
         },
+        rating: None,
     })
 }
 
@@ -156,4 +157,52 @@ async fn an_import_twice_is_stored_once_with_signals_and_rollups() {
         (r.messages_in, r.new_authors, r.toxic, r.questions, r.likes),
         (3, 2, 1, 2, 3)
     );
+}
+
+/// Issue 15: a review's stars go through the pipeline to the stored message, and
+/// a later edit of the review brings its new stars.
+#[tokio::test]
+async fn a_reviews_rating_is_stored_and_an_edit_updates_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = common::fresh_store(&dir).await;
+    let ws = common::acme(&*store).await;
+    let play = common::channel(&*store, ws.id, ChannelKind::Reviews, "Play").await;
+    let t0: Timestamp = "2026-11-20T10:00:00Z".parse().unwrap();
+    let review = |tenths: i64, text: &str, edited: Option<Timestamp>| {
+        IncomingItem::Message(IncomingMessage {
+            external_id: "gp:1".into(),
+            kind: MessageKind::Review,
+            direction: Direction::Inbound,
+            thread_external_id: None,
+            parent_external_id: None,
+            author: None,
+            title: None,
+            text: text.into(),
+            lang: Some("en".into()),
+            created_at: t0,
+            edited_at: edited,
+            permalink: None,
+            engagement: Engagement::default(),
+            rating: Some(Rating::from_tenths(tenths).unwrap()),
+        })
+    };
+    ingest(
+        &*store,
+        &play,
+        vec![review(10, "Crashes", None)],
+        DEFAULT_BATCH,
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
+    let stored = store.inbox(ws.id, &InboxQuery::default()).await.unwrap();
+    assert_eq!(stored[0].rating.map(Rating::tenths), Some(10));
+    let edited = vec![review(40, "Fixed now", Some(t0 + 24.hours()))];
+    let report = ingest(&*store, &play, edited, DEFAULT_BATCH, &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(report.edited, 1, "{report:?}");
+    let stored = store.inbox(ws.id, &InboxQuery::default()).await.unwrap();
+    assert_eq!(stored[0].rating.map(Rating::tenths), Some(40));
+    assert_eq!(stored[0].text, "Fixed now");
 }

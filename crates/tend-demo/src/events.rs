@@ -202,6 +202,7 @@ fn escalate(g: &mut Gen, net: Net, root: &str, start: i64, n: usize, kind: Messa
                 lang,
                 intent: Intent::Heated1,
                 id: None,
+                rating: None,
             },
         );
         g.mark_heated(net, &id);
@@ -231,6 +232,7 @@ fn escalate(g: &mut Gen, net: Net, root: &str, start: i64, n: usize, kind: Messa
                     lang: Lang::En,
                     intent: Intent::Heated1,
                     id: None,
+                    rating: None,
                 },
             );
             g.mark_heated(net, &id);

@@ -180,18 +180,17 @@ pub fn reviews(g: &mut Gen, net: Net) {
         let lang = lang_of(g, who);
         let title = review_title(stars, lang, &mut g.rng);
         let text = say(intent, lang, &Slots::default(), &mut g.rng);
-        let id = g.write(
-            net,
-            draft(
-                who,
-                MessageKind::Review,
-                at,
-                Some(title),
-                text,
-                lang,
-                intent,
-            ),
+        let mut review = draft(
+            who,
+            MessageKind::Review,
+            at,
+            Some(title),
+            text,
+            lang,
+            intent,
         );
+        review.rating = tend_domain::Rating::from_tenths(i64::from(stars) * 10).ok();
+        let id = g.write(net, review);
         let said = Said {
             id: id.clone(),
             at,
@@ -282,6 +281,7 @@ fn reply(
             lang,
             intent: conv.intent,
             id: None,
+            rating: None,
         },
     )
 }

@@ -213,6 +213,7 @@ pub fn draft(
         lang,
         intent,
         id: None,
+        rating: None,
     }
 }
 

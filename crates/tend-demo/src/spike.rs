@@ -97,6 +97,7 @@ pub fn spike(g: &mut Gen, channel: &str) -> SpikeTruth {
                     lang,
                     intent: Intent::Outage,
                     id: None,
+                    rating: None,
                 },
             );
         }

@@ -115,6 +115,7 @@ pub fn replies(
                 lang,
                 intent: conv.intent,
                 id: None,
+                rating: None,
             },
         );
         g.count_reply(conv.net, &parent.id);
@@ -167,6 +168,7 @@ pub fn brand_answer(
             lang,
             intent: conv.intent,
             id: None,
+            rating: None,
         },
     );
     g.count_reply(conv.net, &to.id);
@@ -196,6 +198,7 @@ pub fn brand_answer(
                 lang,
                 intent: conv.intent,
                 id: None,
+                rating: None,
             },
         );
     }

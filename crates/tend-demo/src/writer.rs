@@ -38,6 +38,8 @@ pub struct Draft {
     pub intent: Intent,
     /// An id chosen by the caller (forums number their posts), else generated.
     pub id: Option<String>,
+    /// A review's stars.
+    pub rating: Option<tend_domain::Rating>,
 }
 
 /// What the triage plan needs to know about a generated message.
@@ -143,6 +145,7 @@ impl Gen {
             edited_at: None,
             permalink: None,
             engagement,
+            rating: d.rating,
         };
         let out = &mut self.out[i];
         out.ids.insert(id.clone());

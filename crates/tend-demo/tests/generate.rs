@@ -269,3 +269,24 @@ fn the_planted_spike_stands_out_from_the_same_hours_of_other_weeks() {
     );
     assert!(spike.extra_messages >= 300);
 }
+
+/// Issue 15: the demo's reviews carry their stars, from one to five, and nothing
+/// else has a rating.
+#[test]
+fn reviews_carry_stars_and_nothing_else_does() {
+    use tend_domain::MessageKind;
+    let mut by_stars = BTreeMap::new();
+    for (c, m) in messages(&FULL) {
+        match (m.kind, m.rating) {
+            (MessageKind::Review, Some(r)) => *by_stars.entry(r.tenths()).or_insert(0) += 1,
+            (MessageKind::Review, None) => panic!("{} {} has no stars", c.name, m.external_id),
+            (_, Some(_)) => panic!("{} {} is rated but no review", c.name, m.external_id),
+            (_, None) => {}
+        }
+    }
+    assert_eq!(
+        by_stars.keys().copied().collect::<Vec<_>>(),
+        [10, 20, 30, 40, 50],
+        "{by_stars:?}"
+    );
+}

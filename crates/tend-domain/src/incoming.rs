@@ -3,7 +3,7 @@
 //! message, and items the source says exist but did not deliver. Importers and
 //! connectors produce these; the ingest pipeline turns them into stored rows.
 
-use crate::{ChannelKind, Direction, Engagement, MessageKind};
+use crate::{ChannelKind, Direction, Engagement, MessageKind, Rating};
 use jiff::Timestamp;
 use serde::Serialize;
 
@@ -52,6 +52,8 @@ pub struct IncomingMessage {
     pub permalink: Option<String>,
     /// Engagement counts.
     pub engagement: Engagement,
+    /// A review's star rating, when the platform gives one.
+    pub rating: Option<Rating>,
 }
 
 /// A platform user as the platform describes them.

@@ -17,6 +17,7 @@ pub mod listening;
 pub mod message;
 pub mod moderation;
 pub mod outbox;
+pub mod rating;
 pub mod tag;
 pub mod user;
 pub mod workspace;
@@ -50,6 +51,7 @@ pub use moderation::{
     RuleActor, RuleHit, RuleSetVersion, WebhookAttempt, WebhookDelivery, WebhookNotice,
 };
 pub use outbox::{NewReply, OutboxAudit, OutboxItem, OutboxState};
+pub use rating::Rating;
 pub use tag::{Tag, TagName};
 pub use user::{Email, NewUser, Role, User};
 pub use workspace::{BusinessHours, NewWorkspace, ResponseStatus, Slug, Workspace};

@@ -1,7 +1,9 @@
 //! Messages: one item of a conversation, inbound (mention, comment, reply, DM,
 //! review, forum post) or outbound (post, reply), and their inbox state.
 
-use crate::{ChannelId, IdentityId, MessageId, TagId, UserId, ValidationError, WorkspaceId};
+use crate::{
+    ChannelId, IdentityId, MessageId, Rating, TagId, UserId, ValidationError, WorkspaceId,
+};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -199,6 +201,9 @@ pub struct Message {
     pub permalink: Option<String>,
     /// Engagement counts.
     pub engagement: Engagement,
+    /// A review's star rating (1–5), when the platform gives one.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<f64>, minimum = 1, maximum = 5))]
+    pub rating: Option<Rating>,
     /// What the text says, as read at ingest.
     pub signals: Option<Signals>,
     /// A teammate's correction of the sentiment label; wins over `signals`.
@@ -267,6 +272,8 @@ pub struct NewMessage {
     pub permalink: Option<String>,
     /// Engagement counts.
     pub engagement: Engagement,
+    /// A review's star rating, when the platform gives one.
+    pub rating: Option<Rating>,
     /// Text signals computed by the ingest pipeline (None: not analysed).
     pub signals: Option<Signals>,
 }
@@ -295,6 +302,7 @@ impl NewMessage {
             edited_at: None,
             permalink: None,
             engagement: Engagement::default(),
+            rating: None,
             signals: None,
         }
     }

@@ -8,7 +8,9 @@ use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan as _};
 use serde::{Deserialize, Serialize};
 use tend_core::listening::dashboard::{Granularity, Period};
-use tend_domain::{ChannelId, InboxState, MessageId, SentimentLabel, TagId, UserId, Workspace};
+use tend_domain::{
+    ChannelId, InboxState, MessageId, Rating, SentimentLabel, TagId, UserId, Workspace,
+};
 use tend_store::InboxQuery;
 
 /// The inbox's orders, as `sort` names them (`newest` is the default).
@@ -42,6 +44,9 @@ pub struct InboxParams {
     /// `yes` or `no`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub toxic: Option<String>,
+    /// Only reviews rated at most this many stars (1-5, e.g. `2` for the low ratings).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating_max: Option<String>,
     /// First day (`YYYY-MM-DD`, in the workspace's time zone).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
@@ -167,6 +172,12 @@ impl InboxParams {
             lang,
             question: yes_no("question", &self.question)?,
             toxic: yes_no("toxic", &self.toxic)?,
+            rating_max: set(&self.rating_max)
+                .map(|s| {
+                    Rating::parse(s)
+                        .map_err(|_| AppError::bad("rating_max", "must be a number from 1 to 5"))
+                })
+                .transpose()?,
             from: day("from", &self.from, ws)?,
             to: day("to", &self.to, ws)?,
             text: set(&self.q).map(|q| q.chars().take(200).collect()),

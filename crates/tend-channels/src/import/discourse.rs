@@ -337,6 +337,7 @@ fn post_message(post: &Record<'_>, topic: &Topic) -> Result<IncomingMessage, Rej
         edited_at,
         permalink,
         engagement,
+        rating: None,
     })
 }
 

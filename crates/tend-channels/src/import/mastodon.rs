@@ -217,6 +217,7 @@ fn status_message(
             replies: status.count("replies_count")?,
             views: 0,
         },
+        rating: None,
     })
 }
 

@@ -11,13 +11,17 @@
 //! - Output order is parents before children where the format allows, but the
 //!   pipeline does not rely on it.
 
+pub mod app_store;
 pub mod csv;
 pub mod discourse;
+pub mod google_play;
 pub mod html;
 pub mod mastodon;
 pub mod ndjson;
 pub mod reddit;
+mod review_table;
 pub mod stackexchange;
+pub mod trustpilot;
 pub mod x_archive;
 
 use std::path::PathBuf;

@@ -259,6 +259,7 @@ impl Walk<'_> {
                 replies: self.integer(data, "num_comments")?.unwrap_or(0),
                 ..Engagement::default()
             },
+            rating: None,
         })
     }
 
@@ -304,6 +305,7 @@ impl Walk<'_> {
                 likes: self.integer(data, "score")?.unwrap_or(0),
                 ..Engagement::default()
             },
+            rating: None,
         })
     }
 

@@ -250,6 +250,7 @@ impl Dump {
                 replies: answers.saturating_add(comments),
                 views,
             },
+            rating: None,
         })
     }
 
@@ -288,6 +289,7 @@ impl Dump {
                 likes: score,
                 ..Engagement::default()
             },
+            rating: None,
         })
     }
 }

@@ -394,5 +394,6 @@ fn tweet_message(
             views: 0,
         },
         external_id: id,
+        rating: None,
     })
 }

@@ -222,6 +222,42 @@ pub const NETWORKS: &[About] = &[
         delete: true,
         tested: Tested::Contract,
     },
+    About {
+        name: "google-play",
+        kind: ChannelKind::Reviews,
+        read: Read::Import,
+        reply: false,
+        publish: false,
+        delete: false,
+        tested: Tested::Import,
+    },
+    About {
+        name: "app-store",
+        kind: ChannelKind::Reviews,
+        read: Read::Import,
+        reply: false,
+        publish: false,
+        delete: false,
+        tested: Tested::Import,
+    },
+    About {
+        name: "trustpilot",
+        kind: ChannelKind::Reviews,
+        read: Read::Import,
+        reply: false,
+        publish: false,
+        delete: false,
+        tested: Tested::Import,
+    },
+    About {
+        name: "quora",
+        kind: ChannelKind::Quora,
+        read: Read::Import,
+        reply: false,
+        publish: false,
+        delete: false,
+        tested: Tested::Import,
+    },
     // Networks of the next rows are added one line-block each; keep this
     // comment last so parallel additions do not touch the same lines.
 ];

@@ -289,6 +289,7 @@ fn entry(
             edited_at,
             permalink,
             engagement: Engagement::default(),
+            rating: None,
         },
         time,
     })

@@ -94,6 +94,7 @@ impl Simulated {
             edited_at: None,
             permalink: None,
             engagement: Engagement::default(),
+            rating: None,
         })
     }
 }

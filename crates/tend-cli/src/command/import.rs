@@ -30,6 +30,12 @@ enum Format {
     Ndjson,
     /// Generic CSV (docs/import-format.md).
     Csv,
+    /// Google Play reviews: the Play Console's reviews CSV (UTF-16 or UTF-8).
+    GooglePlay,
+    /// App Store reviews: App Store Connect API `customerReviews` JSON.
+    AppStore,
+    /// Trustpilot reviews: the business account's CSV export.
+    Trustpilot,
 }
 
 impl Format {
@@ -41,6 +47,7 @@ impl Format {
             Format::Mastodon => ChannelKind::Mastodon,
             Format::X => ChannelKind::X,
             Format::Ndjson | Format::Csv => ChannelKind::Other,
+            Format::GooglePlay | Format::AppStore | Format::Trustpilot => ChannelKind::Reviews,
         }
     }
 
@@ -62,6 +69,9 @@ impl Format {
             Format::X => import::x_archive::read(path),
             Format::Ndjson => import::ndjson::read(path),
             Format::Csv => import::csv::read(path),
+            Format::GooglePlay => import::google_play::read(path),
+            Format::AppStore => import::app_store::read(path),
+            Format::Trustpilot => import::trustpilot::read(path),
         }
     }
 }

@@ -132,6 +132,8 @@ pub struct MsgView {
     question: bool,
     lang: String,
     explanation: Vec<String>,
+    /// A review's stars (empty without a rating).
+    stars: super::Stars,
 }
 
 /// A reply on its way out, ready to show: its state, the network's link once
@@ -281,6 +283,7 @@ async fn show(
                 spammy: s.is_some_and(|s| s.spam >= Signals::SPAM),
                 question: s.is_some_and(|s| s.question),
                 lang: m.lang.clone().unwrap_or_default(),
+                stars: super::Stars::of(lang, m.rating),
                 explanation: if m.id == data.message.id && s.is_some() {
                     super::explain::lines(lang, &tend_nlp::sentiment::explain(&m.text))
                 } else {

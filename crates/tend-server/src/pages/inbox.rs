@@ -116,6 +116,8 @@ pub struct Row {
     response: String,
     /// Waiting past the workspace's first-response target.
     overdue: bool,
+    /// A review's stars (empty without a rating).
+    stars: super::Stars,
 }
 
 /// A status tab.
@@ -140,6 +142,7 @@ struct InboxPage {
     questions: Vec<Opt>,
     sorts: Vec<Opt>,
     toxics: Vec<Opt>,
+    ratings: Vec<Opt>,
     team: Vec<(i64, String)>,
     lang: String,
     from: String,
@@ -226,6 +229,7 @@ pub async fn inbox_page(
                 lang: m.lang.clone().unwrap_or_default(),
                 response,
                 overdue,
+                stars: super::Stars::of(lang, m.rating),
             }
         })
         .collect();
@@ -303,6 +307,11 @@ pub async fn inbox_page(
             })
             .into(),
         toxics: yes_no(&params.toxic),
+        ratings: opts(
+            &params.rating_max,
+            ["1", "2", "3", "4"]
+                .map(|n| (n.to_owned(), lang.ta("filter-rating-max-at", "stars", n))),
+        ),
         team: data
             .team
             .iter()

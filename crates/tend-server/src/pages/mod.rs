@@ -27,7 +27,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use tend_core::team::Permission;
 use tend_core::team::permissions::allows;
-use tend_domain::{Role, Workspace};
+use tend_domain::{Rating, Role, Workspace};
 
 /// What every page's layout needs: language, user, CSRF token, workspace switcher.
 #[derive(Debug, Clone)]
@@ -158,6 +158,40 @@ impl PageCtx {
     /// A localised decimal with two places.
     pub fn dec(&self, x: &f64) -> String {
         i18n::format_decimal(self.lang, *x, 2)
+    }
+}
+
+/// A review's stars as shown: five star glyphs (filled, then empty), the number
+/// (`4.5`, `4,5` in Swedish) and a label for screen readers. All empty without a
+/// rating. The glyphs are decoration (`aria-hidden`); the label carries the meaning.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stars {
+    /// `★★★★☆`.
+    pub glyphs: String,
+    /// The rating as a localised number.
+    pub number: String,
+    /// "Rated 4.5 out of 5 stars".
+    pub label: String,
+}
+
+impl Stars {
+    /// The stars of `rating` in `lang`.
+    pub fn of(lang: Lang, rating: Option<Rating>) -> Stars {
+        let Some(rating) = rating else {
+            return Stars::default();
+        };
+        let filled = usize::from(rating.filled_stars());
+        let glyphs = format!("{}{}", "★".repeat(filled), "☆".repeat(5 - filled));
+        let number = match lang {
+            Lang::Sv => rating.to_string().replace('.', ","),
+            Lang::En => rating.to_string(),
+        };
+        let label = lang.ta("rating-label", "stars", &number);
+        Stars {
+            glyphs,
+            number,
+            label,
+        }
     }
 }
 

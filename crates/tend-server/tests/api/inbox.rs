@@ -254,3 +254,99 @@ async fn the_page_shows_filters_counts_and_rows() {
     assert!(html.contains("Open <span class=\"count\">4</span>"));
     assert!(html.contains("Showing 2 conversations"));
 }
+
+/// Issue 15: a review's stars show in the inbox row and the conversation with an
+/// accessible label (EN and SV), the API's message carries `rating`, and
+/// `rating_max` lists the low ratings.
+#[tokio::test]
+async fn reviews_show_their_stars_and_filter_by_rating() {
+    use tend_domain::{MessageKind, NewMessage, Rating};
+    let app = spawn_app().await;
+    let s = seed(&app).await;
+    let b = app.browser(&Seed::email(Role::CommunityManager)).await;
+    let at: jiff::Timestamp = "2026-12-01T14:00:00Z".parse().unwrap();
+    let review = |id: &str, tenths: i64, title: &str| {
+        let mut m = NewMessage::new(s.x.id, id, MessageKind::Review, "Review text", at);
+        m.rating = Some(Rating::from_tenths(tenths).unwrap());
+        m.title = Some(title.into());
+        m
+    };
+    let stored = app
+        .store
+        .upsert_messages(
+            s.acme.id,
+            &[
+                review("low", 10, "<b>Crashes</b>"),
+                review("high", 45, "Great"),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(ids(&app, &b, "rating_max=2").await, ["low"]);
+    assert_eq!(ids(&app, &b, "rating_max=4.5").await.len(), 2);
+    assert_eq!(ids(&app, &b, "rating_max=").await.len(), 6);
+    for bad in ["6", "0", "two", "-1"] {
+        let res = app
+            .get(&format!("/api/w/acme/inbox?rating_max={bad}"), &b)
+            .await;
+        assert_eq!(res.status(), 400, "{bad}");
+    }
+
+    let api: Value = app
+        .get(&format!("/api/w/acme/messages/{}", stored[1].id), &b)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(api["message"]["rating"], json!(4.5), "{api}");
+    let unrated: Value = app
+        .get(&format!("/api/w/acme/messages/{}", s.m[0]), &b)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(unrated["message"]["rating"], Value::Null);
+
+    let inbox = app.get("/w/acme/inbox", &b).await.text().await.unwrap();
+    assert!(
+        inbox.contains(r#"aria-label="Rated 4.5 out of 5 stars""#),
+        "{inbox}"
+    );
+    assert!(inbox.contains("★☆☆☆☆ 1"), "{inbox}");
+    assert!(!inbox.contains("<b>Crashes"), "titles stay escaped");
+    let page = app
+        .get(&format!("/w/acme/c/{}", stored[0].id), &b)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(r#"aria-label="Rated 1 out of 5 stars""#),
+        "{page}"
+    );
+    let filtered = app
+        .get("/w/acme/inbox?rating_max=2", &b)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        filtered.contains(r#"<option value="2" selected>"#),
+        "{filtered}"
+    );
+
+    // In Swedish: a decimal comma and a Swedish label.
+    let res = app
+        .post_form(
+            "/settings/locale",
+            &b,
+            &[("locale", "sv"), ("back", "/w/acme/inbox")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let sv = app.get("/w/acme/inbox", &b).await.text().await.unwrap();
+    assert!(
+        sv.contains(r#"aria-label="Betyg 4,5 av 5 stjärnor""#),
+        "{sv}"
+    );
+}

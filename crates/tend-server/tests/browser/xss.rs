@@ -66,6 +66,7 @@ async fn payloads(app: &TestApp) -> Payloads {
         edited_at: None,
         permalink: None,
         engagement: Engagement::default(),
+        rating: None,
     };
     let mut earlier = message("p0", t0, format!("{ANCHOR} {IFRAME}"));
     earlier.permalink = Some("data:text/html,<script>alert(1)</script>".into());

@@ -8,7 +8,8 @@
 //! `links` and `web`; `ModerationStore` in `moderation` and
 //! `moderation_webhooks`; `EventStore` in `changes` (the log) and `jobs`
 //! (consumer cursors, verdicts with jobs); `ListenStore` in `listening`;
-//! `JobStore` in `jobs`; live channels and the sender (`ChannelStore`) in `live`.
+//! `JobStore` in `jobs`; live channels and the sender (`ChannelStore`) in `live`;
+//! review ratings (`InboxStore`) in `ratings`.
 //!
 //! PostgreSQL runs when `TEND_TEST_DATABASE_URL` points at a server (the test
 //! script starts one); each run creates and drops a fresh database. Without the
@@ -32,6 +33,7 @@ mod live;
 mod moderation;
 mod moderation_webhooks;
 mod postgres;
+mod ratings;
 mod rollups;
 mod search_window;
 mod tags;
@@ -652,6 +654,7 @@ async fn story(store: Arc<dyn Store>) {
     moderation_webhooks::webhooks_and_members(&*store, &acme, &other, &forum, t0).await;
     jobs::jobs(Arc::clone(&store), &acme, &other, t0).await;
     live::live_channels(&*store, &acme, &other, t0).await;
+    ratings::ratings_are_stored_updated_and_filtered(&*store, t0).await;
 
     // --- The demo manifest: one JSON document per workspace --------------------
     assert_eq!(store.demo_manifest(acme.id).await.unwrap(), None);

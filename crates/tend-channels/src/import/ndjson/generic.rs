@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use tend_domain::message::MAX_EXTERNAL_ID_BYTES;
 use tend_domain::{
-    ChannelKind, Direction, Engagement, IncomingAuthor, IncomingMessage, MessageKind,
+    ChannelKind, Direction, Engagement, IncomingAuthor, IncomingMessage, MessageKind, Rating,
 };
 
 use crate::import::MAX_TEXT_BYTES;
@@ -181,9 +181,7 @@ pub(crate) fn to_message(fields: &Fields) -> Result<IncomingMessage, FieldError>
         replies: count_field(fields, "replies")?.unwrap_or(0),
         views: count_field(fields, "views")?.unwrap_or(0),
     };
-    // Checked so a bad rating is reported, but not kept: `IncomingMessage` has no
-    // rating field yet (see docs/import-format.md).
-    rating_field(fields)?;
+    let rating = rating_field(fields)?;
     let author = author(fields)?;
     Ok(IncomingMessage {
         // A message that names itself as the root is the root.
@@ -200,6 +198,7 @@ pub(crate) fn to_message(fields: &Fields) -> Result<IncomingMessage, FieldError>
         edited_at,
         permalink,
         engagement,
+        rating,
     })
 }
 
@@ -503,38 +502,37 @@ fn url_field(fields: &Fields, field: &str) -> Result<Option<String>, FieldError>
     Ok(Some(s.to_owned()))
 }
 
-/// A star rating from 1 to 5; halves and other fractions are allowed.
-fn rating_field(fields: &Fields) -> Result<Option<f64>, FieldError> {
+/// A star rating from 1 to 5; halves and other fractions are allowed, kept to a
+/// tenth of a star.
+fn rating_field(fields: &Fields) -> Result<Option<Rating>, FieldError> {
     let field = "rating";
-    let rating = match fields.get(field) {
+    let rated = match fields.get(field) {
         None => return Ok(None),
-        Some(Value::Integer(n)) => *n as f64,
-        Some(Value::Float(f)) => *f,
+        Some(Value::Integer(n)) => match i64::try_from(*n) {
+            Ok(n) if (1..=5).contains(&n) => Rating::from_tenths(n * 10),
+            _ => Rating::from_stars(f64::NAN),
+        },
+        Some(Value::Float(f)) => Rating::from_stars(*f),
         Some(Value::Text(s)) => {
-            let s = s.trim();
-            if s.is_empty() {
+            if s.trim().is_empty() {
                 return Ok(None);
             }
-            let plain = s.bytes().all(|b| b.is_ascii_digit() || b == b'.');
-            match s.parse::<f64>() {
-                Ok(f) if plain => f,
-                _ => {
-                    return Err(FieldError::new(
-                        field,
-                        format!("{:?} is not a number from 1 to 5", clip(s)),
-                    ));
-                }
-            }
+            Rating::parse(s)
         }
         Some(other) => return Err(type_error(field, other, "a number from 1 to 5")),
     };
-    if !(1.0..=5.0).contains(&rating) {
-        return Err(FieldError::new(
+    rated.map(Some).map_err(|_| {
+        let shown = match fields.get(field) {
+            Some(Value::Text(s)) => format!("{:?}", clip(s.trim())),
+            Some(Value::Integer(n)) => n.to_string(),
+            Some(Value::Float(f)) => f.to_string(),
+            _ => String::new(),
+        };
+        FieldError::new(
             field,
-            format!("is {rating}; ratings are from 1 to 5"),
-        ));
-    }
-    Ok(Some(rating))
+            format!("is {shown}; ratings are numbers from 1 to 5"),
+        )
+    })
 }
 
 #[cfg(test)]
@@ -646,9 +644,23 @@ mod tests {
     }
 
     #[test]
-    fn ratings_are_checked_then_dropped() {
-        assert!(with(("rating", text("4.5"))).is_ok());
-        assert!(with(("rating", Value::Integer(5))).is_ok());
+    fn ratings_are_checked_and_kept_to_a_tenth_of_a_star() {
+        let stars = |v: Value| with(("rating", v)).unwrap().rating.map(Rating::tenths);
+        assert_eq!(stars(text("4.5")), Some(45));
+        assert_eq!(stars(text(" 3 ")), Some(30));
+        assert_eq!(stars(Value::Integer(5)), Some(50));
+        assert_eq!(stars(Value::Float(1.0)), Some(10));
+        assert_eq!(stars(Value::Float(4.25)), Some(43));
+        assert_eq!(with(("text", text("x"))).unwrap().rating, None);
+        assert_eq!(
+            with(("rating", Value::Integer(6))).unwrap_err().field,
+            "rating"
+        );
+        assert_eq!(
+            with(("rating", Value::Float(0.5))).unwrap_err().field,
+            "rating"
+        );
+        assert_eq!(with(("rating", text("4,5"))).unwrap_err().field, "rating");
         assert_eq!(with(("rating", text("0"))).unwrap_err().field, "rating");
         assert_eq!(with(("rating", text("6"))).unwrap_err().field, "rating");
         assert_eq!(with(("rating", text("NaN"))).unwrap_err().field, "rating");

@@ -226,6 +226,7 @@ impl Bluesky {
                 edited_at: if updated { time } else { None },
                 permalink: Some(post_url(&commit.repo, &rkey)),
                 engagement: Engagement::default(),
+                rating: None,
             }));
         }
     }

@@ -237,6 +237,7 @@ pub(super) fn message(m: &Message, cx: Context<'_>) -> Result<Option<IncomingMes
     };
     let guild = if cx.direct { "@me" } else { cx.guild_id };
     Ok(Some(IncomingMessage {
+        rating: None,
         external_id: external_id(&m.channel_id, &m.id),
         kind,
         direction: if ours {

@@ -337,6 +337,7 @@ fn unreadable(origin: &Origin<'_>, e: &ChannelError) -> tend_domain::IncomingMes
         edited_at: None,
         permalink: None,
         engagement: tend_domain::Engagement::default(),
+        rating: None,
     }
 }
 

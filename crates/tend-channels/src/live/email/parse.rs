@@ -111,6 +111,7 @@ pub fn read_message(raw: &[u8], origin: &Origin<'_>) -> Result<Received, Channel
             edited_at: None,
             permalink: None,
             engagement: Engagement::default(),
+            rating: None,
         }));
     }
     // After the bounce check: bounces carry `Auto-Submitted: auto-replied` too.
@@ -183,6 +184,7 @@ pub fn read_message(raw: &[u8], origin: &Origin<'_>) -> Result<Received, Channel
         edited_at: None,
         permalink: None,
         engagement: Engagement::default(),
+        rating: None,
     }))
 }
 

@@ -222,6 +222,7 @@ pub(super) fn message(
             replies: count(status.replies_count),
             views: 0,
         },
+        rating: None,
     })
 }
 

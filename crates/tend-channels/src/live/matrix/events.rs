@@ -314,6 +314,7 @@ pub(super) fn message(
         edited_at,
         permalink: Some(permalink(room, &e.event_id)),
         engagement: Engagement::default(),
+        rating: None,
     })
 }
 

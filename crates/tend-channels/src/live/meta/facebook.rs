@@ -323,6 +323,7 @@ fn comment_message(
     }
     let parent = c.parent.as_ref().map(|p| p.id.clone());
     Ok(Some(IncomingMessage {
+        rating: None,
         external_id: c.id.clone(),
         kind: if parent.is_some() {
             MessageKind::Reply
@@ -369,6 +370,7 @@ fn dm_message(
         return Ok(None);
     }
     Ok(Some(IncomingMessage {
+        rating: None,
         external_id: m.id.clone(),
         kind: MessageKind::DirectMessage,
         direction: Direction::Inbound,

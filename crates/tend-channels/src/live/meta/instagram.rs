@@ -469,6 +469,7 @@ fn comment_message(
         return Ok(None);
     }
     Ok(Some(IncomingMessage {
+        rating: None,
         external_id: c.id.clone(),
         kind: if parent.is_some() {
             MessageKind::Reply
@@ -501,6 +502,7 @@ fn tagged_message(t: &Tagged) -> Result<IncomingMessage, String> {
         return Err(format!("{what}: not an id"));
     }
     Ok(IncomingMessage {
+        rating: None,
         external_id: t.id.clone(),
         kind: MessageKind::Mention,
         direction: Direction::Inbound,

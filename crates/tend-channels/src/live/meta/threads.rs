@@ -367,6 +367,7 @@ fn message(p: &Post, root: Option<&str>, me: &str) -> Result<Option<IncomingMess
         .or_else(|| root.map(str::to_string))
         .filter(|r| *r != p.id);
     Ok(Some(IncomingMessage {
+        rating: None,
         external_id: p.id.clone(),
         kind: if parent.is_some() {
             MessageKind::Reply

@@ -312,6 +312,7 @@ pub(super) fn message(
         other => return Err(format!("Reddit {what}: unknown kind {other:?}")),
     };
     Ok(IncomingMessage {
+        rating: None,
         external_id: thing.name.clone(),
         kind: if ours { MessageKind::Post } else { kind },
         direction: if ours {

@@ -234,6 +234,7 @@ pub(super) fn question(q: &Question) -> Result<IncomingMessage, String> {
     let created_at = timestamp(&what, "creation_date", q.creation_date)?;
     let count = |n: Option<i64>| n.unwrap_or(0).max(0);
     Ok(IncomingMessage {
+        rating: None,
         external_id: post_id(q.question_id),
         kind: MessageKind::ForumPost,
         direction: Direction::Inbound,
@@ -260,6 +261,7 @@ pub(super) fn answer(a: &Answer) -> Result<IncomingMessage, String> {
     let created_at = timestamp(&what, "creation_date", a.creation_date)?;
     let root = post_id(a.question_id);
     Ok(IncomingMessage {
+        rating: None,
         external_id: post_id(a.answer_id),
         kind: MessageKind::ForumPost,
         direction: Direction::Inbound,
@@ -292,6 +294,7 @@ pub(super) fn comment(
     let what = format!("comment {}", c.comment_id);
     let created_at = timestamp(&what, "creation_date", c.creation_date)?;
     Ok(IncomingMessage {
+        rating: None,
         external_id: format!("comment-{}", c.comment_id),
         kind: MessageKind::Comment,
         direction: Direction::Inbound,

@@ -241,6 +241,7 @@ pub(super) fn message(m: &Message, via: Via, me: &Me) -> Result<Option<IncomingM
         Direction::Inbound
     };
     Ok(Some(IncomingMessage {
+        rating: None,
         external_id: external_id(m.chat.id, m.message_id),
         kind,
         direction,

@@ -194,6 +194,7 @@ pub(super) fn message(
     let count = |f: fn(&Metrics) -> Option<i64>| m.and_then(f).unwrap_or(0).max(0);
     let username = author.as_ref().map(|a| a.handle.clone());
     Ok(IncomingMessage {
+        rating: None,
         external_id: original.clone(),
         kind,
         direction: if ours {
@@ -239,6 +240,7 @@ pub(super) fn dm(
         .ok_or_else(|| format!("X {what}: no sender_id"))?;
     let ours = sender == brand_id;
     Ok(Some(IncomingMessage {
+        rating: None,
         external_id: format!("dm:{}", event.id),
         kind: MessageKind::DirectMessage,
         direction: if ours {

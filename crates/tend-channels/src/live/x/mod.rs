@@ -415,6 +415,7 @@ impl X {
 /// handed over (its external id is empty).
 fn placeholder() -> IncomingMessage {
     IncomingMessage {
+        rating: None,
         external_id: String::new(),
         kind: tend_domain::MessageKind::Mention,
         direction: tend_domain::Direction::Inbound,

@@ -259,6 +259,7 @@ pub(super) fn message(
         MessageKind::Comment
     };
     Ok(IncomingMessage {
+        rating: None,
         external_id: comment.id.clone(),
         kind,
         direction: if ours {

@@ -214,6 +214,7 @@ pub(super) fn generate(n: usize) -> impl ExactSizeIterator<Item = IncomingItem> 
                 likes: (i % 13) as i64,
                 ..Engagement::default()
             },
+            rating: None,
         })
     })
 }

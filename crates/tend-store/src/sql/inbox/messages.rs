@@ -11,7 +11,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use tend_domain::{
     ChannelId, ConversationChange, Direction, Engagement, IdentityId, InboxState, Message,
-    MessageId, MessageKind, MessageRevision, SentimentLabel, Signals, TagId, UserId, WorkspaceId,
+    MessageId, MessageKind, MessageRevision, Rating, SentimentLabel, Signals, TagId, UserId,
+    WorkspaceId,
 };
 
 /// The message columns, without its tags (see [`columns`]).
@@ -21,7 +22,7 @@ macro_rules! message_columns {
     m.parent_id, m.thread_external_id, m.parent_external_id, m.author_id, m.title, m.text, m.lang, m.created_at, \
     m.edited_at, m.ingested_at, m.permalink, m.likes, m.shares, m.replies, m.views, m.state, m.snoozed_until, \
     m.assignee_id, m.sentiment, m.sentiment_label, m.toxicity, m.spam, m.is_question, m.sentiment_corrected, \
-    m.removed_at"
+    m.removed_at, m.rating"
     };
 }
 
@@ -69,6 +70,10 @@ pub(crate) fn from_row(row: &impl Cols) -> Result<Message, StoreError> {
             replies: col(row, "replies")?,
             views: col(row, "views")?,
         },
+        rating: col::<Option<i64>>(row, "rating")?
+            .map(Rating::from_tenths)
+            .transpose()
+            .map_err(bad)?,
         state: InboxState::parse(&col::<String>(row, "state")?).map_err(bad)?,
         snoozed_until: ts_opt(col(row, "snoozed_until")?)?,
         assignee_id: col::<Option<i64>>(row, "assignee_id")?.map(UserId),
@@ -441,6 +446,9 @@ pub(crate) fn inbox_sql(
                 Bind::Int(threshold),
             );
         }
+    }
+    if let Some(max) = q.rating_max.map(|r| i64::from(r.tenths())) {
+        clause(&mut sql, " AND m.rating <= ?", Bind::Int(max));
     }
     if let Some(from) = q.from {
         clause(&mut sql, " AND m.created_at >= ?", Bind::Int(ms(from)));

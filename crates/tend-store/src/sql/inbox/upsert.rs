@@ -312,7 +312,7 @@ async fn update_existing(
 ) -> Result<Upserted, StoreError> {
     let row = sqlx::query(
         "SELECT id, title, text, lang, created_at, edited_at, permalink, likes, shares, replies, views, \
-         direction, sentiment, sentiment_label, toxicity, spam, is_question \
+         direction, sentiment, sentiment_label, toxicity, spam, is_question, rating \
          FROM messages WHERE channel_id = $1 AND external_id = $2",
     )
     .bind(m.channel_id.get())
@@ -339,6 +339,7 @@ async fn update_existing(
         get::<i64>(&row, "views")?,
     );
     let text_changed = stored_text != m.text || stored_title != m.title;
+    let rating = m.rating.map(|r| i64::from(r.tenths()));
     let meta_changed = engagement
         != (
             m.engagement.likes,
@@ -347,7 +348,10 @@ async fn update_existing(
             m.engagement.views,
         )
         || (m.permalink.is_some() && get::<Option<String>>(&row, "permalink")? != m.permalink)
-        || (m.lang.is_some() && get::<Option<String>>(&row, "lang")? != m.lang);
+        || (m.lang.is_some() && get::<Option<String>>(&row, "lang")? != m.lang)
+        // A review whose stars changed (an edited review, a re-rated one) is news
+        // even when its text is the same; a copy without a rating keeps the stored one.
+        || (m.rating.is_some() && get::<Option<i64>>(&row, "rating")? != rating);
     if text_changed {
         sqlx::query("INSERT INTO message_revisions (message_id, title, text, written_at, replaced_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(id)
@@ -403,7 +407,8 @@ async fn update_existing(
              sentiment_label = COALESCE($12, sentiment_label), \
              toxicity = CASE WHEN $12 IS NULL THEN toxicity ELSE $13 END, \
              spam = CASE WHEN $12 IS NULL THEN spam ELSE $14 END, \
-             is_question = CASE WHEN $12 IS NULL THEN is_question ELSE $15 END WHERE id = $10",
+             is_question = CASE WHEN $12 IS NULL THEN is_question ELSE $15 END, \
+             rating = COALESCE($16, rating) WHERE id = $10",
         )
         .bind(m.title.as_deref())
         .bind(&m.text)
@@ -420,6 +425,7 @@ async fn update_existing(
         .bind(m.signals.map_or(0.0, |x| x.toxicity))
         .bind(m.signals.map_or(0.0, |x| x.spam))
         .bind(i64::from(m.signals.is_some_and(|x| x.question)))
+        .bind(rating)
         .execute(&mut **tx)
         .await?;
     }
@@ -455,7 +461,7 @@ fn rows_per_insert(backend: Backend) -> usize {
 }
 
 /// Values bound per row by `insert_fresh` (every column but the literal `state`).
-const BOUND_PER_ROW: usize = 27;
+const BOUND_PER_ROW: usize = 28;
 
 /// Inserts new messages with their reserved ids and resolved links in one statement.
 async fn insert_fresh(
@@ -469,7 +475,7 @@ async fn insert_fresh(
     let mut sql = String::from(
         "INSERT INTO messages (id, workspace_id, channel_id, external_id, direction, kind, thread_root_id, parent_id, \
          thread_external_id, parent_external_id, author_id, title, text, lang, created_at, edited_at, ingested_at, \
-         permalink, likes, shares, replies, views, sentiment, sentiment_label, toxicity, spam, is_question, state) VALUES ",
+         permalink, likes, shares, replies, views, sentiment, sentiment_label, toxicity, spam, is_question, rating, state) VALUES ",
     );
     for r in 0..rows.len() {
         sql.push_str(if r == 0 { "(" } else { ", (" });
@@ -512,7 +518,8 @@ async fn insert_fresh(
             .bind(m.signals.map(|x| x.sentiment_label.as_str()))
             .bind(m.signals.map_or(0.0, |x| x.toxicity))
             .bind(m.signals.map_or(0.0, |x| x.spam))
-            .bind(i64::from(m.signals.is_some_and(|x| x.question)));
+            .bind(i64::from(m.signals.is_some_and(|x| x.question)))
+            .bind(m.rating.map(|r| i64::from(r.tenths())));
     }
     let written = query.execute(&mut **tx).await?.rows_affected();
     if usize::try_from(written).ok() != Some(rows.len()) {

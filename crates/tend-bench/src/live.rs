@@ -354,3 +354,101 @@ pub async fn pulled_latency(k: usize) -> anyhow::Result<Option<Latencies>> {
     .await?;
     Ok(Some(lat))
 }
+
+/// Streamed through Discord's Gateway: member messages on the Discord fake.
+pub async fn discord_latency(k: usize) -> anyhow::Result<Latencies> {
+    let fake = tend_fakes::discord::FakeDiscord::start().await?;
+    let channel = fake.channel();
+    let scene = scene(
+        ChannelConfig::Discord {
+            guild_id: fake.guild_id(),
+            channels: vec![channel.to_string()],
+            publish_channel: None,
+            api_base: Some(fake.api_base.clone()),
+            gateway: Some(fake.gateway_url.clone()),
+        },
+        Credentials::Token {
+            token: fake.token.clone(),
+        },
+    )
+    .await?;
+    let fake = &fake;
+    latencies(&scene, k, |i| async move {
+        fake.say(channel, "ada", &format!("<@bot> is the app down? ({i})"), None);
+        Ok(())
+    })
+    .await
+}
+
+/// Long-polled through Telegram's `getUpdates`: direct messages to the bot
+/// on the Telegram fake.
+pub async fn telegram_latency(k: usize) -> anyhow::Result<Latencies> {
+    let fake = tend_fakes::telegram::FakeTelegram::start().await?;
+    let scene = scene(
+        ChannelConfig::Telegram {
+            chats: Vec::new(),
+            api_base: Some(fake.url.clone()),
+        },
+        Credentials::Token {
+            token: fake.token.clone(),
+        },
+    )
+    .await?;
+    let fake = &fake;
+    latencies(&scene, k, |i| async move {
+        fake.dm("ada", &format!("is the app down? ({i})"));
+        Ok(())
+    })
+    .await
+}
+
+/// Seeds `n` member messages on the Discord fake and times the live read of
+/// them (REST catch-up through the pipeline), as [`sustained_ingest`] does
+/// for Mastodon.
+pub async fn discord_sustained(n: usize) -> anyhow::Result<f64> {
+    let fake = tend_fakes::discord::FakeDiscord::start().await?;
+    let channel = fake.channel();
+    fake.set_rate_limit(1_000_000, Duration::from_secs(1));
+    fake.seed(channel, n);
+    let scene = scene(
+        ChannelConfig::Discord {
+            guild_id: fake.guild_id(),
+            channels: vec![channel.to_string()],
+            publish_channel: None,
+            api_base: Some(fake.api_base.clone()),
+            gateway: Some(fake.gateway_url.clone()),
+        },
+        Credentials::Token {
+            token: fake.token.clone(),
+        },
+    )
+    .await?;
+    let handler =
+        JobContext::new(scene.store.clone(), Clock::system()).with_secrets(scene.secrets.clone());
+    let job = Job::SyncChannel {
+        workspace: scene.workspace,
+        channel: scene.channel.id,
+    };
+    let started = Instant::now();
+    let read = tokio::spawn(async move {
+        loop {
+            if let Err(e) = handler.run(&job).await {
+                tracing::warn!(error = %e, "a live read failed");
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(600);
+    while received(&scene).await? < n as i64 {
+        if Instant::now() > deadline {
+            read.abort();
+            bail!(
+                "the Discord read stored {} of {n} in 600 s",
+                received(&scene).await?
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    read.abort();
+    Ok(n as f64 / secs)
+}

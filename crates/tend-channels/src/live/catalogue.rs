@@ -303,4 +303,50 @@ mod tests {
             "every ChannelConfig network needs a catalogue row: {err}"
         );
     }
+
+    #[test]
+    fn the_readme_table_matches_the_catalogue() {
+        let readme = include_str!("../../../../README.md");
+        let start = readme
+            .find("| Network | Read | Reply | Publish | Tested |")
+            .expect("the README's network table");
+        let rows: Vec<Vec<&str>> = readme[start..]
+            .lines()
+            .skip(2)
+            .take_while(|l| l.starts_with('|'))
+            .map(|l| l.trim_matches('|').split('|').map(str::trim).collect())
+            .collect();
+        let yes = |b: bool| if b { "yes" } else { "—" };
+        let mut seen = Vec::new();
+        for row in &rows {
+            let name = row[0]
+                .split('`')
+                .nth(1)
+                .unwrap_or_else(|| panic!("README row without a `name`: {row:?}"));
+            let about = about(name)
+                .unwrap_or_else(|| panic!("README lists {name}, the catalogue does not"));
+            let read = match about.read {
+                Read::Stream => "streamed",
+                Read::Poll => "polled",
+                Read::Import => "import",
+            };
+            let tested = match about.tested {
+                Tested::RealServer => "real server",
+                Tested::Fake => "fake",
+                Tested::Contract => "contract",
+                Tested::Import => "import",
+                Tested::Simulated => "simulated",
+            };
+            assert_eq!(
+                (row[1], row[2], row[3], row[4]),
+                (read, yes(about.reply), yes(about.publish), tested),
+                "README row of {name} (read, reply, publish, tested)"
+            );
+            assert!(!row[5].is_empty(), "README row of {name} says nothing");
+            seen.push(name);
+        }
+        for a in NETWORKS {
+            assert!(seen.contains(&a.name), "README has no row for {}", a.name);
+        }
+    }
 }

@@ -2,7 +2,9 @@
 //! sustained ingest from the Mastodon fake against the import path of the
 //! same messages in the same run, and the latency from a post on a local
 //! server to the stored message, streamed (Mastodon's streaming API) and
-//! pulled (a real IMAP server without IDLE; needs `scripts/servers.sh`).
+//! pulled (a real IMAP server without IDLE; needs `scripts/servers.sh`);
+//! also the Discord fake (sustained ingest and its Gateway) and the Telegram
+//! fake (`getUpdates` long-poll).
 
 use clap::Args;
 use std::process::ExitCode;
@@ -48,9 +50,17 @@ impl LiveBench {
             s.import_secs,
             live_rate / import_rate
         );
+        let discord = live::discord_sustained(self.messages).await?;
+        println!(
+            "  Discord fake (REST catch-up through the ingest pipeline): {discord:.0} messages/s"
+        );
         println!("latency from a post on a local server to the stored message:");
         let streamed = live::streamed_latency(self.posts).await?;
         show("streamed (Mastodon fake, streaming API)", &streamed);
+        let discord = live::discord_latency(self.posts).await?;
+        show("streamed (Discord fake, Gateway)", &discord);
+        let telegram = live::telegram_latency(self.posts).await?;
+        show("long-polled (Telegram fake, getUpdates)", &telegram);
         match live::pulled_latency(self.posts).await? {
             Some(pulled) => show("pulled (IMAP without IDLE, polled every second)", &pulled),
             None => println!(

@@ -222,6 +222,15 @@ pub const NETWORKS: &[About] = &[
         delete: true,
         tested: Tested::Contract,
     },
+    About {
+        name: "linkedin",
+        kind: ChannelKind::Linkedin,
+        read: Read::Poll,
+        reply: true,
+        publish: true,
+        delete: true,
+        tested: Tested::Contract,
+    },
     // Networks of the next rows are added one line-block each; keep this
     // comment last so parallel additions do not touch the same lines.
 ];

@@ -187,6 +187,23 @@ pub enum ChannelConfig {
         #[serde(default = "default_graph_base")]
         graph_base: String,
     },
+    /// A LinkedIn organisation page (Community Management API, a page
+    /// admin's 3-legged OAuth 2.0 tokens in [`Credentials`]): its posts and
+    /// their comments in, comment replies and page posts out.
+    Linkedin {
+        /// The organisation: `urn:li:organization:ID` or the id.
+        #[serde(deserialize_with = "id_setting")]
+        organization: String,
+        /// The API's address (`https://api.linkedin.com/rest`).
+        #[serde(default = "default_linkedin_api_base")]
+        api_base: String,
+        /// The `LinkedIn-Version` header (YYYYMM).
+        #[serde(default = "default_linkedin_version")]
+        version: String,
+        /// The OAuth 2.0 token endpoint the tokens are refreshed at.
+        #[serde(default = "default_linkedin_token_url")]
+        token_url: String,
+    },
     /// A Threads account (a Threads user token in [`Credentials`]).
     Threads {
         /// Threads API's address with its version.
@@ -226,6 +243,18 @@ fn default_x_api_base() -> String {
     super::x::DEFAULT_API_BASE.to_string()
 }
 
+fn default_linkedin_api_base() -> String {
+    super::linkedin::DEFAULT_API_BASE.to_string()
+}
+
+fn default_linkedin_version() -> String {
+    super::linkedin::DEFAULT_VERSION.to_string()
+}
+
+fn default_linkedin_token_url() -> String {
+    super::linkedin::DEFAULT_TOKEN_URL.to_string()
+}
+
 fn default_x_token_url() -> String {
     super::x::DEFAULT_TOKEN_URL.to_string()
 }
@@ -247,6 +276,7 @@ impl ChannelConfig {
             ChannelConfig::Reddit { .. } => ChannelKind::Reddit,
             ChannelConfig::Youtube { .. } => ChannelKind::Youtube,
             ChannelConfig::X { .. } => ChannelKind::X,
+            ChannelConfig::Linkedin { .. } => ChannelKind::Linkedin,
             ChannelConfig::Facebook { .. } => ChannelKind::Facebook,
             ChannelConfig::Instagram { .. } => ChannelKind::Instagram,
             ChannelConfig::Threads { .. } => ChannelKind::Threads,
@@ -269,6 +299,7 @@ impl ChannelConfig {
             ChannelConfig::Reddit { .. } => "reddit",
             ChannelConfig::Youtube { .. } => "youtube",
             ChannelConfig::X { .. } => "x",
+            ChannelConfig::Linkedin { .. } => "linkedin",
             ChannelConfig::Facebook { .. } => "facebook",
             ChannelConfig::Instagram { .. } => "instagram",
             ChannelConfig::Threads { .. } => "threads",
@@ -313,6 +344,8 @@ impl ChannelConfig {
             // user (300 on lower tiers) and every read costs credits on the
             // pay-per-use tier: once a minute is enough for a brand.
             ChannelConfig::X { .. } => Duration::from_secs(60),
+            // Daily call budgets: every read walks the page's newest posts.
+            ChannelConfig::Linkedin { .. } => Duration::from_secs(300),
             // A read costs a few Graph calls per post scanned; Meta's budget
             // is 200 calls per hour per user of the app (and the Page's
             // own business use-case budget): every two minutes keeps well
@@ -380,6 +413,17 @@ impl ChannelConfig {
                         "x.user_id: {user_id:?} is not an X user id (digits only)"
                     )))
                 }
+            }
+            ChannelConfig::Linkedin {
+                organization,
+                api_base,
+                version,
+                token_url,
+            } => {
+                check_api_base("linkedin.api_base", api_base)?;
+                check_api_base("linkedin.token_url", token_url)?;
+                super::linkedin::organization_urn(organization)?;
+                super::linkedin::check_version(version)
             }
             ChannelConfig::Facebook {
                 page_id,
@@ -745,6 +789,21 @@ pub fn connect(
             Ok(Box::new(super::x::X::new(
                 api_base,
                 user_id,
+                token_url,
+                credentials,
+            )?))
+        }
+        ChannelConfig::Linkedin {
+            organization,
+            api_base,
+            version,
+            token_url,
+        } => {
+            config.validate()?;
+            Ok(Box::new(super::linkedin::Linkedin::new(
+                api_base,
+                organization,
+                version,
                 token_url,
                 credentials,
             )?))

@@ -25,6 +25,7 @@ pub mod discourse;
 pub mod email;
 mod error;
 pub mod http;
+pub mod linkedin;
 pub mod mastodon;
 pub mod matrix;
 pub mod meta;

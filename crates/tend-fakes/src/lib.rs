@@ -14,6 +14,7 @@ pub mod discord;
 pub mod discourse;
 pub mod feeds;
 mod killable;
+pub mod linkedin;
 pub mod mail;
 pub mod mastodon;
 pub mod meta;

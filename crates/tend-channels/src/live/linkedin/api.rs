@@ -210,7 +210,9 @@ pub(super) fn post(post: &Post) -> Result<IncomingMessage, String> {
     let what = format!("post {}", short(&post.id));
     check_post_urn(&what, &post.id)?;
     let created_at = time(&what, post.published_at.or(post.created_at))?;
-    let modified = post.last_modified_at.and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok());
+    let modified = post
+        .last_modified_at
+        .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok());
     let author = match &post.author {
         Some(a) => Some(author(a)?),
         None => None,
@@ -280,7 +282,11 @@ pub(super) fn comment(c: &Comment, root: &str, org: &str) -> Result<IncomingMess
         parent_external_id: Some(parent),
         author: Some(author(&c.actor)?),
         title: None,
-        text: c.message.as_ref().map(|m| m.text.clone()).unwrap_or_default(),
+        text: c
+            .message
+            .as_ref()
+            .map(|m| m.text.clone())
+            .unwrap_or_default(),
         lang: None,
         created_at,
         edited_at: modified.filter(|m| *m > created_at),
@@ -397,8 +403,8 @@ mod tests {
 
     #[test]
     fn errors_name_the_field() {
-        let e = parse::<Collection<Comment>>("comments", r#"{"elements":[{"actor":3}]}"#)
-            .unwrap_err();
+        let e =
+            parse::<Collection<Comment>>("comments", r#"{"elements":[{"actor":3}]}"#).unwrap_err();
         assert!(e.contains("elements[0].actor"), "{e}");
     }
 

@@ -140,7 +140,8 @@ struct Position {
 
 impl Position {
     fn parse(cursor: &Cursor) -> Result<Position, ChannelError> {
-        let bad = || ChannelError::Permanent(format!("LinkedIn cursor {:?} is not Tend's", cursor.0));
+        let bad =
+            || ChannelError::Permanent(format!("LinkedIn cursor {:?} is not Tend's", cursor.0));
         let rest = cursor.0.strip_prefix("li1:").ok_or_else(bad)?;
         let (ms, ids) = rest.split_once(':').unwrap_or((rest, ""));
         let ms = ms.parse::<i64>().map_err(|_| bad())?;
@@ -182,7 +183,10 @@ impl Position {
 fn short_id(urn: &str) -> String {
     match api::comment_parts(urn) {
         Some((_, id)) => format!("c{}", id.replace('_', "-")),
-        None => format!("p{}", urn.rsplit(':').next().unwrap_or_default().replace('_', "-")),
+        None => format!(
+            "p{}",
+            urn.rsplit(':').next().unwrap_or_default().replace('_', "-")
+        ),
     }
 }
 
@@ -430,7 +434,11 @@ impl Linkedin {
     async fn everything(&self) -> Result<Vec<Found>, ChannelError> {
         let mut found = Vec::new();
         for post in self.posts(POST_PAGES).await? {
-            if post.lifecycle_state.as_deref().is_some_and(|s| s != "PUBLISHED") {
+            if post
+                .lifecycle_state
+                .as_deref()
+                .is_some_and(|s| s != "PUBLISHED")
+            {
                 continue;
             }
             // One unreadable item must not stop the channel: it is skipped.
@@ -527,7 +535,11 @@ fn key_time(key: &str) -> Option<Timestamp> {
 /// parent comment.
 fn reply_route(target: &str) -> Result<(String, String, Option<String>), ChannelError> {
     if let Some((object, _)) = api::comment_parts(target) {
-        return Ok((target.to_string(), object.to_string(), Some(target.to_string())));
+        return Ok((
+            target.to_string(),
+            object.to_string(),
+            Some(target.to_string()),
+        ));
     }
     api::check_post_urn("reply target", target).map_err(ChannelError::Permanent)?;
     Ok((target.to_string(), target.to_string(), None))
@@ -616,7 +628,11 @@ impl Publisher for Linkedin {
         if let Some(p) = &parent {
             body["parentComment"] = serde_json::json!(p);
         }
-        let url = format!("{}/socialActions/{}/comments", self.base, api::enc(&path_urn));
+        let url = format!(
+            "{}/socialActions/{}/comments",
+            self.base,
+            api::enc(&path_urn)
+        );
         let (status, headers, answer) = self.send(|c| c.post(&url).json(&body)).await?;
         if status == StatusCode::NOT_FOUND {
             return Err(ChannelError::Permanent(format!(

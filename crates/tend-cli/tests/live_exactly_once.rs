@@ -680,7 +680,12 @@ async fn two_processes_on_sqlite_send_300_replies_to_linkedin_each_once() {
         .into_iter()
         .filter_map(|c| c.parent)
         .collect();
-    exactly_one_each("linkedin fake, sqlite, 2 processes", &ids, &replies, &settled);
+    exactly_one_each(
+        "linkedin fake, sqlite, 2 processes",
+        &ids,
+        &replies,
+        &settled,
+    );
     println!(
         "live_exactly_once (linkedin): {} POST comments requests for {n} replies",
         fake.comment_posts()

@@ -231,6 +231,18 @@ pub const NETWORKS: &[About] = &[
         delete: true,
         tested: Tested::Contract,
     },
+    About {
+        name: "tiktok",
+        kind: ChannelKind::Tiktok,
+        // The account's own videos: TikTok gives a business app no comment
+        // read or write, and its API deletes nothing.
+        read: Read::Poll,
+        reply: false,
+        // Private (SELF_ONLY) until TikTok audits the workspace's app.
+        publish: true,
+        delete: false,
+        tested: Tested::Contract,
+    },
     // Networks of the next rows are added one line-block each; keep this
     // comment last so parallel additions do not touch the same lines.
 ];

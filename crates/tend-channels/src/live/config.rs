@@ -204,6 +204,21 @@ pub enum ChannelConfig {
         #[serde(default = "default_linkedin_token_url")]
         token_url: String,
     },
+    /// A TikTok account (OAuth 2.0 tokens of the account in [`Credentials`]):
+    /// its videos in, photo and video posts out (private until TikTok
+    /// audits the app).
+    Tiktok {
+        /// The API's address (`https://open.tiktokapis.com`).
+        #[serde(default = "default_tiktok_api_base")]
+        api_base: String,
+        /// The OAuth 2.0 token endpoint the tokens are refreshed at.
+        #[serde(default = "default_tiktok_token_url")]
+        token_url: String,
+        /// Whether TikTok has audited the workspace's app (until then it
+        /// posts only privately, `SELF_ONLY`).
+        #[serde(default)]
+        audited: bool,
+    },
     /// A Threads account (a Threads user token in [`Credentials`]).
     Threads {
         /// Threads API's address with its version.
@@ -255,6 +270,14 @@ fn default_linkedin_token_url() -> String {
     super::linkedin::DEFAULT_TOKEN_URL.to_string()
 }
 
+fn default_tiktok_api_base() -> String {
+    super::tiktok::DEFAULT_API_BASE.to_string()
+}
+
+fn default_tiktok_token_url() -> String {
+    super::tiktok::DEFAULT_TOKEN_URL.to_string()
+}
+
 fn default_x_token_url() -> String {
     super::x::DEFAULT_TOKEN_URL.to_string()
 }
@@ -277,6 +300,7 @@ impl ChannelConfig {
             ChannelConfig::Youtube { .. } => ChannelKind::Youtube,
             ChannelConfig::X { .. } => ChannelKind::X,
             ChannelConfig::Linkedin { .. } => ChannelKind::Linkedin,
+            ChannelConfig::Tiktok { .. } => ChannelKind::Tiktok,
             ChannelConfig::Facebook { .. } => ChannelKind::Facebook,
             ChannelConfig::Instagram { .. } => ChannelKind::Instagram,
             ChannelConfig::Threads { .. } => ChannelKind::Threads,
@@ -300,6 +324,7 @@ impl ChannelConfig {
             ChannelConfig::Youtube { .. } => "youtube",
             ChannelConfig::X { .. } => "x",
             ChannelConfig::Linkedin { .. } => "linkedin",
+            ChannelConfig::Tiktok { .. } => "tiktok",
             ChannelConfig::Facebook { .. } => "facebook",
             ChannelConfig::Instagram { .. } => "instagram",
             ChannelConfig::Threads { .. } => "threads",
@@ -346,6 +371,8 @@ impl ChannelConfig {
             ChannelConfig::X { .. } => Duration::from_secs(60),
             // Daily call budgets: every read walks the page's newest posts.
             ChannelConfig::Linkedin { .. } => Duration::from_secs(300),
+            // Only the account's own videos and their counts.
+            ChannelConfig::Tiktok { .. } => Duration::from_secs(900),
             // A read costs a few Graph calls per post scanned; Meta's budget
             // is 200 calls per hour per user of the app (and the Page's
             // own business use-case budget): every two minutes keeps well
@@ -424,6 +451,14 @@ impl ChannelConfig {
                 check_api_base("linkedin.token_url", token_url)?;
                 super::linkedin::organization_urn(organization)?;
                 super::linkedin::check_version(version)
+            }
+            ChannelConfig::Tiktok {
+                api_base,
+                token_url,
+                audited: _,
+            } => {
+                check_api_base("tiktok.api_base", api_base)?;
+                check_api_base("tiktok.token_url", token_url)
             }
             ChannelConfig::Facebook {
                 page_id,
@@ -805,6 +840,19 @@ pub fn connect(
                 organization,
                 version,
                 token_url,
+                credentials,
+            )?))
+        }
+        ChannelConfig::Tiktok {
+            api_base,
+            token_url,
+            audited,
+        } => {
+            config.validate()?;
+            Ok(Box::new(super::tiktok::Tiktok::new(
+                api_base,
+                token_url,
+                *audited,
                 credentials,
             )?))
         }

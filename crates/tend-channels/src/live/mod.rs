@@ -36,6 +36,7 @@ pub mod rss;
 pub mod simulated;
 pub mod stackexchange;
 pub mod telegram;
+pub mod tiktok;
 pub mod x;
 pub mod youtube;
 

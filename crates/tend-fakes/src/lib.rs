@@ -23,5 +23,6 @@ pub mod reddit;
 pub mod stackexchange;
 pub mod synapse;
 pub mod telegram;
+pub mod tiktok;
 pub mod x;
 pub mod youtube;

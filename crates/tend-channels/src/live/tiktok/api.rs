@@ -84,12 +84,14 @@ pub(super) fn parse<T: DeserializeOwned>(what: &str, body: &str) -> Result<Envel
 
 /// The `data` of a successful answer.
 pub(super) fn data<T: DeserializeOwned>(what: &str, body: &str) -> Result<T, String> {
-    let env: Envelope<T> = parse(what, body)?;
-    if let Some(e) = &env.error
+    // The error first: a refusal's `data` is `{}`, not the type asked for.
+    let loose: Envelope<serde_json::Value> = parse(what, body)?;
+    if let Some(e) = &loose.error
         && e.code != "ok"
     {
-        return Err(format!("TikTok {what}: {} {}", e.code, short(&e.message)));
+        return Err(format!("TikTok {what}: {} {}", short(&e.code), short(&e.message)));
     }
+    let env: Envelope<T> = parse(what, body)?;
     env.data.ok_or_else(|| format!("TikTok {what}: no data"))
 }
 

@@ -89,7 +89,11 @@ pub(super) fn data<T: DeserializeOwned>(what: &str, body: &str) -> Result<T, Str
     if let Some(e) = &loose.error
         && e.code != "ok"
     {
-        return Err(format!("TikTok {what}: {} {}", short(&e.code), short(&e.message)));
+        return Err(format!(
+            "TikTok {what}: {} {}",
+            short(&e.code),
+            short(&e.message)
+        ));
     }
     let env: Envelope<T> = parse(what, body)?;
     env.data.ok_or_else(|| format!("TikTok {what}: no data"))

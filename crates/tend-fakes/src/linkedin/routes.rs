@@ -2,6 +2,8 @@
 //! auth, the version headers, the daily limit, injected faults), then the
 //! organisation, posts, comments and OAuth token endpoints.
 
+#![allow(clippy::result_large_err)]
+
 use super::*;
 
 type Shr = With<Arc<Shared>>;

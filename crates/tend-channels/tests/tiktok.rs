@@ -377,3 +377,36 @@ proptest::proptest! {
         tiktok::fuzz_tiktok(&bytes);
     }
 }
+
+#[tokio::test]
+async fn an_audited_apps_lost_publish_is_found_in_its_videos() {
+    let fake = FakeTiktok::start().await.unwrap();
+    fake.set_audited(true);
+    let tt = connector(&fake, true);
+    let out = post(
+        &tt.new_key("lost-public", Timestamp::now()),
+        "Public launch https://cdn.example.com/p.mp4",
+    );
+    fake.fail_next(Route::Init, 1, Fault::CommitThenDrop);
+    assert!(tt.publish(&out).await.is_err());
+    let other = connector(&fake, true);
+    // Not yet processed: not listed, and that proves nothing.
+    assert!(matches!(
+        other.lookup(&out).await,
+        Err(ChannelError::Permanent(_))
+    ));
+    // TikTok finishes it (the fake on the next status fetches).
+    let publish_id = fake.publishes()[0].publish_id.clone();
+    for _ in 0..3 {
+        let _ = reqwest::Client::new()
+            .post(format!("{}/v2/post/publish/status/fetch/", fake.url))
+            .bearer_auth(fake.oauth_tokens().0)
+            .json(&serde_json::json!({ "publish_id": publish_id }))
+            .send()
+            .await
+            .unwrap();
+    }
+    let found = other.lookup(&out).await.unwrap().expect("listed");
+    assert_eq!(Some(found.id), fake.publishes()[0].video_id);
+    assert_eq!(fake.inits(), 1);
+}

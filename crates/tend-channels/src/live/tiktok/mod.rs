@@ -26,7 +26,9 @@
 //!   per outgoing key, so a retry or a lookup asks the status of the same
 //!   publish and never inits twice. A `publish_id` lost with a crashed
 //!   process cannot be asked for (TikTok lists no private posts and has no
-//!   client key): the outcome then stays unknown with that reason.
+//!   client key): an audited app's public post is still found among the
+//!   account's videos (same caption, since the key's time); otherwise the
+//!   outcome stays unknown with that reason.
 //! - **Errors** come in TikTok's envelope `{"error": {"code", "message",
 //!   "log_id"}}`: `rate_limit_exceeded` (per user token, e.g. 6 publish
 //!   inits a minute) waits a minute, `spam_risk_too_many_posts` (the daily
@@ -62,6 +64,8 @@ const PAGE: usize = 20;
 const MAX_WALK: usize = 10;
 /// Status fetches per publish before the outcome is left to a lookup.
 const POLL_ROUNDS: u32 = 24;
+/// How far before the key was made a read-back looks (clock skew).
+const LOOKUP_SLACK_SECS: i64 = 120;
 /// A caption's longest length.
 const MAX_CHARS: usize = 2200;
 
@@ -428,6 +432,42 @@ impl Tiktok {
         }
     }
 
+    /// The account's video since the key was made with the post's
+    /// caption, if TikTok lists it.
+    async fn read_back(&self, post: &Outgoing) -> Result<Option<RemoteRef>, ChannelError> {
+        let Some((_, caption)) = media_of(&post.text) else {
+            return Ok(None);
+        };
+        let since = post
+            .key
+            .rsplit_once('.')
+            .and_then(|(_, t)| t.parse::<i64>().ok())
+            .map_or(0, |t| t - LOOKUP_SLACK_SECS);
+        let user = self.username().await?;
+        let want = caption.split_whitespace().collect::<Vec<_>>().join(" ");
+        let answer = self
+            .call(
+                &format!("/v2/video/list/?fields={VIDEO_FIELDS}"),
+                &serde_json::json!({ "max_count": PAGE }),
+            )
+            .await?;
+        let list: api::VideoList =
+            api::data("video list", &answer).map_err(ChannelError::Transient)?;
+        for v in &list.videos {
+            let Ok(m) = api::video(v, &user) else {
+                continue;
+            };
+            let text = m.text.split_whitespace().collect::<Vec<_>>().join(" ");
+            if m.created_at.as_second() >= since && text == want {
+                return Ok(Some(RemoteRef {
+                    id: m.external_id,
+                    url: m.permalink,
+                }));
+            }
+        }
+        Ok(None)
+    }
+
     fn known(&self, key: &str) -> Option<String> {
         self.published
             .lock()
@@ -575,6 +615,12 @@ impl Source for Tiktok {
 
 #[async_trait]
 impl Publisher for Tiktok {
+    /// The key carries the moment it was made, so an audited app's lookup
+    /// reads back only the videos since then.
+    fn new_key(&self, unique: &str, now: Timestamp) -> String {
+        format!("{unique}.{}", now.as_second())
+    }
+
     async fn publish(&self, post: &Outgoing) -> Result<RemoteRef, ChannelError> {
         if post.reply_to.is_some() {
             return Err(ChannelError::Permanent(
@@ -667,6 +713,13 @@ impl Publisher for Tiktok {
 
     async fn lookup(&self, post: &Outgoing) -> Result<Option<RemoteRef>, ChannelError> {
         let Some(publish_id) = self.known(&post.key) else {
+            // A public post shows in the account's videos: found, it is
+            // sent. Not found proves nothing (TikTok may still process it).
+            if self.audited
+                && let Some(found) = self.read_back(post).await?
+            {
+                return Ok(Some(found));
+            }
             return Err(ChannelError::Permanent(
                 "TikTok has no idempotency key and lists no private posts; the publish id of \
                  this attempt was not kept, so check the account in the TikTok app before \

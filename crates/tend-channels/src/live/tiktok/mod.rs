@@ -38,6 +38,8 @@
 
 mod api;
 
+pub use api::{Media, media_of};
+
 use super::{
     AccountInfo, ChannelError, Connector, Credentials, Cursor, More, Outgoing, Page, Publisher,
     RemoteRef, Sink, Source, Window, http, oauth,
@@ -83,41 +85,6 @@ pub fn privacy_note(audited: bool) -> Option<String> {
 #[doc(hidden)]
 pub fn fuzz_tiktok(bytes: &[u8]) {
     api::fuzz(bytes);
-}
-
-/// The media a post's text links, and the caption left.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Media {
-    /// One video to pull.
-    Video(String),
-    /// Photos to pull (at most 35).
-    Photos(Vec<String>),
-}
-
-/// Splits a post's text into its media links and the caption; `None` when
-/// it links no media (or mixes video and photos, which TikTok refuses).
-pub fn media_of(text: &str) -> Option<(Media, String)> {
-    let mut videos = Vec::new();
-    let mut photos = Vec::new();
-    let mut caption = Vec::new();
-    for word in text.split(' ') {
-        let lower = word.trim().to_ascii_lowercase();
-        let path = lower.split(['?', '#']).next().unwrap_or_default();
-        let link = lower.starts_with("https://") && !lower.contains(['"', '<', '>']);
-        if link && [".mp4", ".mov", ".webm"].iter().any(|e| path.ends_with(e)) {
-            videos.push(word.trim().to_string());
-        } else if link && [".jpg", ".jpeg", ".webp"].iter().any(|e| path.ends_with(e)) {
-            photos.push(word.trim().to_string());
-        } else {
-            caption.push(word);
-        }
-    }
-    let caption = caption.join(" ").trim().to_string();
-    match (videos.len(), photos.len()) {
-        (1, 0) => Some((Media::Video(videos.remove(0)), caption)),
-        (0, 1..=35) => Some((Media::Photos(photos), caption)),
-        _ => None,
-    }
 }
 
 /// The connector of one TikTok account.
@@ -768,33 +735,6 @@ impl Connector for Tiktok {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn media_links_are_split_from_the_caption() {
-        assert_eq!(
-            media_of("New drop https://cdn.example.com/a.mp4 #launch"),
-            Some((
-                Media::Video("https://cdn.example.com/a.mp4".into()),
-                "New drop #launch".into()
-            ))
-        );
-        assert_eq!(
-            media_of("two https://x.example/1.jpg https://x.example/2.webp?s=1"),
-            Some((
-                Media::Photos(vec![
-                    "https://x.example/1.jpg".into(),
-                    "https://x.example/2.webp?s=1".into()
-                ]),
-                "two".into()
-            ))
-        );
-        assert_eq!(media_of("just text"), None);
-        assert_eq!(media_of("http://insecure.example/a.mp4"), None);
-        assert_eq!(
-            media_of("https://a.example/a.mp4 https://a.example/b.jpg"),
-            None
-        );
-    }
 
     #[test]
     fn cursors_round_trip_and_foreign_ones_are_refused() {

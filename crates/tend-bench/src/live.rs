@@ -374,7 +374,12 @@ pub async fn discord_latency(k: usize) -> anyhow::Result<Latencies> {
     .await?;
     let fake = &fake;
     latencies(&scene, k, |i| async move {
-        fake.say(channel, "ada", &format!("<@bot> is the app down? ({i})"), None);
+        fake.say(
+            channel,
+            "ada",
+            &format!("<@bot> is the app down? ({i})"),
+            None,
+        );
         Ok(())
     })
     .await

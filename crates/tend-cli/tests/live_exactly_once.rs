@@ -646,3 +646,48 @@ async fn two_processes_on_sqlite_send_300_replies_to_facebook_each_once() {
     )
     .await;
 }
+
+/// LinkedIn has no idempotency key: an unknown outcome is settled by
+/// reading back the page's own comments under the comment answered (the
+/// fake cuts some replies off after making them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_on_sqlite_send_300_replies_to_linkedin_each_once() {
+    use tend_fakes::linkedin::{FakeLinkedin, Fault as LFault, ORG, Route as LRoute};
+    let fake = FakeLinkedin::start().await.unwrap();
+    let n = 300;
+    let ids = fake.seed_comments(n);
+    fake.fail_next(LRoute::PostComment, 5, LFault::CommitThenDrop);
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("tend.db").display());
+    let scene = fleet::scene(
+        &url,
+        ChannelConfig::Linkedin {
+            organization: ORG.into(),
+            api_base: fake.api_base(),
+            version: tend_channels::live::linkedin::DEFAULT_VERSION.into(),
+            token_url: fake.token_url(),
+        },
+        Credentials::Token {
+            token: fake.token.clone(),
+        },
+    )
+    .await;
+    let messages = fleet::member_messages(&scene, n, |i| ids[i].clone()).await;
+    let settled =
+        fleet::send_with_a_kill(&scene, &url, &messages, 2, n / 3, Duration::from_secs(600)).await;
+    let replies: Vec<String> = fake
+        .org_comments()
+        .into_iter()
+        .filter_map(|c| c.parent)
+        .collect();
+    exactly_one_each(
+        "linkedin fake, sqlite, 2 processes",
+        &ids,
+        &replies,
+        &settled,
+    );
+    println!(
+        "live_exactly_once (linkedin): {} POST comments requests for {n} replies",
+        fake.comment_posts()
+    );
+}

@@ -223,6 +223,27 @@ pub const NETWORKS: &[About] = &[
         tested: Tested::Contract,
     },
     About {
+        name: "linkedin",
+        kind: ChannelKind::Linkedin,
+        read: Read::Poll,
+        reply: true,
+        publish: true,
+        delete: true,
+        tested: Tested::Contract,
+    },
+    About {
+        name: "tiktok",
+        kind: ChannelKind::Tiktok,
+        // The account's own videos: TikTok gives a business app no comment
+        // read or write, and its API deletes nothing.
+        read: Read::Poll,
+        reply: false,
+        // Private (SELF_ONLY) until TikTok audits the workspace's app.
+        publish: true,
+        delete: false,
+        tested: Tested::Contract,
+    },
+    About {
         name: "google-play",
         kind: ChannelKind::Reviews,
         read: Read::Import,

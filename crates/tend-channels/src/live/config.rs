@@ -2,7 +2,7 @@
 //! in clear) and its secrets ([`Credentials`], stored encrypted by the
 //! caller, never printed).
 
-use super::{ChannelError, Connector};
+use super::ChannelError;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use tend_domain::ChannelKind;
@@ -187,6 +187,38 @@ pub enum ChannelConfig {
         #[serde(default = "default_graph_base")]
         graph_base: String,
     },
+    /// A LinkedIn organisation page (Community Management API, a page
+    /// admin's 3-legged OAuth 2.0 tokens in [`Credentials`]): its posts and
+    /// their comments in, comment replies and page posts out.
+    Linkedin {
+        /// The organisation: `urn:li:organization:ID` or the id.
+        #[serde(deserialize_with = "id_setting")]
+        organization: String,
+        /// The API's address (`https://api.linkedin.com/rest`).
+        #[serde(default = "default_linkedin_api_base")]
+        api_base: String,
+        /// The `LinkedIn-Version` header (YYYYMM).
+        #[serde(default = "default_linkedin_version")]
+        version: String,
+        /// The OAuth 2.0 token endpoint the tokens are refreshed at.
+        #[serde(default = "default_linkedin_token_url")]
+        token_url: String,
+    },
+    /// A TikTok account (OAuth 2.0 tokens of the account in [`Credentials`]):
+    /// its videos in, photo and video posts out (private until TikTok
+    /// audits the app).
+    Tiktok {
+        /// The API's address (`https://open.tiktokapis.com`).
+        #[serde(default = "default_tiktok_api_base")]
+        api_base: String,
+        /// The OAuth 2.0 token endpoint the tokens are refreshed at.
+        #[serde(default = "default_tiktok_token_url")]
+        token_url: String,
+        /// Whether TikTok has audited the workspace's app (until then it
+        /// posts only privately, `SELF_ONLY`).
+        #[serde(default)]
+        audited: bool,
+    },
     /// A Threads account (a Threads user token in [`Credentials`]).
     Threads {
         /// Threads API's address with its version.
@@ -226,6 +258,26 @@ fn default_x_api_base() -> String {
     super::x::DEFAULT_API_BASE.to_string()
 }
 
+fn default_linkedin_api_base() -> String {
+    super::linkedin::DEFAULT_API_BASE.to_string()
+}
+
+fn default_linkedin_version() -> String {
+    super::linkedin::DEFAULT_VERSION.to_string()
+}
+
+fn default_linkedin_token_url() -> String {
+    super::linkedin::DEFAULT_TOKEN_URL.to_string()
+}
+
+fn default_tiktok_api_base() -> String {
+    super::tiktok::DEFAULT_API_BASE.to_string()
+}
+
+fn default_tiktok_token_url() -> String {
+    super::tiktok::DEFAULT_TOKEN_URL.to_string()
+}
+
 fn default_x_token_url() -> String {
     super::x::DEFAULT_TOKEN_URL.to_string()
 }
@@ -247,6 +299,8 @@ impl ChannelConfig {
             ChannelConfig::Reddit { .. } => ChannelKind::Reddit,
             ChannelConfig::Youtube { .. } => ChannelKind::Youtube,
             ChannelConfig::X { .. } => ChannelKind::X,
+            ChannelConfig::Linkedin { .. } => ChannelKind::Linkedin,
+            ChannelConfig::Tiktok { .. } => ChannelKind::Tiktok,
             ChannelConfig::Facebook { .. } => ChannelKind::Facebook,
             ChannelConfig::Instagram { .. } => ChannelKind::Instagram,
             ChannelConfig::Threads { .. } => ChannelKind::Threads,
@@ -269,6 +323,8 @@ impl ChannelConfig {
             ChannelConfig::Reddit { .. } => "reddit",
             ChannelConfig::Youtube { .. } => "youtube",
             ChannelConfig::X { .. } => "x",
+            ChannelConfig::Linkedin { .. } => "linkedin",
+            ChannelConfig::Tiktok { .. } => "tiktok",
             ChannelConfig::Facebook { .. } => "facebook",
             ChannelConfig::Instagram { .. } => "instagram",
             ChannelConfig::Threads { .. } => "threads",
@@ -313,6 +369,10 @@ impl ChannelConfig {
             // user (300 on lower tiers) and every read costs credits on the
             // pay-per-use tier: once a minute is enough for a brand.
             ChannelConfig::X { .. } => Duration::from_secs(60),
+            // Daily call budgets: every read walks the page's newest posts.
+            ChannelConfig::Linkedin { .. } => Duration::from_secs(300),
+            // Only the account's own videos and their counts.
+            ChannelConfig::Tiktok { .. } => Duration::from_secs(900),
             // A read costs a few Graph calls per post scanned; Meta's budget
             // is 200 calls per hour per user of the app (and the Page's
             // own business use-case budget): every two minutes keeps well
@@ -380,6 +440,25 @@ impl ChannelConfig {
                         "x.user_id: {user_id:?} is not an X user id (digits only)"
                     )))
                 }
+            }
+            ChannelConfig::Linkedin {
+                organization,
+                api_base,
+                version,
+                token_url,
+            } => {
+                check_api_base("linkedin.api_base", api_base)?;
+                check_api_base("linkedin.token_url", token_url)?;
+                super::linkedin::organization_urn(organization)?;
+                super::linkedin::check_version(version)
+            }
+            ChannelConfig::Tiktok {
+                api_base,
+                token_url,
+                audited: _,
+            } => {
+                check_api_base("tiktok.api_base", api_base)?;
+                check_api_base("tiktok.token_url", token_url)
             }
             ChannelConfig::Facebook {
                 page_id,
@@ -664,343 +743,6 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
-/// The connector for `config`, signed in with `credentials`.
-pub fn connect(
-    config: &ChannelConfig,
-    credentials: &Credentials,
-) -> Result<Box<dyn Connector>, ChannelError> {
-    match config {
-        ChannelConfig::Simulated { every_secs } => {
-            let _ = credentials;
-            Ok(Box::new(super::simulated::Simulated::new(*every_secs)))
-        }
-        ChannelConfig::Matrix { homeserver, rooms } => Ok(Box::new(super::matrix::Matrix::new(
-            homeserver,
-            rooms,
-            credentials,
-        )?)),
-        ChannelConfig::Rss { url } => {
-            let _ = credentials;
-            Ok(Box::new(super::rss::Rss::new(url)?))
-        }
-        ChannelConfig::Email(settings) => {
-            match credentials {
-                Credentials::Password { username, password } => Ok(Box::new(
-                    super::email::Email::new(settings.clone(), username, password)?,
-                )),
-                _ => Err(ChannelError::Permanent(
-                    "e-mail needs Password credentials (the mailbox login)".into(),
-                )),
-            }
-        }
-        ChannelConfig::Mastodon { instance, account } => {
-            config.validate()?;
-            Ok(Box::new(super::mastodon::Mastodon::new(
-                instance,
-                account.as_deref(),
-                credentials,
-            )?))
-        }
-        ChannelConfig::Discord {
-            guild_id,
-            channels,
-            publish_channel,
-            api_base,
-            gateway,
-        } => {
-            config.validate()?;
-            Ok(Box::new(super::discord::Discord::new(
-                super::discord::Settings {
-                    guild_id,
-                    channels,
-                    publish_channel: publish_channel.as_deref(),
-                    api_base: api_base.as_deref(),
-                    gateway: gateway.as_deref(),
-                },
-                credentials,
-            )?))
-        }
-        ChannelConfig::Telegram { chats, api_base } => Ok(Box::new(
-            super::telegram::Telegram::new(api_base.as_deref(), chats, credentials)?,
-        )),
-        ChannelConfig::Discourse {
-            base_url,
-            categories,
-            tags,
-        } => Ok(Box::new(super::discourse::Discourse::new(
-            base_url,
-            categories,
-            tags,
-            credentials,
-        )?)),
-        ChannelConfig::Stackexchange { site, tags, api } => Ok(Box::new(
-            super::stackexchange::StackExchange::new(site, tags, api.as_deref(), credentials)?,
-        )),
-        ChannelConfig::X {
-            api_base,
-            user_id,
-            token_url,
-        } => {
-            config.validate()?;
-            Ok(Box::new(super::x::X::new(
-                api_base,
-                user_id,
-                token_url,
-                credentials,
-            )?))
-        }
-        ChannelConfig::Facebook {
-            page_id,
-            graph_base,
-        } => {
-            config.validate()?;
-            Ok(Box::new(super::meta::facebook::Facebook::new(
-                graph_base,
-                page_id,
-                credentials,
-            )?))
-        }
-        ChannelConfig::Instagram {
-            ig_user_id,
-            page_id,
-            graph_base,
-        } => {
-            config.validate()?;
-            Ok(Box::new(super::meta::instagram::Instagram::new(
-                graph_base,
-                ig_user_id,
-                page_id.as_deref(),
-                credentials,
-            )?))
-        }
-        ChannelConfig::Threads { graph_base } => {
-            config.validate()?;
-            Ok(Box::new(super::meta::threads::Threads::new(
-                graph_base,
-                credentials,
-            )?))
-        }
-        ChannelConfig::Bluesky {
-            service, firehose, ..
-        } => {
-            config.validate()?;
-            let Credentials::Password { username, password } = credentials else {
-                return Err(ChannelError::Permanent(
-                    "bluesky: sign in with the handle and an app password".into(),
-                ));
-            };
-            Ok(Box::new(super::bluesky::Bluesky::new(
-                service,
-                firehose.as_deref(),
-                username,
-                password,
-            )?))
-        }
-        ChannelConfig::Reddit {
-            subreddits,
-            user_agent,
-            api,
-            token_url,
-        } => Ok(Box::new(super::reddit::Reddit::new(
-            subreddits,
-            user_agent.as_deref(),
-            api.as_deref(),
-            token_url.as_deref(),
-            credentials,
-        )?)),
-        ChannelConfig::Youtube {
-            channel_id,
-            api,
-            token_url,
-        } => Ok(Box::new(super::youtube::Youtube::new(
-            channel_id,
-            api.as_deref(),
-            token_url.as_deref(),
-            credentials,
-        )?)),
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn credentials_never_print_their_secrets() {
-        let c = Credentials::Password {
-            username: "brand".into(),
-            password: "hunter2-secret".into(),
-        };
-        let shown = format!("{c:?} {:?}", Some(&c));
-        assert!(!shown.contains("hunter2"), "{shown}");
-        assert!(!shown.contains("brand"), "{shown}");
-    }
-
-    #[test]
-    fn mastodon_settings_are_checked_and_round_trip() {
-        let c = ChannelConfig::Mastodon {
-            instance: "https://mastodon.social".into(),
-            account: Some("@brand".into()),
-        };
-        c.validate().unwrap();
-        let json = serde_json::to_value(&c).unwrap();
-        assert_eq!(json["network"], "mastodon");
-        assert_eq!(serde_json::from_value::<ChannelConfig>(json).unwrap(), c);
-        assert_eq!(c.kind(), ChannelKind::Mastodon);
-        let bad = |instance: &str, account: Option<&str>| ChannelConfig::Mastodon {
-            instance: instance.into(),
-            account: account.map(str::to_string),
-        };
-        assert!(matches!(
-            bad("http://mastodon.social", None).validate(),
-            Err(ChannelError::Permanent(m)) if m.contains("https")
-        ));
-        assert!(matches!(
-            bad("https://mastodon.social", Some("a/b")).validate(),
-            Err(ChannelError::Permanent(m)) if m.contains("a/b")
-        ));
-        assert!(
-            bad("https://mastodon.social", Some("brand@mastodon.social"))
-                .validate()
-                .is_ok()
-        );
-        let none = connect(&c, &Credentials::None);
-        assert!(matches!(none, Err(ChannelError::Permanent(m)) if m.contains("access token")));
-    }
-
-    #[test]
-    fn oauth_credentials_read_from_json_as_the_cli_documents_them() {
-        let c: Credentials = serde_json::from_str(
-            r#"{"type":"o_auth","access_token":"a","refresh_token":"r","expires_at":"2026-12-08T10:00:00Z","client_id":"c","client_secret":null}"#,
-        )
-        .unwrap();
-        assert!(matches!(c, Credentials::OAuth { refresh_token: Some(r), .. } if r == "r"));
-    }
-
-    #[test]
-    fn id_settings_are_read_from_numbers_too() {
-        let c: ChannelConfig = serde_json::from_value(serde_json::json!({
-            "network": "instagram", "ig_user_id": 17_841_405_822_304_914_u64, "page_id": 245_628_824_887_810_u64
-        }))
-        .unwrap();
-        let ChannelConfig::Instagram {
-            ig_user_id,
-            page_id,
-            ..
-        } = &c
-        else {
-            panic!()
-        };
-        assert_eq!(
-            (ig_user_id.as_str(), page_id.as_deref()),
-            ("17841405822304914", Some("245628824887810"))
-        );
-        let x: ChannelConfig = serde_json::from_value(
-            serde_json::json!({"network": "x", "user_id": 1_072_250_532_645_998_596_u64}),
-        )
-        .unwrap();
-        assert!(matches!(x, ChannelConfig::X { user_id, .. } if user_id == "1072250532645998596"));
-        // Without the setting, serde still names it as missing.
-        let err =
-            serde_json::from_value::<ChannelConfig>(serde_json::json!({"network": "facebook"}))
-                .unwrap_err();
-        assert!(err.to_string().contains("page_id"), "{err}");
-    }
-
-    #[test]
-    fn settings_round_trip_through_json_with_their_network_named() {
-        let c = ChannelConfig::Simulated { every_secs: 5 };
-        let json = serde_json::to_value(&c).unwrap();
-        assert_eq!(json["network"], "simulated");
-        assert_eq!(serde_json::from_value::<ChannelConfig>(json).unwrap(), c);
-        assert!(
-            ChannelConfig::Simulated { every_secs: 0 }
-                .validate()
-                .is_err()
-        );
-    }
-
-    #[test]
-    fn numeric_ids_are_read_from_numbers_text_and_lists() {
-        let c: ChannelConfig = serde_json::from_value(serde_json::json!({
-            "network": "discord", "guild_id": 900000000000000008u64,
-            "channels": [900000000000000009u64, "900000000000000010"],
-            "publish_channel": 900000000000000009u64,
-        }))
-        .unwrap();
-        let ChannelConfig::Discord {
-            guild_id,
-            channels,
-            publish_channel,
-            ..
-        } = &c
-        else {
-            panic!("{c:?}")
-        };
-        assert_eq!(guild_id, "900000000000000008");
-        assert_eq!(channels, &["900000000000000009", "900000000000000010"]);
-        assert_eq!(publish_channel.as_deref(), Some("900000000000000009"));
-        assert_eq!(
-            serde_json::from_value::<ChannelConfig>(serde_json::to_value(&c).unwrap()).unwrap(),
-            c
-        );
-        let t: ChannelConfig = serde_json::from_value(serde_json::json!({
-            "network": "telegram", "chats": "-1001, -1002",
-        }))
-        .unwrap();
-        assert!(
-            matches!(&t, ChannelConfig::Telegram { chats, .. } if chats == &["-1001", "-1002"])
-        );
-        let t: ChannelConfig =
-            serde_json::from_value(serde_json::json!({"network": "telegram", "chats": -1001}))
-                .unwrap();
-        assert!(matches!(&t, ChannelConfig::Telegram { chats, .. } if chats == &["-1001"]));
-        assert!(
-            serde_json::from_value::<ChannelConfig>(serde_json::json!({"network": "telegram"}))
-                .is_ok()
-        );
-        assert!(
-            serde_json::from_value::<ChannelConfig>(
-                serde_json::json!({"network": "discord", "guild_id": 1.5})
-            )
-            .is_err()
-        );
-    }
-
-    #[test]
-    fn bluesky_settings_refuse_hostile_values_naming_the_setting() {
-        let ok = ChannelConfig::Bluesky {
-            service: "https://bsky.social".into(),
-            handle: "brand.bsky.social".into(),
-            firehose: None,
-        };
-        assert!(ok.validate().is_ok());
-        assert_eq!(ok.kind(), ChannelKind::Bluesky);
-        let json = serde_json::to_value(&ok).unwrap();
-        assert_eq!(json["network"], "bluesky");
-        let bad = [
-            ("bluesky.service", "ftp://x", "a.b", None),
-            ("bluesky.service", "https://", "a.b", None),
-            ("bluesky.handle", "https://bsky.social", "-a.b", None),
-            ("bluesky.handle", "https://bsky.social", "nodot", None),
-            (
-                "bluesky.firehose",
-                "https://bsky.social",
-                "a.b",
-                Some("file:///etc"),
-            ),
-        ];
-        for (name, service, handle, firehose) in bad {
-            let c = ChannelConfig::Bluesky {
-                service: service.into(),
-                handle: handle.into(),
-                firehose: firehose.map(Into::into),
-            };
-            assert!(
-                matches!(c.validate(), Err(ChannelError::Permanent(r)) if r.starts_with(name)),
-                "{c:?}"
-            );
-        }
-        assert!(connect(&ok, &Credentials::None).is_err());
-    }
-}
+#[path = "config_tests.rs"]
+mod tests;

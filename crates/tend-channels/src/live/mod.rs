@@ -20,11 +20,13 @@
 pub mod bluesky;
 pub mod catalogue;
 mod config;
+mod connect;
 pub mod discord;
 pub mod discourse;
 pub mod email;
 mod error;
 pub mod http;
+pub mod linkedin;
 pub mod mastodon;
 pub mod matrix;
 pub mod meta;
@@ -35,10 +37,12 @@ pub mod rss;
 pub mod simulated;
 pub mod stackexchange;
 pub mod telegram;
+pub mod tiktok;
 pub mod x;
 pub mod youtube;
 
-pub use config::{ChannelConfig, Credentials, connect};
+pub use config::{ChannelConfig, Credentials};
+pub use connect::connect;
 pub use error::ChannelError;
 
 use async_trait::async_trait;

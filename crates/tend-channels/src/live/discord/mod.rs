@@ -6,7 +6,7 @@
 //!   (`GET /guilds/{id}/threads/active`), oldest first. The cursor holds one
 //!   snowflake per channel; with none for a channel, reading starts at the
 //!   backfill horizon (a snowflake is a time).
-//! - **Streaming over the Gateway** (`stream`, see [`gateway`]): HELLO →
+//! - **Streaming over the Gateway** (`stream`, see `gateway`): HELLO →
 //!   IDENTIFY (intents `GUILDS | GUILD_MESSAGES | DIRECT_MESSAGES |
 //!   MESSAGE_CONTENT`) or RESUME of the last session, heartbeats, then
 //!   `MESSAGE_CREATE`/`MESSAGE_UPDATE` (an edit: the same external id with

@@ -17,7 +17,7 @@
 //! - **Ids** are the importer's: `t{topic}/p{post_number}`, so a reply names
 //!   its parent and the topic's first post is the thread's root.
 //! - **Edits and deletions**: the cursor keeps the `version` of the newest
-//!   [`api::WATCHED`] posts read. Each read walks back past them, so a
+//!   `api::WATCHED` posts read. Each read walks back past them, so a
 //!   higher version is an edit (the same id with `edited_at`), and a post
 //!   that is gone from the list, or comes with `deleted_at` or `hidden`, is
 //!   a deletion. Older posts' edits are not noticed.

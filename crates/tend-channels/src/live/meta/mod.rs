@@ -1,5 +1,5 @@
 //! Meta's networks: Facebook Pages, Instagram (professional accounts) and
-//! Threads, over the Graph API ([`graph`]). Built and tested against Meta's
+//! Threads, over the Graph API (`graph`). Built and tested against Meta's
 //! documented and recorded payloads only (`Tested::Contract`): going live
 //! needs a Meta app of the workspace's own, through Meta's App Review.
 //!
@@ -7,7 +7,7 @@
 //! - **Reading** polls. Graph pages newest first with `after` cursors and
 //!   offers no "since this id" on comments, so the read cursor is a time
 //!   mark per stream (comments, mentions, messages): the newest
-//!   `created_time` read and the ids read at that second ([`Marks`]). A read
+//!   `created_time` read and the ids read at that second (`Marks`). A read
 //!   collects what is newer, sorts it oldest first and hands it over in
 //!   pages, each with the marks that cover it.
 //! - **Writing** has no idempotency key on any of them. A reply or post

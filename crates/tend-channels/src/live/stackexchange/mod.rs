@@ -27,7 +27,7 @@
 //!   wait its message names. Bad or refused keys (400 `key`, 401–406) are
 //!   `Unauthorized`; 500 and 503 are `Transient`.
 //! - **Compression**: the API compresses every answer; reqwest here is built
-//!   without its gzip feature, so [`api::decode`] inflates gzip itself.
+//!   without its gzip feature, so `api::decode` inflates gzip itself.
 //! - **Credentials**: none, or an app key (`Credentials::Token`), which
 //!   raises the daily quota from 300 to 10,000 requests.
 

@@ -44,6 +44,9 @@ pub struct InboxParams {
     /// `yes` or `no`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub toxic: Option<String>,
+    /// `yes`: only private (direct) messages; `no`: only public ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub private: Option<String>,
     /// Only reviews rated at most this many stars (1-5, e.g. `2` for the low ratings).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rating_max: Option<String>,
@@ -172,6 +175,7 @@ impl InboxParams {
             lang,
             question: yes_no("question", &self.question)?,
             toxic: yes_no("toxic", &self.toxic)?,
+            private: yes_no("private", &self.private)?,
             rating_max: set(&self.rating_max)
                 .map(|s| {
                     Rating::parse(s)

@@ -68,6 +68,9 @@ pub struct InboxQuery {
     pub question: Option<bool>,
     /// Only toxic (`Some(true)`, score at least [`tend_domain::Signals::TOXIC`]) or only non-toxic messages.
     pub toxic: Option<bool>,
+    /// Only private messages (`Some(true)`: direct messages, which the
+    /// networks show only to the brand) or only public ones (`Some(false)`).
+    pub private: Option<bool>,
     /// Only rated messages (reviews) with at most this many stars, e.g. 2 for the
     /// low ratings; unrated messages are left out when it is set.
     pub rating_max: Option<tend_domain::Rating>,

@@ -118,6 +118,8 @@ pub struct Row {
     overdue: bool,
     /// A review's stars (empty without a rating).
     stars: super::Stars,
+    /// A direct message: only the brand sees it on the network.
+    private: bool,
 }
 
 /// A status tab.
@@ -142,6 +144,7 @@ struct InboxPage {
     questions: Vec<Opt>,
     sorts: Vec<Opt>,
     toxics: Vec<Opt>,
+    privates: Vec<Opt>,
     ratings: Vec<Opt>,
     team: Vec<(i64, String)>,
     lang: String,
@@ -230,6 +233,7 @@ pub async fn inbox_page(
                 response,
                 overdue,
                 stars: super::Stars::of(lang, m.rating),
+                private: m.kind == tend_domain::MessageKind::DirectMessage,
             }
         })
         .collect();
@@ -307,6 +311,7 @@ pub async fn inbox_page(
             })
             .into(),
         toxics: yes_no(&params.toxic),
+        privates: yes_no(&params.private),
         ratings: opts(
             &params.rating_max,
             ["1", "2", "3", "4"]

@@ -255,6 +255,29 @@ async fn the_page_shows_filters_counts_and_rows() {
     assert!(html.contains("Showing 2 conversations"));
 }
 
+/// Issue 15: private (direct) messages are marked in the list and filter in
+/// and out with `private=yes|no`.
+#[tokio::test]
+async fn private_messages_are_marked_and_filtered() {
+    use tend_domain::{MessageKind, NewMessage};
+    let app = spawn_app().await;
+    let s = seed(&app).await;
+    let b = app.browser(&Seed::email(Role::CommunityManager)).await;
+    let at: jiff::Timestamp = "2026-12-01T14:00:00Z".parse().unwrap();
+    let dm = NewMessage::new(s.x.id, "dm-1", MessageKind::DirectMessage, "My order number is 4411", at);
+    app.store.upsert_messages(s.acme.id, &[dm]).await.unwrap();
+    let all = ids(&app, &b, "").await;
+    assert!(all.contains(&"dm-1".to_owned()));
+    assert_eq!(ids(&app, &b, "private=yes").await, ["dm-1"]);
+    let public = ids(&app, &b, "private=no").await;
+    assert_eq!(public.len(), all.len() - 1);
+    assert!(!public.contains(&"dm-1".to_owned()));
+    assert_eq!(app.get("/api/w/acme/inbox?private=maybe", &b).await.status(), 400);
+    let html = app.get("/w/acme/inbox?private=yes", &b).await.text().await.unwrap();
+    assert!(html.contains("<span class=\"badge private\""), "{html}");
+    assert!(html.contains("My order number is 4411"));
+}
+
 /// Issue 15: a review's stars show in the inbox row and the conversation with an
 /// accessible label (EN and SV), the API's message carries `rating`, and
 /// `rating_max` lists the low ratings.

@@ -447,6 +447,10 @@ pub(crate) fn inbox_sql(
             );
         }
     }
+    if let Some(private) = q.private {
+        let op = if private { " AND m.kind = ?" } else { " AND m.kind <> ?" };
+        clause(&mut sql, op, Bind::Text("direct_message".to_owned()));
+    }
     if let Some(max) = q.rating_max.map(|r| i64::from(r.tenths())) {
         clause(&mut sql, " AND m.rating <= ?", Bind::Int(max));
     }

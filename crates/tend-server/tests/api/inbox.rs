@@ -264,7 +264,13 @@ async fn private_messages_are_marked_and_filtered() {
     let s = seed(&app).await;
     let b = app.browser(&Seed::email(Role::CommunityManager)).await;
     let at: jiff::Timestamp = "2026-12-01T14:00:00Z".parse().unwrap();
-    let dm = NewMessage::new(s.x.id, "dm-1", MessageKind::DirectMessage, "My order number is 4411", at);
+    let dm = NewMessage::new(
+        s.x.id,
+        "dm-1",
+        MessageKind::DirectMessage,
+        "My order number is 4411",
+        at,
+    );
     app.store.upsert_messages(s.acme.id, &[dm]).await.unwrap();
     let all = ids(&app, &b, "").await;
     assert!(all.contains(&"dm-1".to_owned()));
@@ -272,8 +278,18 @@ async fn private_messages_are_marked_and_filtered() {
     let public = ids(&app, &b, "private=no").await;
     assert_eq!(public.len(), all.len() - 1);
     assert!(!public.contains(&"dm-1".to_owned()));
-    assert_eq!(app.get("/api/w/acme/inbox?private=maybe", &b).await.status(), 400);
-    let html = app.get("/w/acme/inbox?private=yes", &b).await.text().await.unwrap();
+    assert_eq!(
+        app.get("/api/w/acme/inbox?private=maybe", &b)
+            .await
+            .status(),
+        400
+    );
+    let html = app
+        .get("/w/acme/inbox?private=yes", &b)
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("<span class=\"badge private\""), "{html}");
     assert!(html.contains("My order number is 4411"));
 }

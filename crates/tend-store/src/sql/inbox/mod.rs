@@ -9,6 +9,7 @@ pub(crate) mod messages;
 pub(crate) mod outbox;
 pub(crate) mod response;
 pub(crate) mod rollups;
+pub(crate) mod states;
 pub(crate) mod tags;
 pub(crate) mod upsert;
 

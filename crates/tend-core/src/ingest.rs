@@ -91,6 +91,11 @@ pub fn signals_of(text: &str) -> (Signals, Option<&'static str>) {
     (signals, tend_nlp::language::detect(text).map(|l| l.code))
 }
 
+/// The first batch's size at most: the store waits for it, so it is kept
+/// small (the first 1,000 of a 100,000-message import are ready in about
+/// half the time of 5,000, the NLP models' loading included).
+const FIRST_BATCH: usize = 1000;
+
 /// Batches prepared ahead of the store (parsed, normalised, analysed). With the
 /// batch being written that bounds memory at `IN_FLIGHT + 2` batches whatever the
 /// input size: when the store is slower, preparation waits (backpressure).
@@ -129,15 +134,28 @@ where
         .name("tend-ingest-prepare".into())
         .spawn(move || {
             let mut items = items;
+            // The store has nothing to do until the first batch is ready, so
+            // it is small and analysed on every core. After it the store is
+            // the slower side: one preparation thread per spare core keeps
+            // ahead of it without taking the core the store works on
+            // (measured in docs/benchmarks.md, "Ingest pipeline").
+            let cores = cores();
+            let mut threads = cores;
+            let mut size = batch_size.min(FIRST_BATCH);
             loop {
-                let batch: Vec<IncomingItem> = items.by_ref().take(batch_size).collect();
+                let batch: Vec<IncomingItem> = items.by_ref().take(size).collect();
                 if batch.is_empty() {
                     break;
                 }
                 // The receiver is gone when the store failed: stop reading.
-                if tx.blocking_send(prepare(&prep_channel, batch)).is_err() {
+                if tx
+                    .blocking_send(prepare(&prep_channel, batch, threads))
+                    .is_err()
+                {
                     break;
                 }
+                size = batch_size;
+                threads = (cores - 1).max(1);
             }
         })
         .map_err(IngestError::Thread)?;
@@ -184,7 +202,7 @@ struct Prepared {
 }
 
 /// Normalises and analyses one batch (runs on the preparation thread).
-fn prepare(channel: &Channel, batch: Vec<IncomingItem>) -> Prepared {
+fn prepare(channel: &Channel, batch: Vec<IncomingItem>, threads: usize) -> Prepared {
     let items = batch.len();
     let mut incoming = Vec::new();
     let mut described: Vec<IncomingAuthor> = Vec::new();
@@ -211,7 +229,7 @@ fn prepare(channel: &Channel, batch: Vec<IncomingItem>) -> Prepared {
     let mut authors: Vec<_> = wanted.into_iter().collect();
     authors.sort_by(|a, b| (a.0.0.as_str(), &a.0.1).cmp(&(b.0.0.as_str(), &b.0.1)));
 
-    let analysed = analyse_all(&incoming);
+    let analysed = analyse_all(&incoming, threads);
     let mut messages = Vec::with_capacity(incoming.len());
     for (m, (signals, detected)) in incoming.into_iter().zip(analysed) {
         let author = m
@@ -319,7 +337,7 @@ pub async fn ingest_live_page(
     page: &LivePage<'_>,
 ) -> Result<(IngestReport, Vec<Upserted>), IngestError> {
     let prep_channel = channel.clone();
-    let prepared = tokio::task::spawn_blocking(move || prepare(&prep_channel, items))
+    let prepared = tokio::task::spawn_blocking(move || prepare(&prep_channel, items, cores()))
         .await
         .map_err(|e| IngestError::Thread(std::io::Error::other(e.to_string())))?;
     let mut report = IngestReport::default();
@@ -407,16 +425,20 @@ fn to_new_message(
     }
 }
 
-/// Analyses title + text of every message, split across the available cores.
-fn analyse_all(messages: &[IncomingMessage]) -> Vec<(Signals, Option<&'static str>)> {
+/// The cores the analysis may use (at most 8).
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+}
+
+/// Analyses title + text of every message, split across `threads` threads.
+fn analyse_all(
+    messages: &[IncomingMessage],
+    threads: usize,
+) -> Vec<(Signals, Option<&'static str>)> {
     let text_of = |m: &IncomingMessage| match &m.title {
         Some(title) if !title.is_empty() => format!("{title}\n{}", m.text),
         _ => m.text.clone(),
     };
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(8);
     if threads <= 1 || messages.len() < 64 {
         return messages.iter().map(|m| signals_of(&text_of(m))).collect();
     }

@@ -1,8 +1,7 @@
-//! Connections a fake can cut (the Reddit and YouTube fakes; the Mastodon
-//! fake keeps its own copy): each accepted socket carries a [`Kill`] switch,
-//! reachable from handlers as connect info. Once a handler throws it, every
-//! write on that socket fails, so the server closes the connection without
-//! sending a byte of the answer ("commit then drop").
+//! Connections a fake can cut, shared by every fake: each accepted socket
+//! carries a [`Kill`] switch, reachable from handlers as connect info. Once a
+//! handler throws it, every write on that socket fails, so the server closes
+//! the connection without sending a byte of the answer ("commit then drop").
 
 use axum::extract::connect_info::Connected;
 use axum::serve::{IncomingStream, Listener};

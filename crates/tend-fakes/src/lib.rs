@@ -13,7 +13,7 @@ pub mod bluesky;
 pub mod discord;
 pub mod discourse;
 pub mod feeds;
-mod killable;
+pub(crate) mod killable;
 pub mod linkedin;
 pub mod mail;
 pub mod mastodon;

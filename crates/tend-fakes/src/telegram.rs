@@ -22,7 +22,7 @@
 // Helpers answer early with the error `Response` itself, as handlers do.
 #![allow(clippy::result_large_err)]
 
-use crate::mastodon::conn::{Kill, KillableListener};
+use crate::killable::{Kill, KillableListener};
 use anyhow::Context;
 use axum::Router;
 use axum::body::Bytes;

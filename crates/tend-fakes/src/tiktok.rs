@@ -18,7 +18,7 @@
 //! Faults per route: 503, 429, commit-then-drop. It counts inits so tests
 //! can check that one key never inits twice.
 
-use crate::mastodon::conn::{self, Kill};
+use crate::killable::{self as conn, Kill};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, RawQuery, Request, State as With};

@@ -230,10 +230,8 @@ impl FakeDiscord {
         });
         let app = rest::router(shared.clone());
         let rest_task = tokio::spawn(async move {
-            let service = app.into_make_service_with_connect_info::<crate::mastodon::conn::Kill>();
-            if let Err(e) =
-                axum::serve(crate::mastodon::conn::KillableListener(rest), service).await
-            {
+            let service = app.into_make_service_with_connect_info::<crate::killable::Kill>();
+            if let Err(e) = axum::serve(crate::killable::KillableListener(rest), service).await {
                 tracing::warn!("fake Discord stopped: {e}");
             }
         });

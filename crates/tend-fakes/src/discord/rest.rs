@@ -6,7 +6,7 @@
 #![allow(clippy::result_large_err)]
 
 use super::{Fault, GUILD_ID, NONCE_TTL, Route, Shared};
-use crate::mastodon::conn::Kill;
+use crate::killable::Kill;
 use axum::Router;
 use axum::extract::{ConnectInfo, Path, RawQuery, Request, State as With};
 use axum::http::{HeaderValue, Method, StatusCode, header};

@@ -30,7 +30,6 @@
 //! wait, and "commit then drop" (the post is created, the connection cut
 //! before the answer).
 
-mod conn;
 mod render;
 mod routes;
 
@@ -133,8 +132,9 @@ impl FakeDiscourse {
         });
         let app = routes::router(shared.clone());
         let task = tokio::spawn(async move {
-            let service = app.into_make_service_with_connect_info::<conn::Kill>();
-            if let Err(e) = axum::serve(conn::KillableListener(listener), service).await {
+            let service = app.into_make_service_with_connect_info::<crate::killable::Kill>();
+            if let Err(e) = axum::serve(crate::killable::KillableListener(listener), service).await
+            {
                 tracing::warn!("fake Discourse stopped: {e}");
             }
         });

@@ -5,8 +5,8 @@
 // Helpers answer early with the error `Response` itself, as handlers do.
 #![allow(clippy::result_large_err)]
 
-use super::conn::Kill;
 use super::{BRAND, Fault, Route, Shared, Topic, now_ms};
+use crate::killable::Kill;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, RawQuery, Request, State as With};

@@ -23,7 +23,7 @@
 
 mod routes;
 
-use crate::mastodon::conn::{self, Kill};
+use crate::killable::{self as conn, Kill};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, RawQuery, Request, State as With};

@@ -24,7 +24,6 @@
 //! route (503, 429 with `Retry-After`, and "commit then drop the
 //! connection", the unknown outcome a publisher must settle).
 
-pub(crate) mod conn;
 mod oauth;
 mod render;
 mod routes;
@@ -115,8 +114,9 @@ impl FakeMastodon {
             .issue_token(BRAND_ID, None, "read write follow push", None);
         let app = routes::router(shared.clone());
         let task = tokio::spawn(async move {
-            let service = app.into_make_service_with_connect_info::<conn::Kill>();
-            if let Err(e) = axum::serve(conn::KillableListener(listener), service).await {
+            let service = app.into_make_service_with_connect_info::<crate::killable::Kill>();
+            if let Err(e) = axum::serve(crate::killable::KillableListener(listener), service).await
+            {
                 tracing::warn!("fake Mastodon stopped: {e}");
             }
         });

@@ -7,9 +7,9 @@
 // boxing it would only add noise to test support.
 #![allow(clippy::result_large_err)]
 
-use super::conn::Kill;
 use super::render::iso;
 use super::{BRAND_ID, Event, Fault, Route, Shared, State, now_ms};
+use crate::killable::Kill;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, RawQuery, Request, State as With};

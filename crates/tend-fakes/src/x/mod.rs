@@ -25,7 +25,7 @@
 
 mod routes;
 
-use crate::mastodon::conn::{self, Kill};
+use crate::killable::{self as conn, Kill};
 use anyhow::Context;
 use axum::Router;
 use axum::body::Bytes;

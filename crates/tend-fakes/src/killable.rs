@@ -112,3 +112,18 @@ impl AsyncWrite for KillableStream {
         Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }
+
+/// Serves `app` on `listener` with cuttable connections, on a task of its
+/// own; a server error is logged with the fake's `name`.
+pub(crate) fn serve(
+    listener: TcpListener,
+    app: axum::Router,
+    name: &'static str,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let service = app.into_make_service_with_connect_info::<Kill>();
+        if let Err(e) = axum::serve(KillableListener(listener), service).await {
+            tracing::warn!("fake {name} stopped: {e}");
+        }
+    })
+}

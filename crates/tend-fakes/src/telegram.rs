@@ -22,7 +22,7 @@
 // Helpers answer early with the error `Response` itself, as handlers do.
 #![allow(clippy::result_large_err)]
 
-use crate::killable::{Kill, KillableListener};
+use crate::killable::Kill;
 use anyhow::Context;
 use axum::Router;
 use axum::body::Bytes;
@@ -194,12 +194,7 @@ impl FakeTelegram {
             .route("/{bot}/{method}", any(handle))
             .fallback(|| async { envelope_error(StatusCode::NOT_FOUND, "Not Found") })
             .with_state(shared.clone());
-        let task = tokio::spawn(async move {
-            let service = app.into_make_service_with_connect_info::<Kill>();
-            if let Err(e) = axum::serve(KillableListener(listener), service).await {
-                tracing::warn!("fake Telegram stopped: {e}");
-            }
-        });
+        let task = crate::killable::serve(listener, app, "Telegram");
         Ok(FakeTelegram {
             url,
             token,

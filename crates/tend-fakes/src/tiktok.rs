@@ -18,7 +18,7 @@
 //! Faults per route: 503, 429, commit-then-drop. It counts inits so tests
 //! can check that one key never inits twice.
 
-use crate::killable::{self as conn, Kill};
+use crate::killable::Kill;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, RawQuery, Request, State as With};
@@ -220,12 +220,7 @@ impl FakeTiktok {
         };
         let shared = Arc::new(Shared(Mutex::new(state)));
         let app = router(shared.clone());
-        let task = tokio::spawn(async move {
-            let service = app.into_make_service_with_connect_info::<Kill>();
-            if let Err(e) = axum::serve(conn::KillableListener(listener), service).await {
-                tracing::warn!("fake TikTok stopped: {e}");
-            }
-        });
+        let task = crate::killable::serve(listener, app, "TikTok");
         Ok(FakeTiktok {
             url,
             client_key: "awtendfakekey".into(),

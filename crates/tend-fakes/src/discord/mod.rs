@@ -229,12 +229,7 @@ impl FakeDiscord {
             cut,
         });
         let app = rest::router(shared.clone());
-        let rest_task = tokio::spawn(async move {
-            let service = app.into_make_service_with_connect_info::<crate::killable::Kill>();
-            if let Err(e) = axum::serve(crate::killable::KillableListener(rest), service).await {
-                tracing::warn!("fake Discord stopped: {e}");
-            }
-        });
+        let rest_task = crate::killable::serve(rest, app, "Discord");
         let gateway_task = tokio::spawn(gateway::serve(ws, shared.clone(), gateway_url.clone()));
         Ok(FakeDiscord {
             api_base,

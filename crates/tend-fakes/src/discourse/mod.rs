@@ -131,13 +131,7 @@ impl FakeDiscourse {
             state: Mutex::new(state),
         });
         let app = routes::router(shared.clone());
-        let task = tokio::spawn(async move {
-            let service = app.into_make_service_with_connect_info::<crate::killable::Kill>();
-            if let Err(e) = axum::serve(crate::killable::KillableListener(listener), service).await
-            {
-                tracing::warn!("fake Discourse stopped: {e}");
-            }
-        });
+        let task = crate::killable::serve(listener, app, "Discourse");
         Ok(FakeDiscourse {
             url,
             api_key,

@@ -23,7 +23,7 @@
 
 mod routes;
 
-use crate::killable::{self as conn, Kill};
+use crate::killable::Kill;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, RawQuery, Request, State as With};
@@ -306,12 +306,7 @@ impl FakeLinkedin {
         state.tokens.insert(token.clone(), None);
         let shared = Arc::new(Shared(Mutex::new(state)));
         let app = routes::router(shared.clone());
-        let task = tokio::spawn(async move {
-            let service = app.into_make_service_with_connect_info::<Kill>();
-            if let Err(e) = axum::serve(conn::KillableListener(listener), service).await {
-                tracing::warn!("fake LinkedIn stopped: {e}");
-            }
-        });
+        let task = crate::killable::serve(listener, app, "LinkedIn");
         Ok(FakeLinkedin {
             url,
             token,

@@ -113,13 +113,7 @@ impl FakeMastodon {
             .lock()
             .issue_token(BRAND_ID, None, "read write follow push", None);
         let app = routes::router(shared.clone());
-        let task = tokio::spawn(async move {
-            let service = app.into_make_service_with_connect_info::<crate::killable::Kill>();
-            if let Err(e) = axum::serve(crate::killable::KillableListener(listener), service).await
-            {
-                tracing::warn!("fake Mastodon stopped: {e}");
-            }
-        });
+        let task = crate::killable::serve(listener, app, "Mastodon");
         Ok(FakeMastodon {
             url,
             token,

@@ -26,7 +26,7 @@
 mod render;
 mod routes;
 
-use crate::killable::{self as conn, Kill};
+use crate::killable::Kill;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, RawQuery, Request, State as With};
@@ -289,12 +289,7 @@ impl FakeMeta {
                 routes::guard,
             ))
             .with_state(shared.clone());
-        let task = tokio::spawn(async move {
-            let service = app.into_make_service_with_connect_info::<Kill>();
-            if let Err(e) = axum::serve(conn::KillableListener(listener), service).await {
-                tracing::warn!("fake Meta stopped: {e}");
-            }
-        });
+        let task = crate::killable::serve(listener, app, "Meta");
         Ok(FakeMeta {
             url,
             page_token,

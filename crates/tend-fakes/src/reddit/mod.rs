@@ -119,13 +119,7 @@ impl FakeReddit {
             state: Mutex::new(State::new()),
         });
         let app = routes::router(shared.clone());
-        let task = tokio::spawn(async move {
-            let service = app.into_make_service_with_connect_info::<crate::killable::Kill>();
-            if let Err(e) = axum::serve(crate::killable::KillableListener(listener), service).await
-            {
-                tracing::warn!("fake Reddit stopped: {e}");
-            }
-        });
+        let task = crate::killable::serve(listener, app, "Reddit");
         Ok(FakeReddit {
             token_url: format!("{url}/api/v1/access_token"),
             url,

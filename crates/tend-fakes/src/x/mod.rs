@@ -25,7 +25,7 @@
 
 mod routes;
 
-use crate::killable::{self as conn, Kill};
+use crate::killable::Kill;
 use anyhow::Context;
 use axum::Router;
 use axum::body::Bytes;
@@ -234,12 +234,7 @@ impl FakeX {
             templates: Templates::load()?,
         });
         let app = routes::router(shared.clone());
-        let task = tokio::spawn(async move {
-            let service = app.into_make_service_with_connect_info::<Kill>();
-            if let Err(e) = axum::serve(conn::KillableListener(listener), service).await {
-                tracing::warn!("fake X stopped: {e}");
-            }
-        });
+        let task = crate::killable::serve(listener, app, "X");
         Ok(FakeX {
             url,
             token,

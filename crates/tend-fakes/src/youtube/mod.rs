@@ -113,13 +113,7 @@ impl FakeYoutube {
             state: Mutex::new(State::new()),
         });
         let app = routes::router(shared.clone());
-        let task = tokio::spawn(async move {
-            let service = app.into_make_service_with_connect_info::<crate::killable::Kill>();
-            if let Err(e) = axum::serve(crate::killable::KillableListener(listener), service).await
-            {
-                tracing::warn!("fake YouTube stopped: {e}");
-            }
-        });
+        let task = crate::killable::serve(listener, app, "YouTube");
         Ok(FakeYoutube {
             token_url: format!("{url}/token"),
             url,
